@@ -1,0 +1,63 @@
+// AddressClasses: a finite set of representative IPAs that covers every IPA whose walk can differ
+// between any two states a section's updates can produce (see entry_history.h for the states).
+//
+// The argument. Fix the before-state B and the written entries W (with their histories).
+//  1. If the before-walk of an IPA reads no entry of W, every state's walk reads the same entries
+//     with the same values (induction on the level), so every state maps it as B does: the IPA is
+//     unaffected and needs no check.
+//  2. Otherwise let F be the first entry of W on its before-walk, at level l. Above F all states
+//     agree (same argument), so every IPA sharing the before-walk's index prefix down to F is read
+//     through F in every state. These prefixes ("roots") are found from W upwards through the
+//     image's reverse index of table pointers (NptImage::referrers), never by scanning the table.
+//  3. Below a root, let P_k be the set of table pages that some state's walk can be reading at
+//     level k: P_{l+1} = the tables named by F's history values, and P_{k+1} = the tables named by
+//     the history values of the entries at the chosen index in each page of P_k. At level k an
+//     index i matters when some page of P_k has a non-zero before-entry or a written entry at i.
+//     Every other index reads 0 in every page of P_k in every state, so every state ends its walk
+//     there with 0 or ended it above, independently of i: all such indexes behave alike and one
+//     representative (the smallest) stands for them. In translation mode a block translation
+//     depends on the IPA's lower bits, but only through an offset that is the same on both sides
+//     of every comparison, so the equalities, hence the verdicts, are the same across the set.
+//  4. When no page of P_{k+1} exists (no state's walk goes deeper), the lower indexes do not matter
+//     and are set to 0.
+// So every IPA is either unaffected (1) or belongs to exactly one class whose every IPA gives, in
+// every state, the same descriptor (descriptor mode) or the same verdict (translation mode) as its
+// representative. tests/explorer_classes_test.cc checks this by brute force over every address of
+// reduced geometries on thousands of random and adversarial states and sections.
+//
+// Cost: the number of classes is at most the number of non-zero or written entries in the pages
+// some state can reach below the roots, plus one zero representative per visited node; for a
+// SeKVM section (fresh zero pages) that is one class per written leaf.
+#ifndef PTX_EXPLORER_ADDRESS_CLASSES_H_
+#define PTX_EXPLORER_ADDRESS_CLASSES_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "explorer/entry_history.h"
+#include "pagetable/npt_image.h"
+
+namespace ptx {
+
+class AddressClasses {
+ public:
+  // REQUIRES: `before` and `h` outlive this object; h was built from `before`.
+  AddressClasses(const NptImage& before, const EntryHistories& h);
+
+  // Representative IPAs (page aligned), ascending, one per class.
+  const std::vector<uint64_t>& representatives() const { return reps_; }
+
+  // The representative of the class containing `ipa`, or nullopt when `ipa` is unaffected.
+  // REQUIRES: ipa < geometry().ipa_limit().
+  std::optional<uint64_t> class_of(uint64_t ipa) const;
+
+ private:
+  const NptImage& before_;
+  const EntryHistories& h_;
+  std::vector<uint64_t> reps_;
+};
+
+}  // namespace ptx
+
+#endif  // PTX_EXPLORER_ADDRESS_CLASSES_H_

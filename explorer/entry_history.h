@@ -1,0 +1,51 @@
+// EntryHistories: the value history of every entry a critical section writes.
+//
+// The states a walker can observe after some subset of a section's updates, in some order, are
+// exactly the assignments that give each written entry one value of its history: its value before
+// the section, or any value written to it (the write applied last wins, and any write can be the
+// one applied last). Entries the section does not write keep their before-value in every state.
+#ifndef PTX_EXPLORER_ENTRY_HISTORY_H_
+#define PTX_EXPLORER_ENTRY_HISTORY_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <boost/container/flat_map.hpp>
+#include <boost/container/small_vector.hpp>
+
+#include "pagetable/npt_image.h"
+#include "pagetable/update.h"
+
+namespace ptx {
+
+struct EntryHistory {
+  int level = 0;                 // walk level that reads the entry (its pool)
+  uint64_t entry = 0;            // byte address
+  uint64_t before = 0;           // value in the before-state
+  // The writes to this entry in program order: (index into the section's updates, value).
+  boost::container::small_vector<std::pair<uint32_t, uint64_t>, 2> writes;
+  // Distinct values of the history: before first, then each new written value in program order.
+  boost::container::small_vector<uint64_t, 3> values;
+};
+
+class EntryHistories {
+ public:
+  // REQUIRES: every update's kind is a level of before.geometry().
+  EntryHistories(const NptImage& before, std::span<const Update> updates);
+
+  // The history of the entry at (level, entry), or nullptr when the section does not write it.
+  const EntryHistory* find(int level, uint64_t entry) const;
+  const std::vector<EntryHistory>& all() const { return entries_; }
+  size_t update_count() const { return n_; }
+
+ private:
+  static uint64_t key(int level, uint64_t entry) { return (entry & ~uint64_t{7}) | static_cast<uint64_t>(level); }
+  size_t n_ = 0;
+  std::vector<EntryHistory> entries_;                     // in order of first write
+  boost::container::flat_map<uint64_t, uint32_t> index_;  // key(level, entry) -> entries_ index
+};
+
+}  // namespace ptx
+
+#endif  // PTX_EXPLORER_ENTRY_HISTORY_H_

@@ -1,0 +1,69 @@
+// Exploration: the verdict of checking one critical section's updates against the Transactional
+// Page Table condition (Coq `TransactionalPageTableWrite`, SPEC §5), produced identically by the
+// fast explorer (explorer.h) and the faithful reference (faithful.h).
+#ifndef PTX_EXPLORER_EXPLORATION_H_
+#define PTX_EXPLORER_EXPLORATION_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "explorer/mapping.h"
+#include "explorer/sequence_count.h"
+
+namespace ptx {
+
+// How many of the section's a(n) sequences (update lists of sample_and_shuffle_updates) make the
+// walk of one address return its before-mapping, its after-mapping (and not the before one), or
+// any other mapping. before + after + other == a(n). When before == after (the address is not
+// changed by the section), every sequence that keeps it counts as `before`.
+struct Counts {
+  BigCount before = 0;
+  BigCount after = 0;
+  BigCount other = 0;
+  friend bool operator==(const Counts&, const Counts&) = default;
+};
+
+// One address class: a set of IPAs that every reachable state maps alike (see explorer.h for the
+// argument), named by one representative IPA.
+struct AddressClass {
+  uint64_t ipa = 0;        // the representative (a page-aligned IPA in the class)
+  uint64_t before = 0;     // mapping of `ipa` before the section (per the compare mode)
+  uint64_t after = 0;      // mapping after the section (all updates applied)
+  Counts counts;
+  friend bool operator==(const AddressClass&, const AddressClass&) = default;
+};
+
+// A third mapping some sequence exposes.
+struct Violation {
+  uint64_t ipa = 0;        // the class representative that shows it
+  uint64_t before = 0;
+  uint64_t after = 0;
+  uint64_t observed = 0;   // neither before nor after
+  BigCount sequences = 0;  // how many sequences give `observed` at this IPA
+  // A shortest list of updates (0-based indexes into the section's updates, program order) that,
+  // applied by `update_npt` to the before-state in any order, makes the walk of `ipa` return
+  // `observed`. No two indexes write the same entry, so every order gives the same state.
+  std::vector<uint32_t> witness;
+  friend bool operator==(const Violation&, const Violation&) = default;
+};
+
+struct Exploration {
+  size_t updates = 0;                 // n
+  BigCount sequences = 0;             // a(n) = sum_k C(n,k) k!
+  std::vector<AddressClass> classes;  // every class whose walk can differ between states,
+                                      // sorted by representative IPA
+  std::vector<Counts> targets;        // per target IPA passed in (e.g. the ops' own addresses)
+  std::vector<Violation> violations;  // sorted by (ipa, observed)
+  bool ok() const { return violations.empty(); }
+  friend bool operator==(const Exploration&, const Exploration&) = default;
+};
+
+struct ExploreOptions {
+  CompareMode compare = CompareMode::kDescriptor;
+  // Use TBB to explore address classes in parallel when there are many.
+  bool parallel = true;
+};
+
+}  // namespace ptx
+
+#endif  // PTX_EXPLORER_EXPLORATION_H_

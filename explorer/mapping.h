@@ -1,0 +1,39 @@
+// What "the same mapping" means when the explorer compares an intermediate walk with the walks
+// before and after a critical section.
+//
+//  * kDescriptor (the default, Coq's notion): the raw value `pt_map` returns. Two states agree on
+//    an IPA when the walk returns the same 64-bit descriptor (0 when unmapped).
+//  * kTranslation: what the guest observes: unmapped, or the 4 KiB output page and its attributes.
+//    A block is normalised to the page it maps for that IPA, so a 2 MiB block and the 512 pages
+//    that map the same output range with the same attributes agree. Encoded as a page descriptor:
+//    0 when unmapped, else OA page | attribute bits (all bits outside [page_shift, 48) except the
+//    two descriptor-type bits) | 0b11.
+#ifndef PTX_EXPLORER_MAPPING_H_
+#define PTX_EXPLORER_MAPPING_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "pagetable/geometry.h"
+#include "pagetable/walk.h"
+
+namespace ptx {
+
+enum class CompareMode : uint8_t { kDescriptor, kTranslation };
+
+std::string_view compare_mode_name(CompareMode m);               // "descriptor" / "translation"
+bool parse_compare_mode(std::string_view s, CompareMode* out);   // false if neither name
+
+// The mapping of `ipa` given the walk's final descriptor `desc` read at `last_level`.
+// Descriptor mode returns desc unchanged. Translation mode: 0 when desc == 0; for a block
+// (last_level == g.block_level()), OA = phys_page(desc) with the bits below the block granule
+// replaced by the IPA's (Arm: the block's OA bits [20:12] are RES0); for a page, OA = phys_page.
+uint64_t mapping_of(CompareMode m, const Geometry& g, uint64_t ipa, uint64_t desc, int last_level);
+
+inline uint64_t mapping_of(CompareMode m, const Geometry& g, uint64_t ipa, const WalkResult& w) {
+  return mapping_of(m, g, ipa, w.descriptor, w.last_level());
+}
+
+}  // namespace ptx
+
+#endif  // PTX_EXPLORER_MAPPING_H_

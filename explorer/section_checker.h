@@ -1,0 +1,50 @@
+// SectionChecker: explores a stream of completed critical sections of many VMs, as `ptx run`
+// and `ptx check` do.
+//
+// It keeps a shadow NptImage of each VM (vmids 0..16), built only from the sections it is given:
+// each section is explored against its VM's shadow (the state before the section) and then
+// applied to it. Because the shadow is rebuilt from updates alone, a live run and an offline replay
+// of a recorded trace explore identical states and reach identical verdicts.
+#ifndef PTX_EXPLORER_SECTION_CHECKER_H_
+#define PTX_EXPLORER_SECTION_CHECKER_H_
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "explorer/exploration.h"
+#include "pagetable/constants.h"
+#include "pagetable/npt_image.h"
+#include "pagetable/section.h"
+
+namespace ptx {
+
+enum class ExploreMode : uint8_t { kFast, kFaithful };
+std::string_view explore_mode_name(ExploreMode m);               // "fast" / "faithful"
+bool parse_explore_mode(std::string_view s, ExploreMode* out);
+
+class SectionChecker {
+ public:
+  explicit SectionChecker(ExploreMode mode = ExploreMode::kFast, ExploreOptions options = {});
+
+  // Explores `s` against the shadow of s.vmid, then applies s.updates to that shadow.
+  // Targets are the ops' IPAs (Exploration::targets[i] belongs to s.ops[i]).
+  // Returns false, with *error set and the shadow unchanged, when the section does not fit the
+  // shadow: invalid vmid, an update whose entry is outside the VM's pools or whose old value is
+  // not the shadow's current value (a trace out of lock order or corrupted), or, in faithful mode,
+  // more than kFaithfulMaxUpdates updates.
+  // Thread safety: sections of different VMs may be checked concurrently; sections of one VM must
+  // be given one at a time, in seq order.
+  bool check(const Section& s, Exploration* out, std::string* error);
+
+  const NptImage& shadow(uint32_t vmid) const { return *shadows_[vmid]; }
+
+ private:
+  ExploreMode mode_;
+  ExploreOptions options_;
+  std::array<std::unique_ptr<NptImage>, kVmCount> shadows_;
+};
+
+}  // namespace ptx
+
+#endif  // PTX_EXPLORER_SECTION_CHECKER_H_

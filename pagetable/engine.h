@@ -1,0 +1,128 @@
+// Stage2Engine: the SeKVM stage-2 page-table engine of SPEC §2-§5 for vmids 0..16, safe to drive
+// from many cores: writers serialise per VM on the VM's lock, walkers need no lock.
+//
+// Per VM it keeps (Coq names):
+//   * the page-table memory of the VM's pool region [pool_start, pool_end), 32 MiB, flat and
+//     committed lazily (an anonymous MAP_NORESERVE mapping: untouched pages cost no RSS, so 17 VMs
+//     cost what they use, not 17 x 32 MiB);
+//   * the bump pointers `pt_pgd_next`, `pt_pud_next`, `pt_pmd_next` and the parent records
+//     `pt_pgd_par`, `pt_pud_par`, `pt_pmd_par`;
+//   * `tstate` (1 once the section made its leaf write) and the `pt_updates` buffer of the open
+//     critical section;
+//   * the lock NPT_ID + vmid.
+// The machine-wide `halt` flag is set when any pool runs out (SPEC §4.5).
+//
+// Entries are accessed as std::atomic<uint64_t> (through std::atomic_ref on the lazily committed
+// mapping). Writers publish each entry with a release store after the page it points to is
+// initialised (fresh pages are zero), and walkers read with acquire loads, so a walker racing a
+// writer reads, at every level, some value the entry held: never a torn value, never a data race.
+// Which of those values it reads is exactly the question the explorer answers.
+#ifndef PTX_PAGETABLE_ENGINE_H_
+#define PTX_PAGETABLE_ENGINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pagetable/constants.h"
+#include "pagetable/critical_section.h"
+#include "pagetable/npt_error.h"
+#include "pagetable/section.h"
+#include "pagetable/walk.h"
+
+namespace ptx {
+
+// How many leaf writes a critical section may make.
+enum class SectionPolicy : uint8_t {
+  kSekvm,    // SeKVM: one set_pmd/set_pte per section (tstate), SPEC §4.4. The default.
+  kBatched,  // any number of leaf writes per section, e.g. a range map under one lock/barrier.
+};
+
+// Result of Coq `valid_lnpt` (SPEC §5) for one VM.
+struct LnptReport {
+  std::vector<std::string> violations;  // one line per violated clause, empty when it holds
+  bool ok() const { return violations.empty(); }
+};
+
+class VmNpt;  // per-VM state, engine.cc
+
+class Stage2Engine {
+ public:
+  explicit Stage2Engine(SectionPolicy policy = SectionPolicy::kSekvm);
+  ~Stage2Engine();
+  Stage2Engine(const Stage2Engine&) = delete;
+  Stage2Engine& operator=(const Stage2Engine&) = delete;
+
+  SectionPolicy policy() const { return policy_; }
+  static const Geometry& geometry() { return kGeometry; }
+
+  // Takes vmid's lock (blocking) and opens a critical section on *out.
+  // Errors: kInvalidVmid (vmid > 16), kHalted. On error *out is left closed and nothing changes.
+  // REQUIRES: the calling thread does not already hold vmid's lock; *out is not open.
+  NptError open_section(uint32_t vmid, CriticalSection* out);
+
+  // Coq `set_npt vmid addr level pte`: maps `ipa` (bytes, < 2^48) at `level` (2: a 2 MiB block
+  // written into the level-2 entry; 3: a 4 KiB page written into the level-3 entry) to
+  // `descriptor`, allocating missing level-1/2/3 table pages from the bump pointers in SPEC §4's
+  // order (PGD, then PUD, then PMD entry) and appending each write to the section's pt_updates.
+  // The calling thread must hold vmid's lock (an open CriticalSection on this thread).
+  // Errors, each leaving the engine unchanged: kHalted, kInvalidVmid, kLockNotHeld, kInvalidIpa,
+  // kInvalidLevel, kZeroDescriptor, kTableDescriptorAtLevel2, kSecondLeafWrite (sekvm policy),
+  // kLevel2OverTable, kMapUnderBlock; kPoolExhausted also sets halted() (checked before any write,
+  // so a refused op leaves no partial allocation behind).
+  NptError set_npt(uint32_t vmid, uint64_t ipa, int level, uint64_t descriptor);
+
+  // Coq `pt_map vmid addr` / `walk_npt`: the descriptor translating `ipa`, 0 if unmapped. Lock-free;
+  // may run concurrently with writers. REQUIRES: valid_vmid(vmid), valid_addr(ipa).
+  uint64_t pt_map(uint32_t vmid, uint64_t ipa) const;
+  uint64_t walk_npt(uint32_t vmid, uint64_t ipa) const { return pt_map(vmid, ipa); }
+  // The full walk (entries read at each level). Same requirements.
+  WalkResult walk(uint32_t vmid, uint64_t ipa) const;
+  // Coq `get_npt_level`: 3 for a page, 2 for a block, 0 when unmapped. Same requirements.
+  int get_npt_level(uint32_t vmid, uint64_t ipa) const;
+
+  // The entry at byte address `entry` as the walk reads it at `level`: 0 outside the level's
+  // pool ([pool_start,pgd_start) for level 0, [pgd_start,pud_start) for 1, [pud_start,pmd_start)
+  // for 2, [pmd_start,pool_end) for 3), as in the Coq pools. Lock-free.
+  // REQUIRES: valid_vmid(vmid), 0 <= level <= 3.
+  uint64_t read_entry(uint32_t vmid, int level, uint64_t entry) const;
+
+  // Introspection, for tests and tools. Each takes vmid's lock unless this thread holds it.
+  // REQUIRES: valid_vmid(vmid).
+  uint64_t pt_pgd_next(uint32_t vmid) const;
+  uint64_t pt_pud_next(uint32_t vmid) const;
+  uint64_t pt_pmd_next(uint32_t vmid) const;
+  // The parent entry recorded for the table page at byte address `page` (pt_pgd_par/pt_pud_par/
+  // pt_pmd_par by pool), 0 when the page is not allocated or not a pool page.
+  uint64_t parent_of(uint32_t vmid, uint64_t page) const;
+  int tstate(uint32_t vmid) const;
+  // The open section's buffered writes in program order (empty when no section is open).
+  std::vector<Update> pending_updates(uint32_t vmid) const;
+  // Completed sections of vmid so far.
+  uint64_t sections_completed(uint32_t vmid) const;
+
+  // Coq `valid_lnpt vmid` (SPEC §5): the bump pointers lie in their pools and are page aligned;
+  // every pool page at or past its bump pointer is all zero; every non-zero root/level-1 entry
+  // and every level-2 table entry points to an allocated page of the next pool whose recorded
+  // parent is that entry; every allocated page's parent points back to it.
+  // Takes vmid's lock unless this thread holds it. REQUIRES: valid_vmid(vmid).
+  LnptReport check_valid_lnpt(uint32_t vmid) const;
+
+  // The machine-wide halt flag: set by pool exhaustion, never cleared.
+  bool halted() const { return halted_.load(std::memory_order_acquire); }
+
+ private:
+  friend class CriticalSection;
+  Section close_section(uint32_t vmid);
+
+  static constexpr Geometry kGeometry = Geometry::sekvm();
+  const SectionPolicy policy_;
+  std::atomic<bool> halted_{false};
+  std::vector<std::unique_ptr<VmNpt>> vms_;  // index = vmid, 0..16
+};
+
+}  // namespace ptx
+
+#endif  // PTX_PAGETABLE_ENGINE_H_

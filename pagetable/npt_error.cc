@@ -1,0 +1,47 @@
+#include "pagetable/npt_error.h"
+
+namespace ptx {
+
+std::string_view npt_error_name(NptError e) {
+  switch (e) {
+    case NptError::kOk: return "ok";
+    case NptError::kInvalidVmid: return "invalid-vmid";
+    case NptError::kInvalidIpa: return "invalid-ipa";
+    case NptError::kInvalidLevel: return "invalid-level";
+    case NptError::kZeroDescriptor: return "zero-descriptor";
+    case NptError::kTableDescriptorAtLevel2: return "table-descriptor-at-level-2";
+    case NptError::kLevel2OverTable: return "level-2-over-table";
+    case NptError::kMapUnderBlock: return "map-under-block";
+    case NptError::kSecondLeafWrite: return "second-leaf-write";
+    case NptError::kLockNotHeld: return "lock-not-held";
+    case NptError::kPoolExhausted: return "pool-exhausted";
+    case NptError::kHalted: return "halted";
+  }
+  return "unknown";
+}
+
+std::string_view npt_error_rule(NptError e) {
+  switch (e) {
+    case NptError::kOk: return "no error";
+    case NptError::kInvalidVmid: return "vmid must be 0..16 (valid_vmid)";
+    case NptError::kInvalidIpa: return "ipa must be below 2^48 (valid_addr)";
+    case NptError::kInvalidLevel: return "level must be 2 (2 MiB block) or 3 (4 KiB page)";
+    case NptError::kZeroDescriptor: return "descriptor must be non-zero (set_npt maps, it never unmaps)";
+    case NptError::kTableDescriptorAtLevel2:
+      return "a level-2 descriptor must be a block: its low two bits must not be 3 (pmd_table)";
+    case NptError::kLevel2OverTable:
+      return "a level-2 map must not replace a level-2 table (\"set existing npt: pmd\")";
+    case NptError::kMapUnderBlock:
+      return "a level-3 map must not go under a 2 MiB block (walk_pmd found a block)";
+    case NptError::kSecondLeafWrite:
+      return "the sekvm section policy allows one leaf write per critical section (tstate)";
+    case NptError::kLockNotHeld:
+      return "set_npt must be called by the thread holding the VM's lock, inside a critical section";
+    case NptError::kPoolExhausted:
+      return "a page-table pool of the VM is exhausted; the machine halts";
+    case NptError::kHalted: return "the machine halted after a pool ran out; no later op is done";
+  }
+  return "unknown error";
+}
+
+}  // namespace ptx

@@ -1,0 +1,93 @@
+// NptImage: a sparse, single-threaded image of one VM's stage-2 tables, shaped like the Coq `NPT`
+// record: one map per pool (`pt_vttbr_pool`, `pt_pgd_pool`, `pt_pud_pool`, `pt_pmd_pool`),
+// indexed by the walk level that reads it, each from byte address to 64-bit entry, zero where
+// never written.
+//
+// It is what the explorer walks: hand-built in tests (any geometry, any addresses, stale or
+// aliased tables allowed), or a shadow of an engine VM kept up to date by applying each completed
+// section's updates (`apply`). It also keeps a reverse index, for each table page, of the entries
+// that currently point to it as a table (the generalisation of Coq's `pt_pgd_par`/`pt_pud_par`/
+// `pt_pmd_par`, which may have several or zero members in a hand-built image).
+//
+// Not thread-safe: one writer, or any number of readers with no writer.
+#ifndef PTX_PAGETABLE_NPT_IMAGE_H_
+#define PTX_PAGETABLE_NPT_IMAGE_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/container/small_vector.hpp>
+
+#include "pagetable/geometry.h"
+#include "pagetable/update.h"
+#include "pagetable/walk.h"
+
+namespace ptx {
+
+class NptImage {
+ public:
+  // An empty image (every entry 0) of geometry `g`, whose walks start at the table page `root`
+  // (a byte address; only phys_page(root) is used, as for a VTTBR).
+  // REQUIRES: g.validate() is empty.
+  explicit NptImage(const Geometry& g = Geometry::sekvm(), uint64_t root = pool_start(0));
+  NptImage(const NptImage& other);
+  NptImage& operator=(const NptImage& other);
+  NptImage(NptImage&&) noexcept = default;
+  NptImage& operator=(NptImage&&) noexcept = default;
+
+  const Geometry& geometry() const { return g_; }
+  uint64_t root() const { return root_; }
+
+  // The entry at byte address `entry` of the pool the walk reads at `level`; 0 if never written.
+  // REQUIRES: 0 <= level < geometry().levels.
+  uint64_t read(int level, uint64_t entry) const;
+
+  // Sets that entry to `value` and updates the reverse index. `entry` is rounded down to 8 bytes.
+  // REQUIRES: 0 <= level < geometry().levels.
+  void write(int level, uint64_t entry, uint64_t value);
+
+  // Writes u.new_value at u.entry of the pool of u.kind (cumulative application of one Coq
+  // `update_npt` step). REQUIRES: the kind is a level of this geometry.
+  void apply(const Update& u) { write(level_of_kind(u.kind, g_.levels), u.entry, u.new_value); }
+
+  // The first geometry().entries_per_table() entries of the table page at byte address `page`
+  // read at `level`, or nullptr when none of them was ever written (all zero).
+  const uint64_t* table(int level, uint64_t page) const;
+
+  // Entries (byte addresses, read at level-1) whose current value is a table descriptor pointing
+  // at the page `page` read at `level`. Empty for level 0 and for unreferenced pages.
+  std::span<const uint64_t> referrers(int level, uint64_t page) const;
+
+  // Coq `pt_map` on this image. REQUIRES: ipa < geometry().ipa_limit().
+  uint64_t pt_map(uint64_t ipa) const { return ptx::pt_map(g_, root_, ipa, *this); }
+  WalkResult walk(uint64_t ipa) const { return ptx::walk(g_, root_, ipa, *this); }
+
+  // Number of table pages that hold a written entry, over all levels.
+  size_t page_count() const { return pages_.size(); }
+
+  // Calls f(level, page_address, const uint64_t* entries) for every page with a written entry.
+  template <class F>
+  void for_each_page(F&& f) const {
+    for (const auto& [key, p] : pages_) f(static_cast<int>(key & 7), key & ~uint64_t{7}, p.get());
+  }
+
+ private:
+  using Referrers = boost::container::small_vector<uint64_t, 2>;
+  static uint64_t key(int level, uint64_t page) { return page | static_cast<uint64_t>(level); }
+  uint64_t page_of(uint64_t addr) const { return addr & ~(g_.page_size() - 1); }
+  uint64_t slot_of(uint64_t addr) const { return (addr & (g_.page_size() - 1)) >> 3; }
+  void unlink(int level, uint64_t entry, uint64_t value);
+  void link(int level, uint64_t entry, uint64_t value);
+
+  Geometry g_;
+  uint64_t root_;
+  std::unordered_map<uint64_t, std::unique_ptr<uint64_t[]>> pages_;  // key(level, page) -> entries
+  std::unordered_map<uint64_t, Referrers> referrers_;                 // key(level, page) -> entries
+};
+
+}  // namespace ptx
+
+#endif  // PTX_PAGETABLE_NPT_IMAGE_H_

@@ -35,6 +35,9 @@
 #include <optional>
 #include <vector>
 
+#include <boost/container/flat_map.hpp>
+#include <boost/container/small_vector.hpp>
+
 #include "explorer/entry_history.h"
 #include "pagetable/npt_image.h"
 
@@ -53,8 +56,25 @@ class AddressClasses {
   std::optional<uint64_t> class_of(uint64_t ipa) const;
 
  private:
+  using Pages = boost::container::small_vector<uint64_t, 4>;
+  using Indexes = std::vector<uint32_t>;
+  // Indexes at `level` where some page of `pages` has a non-zero before-entry or a written entry,
+  // ascending, and the smallest other index (entries_per_table() when there is none).
+  void relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const;
+  // Tables some state's walk reaches from the entries at `index` of `pages` at `level`.
+  Pages next_pages(int level, const Pages& pages, uint64_t index) const;
+  // The tables reachable below the written entry `f` (the first one on a before-walk).
+  Pages below(const EntryHistory& f) const;
+  // The index prefix of every before-walk that reaches table `page` at `level`, as IPA bits above
+  // `level` (page == root at level 0 gives {0}).
+  void prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const;
+  void expand(int level, uint64_t prefix, const Pages& pages);
+
   const NptImage& before_;
   const EntryHistories& h_;
+  const Geometry g_;
+  // key(level, page) -> slots (entry indexes) of that table written by the section
+  boost::container::flat_map<uint64_t, boost::container::small_vector<uint32_t, 4>> written_;
   std::vector<uint64_t> reps_;
 };
 

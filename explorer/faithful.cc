@@ -1,0 +1,311 @@
+// The faithful reference checker (explorer/faithful.h): Coq `TransactionalPageTableWrite` by
+// enumeration.
+//
+// For a section with updates u_0 .. u_{n-1} in program order, Coq's buffer `pt_updates` is
+// [u_{n-1}; ...; u_0] (newest first). We enumerate `sample_and_shuffle_updates` of that list, with
+// each element named by its program-order index, in exactly the Coq order (explorer/
+// sample_and_shuffle.h), apply each list with `update_npt` (cumulative: last element first, head
+// last) to an overlay of the before-state, and walk with `pt_map` (ptx::walk) over
+// "overlay, else before". Lists reaching the same state (the same values of the written entries)
+// are grouped; each state keeps its number of lists and its first shortest list (Coq order).
+//
+// Nothing here uses the history/counting arguments of the fast explorer: the only shared pieces are
+// the walk (pagetable/walk.h), mapping_of (explorer/mapping.h) and, in explore_faithful, the set of
+// representative IPAs (AddressClasses), which the differential test checks separately by brute
+// force over every IPA.
+#include "explorer/faithful.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <tbb/parallel_for.h>
+
+#include "explorer/address_classes.h"
+#include "explorer/entry_history.h"
+#include "explorer/sample_and_shuffle.h"
+
+namespace ptx {
+
+namespace {
+
+// Identity of an entry: the walk level that reads it (its pool) and its 8-byte aligned address.
+struct EntryKey {
+  int level = 0;
+  uint64_t entry = 0;
+  friend bool operator==(const EntryKey&, const EntryKey&) = default;
+};
+
+EntryKey key_of(const Update& u, int levels) {
+  return EntryKey{level_of_kind(u.kind, levels), u.entry & ~uint64_t{7}};
+}
+
+// A small map of written entries laid over the before-image (no copy of the image per list).
+class Overlay {
+ public:
+  void write(const EntryKey& k, uint64_t value) {
+    for (auto& [key, v] : entries_) {
+      if (key == k) {
+        v = value;
+        return;
+      }
+    }
+    entries_.emplace_back(k, value);
+  }
+  const uint64_t* find(const EntryKey& k) const {
+    for (const auto& [key, v] : entries_) {
+      if (key == k) return &v;
+    }
+    return nullptr;
+  }
+  void clear() { entries_.clear(); }
+
+ private:
+  std::vector<std::pair<EntryKey, uint64_t>> entries_;
+};
+
+// Coq `update_npt list npt` (cumulative) onto an overlay: the last element is applied first.
+void update_npt_overlay(std::span<const uint8_t> list, std::span<const Update> updates, int levels,
+                        Overlay& overlay) {
+  for (size_t i = list.size(); i-- > 0;) {
+    const Update& u = updates[list[i]];
+    overlay.write(key_of(u, levels), u.new_value);
+  }
+}
+
+// The enumerated states of one section (the whole of FaithfulStates, also used directly by
+// explore_faithful).
+class StateSet {
+ public:
+  // One distinct state some list reaches.
+  struct State {
+    std::vector<uint64_t> values;    // value of each written entry (index = slot)
+    uint64_t lists = 0;              // number of lists reaching it
+    std::vector<uint32_t> shortest;  // its first shortest list (program-order indexes, Coq order)
+    uint64_t shortest_pos = 0;       // position of that list in the Coq enumeration
+  };
+
+  // The walk's memory for one state: the written entries' values, else the before-image.
+  struct StateMemory {
+    const StateSet* impl;
+    const std::vector<uint64_t>* values;  // nullptr: the before-state itself
+    uint64_t read(int level, uint64_t entry) const {
+      if (values != nullptr) {
+        const EntryKey k{level, entry & ~uint64_t{7}};
+        for (size_t i = 0; i < impl->slots.size(); ++i) {
+          if (impl->slots[i] == k) return (*values)[i];
+        }
+      }
+      return impl->before.read(level, entry);
+    }
+  };
+
+  // What the states show at one IPA: per observed mapping, its list count and best state.
+  struct Observed {
+    uint64_t lists = 0;
+    size_t best = 0;  // state holding the first shortest list giving this mapping
+  };
+  struct Observation {
+    uint64_t before = 0;
+    uint64_t after = 0;
+    std::map<uint64_t, Observed> by_mapping;  // ascending mapping
+  };
+
+  StateSet(const NptImage& b, std::span<const Update> updates) : before(b) {
+    const size_t n = updates.size();
+    if (n > kFaithfulMaxUpdates) {
+      throw std::invalid_argument("faithful exploration supports at most " +
+                                  std::to_string(kFaithfulMaxUpdates) + " updates, got " +
+                                  std::to_string(n));
+    }
+    const int levels = before.geometry().levels;
+    for (const Update& u : updates) {
+      const EntryKey k = key_of(u, levels);
+      if (std::find(slots.begin(), slots.end(), k) == slots.end()) slots.push_back(k);
+    }
+
+    // The after-state: every update, i.e. update_npt (pt_updates npt') npt = program order.
+    Overlay overlay;
+    for (const Update& u : updates) overlay.write(key_of(u, levels), u.new_value);
+    after_values = values_of(overlay);
+
+    // Coq pt_updates = program order reversed, elements named by program-order index.
+    CoqList<uint8_t> pt_updates;
+    for (size_t i = n; i-- > 0;) pt_updates.push_back(static_cast<uint8_t>(i));
+
+    // sample_and_shuffle_updates pt_updates = shuffle_lists (sample_updates pt_updates), and
+    // shuffle_lists ls = concat (map shuffle_updates ls): unfolded here one sample at a time so
+    // that only one sample's permutations are held in memory (same lists, same order).
+    const std::vector<CoqList<uint8_t>> samples =
+        sample_updates(std::span<const uint8_t>(pt_updates.data(), pt_updates.size()));
+    std::map<std::vector<uint64_t>, size_t> index;  // state values -> states index
+    uint64_t pos = 0;
+    for (const CoqList<uint8_t>& sample : samples) {
+      const std::vector<CoqList<uint8_t>> lists =
+          shuffle_updates(std::span<const uint8_t>(sample.data(), sample.size()));
+      for (const CoqList<uint8_t>& list : lists) {
+        overlay.clear();
+        update_npt_overlay(list, updates, levels, overlay);
+        std::vector<uint64_t> values = values_of(overlay);
+        auto [it, inserted] = index.try_emplace(values, states.size());
+        if (inserted) {
+          State s;
+          s.values = std::move(values);
+          states.push_back(std::move(s));
+        }
+        State& s = states[it->second];
+        if (s.lists == 0 || list.size() < s.shortest.size()) {
+          s.shortest.assign(list.begin(), list.end());
+          s.shortest_pos = pos;
+        }
+        ++s.lists;
+        ++pos;
+      }
+    }
+    list_count = pos;
+  }
+
+  std::vector<uint64_t> values_of(const Overlay& overlay) const {
+    std::vector<uint64_t> v(slots.size());
+    for (size_t i = 0; i < slots.size(); ++i) {
+      const uint64_t* w = overlay.find(slots[i]);
+      v[i] = w != nullptr ? *w : before.read(slots[i].level, slots[i].entry);
+    }
+    return v;
+  }
+
+  uint64_t mapping(uint64_t ipa, CompareMode compare, const std::vector<uint64_t>* values) const {
+    const Geometry& g = before.geometry();
+    const WalkResult w = walk(g, before.root(), ipa, StateMemory{this, values});
+    return mapping_of(compare, g, ipa, w);
+  }
+
+  Observation observe(uint64_t ipa, CompareMode compare) const {
+    Observation o;
+    o.before = mapping(ipa, compare, nullptr);
+    o.after = mapping(ipa, compare, &after_values);
+    for (size_t i = 0; i < states.size(); ++i) {
+      const State& s = states[i];
+      auto [it, inserted] = o.by_mapping.try_emplace(mapping(ipa, compare, &s.values), Observed{});
+      Observed& ob = it->second;
+      if (inserted) {
+        ob.best = i;
+      } else {
+        const State& b = states[ob.best];
+        if (std::pair(s.shortest.size(), s.shortest_pos) < std::pair(b.shortest.size(), b.shortest_pos)) {
+          ob.best = i;
+        }
+      }
+      ob.lists += s.lists;
+    }
+    return o;
+  }
+
+  static Counts counts_of(const Observation& o) {
+    uint64_t before = 0, after = 0, other = 0;
+    for (const auto& [m, ob] : o.by_mapping) {
+      if (m == o.before) {
+        before += ob.lists;
+      } else if (m == o.after) {
+        after += ob.lists;
+      } else {
+        other += ob.lists;
+      }
+    }
+    return Counts{BigCount(before), BigCount(after), BigCount(other)};
+  }
+
+  const NptImage& before;
+  std::vector<EntryKey> slots;  // distinct written entries, in order of first write
+  std::vector<uint64_t> after_values;
+  std::vector<State> states;  // in order of first reaching list
+  uint64_t list_count = 0;
+};
+
+}  // namespace
+
+struct FaithfulStates::Impl : StateSet {
+  using StateSet::StateSet;
+};
+
+FaithfulStates::FaithfulStates(const NptImage& before, std::span<const Update> updates)
+    : impl_(std::make_unique<Impl>(before, updates)) {}
+
+FaithfulStates::~FaithfulStates() = default;
+
+size_t FaithfulStates::list_count() const { return static_cast<size_t>(impl_->list_count); }
+
+size_t FaithfulStates::state_count() const { return impl_->states.size(); }
+
+AddressVerdict FaithfulStates::verdict(uint64_t ipa, CompareMode compare) const {
+  const StateSet::Observation o = impl_->observe(ipa, compare);
+  AddressVerdict v;
+  v.before = o.before;
+  v.after = o.after;
+  v.counts = StateSet::counts_of(o);
+  for (const auto& [m, ob] : o.by_mapping) {
+    if (m != o.before && m != o.after) v.others.push_back(m);  // ascending: map order
+  }
+  return v;
+}
+
+std::optional<std::vector<uint32_t>> FaithfulStates::shortest_list(uint64_t ipa, uint64_t mapping,
+                                                                   CompareMode compare) const {
+  const StateSet::Observation o = impl_->observe(ipa, compare);
+  auto it = o.by_mapping.find(mapping);
+  if (it == o.by_mapping.end()) return std::nullopt;
+  return impl_->states[it->second.best].shortest;
+}
+
+Exploration explore_faithful(const NptImage& before, std::span<const Update> updates,
+                             std::span<const uint64_t> targets, const ExploreOptions& options) {
+  const StateSet impl(before, updates);  // throws past kFaithfulMaxUpdates
+  const EntryHistories histories(before, updates);
+  const AddressClasses address_classes(before, histories);
+  const std::vector<uint64_t>& reps = address_classes.representatives();
+
+  Exploration ex;
+  ex.updates = updates.size();
+  ex.sequences = sequence_count(updates.size());
+  ex.classes.resize(reps.size());
+  std::vector<std::vector<Violation>> per_class(reps.size());
+
+  auto explore_class = [&](size_t i) {
+    const uint64_t ipa = reps[i];
+    const StateSet::Observation o = impl.observe(ipa, options.compare);
+    ex.classes[i] = AddressClass{ipa, o.before, o.after, StateSet::counts_of(o)};
+    for (const auto& [m, ob] : o.by_mapping) {
+      if (m == o.before || m == o.after) continue;
+      Violation v;
+      v.ipa = ipa;
+      v.before = o.before;
+      v.after = o.after;
+      v.observed = m;
+      v.sequences = BigCount(ob.lists);
+      v.witness = impl.states[ob.best].shortest;
+      per_class[i].push_back(std::move(v));
+    }
+  };
+  if (options.parallel && reps.size() >= 64) {
+    tbb::parallel_for(size_t{0}, reps.size(), explore_class);
+  } else {
+    for (size_t i = 0; i < reps.size(); ++i) explore_class(i);
+  }
+
+  for (auto& vs : per_class) {
+    for (auto& v : vs) ex.violations.push_back(std::move(v));
+  }
+  std::sort(ex.violations.begin(), ex.violations.end(), [](const Violation& a, const Violation& b) {
+    return std::pair(a.ipa, a.observed) < std::pair(b.ipa, b.observed);
+  });
+
+  ex.targets.reserve(targets.size());
+  for (const uint64_t t : targets) {
+    ex.targets.push_back(StateSet::counts_of(impl.observe(t, options.compare)));
+  }
+  return ex;
+}
+
+}  // namespace ptx

@@ -7,20 +7,42 @@
 
 #include <deque>
 #include <mutex>
+#include <vector>
 
 namespace ptx {
 
+namespace {
+
+// a(0..kPrecomputed-1), built once (thread-safe static initialisation) and immutable after: the
+// hot path of the explorer reads it without a lock.
+constexpr size_t kPrecomputed = 1024;
+
+const std::vector<BigCount>& precomputed() {
+  static const std::vector<BigCount> table = [] {
+    std::vector<BigCount> t;
+    t.reserve(kPrecomputed);
+    t.emplace_back(1);
+    for (size_t k = 1; k < kPrecomputed; ++k) t.push_back(BigCount(k) * t.back() + 1);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
 const BigCount& sequence_count(size_t n) {
-  // A deque never moves its elements on push_back, so returned references stay valid while other
-  // threads extend the table.
+  if (n < kPrecomputed) return precomputed()[n];
+  // Beyond the table: a deque never moves its elements on push_back, so returned references stay
+  // valid while other threads extend it.
   static std::mutex mu;
-  static std::deque<BigCount> table{BigCount(1)};
+  static std::deque<BigCount> table;
   std::lock_guard<std::mutex> lock(mu);
-  while (table.size() <= n) {
-    const size_t k = table.size();
+  if (table.empty()) table.push_back(precomputed().back());  // a(kPrecomputed - 1)
+  while (kPrecomputed - 1 + table.size() <= n) {
+    const size_t k = kPrecomputed - 1 + table.size();
     table.push_back(BigCount(k) * table.back() + 1);
   }
-  return table[n];
+  return table[n - (kPrecomputed - 1)];
 }
 
 std::string to_string(const BigCount& c) { return c.str(); }

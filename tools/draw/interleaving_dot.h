@@ -1,0 +1,34 @@
+// Drawing a bad interleaving: a Graphviz DOT picture of one violation of the Transactional Page
+// Table condition.
+//
+// The picture has three walks of the violating IPA side by side — in the state before the critical
+// section, in the state the witness produces (the third mapping), and in the state after it — each
+// a chain of the entries the walk reads (level, PGD/PUD/PMD/PTE, entry address, value), ending in
+// the mapping it returns; below them the section's updates in program order, the witness's writes
+// in red, numbered in the order update_npt applies them. Entries whose value differs from the
+// before-state are drawn in bold.
+#ifndef PTX_TOOLS_DRAW_INTERLEAVING_DOT_H_
+#define PTX_TOOLS_DRAW_INTERLEAVING_DOT_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "explorer/exploration.h"
+#include "pagetable/npt_image.h"
+#include "pagetable/update.h"
+
+namespace ptx {
+
+// DOT source for `v`, a violation explore() found for `updates` made on `before` with `compare`.
+// `title` heads the picture (e.g. "vm 3, section 17"). REQUIRES: v.witness indexes < updates.size().
+std::string interleaving_dot(const NptImage& before, std::span<const Update> updates, const Violation& v,
+                             CompareMode compare, const std::string& title);
+
+// Runs Graphviz `dot -T<format>` on `dot_source`, writing `out_path`. Returns "" on success, else
+// the reason (dot missing, failed, ...). `format` is e.g. "svg" or "png".
+std::string render_dot(const std::string& dot_source, const std::string& format, const std::string& out_path);
+
+}  // namespace ptx
+
+#endif  // PTX_TOOLS_DRAW_INTERLEAVING_DOT_H_

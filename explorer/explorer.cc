@@ -1,6 +1,7 @@
 #include "explorer/explorer.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include <boost/container/small_vector.hpp>
@@ -31,10 +32,38 @@ size_t changed(const Assignment& a) {
 // its chosen value. See explorer.h: with m writes to an entry, c of them of value v, its sub-lists
 // have EGF [v = before] + (c/m)((1+x)^m - 1); unconstrained entries contribute (1+x)^m_e and
 // sum_K K! [x^K] (1+x)^N = a(N). Multiplying through by prod m keeps the arithmetic in integers.
+template <class Int>
+Int count_lists_in(size_t n, const Assignment& a, const Int& (*a_of)(size_t));
+
+const __int128& small_sequence_count(size_t n);
+
 BigCount count_lists(size_t n, const Assignment& a) {
+  // a(30) < 2^109.3; a term's coefficient is a product over the r <= 4 read entries of factors of
+  // size <= m_e with sum m_e <= n, so |coef| <= (30/4)^4 < 2^11.7, and there are 2^r <= 16 terms:
+  // every partial sum stays below 2^125, so 128-bit arithmetic is exact up to n = 30 (the common
+  // case, and allocation-free).
+  if (n <= 30) {
+    const __int128 c = count_lists_in<__int128>(n, a, &small_sequence_count);
+    return BigCount(static_cast<uint64_t>(c >> 64)) << 64 | BigCount(static_cast<uint64_t>(c));
+  }
+  return count_lists_in<BigCount>(n, a, &sequence_count);
+}
+
+const __int128& small_sequence_count(size_t n) {
+  static const std::array<__int128, 31> table = [] {
+    std::array<__int128, 31> t{};
+    t[0] = 1;
+    for (size_t k = 1; k < t.size(); ++k) t[k] = static_cast<__int128>(k) * t[k - 1] + 1;
+    return t;
+  }();
+  return table[n];
+}
+
+template <class Int>
+Int count_lists_in(size_t n, const Assignment& a, const Int& (*a_of)(size_t)) {
   const size_t r = a.size();
   size_t m_total = 0;
-  BigCount denominator = 1;
+  Int denominator = 1;
   boost::container::small_vector<long long, kMaxLevels> in_t, out_t;  // coefficients x m
   boost::container::small_vector<size_t, kMaxLevels> m;
   for (const Choice& ch : a) {
@@ -46,11 +75,11 @@ BigCount count_lists(size_t n, const Assignment& a) {
     out_t.push_back(alpha * static_cast<long long>(me) - static_cast<long long>(c));
     m.push_back(me);
     m_total += me;
-    denominator *= me;
+    denominator *= static_cast<long long>(me);
   }
-  BigCount sum = 0;
+  Int sum = 0;
   for (uint32_t t = 0; t < (1u << r); ++t) {
-    BigCount coef = 1;
+    Int coef = 1;
     size_t extra = 0;
     for (size_t i = 0; i < r; ++i) {
       if (t & (1u << i)) {
@@ -61,7 +90,7 @@ BigCount count_lists(size_t n, const Assignment& a) {
       }
       if (coef == 0) break;
     }
-    if (coef != 0) sum += coef * sequence_count(n - m_total + extra);
+    if (coef != 0) sum += coef * a_of(n - m_total + extra);
   }
   return sum / denominator;  // exact
 }

@@ -110,7 +110,14 @@ class StateSet {
   struct Observation {
     uint64_t before = 0;
     uint64_t after = 0;
-    std::map<uint64_t, Observed> by_mapping;  // ascending mapping
+    std::vector<std::pair<uint64_t, Observed>> by_mapping;  // distinct mappings, ascending
+
+    const Observed* find(uint64_t m) const {
+      for (const auto& [key, ob] : by_mapping) {
+        if (key == m) return &ob;
+      }
+      return nullptr;
+    }
   };
 
   StateSet(const NptImage& b, std::span<const Update> updates) : before(b) {
@@ -129,7 +136,8 @@ class StateSet {
     // The after-state: every update, i.e. update_npt (pt_updates npt') npt = program order.
     Overlay overlay;
     for (const Update& u : updates) overlay.write(key_of(u, levels), u.new_value);
-    after_values = values_of(overlay);
+    for (const EntryKey& k : slots) before_values.push_back(before.read(k.level, k.entry));
+    values_of(overlay, after_values);
 
     // Coq pt_updates = program order reversed, elements named by program-order index.
     CoqList<uint8_t> pt_updates;
@@ -141,6 +149,7 @@ class StateSet {
     const std::vector<CoqList<uint8_t>> samples =
         sample_updates(std::span<const uint8_t>(pt_updates.data(), pt_updates.size()));
     std::map<std::vector<uint64_t>, size_t> index;  // state values -> states index
+    std::vector<uint64_t> values;                    // the current list's state
     uint64_t pos = 0;
     for (const CoqList<uint8_t>& sample : samples) {
       const std::vector<CoqList<uint8_t>> lists =
@@ -148,11 +157,12 @@ class StateSet {
       for (const CoqList<uint8_t>& list : lists) {
         overlay.clear();
         update_npt_overlay(list, updates, levels, overlay);
-        std::vector<uint64_t> values = values_of(overlay);
-        auto [it, inserted] = index.try_emplace(values, states.size());
-        if (inserted) {
+        values_of(overlay, values);
+        auto it = index.find(values);
+        if (it == index.end()) {
+          it = index.emplace(values, states.size()).first;
           State s;
-          s.values = std::move(values);
+          s.values = values;
           states.push_back(std::move(s));
         }
         State& s = states[it->second];
@@ -167,13 +177,13 @@ class StateSet {
     list_count = pos;
   }
 
-  std::vector<uint64_t> values_of(const Overlay& overlay) const {
-    std::vector<uint64_t> v(slots.size());
+  // The state an overlay describes: each written entry's overlay value, else its before-value.
+  void values_of(const Overlay& overlay, std::vector<uint64_t>& v) const {
+    v.resize(slots.size());
     for (size_t i = 0; i < slots.size(); ++i) {
       const uint64_t* w = overlay.find(slots[i]);
-      v[i] = w != nullptr ? *w : before.read(slots[i].level, slots[i].entry);
+      v[i] = w != nullptr ? *w : before_values[i];
     }
-    return v;
   }
 
   uint64_t mapping(uint64_t ipa, CompareMode compare, const std::vector<uint64_t>* values) const {
@@ -188,18 +198,24 @@ class StateSet {
     o.after = mapping(ipa, compare, &after_values);
     for (size_t i = 0; i < states.size(); ++i) {
       const State& s = states[i];
-      auto [it, inserted] = o.by_mapping.try_emplace(mapping(ipa, compare, &s.values), Observed{});
-      Observed& ob = it->second;
-      if (inserted) {
-        ob.best = i;
+      const uint64_t m = mapping(ipa, compare, &s.values);
+      auto it = std::find_if(o.by_mapping.begin(), o.by_mapping.end(),
+                             [m](const auto& p) { return p.first == m; });
+      Observed* ob;
+      if (it == o.by_mapping.end()) {
+        o.by_mapping.emplace_back(m, Observed{0, i});
+        ob = &o.by_mapping.back().second;
       } else {
-        const State& b = states[ob.best];
+        ob = &it->second;
+        const State& b = states[ob->best];
         if (std::pair(s.shortest.size(), s.shortest_pos) < std::pair(b.shortest.size(), b.shortest_pos)) {
-          ob.best = i;
+          ob->best = i;
         }
       }
-      ob.lists += s.lists;
+      ob->lists += s.lists;
     }
+    std::sort(o.by_mapping.begin(), o.by_mapping.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     return o;
   }
 
@@ -219,7 +235,8 @@ class StateSet {
 
   const NptImage& before;
   std::vector<EntryKey> slots;  // distinct written entries, in order of first write
-  std::vector<uint64_t> after_values;
+  std::vector<uint64_t> before_values;  // value of each written entry in `before`
+  std::vector<uint64_t> after_values;   // ... after every update
   std::vector<State> states;  // in order of first reaching list
   uint64_t list_count = 0;
 };
@@ -254,9 +271,9 @@ AddressVerdict FaithfulStates::verdict(uint64_t ipa, CompareMode compare) const 
 std::optional<std::vector<uint32_t>> FaithfulStates::shortest_list(uint64_t ipa, uint64_t mapping,
                                                                    CompareMode compare) const {
   const StateSet::Observation o = impl_->observe(ipa, compare);
-  auto it = o.by_mapping.find(mapping);
-  if (it == o.by_mapping.end()) return std::nullopt;
-  return impl_->states[it->second.best].shortest;
+  const StateSet::Observed* ob = o.find(mapping);
+  if (ob == nullptr) return std::nullopt;
+  return impl_->states[ob->best].shortest;
 }
 
 Exploration explore_faithful(const NptImage& before, std::span<const Update> updates,

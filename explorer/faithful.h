@@ -1,8 +1,9 @@
 // The faithful reference checker: literally what Coq `TransactionalPageTableWrite` states.
 //
 // It lists `sample_and_shuffle_updates` of the section's updates (in Coq's pt_updates order,
-// newest first), applies each list with `update_npt` (cumulative) to a copy of the before-state,
-// and walks every address of interest with `pt_map`. Exponential: a(n) lists of up to n updates.
+// newest first), applies each list with `update_npt` (cumulative) to the before-state (as an
+// overlay of the written entries: the rest of the image is shared), and walks every address of
+// interest with `pt_map` in each resulting state. Exponential: a(n) lists of up to n updates.
 // It is the oracle the fast explorer (explorer.h) is tested against, and `ptx run --mode faithful`.
 #ifndef PTX_EXPLORER_FAITHFUL_H_
 #define PTX_EXPLORER_FAITHFUL_H_

@@ -6,16 +6,21 @@
 #ifndef PTX_EXPLORER_SAMPLE_AND_SHUFFLE_INL_H_
 #define PTX_EXPLORER_SAMPLE_AND_SHUFFLE_INL_H_
 
+#include <iterator>
 #include <utility>
 
 namespace ptx {
 namespace sample_and_shuffle_internal {
 
-// Coq `l1 ++ l2` on lists of lists, consuming l2.
+// Coq `l1 ++ l2` on lists of lists, consuming l2. (No exact reserve here: appends happen in
+// loops, and geometric growth keeps them linear.)
 template <class T>
 void append(std::vector<CoqList<T>>& l1, std::vector<CoqList<T>>&& l2) {
-  l1.reserve(l1.size() + l2.size());
-  for (auto& l : l2) l1.push_back(std::move(l));
+  if (l1.empty()) {
+    l1 = std::move(l2);
+    return;
+  }
+  l1.insert(l1.end(), std::make_move_iterator(l2.begin()), std::make_move_iterator(l2.end()));
 }
 
 }  // namespace sample_and_shuffle_internal

@@ -51,6 +51,11 @@ bool SectionChecker::check(const Section& s, Exploration* out, std::string* erro
     *error = fmt::format("section {} names vmid {} (vmid must be 0..16)", s.seq, s.vmid);
     return false;
   }
+  if (s.seq < next_seq_[s.vmid]) {
+    *error = fmt::format("vm {} section {} arrives after section {}: sections must be checked in lock order",
+                         s.vmid, s.seq, next_seq_[s.vmid] - 1);
+    return false;
+  }
   NptImage& shadow = *shadows_[s.vmid];
   // Every update must write inside its pool, and its old value must be what the entry holds at
   // that point of the section (the shadow, then the section's earlier writes).
@@ -93,6 +98,7 @@ bool SectionChecker::check(const Section& s, Exploration* out, std::string* erro
   *out = mode_ == ExploreMode::kFast ? explore(shadow, s.updates, targets, options_)
                                      : explore_faithful(shadow, s.updates, targets, options_);
   for (const Update& u : s.updates) shadow.apply(u);
+  next_seq_[s.vmid] = s.seq + 1;
   return true;
 }
 

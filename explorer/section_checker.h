@@ -31,8 +31,9 @@ class SectionChecker {
   // Targets are the ops' IPAs (Exploration::targets[i] belongs to s.ops[i]).
   // Returns false, with *error set and the shadow unchanged, when the section does not fit the
   // shadow: invalid vmid, an update whose entry is outside the VM's pools or whose old value is
-  // not the shadow's current value (a trace out of lock order or corrupted), or, in faithful mode,
-  // more than kFaithfulMaxUpdates updates.
+  // not the shadow's current value (a trace out of lock order or corrupted), a seq not above the
+  // previous section's of that VM (out of lock order; gaps are allowed, e.g. for sections that
+  // wrote nothing), or, in faithful mode, more than kFaithfulMaxUpdates updates.
   // Thread safety: sections of different VMs may be checked concurrently; sections of one VM must
   // be given one at a time, in seq order.
   bool check(const Section& s, Exploration* out, std::string* error);
@@ -43,6 +44,7 @@ class SectionChecker {
   ExploreMode mode_;
   ExploreOptions options_;
   std::array<std::unique_ptr<NptImage>, kVmCount> shadows_;
+  std::array<uint64_t, kVmCount> next_seq_{};  // lowest seq the next section of each VM may have
 };
 
 }  // namespace ptx

@@ -216,3 +216,39 @@ TEST(BreakingPatterns, MissingBarrierBetweenSections) {
 
 }  // namespace
 }  // namespace ptx
+
+namespace ptx {
+namespace {
+
+TEST(SectionChecker, RefusesSectionsOutOfLockOrderAndLeavesTheShadowUnchanged) {
+  Stage2Engine engine;
+  const Section s0 = map_one(engine, 4, 0x1000, 3, 0x1000 | 0x7FF);
+  const Section s1 = map_one(engine, 4, 0x2000, 3, 0x2000 | 0x7FF);  // old values all 0 too
+  SectionChecker checker;
+  Exploration x;
+  std::string err;
+  ASSERT_TRUE(checker.check(s1, &x, &err)) << err;  // a gap is allowed...
+  EXPECT_FALSE(checker.check(s0, &x, &err));          // ...going back is not
+  EXPECT_NE(err.find("lock order"), std::string::npos) << err;
+  // Only s1 was applied: its PTE sits in a level-3 page that s0 (refused) would have linked.
+  EXPECT_EQ(checker.shadow(4).pt_map(0x1000), 0u);
+  EXPECT_EQ(checker.shadow(4).read(3, s1.updates.back().entry), 0x2000u | 0x7FF);
+  EXPECT_EQ(checker.shadow(4).read(0, s0.updates.front().entry), 0u);
+}
+
+TEST(SectionChecker, RefusesAnOldValueThatIsNotTheShadows) {
+  Stage2Engine engine;
+  const Section s0 = map_one(engine, 5, 0x1000, 3, 0x1000 | 0x7FF);
+  Section bad = s0;
+  bad.updates.back().old_value = 0x999;
+  SectionChecker checker;
+  Exploration x;
+  std::string err;
+  EXPECT_FALSE(checker.check(bad, &x, &err));
+  EXPECT_NE(err.find("old value"), std::string::npos) << err;
+  EXPECT_EQ(checker.shadow(5).page_count(), 0u);  // nothing applied
+  EXPECT_TRUE(checker.check(s0, &x, &err)) << err;
+}
+
+}  // namespace
+}  // namespace ptx

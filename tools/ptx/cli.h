@@ -1,0 +1,24 @@
+// The `ptx` command line (CLI11): subcommands run, record and check.
+//
+//   ptx run    [--preset qemu-virt | --workload FILE | --from-process PID] [--vms K] [--seed S]
+//              [--threads N] [--mode fast|faithful] [--compare descriptor|translation]
+//              [--sections sekvm|batched] [--report FILE] [--report-all] [--quiet]
+//   ptx record [input options as for run] [--threads N] [--sections ...] --out TRACE
+//   ptx check  TRACE [--threads N] [--mode ...] [--compare ...] [--report FILE] [--report-all]
+//
+// Hidden option of run/record: `--ops N`, the ops per VM of the qemu-virt preset (default
+// kQemuVirtDefaultOpsPerVm, sized for a ~10 s run on 2 cores; tests use small values).
+//
+// Exit status: 0 no violation, 1 violations (the report, if asked for, is written), 2 bad input
+// (flags, files, an op the engine refuses, ...: a message on stderr, no report or trace written),
+// 3 an internal error (a bug).
+#ifndef PTX_TOOLS_PTX_CLI_H_
+#define PTX_TOOLS_PTX_CLI_H_
+
+namespace ptx::cli {
+
+int ptx_main(int argc, char** argv);
+
+}  // namespace ptx::cli
+
+#endif  // PTX_TOOLS_PTX_CLI_H_

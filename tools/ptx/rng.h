@@ -1,0 +1,36 @@
+// SplitMix64: a tiny deterministic generator (same sequence on every platform and library),
+// used by the workload generators instead of <random> distributions, whose output is
+// implementation-defined.
+#ifndef PTX_TOOLS_PTX_RNG_H_
+#define PTX_TOOLS_PTX_RNG_H_
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace ptx::cli {
+
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform enough in [0, n) for workload shaping. REQUIRES: n > 0.
+  uint64_t below(uint64_t n) { return next() % n; }
+
+  template <class T>
+  void shuffle(std::vector<T>& v) {
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+}  // namespace ptx::cli
+
+#endif  // PTX_TOOLS_PTX_RNG_H_

@@ -1,0 +1,31 @@
+// The summary `ptx run` / `ptx check` / `ptx record` print on stdout at the end, e.g.
+//   ptx run: qemu-virt, 4 VMs x 250000 ops (RAM 1.00 GiB), 2 threads, mode fast, compare descriptor, sections sekvm
+//   ops 1000000  sections 1000000  updates 1012345  sequences 2036035  address classes 1000000  violations 0
+//   412.3 k ops/s  412.3 k sections explored/s  wall 2.43 s
+//   verdict: transactional (no violation)
+// With violations, the first few are listed before the verdict with where they come from.
+#ifndef PTX_TOOLS_PTX_SUMMARY_H_
+#define PTX_TOOLS_PTX_SUMMARY_H_
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "tools/ptx/totals.h"
+
+namespace ptx::cli {
+
+inline constexpr size_t kSummaryViolations = 10;  // violations listed in the summary
+
+// "1.23 M", "456.7 k", "12" (3 significant digits past 1000).
+std::string human_rate(double per_second);
+
+// `head`: the first line (without "\n"). `source`: prefix of kept sections' locations.
+// `explored`: false for `record` (no sequences, classes or verdict).
+void print_summary(std::FILE* out, const std::string& head, const Totals& t,
+                   const std::vector<CheckedSection>& kept, const std::string& source,
+                   double seconds, bool explored);
+
+}  // namespace ptx::cli
+
+#endif  // PTX_TOOLS_PTX_SUMMARY_H_

@@ -97,6 +97,7 @@ bool SectionChecker::check(const Section& s, Exploration* out, std::string* erro
   }
   *out = mode_ == ExploreMode::kFast ? explore(shadow, s.updates, targets, options_)
                                      : explore_faithful(shadow, s.updates, targets, options_);
+  if (hook_ && !out->violations.empty()) hook_(shadow, s, *out);
   for (const Update& u : s.updates) shadow.apply(u);
   next_seq_[s.vmid] = s.seq + 1;
   return true;

@@ -9,6 +9,7 @@
 #define PTX_EXPLORER_SECTION_CHECKER_H_
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,11 +41,18 @@ class SectionChecker {
 
   const NptImage& shadow(uint32_t vmid) const { return *shadows_[vmid]; }
 
+  // Called by check(), when set, for every section with a violation, after exploring it and
+  // before applying it: `before` is the VM's state before the section. Runs on the caller's
+  // thread (so concurrently for different VMs).
+  using ViolationHook = std::function<void(const NptImage& before, const Section&, const Exploration&)>;
+  void set_violation_hook(ViolationHook hook) { hook_ = std::move(hook); }
+
  private:
   ExploreMode mode_;
   ExploreOptions options_;
   std::array<std::unique_ptr<NptImage>, kVmCount> shadows_;
-  std::array<uint64_t, kVmCount> next_seq_{};  // lowest seq the next section of each VM may have
+  std::array<uint64_t, kVmCount> next_seq_{};
+  ViolationHook hook_;  // lowest seq the next section of each VM may have
 };
 
 }  // namespace ptx

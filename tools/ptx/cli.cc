@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "explorer/section_checker.h"
 #include "tools/ptx/atomic_file.h"
 #include "tools/ptx/bad_input.h"
+#include "tools/ptx/drawings.h"
 #include "tools/ptx/from_process.h"
 #include "tools/ptx/qemu_virt.h"
 #include "tools/ptx/report.h"
@@ -53,6 +55,8 @@ struct CommonArgs {
   std::string compare = "descriptor";
   std::string report;
   bool report_all = false;
+  std::string draw;
+  uint64_t draw_limit = 4;
   bool quiet = false;
 };
 
@@ -91,6 +95,11 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
         ->check(CLI::IsMember({"descriptor", "translation"}));
     cmd->add_option("--report", c->report, "Write a JSON report here (atomically)");
     cmd->add_flag("--report-all", c->report_all, "List every section in the report, not only violating ones");
+    cmd->add_option("--draw", c->draw,
+                    "Write a Graphviz picture (.dot, and .svg when Graphviz is installed) of each "
+                    "violation into this directory");
+    cmd->add_option("--draw-limit", c->draw_limit, "With --draw: violating sections drawn per VM (default 4)")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
   }
   cmd->add_flag("--quiet", c->quiet, "No progress display");
 }
@@ -144,10 +153,29 @@ std::string head_line(const std::string& cmd, const std::string& what, const Run
   return s;
 }
 
+// --draw: pictures of the violations, through the checker's violation hook.
+std::unique_ptr<Drawings> attach_drawings(const CommonArgs& c, RunConfig* cfg) {
+  if (c.draw.empty()) return nullptr;
+  auto d = std::make_unique<Drawings>(c.draw, c.draw_limit, cfg->explore_options.compare, "--draw");
+  cfg->on_violation = [p = d.get()](const NptImage& before, const Section& s, const Exploration& x) {
+    p->on_violation(before, s, x);
+  };
+  return d;
+}
+
+void print_drawings(const Drawings* d) {
+  if (d == nullptr) return;
+  std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d->pictures()), d->dir().c_str());
+  if (!d->render_problem().empty()) {
+    std::printf("drawings: .dot only: %s\n", d->render_problem().c_str());
+  }
+}
+
 int do_run(const InputArgs& in, const CommonArgs& c) {
   RunConfig cfg = config_of(c);
   if (!c.report.empty()) check_writable(c.report, "--report");
   const Workload w = load_input(in, cfg.policy);
+  const std::unique_ptr<Drawings> drawings = attach_drawings(c, &cfg);
   const RunOutcome r = run_workload(w, cfg);
   if (!c.report.empty()) {
     write_report(c.report, ReportMeta{w.source, cfg.policy, cfg.mode, cfg.explore_options.compare},
@@ -156,6 +184,7 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   print_summary(stdout, head_line("run", w.description, cfg, true), r.totals, r.kept, w.source,
                 r.seconds, true);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
+  print_drawings(drawings.get());
   std::fflush(stdout);
   return r.totals.violations == 0 ? kExitOk : kExitViolations;
 }
@@ -181,6 +210,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!c.report.empty()) check_writable(c.report, "--report");
   const Trace trace = read_trace(path);
   cfg.policy = trace.header.policy;
+  const std::unique_ptr<Drawings> drawings = attach_drawings(c, &cfg);
   const RunOutcome r = check_trace(trace, cfg);
   if (!c.report.empty()) {
     write_report(c.report,
@@ -192,6 +222,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
                   trace.header.description.empty() ? trace.header.source : trace.header.description);
   print_summary(stdout, head_line("check", what, cfg, true), r.totals, r.kept, path, r.seconds, true);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
+  print_drawings(drawings.get());
   std::fflush(stdout);
   return r.totals.violations == 0 ? kExitOk : kExitViolations;
 }

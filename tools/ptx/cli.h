@@ -2,9 +2,11 @@
 //
 //   ptx run    [--preset qemu-virt | --workload FILE | --from-process PID] [--vms K] [--seed S]
 //              [--threads N] [--mode fast|faithful] [--compare descriptor|translation]
-//              [--sections sekvm|batched] [--report FILE] [--report-all] [--quiet]
+//              [--sections sekvm|batched] [--report FILE] [--report-all]
+//              [--draw DIR [--draw-limit N]] [--quiet]
 //   ptx record [input options as for run] [--threads N] [--sections ...] --out TRACE
 //   ptx check  TRACE [--threads N] [--mode ...] [--compare ...] [--report FILE] [--report-all]
+//              [--draw DIR [--draw-limit N]]
 //
 // Hidden option of run/record: `--ops N`, the ops per VM of the qemu-virt preset (default
 // kQemuVirtDefaultOpsPerVm, sized for a ~10 s run on 2 cores; tests use small values).

@@ -75,6 +75,7 @@ std::string first_error_in_input_order(const Workload& w, const RunConfig& confi
 RunOutcome run_workload(const Workload& w, const RunConfig& config) {
   Stage2Engine engine(config.policy);
   SectionChecker checker(config.mode, config.explore_options);
+  checker.set_violation_hook(config.on_violation);
   std::array<VmState, kVmCount> states;
   std::atomic<bool> stop{false};
   std::vector<uint32_t> vms;

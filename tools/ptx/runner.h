@@ -38,6 +38,8 @@ struct RunConfig {
   // at a time in seq order, different VMs concurrently (record: TraceWriter::add).
   std::function<void(const Section&)> sink;
   Progress::Style progress = Progress::Style::kAuto;
+  // SectionChecker::set_violation_hook for the run (e.g. drawing bad interleavings).
+  SectionChecker::ViolationHook on_violation;
 };
 
 struct RunOutcome {

@@ -270,6 +270,7 @@ Trace read_trace(const std::string& path) {
 
 RunOutcome check_trace(const Trace& trace, const RunConfig& config) {
   SectionChecker checker(config.mode, config.explore_options);
+  checker.set_violation_hook(config.on_violation);
   struct VmState {
     size_t next = 0;
     Totals totals;

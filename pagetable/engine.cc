@@ -151,6 +151,12 @@ NptError Stage2Engine::open_section(uint32_t vmid, CriticalSection* out) {
   if (halted()) return NptError::kHalted;
   VmNpt& vm = *vms_[vmid];
   vm.lock.lock();
+  // The section opens when the lock is taken: a halt that happened while this thread waited for
+  // the lock is earlier than the section, so the section is refused too.
+  if (halted()) {
+    vm.lock.unlock();
+    return NptError::kHalted;
+  }
   vm.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
   vm.open = Section{};
   vm.open.vmid = vmid;

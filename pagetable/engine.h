@@ -59,8 +59,11 @@ class Stage2Engine {
   static const Geometry& geometry() { return kGeometry; }
 
   // Takes vmid's lock (blocking) and opens a critical section on *out.
-  // Errors: kInvalidVmid (vmid > 16), kHalted. On error *out is left closed and nothing changes.
-  // REQUIRES: the calling thread does not already hold vmid's lock; *out is not open.
+  // Errors: kInvalidVmid (vmid > 16), kHalted (also when the halt happened while this thread
+  // waited for the lock). On error *out is left closed and nothing changes.
+  // REQUIRES: the calling thread does not already hold vmid's lock; *out is not open. A thread
+  // that holds several VMs' locks at once must take them in increasing vmid order (the
+  // introspection calls below take the lock of the VM they name, too), or it may deadlock.
   NptError open_section(uint32_t vmid, CriticalSection* out);
 
   // Coq `set_npt vmid addr level pte`: maps `ipa` (bytes, < 2^48) at `level` (2: a 2 MiB block
@@ -71,7 +74,9 @@ class Stage2Engine {
   // Errors, each leaving the engine unchanged: kHalted, kInvalidVmid, kLockNotHeld, kInvalidIpa,
   // kInvalidLevel, kZeroDescriptor, kTableDescriptorAtLevel2, kSecondLeafWrite (sekvm policy),
   // kLevel2OverTable, kMapUnderBlock; kPoolExhausted also sets halted() (checked before any write,
-  // so a refused op leaves no partial allocation behind).
+  // so a refused op leaves no partial allocation behind). Where Coq would allocate tables and then
+  // panic on the leaf (a second leaf write with tstate = 1), the engine refuses up front with
+  // kSecondLeafWrite and allocates nothing.
   NptError set_npt(uint32_t vmid, uint64_t ipa, int level, uint64_t descriptor);
 
   // Coq `pt_map vmid addr` / `walk_npt`: the descriptor translating `ipa`, 0 if unmapped. Lock-free;

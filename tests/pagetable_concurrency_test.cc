@@ -27,29 +27,13 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
 #include "pagetable/npt_image.h"
+#include "tests/spec_model.h"
 
 namespace ptx {
 namespace {
 
-// ---- SPEC §2, independently ------------------------------------------------------------------
-constexpr uint64_t kPage = 4096;
-constexpr uint64_t SPoolStart(uint64_t vm) { return 0x10000 + vm * 0x2000000; }
-constexpr uint64_t SPgdStart(uint64_t vm) { return SPoolStart(vm) + 0x1000; }
-constexpr uint64_t SPudStart(uint64_t vm) { return SPoolStart(vm) + 0x101000; }
-constexpr uint64_t SPmdStart(uint64_t vm) { return SPoolStart(vm) + 0x901000; }
-constexpr uint64_t SPoolEnd(uint64_t vm) { return SPoolStart(vm + 1); }
-constexpr uint64_t SPhysPage(uint64_t x) { return x & 0x0000FFFFFFFFF000ULL; }
-constexpr uint64_t SIpa(uint64_t pgd, uint64_t pud, uint64_t pmd, uint64_t pte, uint64_t off = 0) {
-  return (pgd << 39) | (pud << 30) | (pmd << 21) | (pte << 12) | off;
-}
-constexpr uint64_t SIndex(int level, uint64_t ipa) { return (ipa >> (39 - 9 * level)) & 511; }
-// The pool a table read at `level` lives in: [lo, hi).
-constexpr uint64_t SPoolLo(uint64_t vm, int level) {
-  return level == 0 ? SPoolStart(vm) : level == 1 ? SPgdStart(vm) : level == 2 ? SPudStart(vm) : SPmdStart(vm);
-}
-constexpr uint64_t SPoolHi(uint64_t vm, int level) {
-  return level == 0 ? SPgdStart(vm) : level == 1 ? SPudStart(vm) : level == 2 ? SPmdStart(vm) : SPoolEnd(vm);
-}
+// ---- SPEC §2, independently (tests/spec_model.h) ------------------------------------------
+using namespace ptx::spec;
 
 // ---- The plan ----------------------------------------------------------------------------------
 

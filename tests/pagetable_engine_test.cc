@@ -17,22 +17,13 @@
 #include "pagetable/npt_image.h"
 #include "pagetable/section.h"
 #include "pagetable/update.h"
+#include "tests/spec_model.h"
 
 namespace ptx {
 namespace {
 
-// ---- SPEC §2, independently ------------------------------------------------------------------
-constexpr uint64_t kPage = 4096;
-constexpr uint64_t SPoolStart(uint64_t vm) { return 0x10000 + vm * 0x2000000; }
-constexpr uint64_t SPgdStart(uint64_t vm) { return SPoolStart(vm) + 0x1000; }
-constexpr uint64_t SPudStart(uint64_t vm) { return SPoolStart(vm) + 0x101000; }
-constexpr uint64_t SPmdStart(uint64_t vm) { return SPoolStart(vm) + 0x901000; }
-constexpr uint64_t SPoolEnd(uint64_t vm) { return SPoolStart(vm + 1); }
-constexpr uint64_t SIpa(uint64_t pgd, uint64_t pud, uint64_t pmd, uint64_t pte, uint64_t off = 0) {
-  return (pgd << 39) | (pud << 30) | (pmd << 21) | (pte << 12) | off;
-}
-// Entry addresses: Z.lor table (index * 8).
-constexpr uint64_t SEntry(uint64_t table, uint64_t index) { return table | (index * 8); }
+// ---- SPEC §2, independently (tests/spec_model.h) ------------------------------------------
+using namespace ptx::spec;
 
 constexpr uint64_t Page(uint64_t n) { return (0x40000000ULL + n * kPage) | 0x4C3; }   // a 4 KiB page
 constexpr uint64_t Block(uint64_t n) { return (0x80000000ULL + n * 0x200000) | 0x4C1; }  // a 2 MiB block

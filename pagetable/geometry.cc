@@ -6,7 +6,6 @@ std::string Geometry::validate() const {
   if (levels < 2 || levels > kMaxLevels) return "levels must be in 2..4";
   if (bits_per_level < 1 || bits_per_level > 9) return "bits_per_level must be in 1..9";
   if (page_shift < 12 || page_shift > 16) return "page_shift must be in 12..16";
-  if (bits_per_level + 3 > page_shift) return "a table of 2^bits_per_level 8-byte entries must fit in a page";
   if (ipa_bits() > 48) return "page_shift + levels * bits_per_level must be at most 48";
   return "";
 }

@@ -35,8 +35,8 @@ struct Geometry {
   }
 
   // Returns "" when the geometry is usable, else why not (e.g. "levels must be in 2..4").
-  // Rules: 2 <= levels <= 4; 1 <= bits_per_level <= 9; 12 <= page_shift <= 16; a table
-  // (2^bits_per_level entries of 8 bytes) fits in one page; the IPA space fits in 48 bits.
+  // Rules: 2 <= levels <= 4; 1 <= bits_per_level <= 9; 12 <= page_shift <= 16 (so a table of
+  // 2^bits_per_level 8-byte entries always fits in one page); the IPA space fits in 48 bits.
   std::string validate() const;
 
   constexpr int leaf_level() const { return levels - 1; }

@@ -34,16 +34,36 @@ bool too_big_for_faithful(const RunConfig& c, const Section& s) {
   return c.explore && c.mode == ExploreMode::kFaithful && s.updates.size() > kFaithfulMaxUpdates;
 }
 
-struct VmState {
-  size_t next_section = 0;
-  Totals totals;
-  std::vector<CheckedSection> kept;
-  bool failed = false;
-  uint64_t error_line = 0;
-  std::string error;
-};
-
 }  // namespace
+
+void VmRunState::add(Section s, Exploration x, uint64_t line, bool keep_all) {
+  totals.add(s, x);
+  if (keep_all || !x.violations.empty()) {
+    CheckedSection c;
+    c.section = std::move(s);
+    c.exploration = std::move(x);
+    c.line = line;
+    kept.push_back(std::move(c));
+  }
+}
+
+const VmRunState* first_failure(const VmRunStates& states) {
+  const VmRunState* first = nullptr;
+  for (const VmRunState& st : states) {
+    if (st.failed && (first == nullptr || st.error_line < first->error_line)) first = &st;
+  }
+  return first;
+}
+
+RunOutcome merge_outcome(VmRunStates& states, double seconds) {
+  RunOutcome out;
+  out.seconds = seconds;
+  for (VmRunState& st : states) {
+    out.totals.merge(st.totals);
+    for (CheckedSection& c : st.kept) out.kept.push_back(std::move(c));
+  }
+  return out;
+}
 
 std::string first_error_in_input_order(const Workload& w, const RunConfig& config) {
   Stage2Engine engine(config.policy);
@@ -76,7 +96,7 @@ RunOutcome run_workload(const Workload& w, const RunConfig& config) {
   Stage2Engine engine(config.policy);
   SectionChecker checker(config.mode, config.explore_options);
   checker.set_violation_hook(config.on_violation);
-  std::array<VmState, kVmCount> states;
+  VmRunStates states;
   std::atomic<bool> stop{false};
   std::vector<uint32_t> vms;
   for (uint32_t v = 0; v < kVmCount; ++v) {
@@ -84,20 +104,18 @@ RunOutcome run_workload(const Workload& w, const RunConfig& config) {
   }
 
   Progress progress("ops", w.ops.size(), config.progress);
-  auto fail = [&](VmState& st, uint64_t line, std::string why) {
-    st.failed = true;
-    st.error_line = line;
-    st.error = std::move(why);
+  auto fail = [&](VmRunState& st, uint64_t line, std::string why) {
+    st.fail(line, std::move(why));
     stop.store(true, std::memory_order_relaxed);
   };
   auto step = [&](uint32_t v) -> bool {
-    VmState& st = states[v];
+    VmRunState& st = states[v];
     const VmStream& stream = w.streams[v];
     for (size_t k = 0; k < kChunkSections; ++k) {
       if (stop.load(std::memory_order_relaxed)) return false;
-      if (st.next_section >= stream.section_count()) return false;
-      const size_t b = stream.section_begin(st.next_section);
-      const size_t e = stream.section_end(st.next_section);
+      if (st.next >= stream.section_count()) return false;
+      const size_t b = stream.section_begin(st.next);
+      const size_t e = stream.section_end(st.next);
       const WorkloadOp& first = w.ops[stream.ops[b]];
       CriticalSection cs;
       NptError err = engine.open_section(v, &cs);
@@ -114,7 +132,7 @@ RunOutcome run_workload(const Workload& w, const RunConfig& config) {
         }
       }
       Section s = cs.close();
-      ++st.next_section;
+      ++st.next;
       if (config.sink) {
         try {
           config.sink(s);
@@ -128,20 +146,15 @@ RunOutcome run_workload(const Workload& w, const RunConfig& config) {
           fail(st, first.line, faithful_error(w, first, s));
           return false;
         }
-        CheckedSection c;
+        Exploration x;
         std::string why;
         bool ok = false;
-        isolated([&] { ok = checker.check(s, &c.exploration, &why); });
+        isolated([&] { ok = checker.check(s, &x, &why); });
         if (!ok) {
           fail(st, first.line, fmt::format("{}: {}", w.where(first), why));
           return false;
         }
-        st.totals.add(s, c.exploration);
-        if (config.keep_all || !c.exploration.violations.empty()) {
-          c.section = std::move(s);
-          c.line = first.line;
-          st.kept.push_back(std::move(c));
-        }
+        st.add(std::move(s), std::move(x), first.line, config.keep_all);
       } else {
         st.totals.add(s);
       }
@@ -156,27 +169,12 @@ RunOutcome run_workload(const Workload& w, const RunConfig& config) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   progress.finish();
 
-  bool failed = false;
-  for (const VmState& st : states) failed |= st.failed;
-  if (failed) {
+  if (const VmRunState* failed = first_failure(states)) {
     std::string why = first_error_in_input_order(w, config);
-    if (why.empty()) {  // the replay found nothing (it should not happen): report the live error
-      const VmState* first = nullptr;
-      for (const VmState& st : states) {
-        if (st.failed && (first == nullptr || st.error_line < first->error_line)) first = &st;
-      }
-      why = first->error;
-    }
+    if (why.empty()) why = failed->error;  // the replay found nothing (it should not): the live error
     throw BadInput(why);
   }
-
-  RunOutcome out;
-  out.seconds = seconds;
-  for (VmState& st : states) {  // vmid order; within a VM, seq order
-    out.totals.merge(st.totals);
-    for (CheckedSection& c : st.kept) out.kept.push_back(std::move(c));
-  }
-  return out;
+  return merge_outcome(states, seconds);
 }
 
 }  // namespace ptx::cli

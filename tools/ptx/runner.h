@@ -15,7 +15,9 @@
 #ifndef PTX_TOOLS_PTX_RUNNER_H_
 #define PTX_TOOLS_PTX_RUNNER_H_
 
+#include <array>
 #include <cstdint>
+#include <string>
 #include <functional>
 #include <vector>
 
@@ -47,6 +49,30 @@ struct RunOutcome {
   std::vector<CheckedSection> kept;  // by (vmid, seq)
   double seconds = 0;                // wall time of the engine + exploration phase
 };
+
+// One VM's share of a live run or a trace replay; touched only by the thread running that VM.
+struct VmRunState {
+  size_t next = 0;  // the VM's next section (index into its stream or trace list)
+  Totals totals;
+  std::vector<CheckedSection> kept;
+  bool failed = false;
+  uint64_t error_line = 0;  // input line of the failure, for the first-in-input-order choice
+  std::string error;
+
+  void fail(uint64_t line, std::string why) {
+    failed = true;
+    error_line = line;
+    error = std::move(why);
+  }
+  // Counts an explored section and keeps it when `keep_all` or it has a violation.
+  void add(Section s, Exploration x, uint64_t line, bool keep_all);
+};
+using VmRunStates = std::array<VmRunState, kVmCount>;
+
+// The failed VM whose failure comes first in the input (smallest line), or nullptr.
+const VmRunState* first_failure(const VmRunStates& states);
+// Merges the VMs' totals and kept sections (vmid order; within a VM, seq order).
+RunOutcome merge_outcome(VmRunStates& states, double seconds);
 
 // Throws BadInput on an engine or checker error (see above).
 RunOutcome run_workload(const Workload& w, const RunConfig& config);

@@ -271,15 +271,7 @@ Trace read_trace(const std::string& path) {
 RunOutcome check_trace(const Trace& trace, const RunConfig& config) {
   SectionChecker checker(config.mode, config.explore_options);
   checker.set_violation_hook(config.on_violation);
-  struct VmState {
-    size_t next = 0;
-    Totals totals;
-    std::vector<CheckedSection> kept;
-    bool failed = false;
-    uint64_t error_line = 0;
-    std::string error;
-  };
-  std::array<VmState, kVmCount> states;
+  VmRunStates states;
   std::vector<uint32_t> vms;
   for (uint32_t v = 0; v < kVmCount; ++v) {
     if (!trace.vms[v].empty()) vms.push_back(v);
@@ -288,37 +280,30 @@ RunOutcome check_trace(const Trace& trace, const RunConfig& config) {
   // A VM stops at its first refused section; the others go on, so that the error reported (the
   // first by trace line over the VMs) does not depend on the thread count.
   auto step = [&](uint32_t v) -> bool {
-    VmState& st = states[v];
+    VmRunState& st = states[v];
     const auto& list = trace.vms[v];
     for (size_t k = 0; k < 64 && st.next < list.size(); ++k) {
       const TraceSection& ts = list[st.next++];
       const Section& s = ts.section;
       std::string why;
-      CheckedSection c;
+      Exploration x;
       bool ok = false;
       if (config.mode == ExploreMode::kFaithful && s.updates.size() > kFaithfulMaxUpdates) {
         why = fmt::format("section vmid {} seq {} has {} updates; --mode faithful enumerates at "
                           "most {} (kFaithfulMaxUpdates): use --mode fast (faithful-limit)",
                           s.vmid, s.seq, s.updates.size(), kFaithfulMaxUpdates);
       } else {
-        isolated([&] { ok = checker.check(s, &c.exploration, &why); });
+        isolated([&] { ok = checker.check(s, &x, &why); });
         if (!ok) {
           why = fmt::format("section vmid {} seq {} does not fit the VM's page tables: {}", s.vmid,
                             s.seq, why);
         }
       }
       if (!ok) {
-        st.failed = true;
-        st.error_line = ts.line;
-        st.error = fmt::format("{}:{}: {}", trace.path, ts.line, why);
+        st.fail(ts.line, fmt::format("{}:{}: {}", trace.path, ts.line, why));
         return false;
       }
-      st.totals.add(s, c.exploration);
-      if (config.keep_all || !c.exploration.violations.empty()) {
-        c.section = s;
-        c.line = ts.line;
-        st.kept.push_back(std::move(c));
-      }
+      st.add(s, std::move(x), ts.line, config.keep_all);
       progress.add(1);
     }
     return st.next < list.size();
@@ -329,21 +314,8 @@ RunOutcome check_trace(const Trace& trace, const RunConfig& config) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   progress.finish();
 
-  const VmState* first_failed = nullptr;
-  for (const VmState& st : states) {
-    if (st.failed && (first_failed == nullptr || st.error_line < first_failed->error_line)) {
-      first_failed = &st;
-    }
-  }
-  if (first_failed != nullptr) throw BadInput(first_failed->error);
-
-  RunOutcome out;
-  out.seconds = seconds;
-  for (VmState& st : states) {
-    out.totals.merge(st.totals);
-    for (CheckedSection& c : st.kept) out.kept.push_back(std::move(c));
-  }
-  return out;
+  if (const VmRunState* failed = first_failure(states)) throw BadInput(failed->error);
+  return merge_outcome(states, seconds);
 }
 
 }  // namespace ptx::cli

@@ -27,6 +27,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,23 @@ double timed_loop(benchmark::State& state, F&& body) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// explore() and explore_faithful() share this signature.
+using ExploreFn = Exploration (*)(const NptImage&, std::span<const Update>, std::span<const uint64_t>,
+                                  const ExploreOptions&);
+
+// Times `fn` on `in`, one exploration per iteration, and sets the report counters. The last
+// result is moved into *last when it is given.
+void time_exploration(benchmark::State& state, const Input& in, ExploreFn fn, Exploration* last = nullptr) {
+  size_t classes = 0;
+  const double s = timed_loop(state, [&] {
+    Exploration x = fn(in.before, in.updates, in.targets, options());
+    classes = x.classes.size();
+    benchmark::DoNotOptimize(x);
+    if (last != nullptr) *last = std::move(x);
+  });
+  report(state, in.updates.size(), classes, s);
+}
+
 void check_agree(const Input& in) {
   const Exploration fast = explore(in.before, in.updates, in.targets, options());
   const Exploration faithful = explore_faithful(in.before, in.updates, in.targets, options());
@@ -144,26 +162,14 @@ const std::vector<Input>& case_rows() {
 void BM_CaseRowFast(benchmark::State& state) {
   const Input& in = case_rows()[static_cast<size_t>(state.range(0))];
   state.SetLabel(in.name);
-  size_t classes = 0;
-  const double s = timed_loop(state, [&] {
-    const Exploration x = explore(in.before, in.updates, in.targets, options());
-    classes = x.classes.size();
-    benchmark::DoNotOptimize(x);
-  });
-  report(state, in.updates.size(), classes, s);
+  time_exploration(state, in, &explore);
 }
 BENCHMARK(BM_CaseRowFast)->ArgName("row")->DenseRange(0, 5)->MinTime(kMinTime);
 
 void BM_CaseRowFaithful(benchmark::State& state) {
   const Input& in = case_rows()[static_cast<size_t>(state.range(0))];
   state.SetLabel(in.name);
-  size_t classes = 0;
-  const double s = timed_loop(state, [&] {
-    const Exploration x = explore_faithful(in.before, in.updates, in.targets, options());
-    classes = x.classes.size();
-    benchmark::DoNotOptimize(x);
-  });
-  report(state, in.updates.size(), classes, s);
+  time_exploration(state, in, &explore_faithful);
 }
 BENCHMARK(BM_CaseRowFaithful)->ArgName("row")->DenseRange(0, 5)->MinTime(kMinTime);
 
@@ -202,31 +208,17 @@ const Input& batched(size_t n) {
 
 void BM_BatchedFast(benchmark::State& state) {
   const Input& in = batched(static_cast<size_t>(state.range(0)));
-  size_t classes = 0;
-  const double s = timed_loop(state, [&] {
-    const Exploration x = explore(in.before, in.updates, in.targets, options());
-    classes = x.classes.size();
-    benchmark::DoNotOptimize(x);
-  });
-  report(state, in.updates.size(), classes, s);
+  time_exploration(state, in, &explore);
 }
 BENCHMARK(BM_BatchedFast)->ArgName("n")->Arg(6)->Arg(8)->Arg(10)->Arg(64)->Arg(512)->MinTime(kMinTime);
 
 void BM_BatchedFaithful(benchmark::State& state) {
   const Input& in = batched(static_cast<size_t>(state.range(0)));
-  size_t classes = 0;
   Exploration last;
-  const double s = timed_loop(state, [&] {
-    Exploration x = explore_faithful(in.before, in.updates, in.targets, options());
-    classes = x.classes.size();
-    benchmark::DoNotOptimize(x);
-    last = std::move(x);
-  });
+  time_exploration(state, in, &explore_faithful, &last);
   if (!(last == explore(in.before, in.updates, in.targets, options()))) {
     state.SkipWithError("explore() and explore_faithful() disagree");
-    return;
   }
-  report(state, in.updates.size(), classes, s);
 }
 BENCHMARK(BM_BatchedFaithful)->ArgName("n")->Arg(6)->Arg(8)->Unit(benchmark::kMillisecond)->MinTime(kMinTime);
 // a(10) = 9,864,101 lists: seconds per exploration, so one iteration per repetition.
@@ -320,26 +312,14 @@ const Reduced& reduced(int which) {
 void BM_ClassesFast(benchmark::State& state) {
   const Reduced& r = reduced(static_cast<int>(state.range(0)));
   state.SetLabel(r.in.name);
-  size_t classes = 0;
-  const double s = timed_loop(state, [&] {
-    const Exploration x = explore(r.in.before, r.in.updates, r.in.targets, options());
-    classes = x.classes.size();
-    benchmark::DoNotOptimize(x);
-  });
-  report(state, r.in.updates.size(), classes, s);
+  time_exploration(state, r.in, &explore);
 }
 BENCHMARK(BM_ClassesFast)->ArgName("section")->DenseRange(0, 1)->MinTime(kMinTime);
 
 void BM_ClassesFaithful(benchmark::State& state) {
   const Reduced& r = reduced(static_cast<int>(state.range(0)));
   state.SetLabel(r.in.name);
-  size_t classes = 0;
-  const double s = timed_loop(state, [&] {
-    const Exploration x = explore_faithful(r.in.before, r.in.updates, r.in.targets, options());
-    classes = x.classes.size();
-    benchmark::DoNotOptimize(x);
-  });
-  report(state, r.in.updates.size(), classes, s);
+  time_exploration(state, r.in, &explore_faithful);
 }
 BENCHMARK(BM_ClassesFaithful)->ArgName("section")->DenseRange(0, 1)->MinTime(kMinTime);
 

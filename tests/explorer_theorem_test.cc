@@ -112,6 +112,12 @@ uint64_t build_to_level2(NptImage& img, uint64_t ipa) {
   return l2 | pmd_index(ipa) * 8;
 }
 
+// Builds root -> level-1 -> level-2 -> level-3 tables for `ipa`, returns the PTE's address.
+uint64_t build_to_level3(NptImage& img, uint64_t ipa) {
+  img.write(2, build_to_level2(img, ipa), pmd_start(1) | 3);
+  return pmd_start(1) | pte_index(ipa) * 8;
+}
+
 void expect_violation_with_witness(const NptImage& before, const std::vector<Update>& updates,
                                    uint64_t ipa, CompareMode mode = CompareMode::kDescriptor) {
   ExploreOptions o;
@@ -153,9 +159,7 @@ TEST(BreakingPatterns, RecycledTablePageWithStaleEntries) {
 TEST(BreakingPatterns, TwoLeafWritesToOneEntry) {
   NptImage before = vm_image();
   const uint64_t ipa = 0x1000;
-  const uint64_t pmd_entry = build_to_level2(before, ipa);
-  before.write(2, pmd_entry, pmd_start(1) | 3);
-  const uint64_t pte = pmd_start(1) | pte_index(ipa) * 8;
+  const uint64_t pte = build_to_level3(before, ipa);
   const std::vector<Update> updates{{UpdateKind::kPte, pte, 0, 0x1000 | 0x7FF},
                                     {UpdateKind::kPte, pte, 0x1000 | 0x7FF, kPage}};
   expect_violation_with_witness(before, updates, ipa);
@@ -182,9 +186,7 @@ TEST(BreakingPatterns, HugePageSplitWithoutBreakBeforeMake) {
 TEST(BreakingPatterns, UnmapThenRemapInOneSection) {
   NptImage before = vm_image();
   const uint64_t ipa = 0x3000;
-  const uint64_t pmd_entry = build_to_level2(before, ipa);
-  before.write(2, pmd_entry, pmd_start(1) | 3);
-  const uint64_t pte = pmd_start(1) | pte_index(ipa) * 8;
+  const uint64_t pte = build_to_level3(before, ipa);
   before.write(3, pte, 0x5000 | 0x7FF);
   const std::vector<Update> updates{{UpdateKind::kPte, pte, 0x5000 | 0x7FF, 0},
                                     {UpdateKind::kPte, pte, 0, 0x6000 | 0x7FF}};

@@ -31,21 +31,6 @@ SectionChecker::SectionChecker(ExploreMode mode, ExploreOptions options)
   }
 }
 
-namespace {
-
-// The pool an update of kind k may write for VM vm: [lo, hi).
-std::pair<uint64_t, uint64_t> pool_of(UpdateKind k, uint64_t vm) {
-  switch (k) {
-    case UpdateKind::kPgd: return {pool_start(vm), pgd_start(vm)};
-    case UpdateKind::kPud: return {pgd_start(vm), pud_start(vm)};
-    case UpdateKind::kPmd: return {pud_start(vm), pmd_start(vm)};
-    case UpdateKind::kPte: return {pmd_start(vm), pool_end(vm)};
-  }
-  return {0, 0};
-}
-
-}  // namespace
-
 bool SectionChecker::check(const Section& s, Exploration* out, std::string* error) {
   if (!valid_vmid(s.vmid)) {
     *error = fmt::format("section {} names vmid {} (vmid must be 0..16)", s.seq, s.vmid);
@@ -62,7 +47,8 @@ bool SectionChecker::check(const Section& s, Exploration* out, std::string* erro
   std::unordered_map<uint64_t, uint64_t> current;  // entry -> value after earlier writes
   for (size_t i = 0; i < s.updates.size(); ++i) {
     const Update& u = s.updates[i];
-    const auto [lo, hi] = pool_of(u.kind, s.vmid);
+    const int level = level_of_kind(u.kind, 4);
+    const uint64_t lo = level_pool_lo(s.vmid, level), hi = level_pool_hi(s.vmid, level);
     if (u.entry < lo || u.entry >= hi || u.entry % 8 != 0) {
       *error = fmt::format("vm {} section {} update {} ({} entry {:#x}) is not an aligned entry of the "
                            "VM's {} pool [{:#x}, {:#x})", s.vmid, s.seq, i, update_kind_name(u.kind),
@@ -71,7 +57,7 @@ bool SectionChecker::check(const Section& s, Exploration* out, std::string* erro
     }
     auto it = current.find(u.entry);
     const uint64_t now = it != current.end() ? it->second
-                                             : shadow.read(level_of_kind(u.kind, 4), u.entry);
+                                             : shadow.read(level, u.entry);
     if (now != u.old_value) {
       *error = fmt::format("vm {} section {} update {} ({} entry {:#x}) says the old value was {:#x} but "
                            "the entry held {:#x}: sections out of lock order or a corrupted trace",

@@ -52,6 +52,17 @@ constexpr uint64_t pud_start(uint64_t vm) { return pool_start(vm) + PUD_OFFSET; 
 constexpr uint64_t pmd_start(uint64_t vm) { return pool_start(vm) + PMD_OFFSET; }
 constexpr uint64_t pool_end(uint64_t vm) { return pool_start(vm + 1); }
 
+// The pool holding the tables the walk reads at `level` (0: root, 1..3), as [lo, hi): level 0
+// [pool_start, pgd_start), 1 [pgd_start, pud_start), 2 [pud_start, pmd_start), 3 [pmd_start,
+// pool_end). Coq keeps one map per pool (`pt_vttbr_pool` .. `pt_pmd_pool`); an entry outside its
+// level's pool is never written by set_npt. REQUIRES: valid_vmid(vm), 0 <= level <= 3.
+constexpr uint64_t level_pool_lo(uint64_t vm, int level) {
+  return level == 0 ? pool_start(vm) : level == 1 ? pgd_start(vm) : level == 2 ? pud_start(vm) : pmd_start(vm);
+}
+constexpr uint64_t level_pool_hi(uint64_t vm, int level) {
+  return level == 0 ? pgd_start(vm) : level == 1 ? pud_start(vm) : level == 2 ? pmd_start(vm) : pool_end(vm);
+}
+
 // Coq `pt_vttbr vm = pool_start vm | (vm << 48)`: the VMID sits in VTTBR bits 48+.
 constexpr uint64_t pt_vttbr(uint64_t vm) { return pool_start(vm) | (vm << 48); }
 

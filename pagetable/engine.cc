@@ -16,15 +16,6 @@ namespace {
 constexpr uint64_t kPoolWords = PT_POOL_PER_VM / 8;
 constexpr uint64_t kPoolPages = PT_POOL_PER_VM / PAGE_SIZE;
 
-// Page counts and starts of the three allocatable pools, indexed by the level they hold
-// (1: level-1 tables in [pgd_start, pud_start), 2: [pud_start, pmd_start), 3: [pmd_start, end)).
-constexpr uint64_t pool_lo(uint64_t vm, int level) {
-  return level == 0 ? pool_start(vm) : level == 1 ? pgd_start(vm) : level == 2 ? pud_start(vm) : pmd_start(vm);
-}
-constexpr uint64_t pool_hi(uint64_t vm, int level) {
-  return level == 0 ? pgd_start(vm) : level == 1 ? pud_start(vm) : level == 2 ? pmd_start(vm) : pool_end(vm);
-}
-
 }  // namespace
 
 // Everything one VM owns. Fields other than the memory are guarded by `lock`.
@@ -56,7 +47,7 @@ class VmNpt {
     std::atomic_ref<uint64_t>(mem_[word(addr)]).store(value, std::memory_order_release);
   }
   bool in_pool(int level, uint64_t addr) const {
-    return addr >= pool_lo(vmid_, level) && addr < pool_hi(vmid_, level);
+    return addr >= level_pool_lo(vmid_, level) && addr < level_pool_hi(vmid_, level);
   }
   // Coq pool read: the entry at `addr` of the pool the walk reads at `level`, 0 outside it.
   uint64_t read(int level, uint64_t addr) const { return in_pool(level, addr) ? load(addr) : 0; }
@@ -206,7 +197,7 @@ NptError Stage2Engine::set_npt(uint32_t vmid, uint64_t ipa, int level, uint64_t 
     }
     if (old[l] == 0) {
       const int nl = l + 1;
-      if (next[nl] + PAGE_SIZE > pool_hi(vmid, nl)) {
+      if (next[nl] + PAGE_SIZE > level_pool_hi(vmid, nl)) {
         halted_.store(true, std::memory_order_release);
         return NptError::kPoolExhausted;
       }
@@ -314,18 +305,18 @@ LnptReport Stage2Engine::check_valid_lnpt(uint32_t vmid) const {
   // Bump pointers: inside [pool_lo, pool_hi], page aligned.
   for (int l = 1; l <= 3; ++l) {
     const uint64_t n = vm.next_[l];
-    if (n < pool_lo(vmid, l) || n > pool_hi(vmid, l) || n % PAGE_SIZE != 0) {
+    if (n < level_pool_lo(vmid, l) || n > level_pool_hi(vmid, l) || n % PAGE_SIZE != 0) {
       fail(fmt::format("level-{} bump pointer {:#x} outside [{:#x}, {:#x}] or unaligned", l, n,
-                       pool_lo(vmid, l), pool_hi(vmid, l)));
+                       level_pool_lo(vmid, l), level_pool_hi(vmid, l)));
     }
   }
   auto allocated = [&](int l, uint64_t page) {
     return l == 0 ? page == pool_start(vmid)
-                  : page >= pool_lo(vmid, l) && page < vm.next_[l] && page % PAGE_SIZE == 0;
+                  : page >= level_pool_lo(vmid, l) && page < vm.next_[l] && page % PAGE_SIZE == 0;
   };
   // Pages at or past a bump pointer are all zero (never-written pages are zero by mmap).
   for (int l = 1; l <= 3; ++l) {
-    for (uint64_t p = vm.next_[l]; p < pool_hi(vmid, l); p += PAGE_SIZE) {
+    for (uint64_t p = vm.next_[l]; p < level_pool_hi(vmid, l); p += PAGE_SIZE) {
       if (!vm.page_written(p)) continue;
       for (uint64_t a = p; a < p + PAGE_SIZE; a += 8) {
         if (vm.load(a) != 0) {
@@ -338,7 +329,7 @@ LnptReport Stage2Engine::check_valid_lnpt(uint32_t vmid) const {
   // Every non-zero table entry of an allocated page points to an allocated page of the next pool
   // whose parent is that entry.
   for (int l = 0; l <= 2; ++l) {
-    const uint64_t lo = pool_lo(vmid, l);
+    const uint64_t lo = level_pool_lo(vmid, l);
     const uint64_t hi = l == 0 ? pgd_start(vmid) : vm.next_[l];
     for (uint64_t p = lo; p < hi; p += PAGE_SIZE) {
       if (!vm.page_written(p)) continue;
@@ -357,7 +348,7 @@ LnptReport Stage2Engine::check_valid_lnpt(uint32_t vmid) const {
   }
   // Every allocated page's recorded parent points back to it.
   for (int l = 1; l <= 3; ++l) {
-    for (uint64_t p = pool_lo(vmid, l); p < vm.next_[l]; p += PAGE_SIZE) {
+    for (uint64_t p = level_pool_lo(vmid, l); p < vm.next_[l]; p += PAGE_SIZE) {
       const uint64_t par = vm.par_[vm.page_index(p)];
       if (par == 0 || !vm.in_pool(l - 1, par) || phys_page(vm.load(par)) != p ||
           (l == 3 && pmd_table(vm.load(par)) != PMD_TYPE_TABLE)) {

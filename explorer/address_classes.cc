@@ -2,21 +2,16 @@
 
 #include <algorithm>
 
+#include "pagetable/walk.h"
+
 namespace ptx {
-
-namespace {
-
-uint64_t page_key(int level, uint64_t page) { return page | static_cast<uint64_t>(level); }
-
-}  // namespace
 
 AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
     : before_(before), h_(h), g_(before.geometry()) {
   for (const EntryHistory& e : h_.all()) {
-    const uint64_t page = e.entry & ~(g_.page_size() - 1);
-    const uint64_t slot = (e.entry & (g_.page_size() - 1)) >> 3;
+    const uint64_t slot = g_.slot_of(e.entry);
     if (slot < g_.entries_per_table()) {
-      written_[page_key(e.level, page)].push_back(static_cast<uint32_t>(slot));
+      written_[g_.key(e.level, g_.table_of(e.entry))].push_back(static_cast<uint32_t>(slot));
     }
   }
   // Roots: for every written entry, every before-walk prefix reaching its table; the root of a
@@ -24,31 +19,23 @@ AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
   std::vector<std::pair<int, uint64_t>> roots;  // (level of F, IPA bits down to F's index)
   std::vector<uint64_t> pre;
   for (const EntryHistory& w : h_.all()) {
-    const uint64_t page = w.entry & ~(g_.page_size() - 1);
-    const uint64_t slot = (w.entry & (g_.page_size() - 1)) >> 3;
+    const uint64_t slot = g_.slot_of(w.entry);
     if (slot >= g_.entries_per_table()) continue;  // no walk reads it
     pre.clear();
-    prefixes(w.level, page, &pre);
+    prefixes(w.level, g_.table_of(w.entry), &pre);
     for (uint64_t p : pre) {
-      const uint64_t ipa = p | (slot << (g_.page_shift + (g_.leaf_level() - w.level) * g_.bits_per_level));
-      // Re-walk the prefix in the before-state to find the first written entry on it.
-      uint64_t table = g_.phys_page(before_.root());
-      for (int l = 0; l <= w.level; ++l) {
-        const uint64_t entry = g_.entry_address(table, l, ipa);
-        if (h_.find(l, entry) != nullptr) {
-          const uint64_t above = g_.granule_size(l) - 1;  // IPA bits below level l's index
-          roots.emplace_back(l, ipa & ~above);
-          break;
-        }
-        table = g_.phys_page(before_.read(l, entry));  // a table by construction of `prefixes`
+      const uint64_t ipa = p | g_.ipa_of_index(w.level, slot);
+      int level = 0;
+      if (first_written(ipa, w.level, &level) != nullptr) {
+        roots.emplace_back(level, ipa & ~(g_.granule_size(level) - 1));
       }
     }
   }
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
   for (const auto& [level, ipa] : roots) {
-    const WalkResult w = before_.walk(ipa);  // reads F at `level`
-    const EntryHistory* f = h_.find(level, w.path[level].entry);
+    int f_level = 0;
+    const EntryHistory* f = first_written(ipa, level, &f_level);  // F, at `level`
     const Pages pages = below(*f);
     if (pages.empty() || level == g_.leaf_level()) {
       reps_.push_back(ipa);
@@ -60,19 +47,27 @@ AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
   reps_.erase(std::unique(reps_.begin(), reps_.end()), reps_.end());
 }
 
+const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, int* level) const {
+  const EntryHistory* f = nullptr;
+  walk_ipa(g_, before_.root(), ipa, before_, [&](const WalkVisit& v) {
+    f = h_.find(v.level, v.entry);
+    *level = v.level;
+    return f != nullptr || v.level >= max_level ? WalkAction::kStop : WalkAction::kDescend;
+  });
+  return f;
+}
+
 void AddressClasses::prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const {
   if (level == 0) {
     if (page == g_.phys_page(before_.root())) out->push_back(0);
     return;
   }
-  const int shift = g_.page_shift + (g_.leaf_level() - (level - 1)) * g_.bits_per_level;
   for (uint64_t r : before_.referrers(level, page)) {
-    const uint64_t rpage = r & ~(g_.page_size() - 1);
-    const uint64_t slot = (r & (g_.page_size() - 1)) >> 3;
+    const uint64_t slot = g_.slot_of(r);
     if (slot >= g_.entries_per_table()) continue;
     const size_t first = out->size();
-    prefixes(level - 1, rpage, out);
-    for (size_t i = first; i < out->size(); ++i) (*out)[i] |= slot << shift;
+    prefixes(level - 1, g_.table_of(r), out);
+    for (size_t i = first; i < out->size(); ++i) (*out)[i] |= g_.ipa_of_index(level - 1, slot);
   }
 }
 
@@ -85,7 +80,7 @@ void AddressClasses::relevant(int level, const Pages& pages, Indexes* out, uint3
         if (t[i] != 0) out->push_back(i);
       }
     }
-    auto it = written_.find(page_key(level, page));
+    auto it = written_.find(g_.key(level, page));
     if (it != written_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
   }
   std::sort(out->begin(), out->end());
@@ -98,19 +93,26 @@ void AddressClasses::relevant(int level, const Pages& pages, Indexes* out, uint3
   *zero_rep = z;  // == n when every index is relevant
 }
 
+namespace {
+
+// Adds the table `v` points to, read at `level`, to `pages` (once).
+template <class Pages>
+void add_table(const Geometry& g, int level, uint64_t v, Pages* pages) {
+  if (!g.is_table(level, v)) return;
+  const uint64_t p = g.table_address(v);
+  if (std::find(pages->begin(), pages->end(), p) == pages->end()) pages->push_back(p);
+}
+
+}  // namespace
+
 AddressClasses::Pages AddressClasses::next_pages(int level, const Pages& pages, uint64_t index) const {
   Pages next;
-  auto add = [&](uint64_t v) {
-    if (!g_.is_table(level, v)) return;
-    const uint64_t p = g_.phys_page(v);
-    if (std::find(next.begin(), next.end(), p) == next.end()) next.push_back(p);
-  };
   for (uint64_t page : pages) {
     const uint64_t entry = page | (index * 8);
     if (const EntryHistory* h = h_.find(level, entry)) {
-      for (uint64_t v : h->values) add(v);
+      for (uint64_t v : h->values) add_table(g_, level, v, &next);
     } else {
-      add(before_.read(level, entry));
+      add_table(g_, level, before_.read(level, entry), &next);
     }
   }
   return next;
@@ -118,11 +120,7 @@ AddressClasses::Pages AddressClasses::next_pages(int level, const Pages& pages, 
 
 AddressClasses::Pages AddressClasses::below(const EntryHistory& f) const {
   Pages next;
-  for (uint64_t v : f.values) {
-    if (!g_.is_table(f.level, v)) continue;
-    const uint64_t p = g_.phys_page(v);
-    if (std::find(next.begin(), next.end(), p) == next.end()) next.push_back(p);
-  }
+  for (uint64_t v : f.values) add_table(g_, f.level, v, &next);
   return next;
 }
 
@@ -131,9 +129,8 @@ void AddressClasses::expand(int level, uint64_t prefix, const Pages& pages) {
   uint32_t zero_rep = 0;
   relevant(level, pages, &rel, &zero_rep);
   if (zero_rep < g_.entries_per_table()) rel.push_back(zero_rep);  // stands for every zero index
-  const int shift = g_.page_shift + (g_.leaf_level() - level) * g_.bits_per_level;
   for (uint32_t i : rel) {
-    const uint64_t ipa = prefix | (uint64_t{i} << shift);
+    const uint64_t ipa = prefix | g_.ipa_of_index(level, i);
     if (level == g_.leaf_level()) {
       reps_.push_back(ipa);
       continue;
@@ -148,19 +145,9 @@ void AddressClasses::expand(int level, uint64_t prefix, const Pages& pages) {
 }
 
 std::optional<uint64_t> AddressClasses::class_of(uint64_t ipa) const {
-  // The first written entry F on the before-walk.
-  uint64_t table = g_.phys_page(before_.root());
-  const EntryHistory* f = nullptr;
   int level = 0;
-  for (; level < g_.levels; ++level) {
-    const uint64_t entry = g_.entry_address(table, level, ipa);
-    f = h_.find(level, entry);
-    if (f != nullptr) break;
-    const uint64_t v = before_.read(level, entry);
-    if (!g_.is_table(level, v)) return std::nullopt;  // the walk ends above every written entry
-    table = g_.phys_page(v);
-  }
-  if (f == nullptr) return std::nullopt;
+  const EntryHistory* f = first_written(ipa, g_.leaf_level(), &level);
+  if (f == nullptr) return std::nullopt;  // the walk ends above every written entry
   uint64_t rep = ipa & ~(g_.granule_size(level) - 1);
   if (level == g_.leaf_level()) return rep;
   Pages pages = below(*f);
@@ -170,7 +157,7 @@ std::optional<uint64_t> AddressClasses::class_of(uint64_t ipa) const {
     relevant(l, pages, &rel, &zero_rep);
     uint64_t i = g_.index(l, ipa);
     if (!std::binary_search(rel.begin(), rel.end(), static_cast<uint32_t>(i))) i = zero_rep;
-    rep |= i << (g_.page_shift + (g_.leaf_level() - l) * g_.bits_per_level);
+    rep |= g_.ipa_of_index(l, i);
     if (l == g_.leaf_level()) break;
     pages = next_pages(l, pages, i);
   }

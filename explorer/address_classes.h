@@ -22,8 +22,8 @@
 //     and are set to 0.
 // So every IPA is either unaffected (1) or belongs to exactly one class whose every IPA gives, in
 // every state, the same descriptor (descriptor mode) or the same verdict (translation mode) as its
-// representative. tests/explorer_classes_test.cc checks this by brute force over every address of
-// reduced geometries on thousands of random and adversarial states and sections.
+// representative. tests/explorer/address_classes_test.cc checks this by brute force over every
+// address of reduced geometries on thousands of random and adversarial states and sections.
 //
 // Cost: the number of classes is at most the number of non-zero or written entries in the pages
 // some state can reach below the roots, plus one zero representative per visited node; for a
@@ -68,13 +68,16 @@ class AddressClasses {
   // The index prefix of every before-walk that reaches table `page` at `level`, as IPA bits above
   // `level` (page == root at level 0 gives {0}).
   void prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const;
+  // The first written entry on the before-walk of `ipa` and its level, or nullptr when the walk
+  // reads none (the IPA is unaffected). Reads no deeper than `max_level`.
+  const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;
   void expand(int level, uint64_t prefix, const Pages& pages);
 
   const NptImage& before_;
   const EntryHistories& h_;
   const Geometry g_;
-  // key(level, page) -> slots (entry indexes) of that table written by the section
-  boost::container::flat_map<uint64_t, boost::container::small_vector<uint32_t, 4>> written_;
+  // table page (as the key of its first entry) -> slots of that table written by the section
+  boost::container::flat_map<EntryKey, boost::container::small_vector<uint32_t, 4>> written_;
   std::vector<uint64_t> reps_;
 };
 

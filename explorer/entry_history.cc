@@ -5,12 +5,12 @@
 namespace ptx {
 
 EntryHistories::EntryHistories(const NptImage& before, std::span<const Update> updates)
-    : n_(updates.size()) {
-  const int levels = before.geometry().levels;
+    : g_(before.geometry()), n_(updates.size()) {
+  const int levels = g_.levels;
   for (uint32_t i = 0; i < updates.size(); ++i) {
     const Update& u = updates[i];
     const int level = level_of_kind(u.kind, levels);
-    const uint64_t k = key(level, u.entry);
+    const EntryKey k = g_.key(level, u.entry);
     auto it = index_.find(k);
     if (it == index_.end()) {
       it = index_.emplace(k, static_cast<uint32_t>(entries_.size())).first;
@@ -30,7 +30,7 @@ EntryHistories::EntryHistories(const NptImage& before, std::span<const Update> u
 }
 
 const EntryHistory* EntryHistories::find(int level, uint64_t entry) const {
-  auto it = index_.find(key(level, entry));
+  auto it = index_.find(g_.key(level, entry));
   return it == index_.end() ? nullptr : &entries_[it->second];
 }
 

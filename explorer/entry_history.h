@@ -40,10 +40,10 @@ class EntryHistories {
   size_t update_count() const { return n_; }
 
  private:
-  static uint64_t key(int level, uint64_t entry) { return (entry & ~uint64_t{7}) | static_cast<uint64_t>(level); }
+  Geometry g_;
   size_t n_ = 0;
   std::vector<EntryHistory> entries_;                     // in order of first write
-  boost::container::flat_map<uint64_t, uint32_t> index_;  // key(level, entry) -> entries_ index
+  boost::container::flat_map<EntryKey, uint32_t> index_;  // entry key -> entries_ index
 };
 
 }  // namespace ptx

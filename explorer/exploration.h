@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/enum_names.h"
+#include "base/status.h"
 #include "explorer/mapping.h"
 #include "explorer/sequence_count.h"
 
@@ -58,10 +60,31 @@ struct Exploration {
   friend bool operator==(const Exploration&, const Exploration&) = default;
 };
 
+// Which checker explores a section.
+enum class ExploreMode : uint8_t {
+  kFast,      // explore() (explorer.h): exact, by counting; any number of updates
+  kFaithful,  // explore_faithful() (faithful.h): enumerates every list; kFaithfulMaxUpdates at most
+};
+
+inline constexpr EnumNames<ExploreMode, 2> kExploreModeNames{{
+    {ExploreMode::kFast, "fast"},
+    {ExploreMode::kFaithful, "faithful"},
+}};
+constexpr std::string_view explore_mode_name(ExploreMode m) { return enum_name(kExploreModeNames, m); }
+
+// The faithful enumeration lists a(n) = sum_k C(n,k) k! update lists: a(10) = 9,864,101.
+inline constexpr size_t kFaithfulMaxUpdates = 10;
+
 struct ExploreOptions {
+  ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
   // Use TBB to explore address classes in parallel when there are many.
   bool parallel = true;
+
+  // OK when a section of `updates` updates can be explored with these options; kBadInput
+  // "<n> updates; --mode faithful enumerates at most 10 (kFaithfulMaxUpdates): use --mode fast"
+  // when the faithful mode is asked for more than kFaithfulMaxUpdates.
+  Status check(size_t updates) const;
 };
 
 }  // namespace ptx

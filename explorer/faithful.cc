@@ -16,8 +16,9 @@
 #include "explorer/faithful.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -31,15 +32,9 @@ namespace ptx {
 
 namespace {
 
-// Identity of an entry: the walk level that reads it (its pool) and its 8-byte aligned address.
-struct EntryKey {
-  int level = 0;
-  uint64_t entry = 0;
-  friend bool operator==(const EntryKey&, const EntryKey&) = default;
-};
-
-EntryKey key_of(const Update& u, int levels) {
-  return EntryKey{level_of_kind(u.kind, levels), u.entry & ~uint64_t{7}};
+// Identity of an entry written by `u` (pagetable/geometry.h).
+EntryKey key_of(const Update& u, const Geometry& g) {
+  return g.key(level_of_kind(u.kind, g.levels), u.entry);
 }
 
 // A small map of written entries laid over the before-image (no copy of the image per list).
@@ -67,11 +62,11 @@ class Overlay {
 };
 
 // Coq `update_npt list npt` (cumulative) onto an overlay: the last element is applied first.
-void update_npt_overlay(std::span<const uint8_t> list, std::span<const Update> updates, int levels,
-                        Overlay& overlay) {
+void update_npt_overlay(std::span<const uint8_t> list, std::span<const Update> updates,
+                        const Geometry& g, Overlay& overlay) {
   for (size_t i = list.size(); i-- > 0;) {
     const Update& u = updates[list[i]];
-    overlay.write(key_of(u, levels), u.new_value);
+    overlay.write(key_of(u, g), u.new_value);
   }
 }
 
@@ -93,7 +88,7 @@ class StateSet {
     const std::vector<uint64_t>* values;  // nullptr: the before-state itself
     uint64_t read(int level, uint64_t entry) const {
       if (values != nullptr) {
-        const EntryKey k{level, entry & ~uint64_t{7}};
+        const EntryKey k = impl->before.geometry().key(level, entry);
         for (size_t i = 0; i < impl->slots.size(); ++i) {
           if (impl->slots[i] == k) return (*values)[i];
         }
@@ -123,20 +118,22 @@ class StateSet {
   StateSet(const NptImage& b, std::span<const Update> updates) : before(b) {
     const size_t n = updates.size();
     if (n > kFaithfulMaxUpdates) {
-      throw std::invalid_argument("faithful exploration supports at most " +
-                                  std::to_string(kFaithfulMaxUpdates) + " updates, got " +
-                                  std::to_string(n));
+      // A broken REQUIRES (callers check ExploreOptions::check first), not bad input: a(n) lists
+      // past the limit would exhaust memory, so stop here in every build.
+      std::fprintf(stderr, "ptx: FaithfulStates: %zu updates, more than kFaithfulMaxUpdates (%zu)\n",
+                   n, kFaithfulMaxUpdates);
+      std::abort();
     }
-    const int levels = before.geometry().levels;
+    const Geometry& g = before.geometry();
     for (const Update& u : updates) {
-      const EntryKey k = key_of(u, levels);
+      const EntryKey k = key_of(u, g);
       if (std::find(slots.begin(), slots.end(), k) == slots.end()) slots.push_back(k);
     }
 
     // The after-state: every update, i.e. update_npt (pt_updates npt') npt = program order.
     Overlay overlay;
-    for (const Update& u : updates) overlay.write(key_of(u, levels), u.new_value);
-    for (const EntryKey& k : slots) before_values.push_back(before.read(k.level, k.entry));
+    for (const Update& u : updates) overlay.write(key_of(u, g), u.new_value);
+    for (const EntryKey& k : slots) before_values.push_back(before.read(k.level(), k.entry()));
     values_of(overlay, after_values);
 
     // Coq pt_updates = program order reversed, elements named by program-order index.
@@ -156,7 +153,7 @@ class StateSet {
           shuffle_updates(std::span<const uint8_t>(sample.data(), sample.size()));
       for (const CoqList<uint8_t>& list : lists) {
         overlay.clear();
-        update_npt_overlay(list, updates, levels, overlay);
+        update_npt_overlay(list, updates, g, overlay);
         values_of(overlay, values);
         auto it = index.find(values);
         if (it == index.end()) {
@@ -254,8 +251,6 @@ FaithfulStates::~FaithfulStates() = default;
 
 size_t FaithfulStates::list_count() const { return static_cast<size_t>(impl_->list_count); }
 
-size_t FaithfulStates::state_count() const { return impl_->states.size(); }
-
 AddressVerdict FaithfulStates::verdict(uint64_t ipa, CompareMode compare) const {
   const StateSet::Observation o = impl_->observe(ipa, compare);
   AddressVerdict v;
@@ -278,7 +273,7 @@ std::optional<std::vector<uint32_t>> FaithfulStates::shortest_list(uint64_t ipa,
 
 Exploration explore_faithful(const NptImage& before, std::span<const Update> updates,
                              std::span<const uint64_t> targets, const ExploreOptions& options) {
-  const StateSet impl(before, updates);  // throws past kFaithfulMaxUpdates
+  const StateSet impl(before, updates);  // REQUIRES: at most kFaithfulMaxUpdates
   const EntryHistories histories(before, updates);
   const AddressClasses address_classes(before, histories);
   const std::vector<uint64_t>& reps = address_classes.representatives();

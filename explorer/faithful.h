@@ -20,12 +20,11 @@
 
 namespace ptx {
 
-inline constexpr size_t kFaithfulMaxUpdates = 10;
-
 // Same contract and result as explore() (explorer.h), by enumeration over the same address
 // classes (AddressClasses). Witnesses are the shortest enumerated lists giving the observed
 // mapping (first in Coq order among the shortest), as update indexes in program order.
-// REQUIRES: updates.size() <= kFaithfulMaxUpdates.
+// REQUIRES: updates.size() <= kFaithfulMaxUpdates (ExploreOptions::check tells; past it the
+// process stops with a message rather than enumerate billions of lists).
 Exploration explore_faithful(const NptImage& before, std::span<const Update> updates,
                              std::span<const uint64_t> targets, const ExploreOptions& options = {});
 
@@ -51,7 +50,6 @@ class FaithfulStates {
   FaithfulStates& operator=(const FaithfulStates&) = delete;
 
   size_t list_count() const;   // a(n)
-  size_t state_count() const;  // distinct states reached
   AddressVerdict verdict(uint64_t ipa, CompareMode compare = CompareMode::kDescriptor) const;
   // The first shortest list (program-order update indexes, in Coq list order) whose state maps
   // `ipa` to `mapping`, or nullopt when no list does.

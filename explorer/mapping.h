@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/enum_names.h"
 #include "pagetable/geometry.h"
 #include "pagetable/walk.h"
 
@@ -21,13 +22,17 @@ namespace ptx {
 
 enum class CompareMode : uint8_t { kDescriptor, kTranslation };
 
-std::string_view compare_mode_name(CompareMode m);               // "descriptor" / "translation"
-bool parse_compare_mode(std::string_view s, CompareMode* out);   // false if neither name
+inline constexpr EnumNames<CompareMode, 2> kCompareModeNames{{
+    {CompareMode::kDescriptor, "descriptor"},
+    {CompareMode::kTranslation, "translation"},
+}};
+constexpr std::string_view compare_mode_name(CompareMode m) { return enum_name(kCompareModeNames, m); }
 
 // The mapping of `ipa` given the walk's final descriptor `desc` read at `last_level`.
 // Descriptor mode returns desc unchanged. Translation mode: 0 when desc == 0; for a block
 // (last_level == g.block_level()), OA = phys_page(desc) with the bits below the block granule
 // replaced by the IPA's (Arm: the block's OA bits [20:12] are RES0); for a page, OA = phys_page.
+// A walk that ends at an invalid entry maps nothing: 0 in translation mode.
 uint64_t mapping_of(CompareMode m, const Geometry& g, uint64_t ipa, uint64_t desc, int last_level);
 
 inline uint64_t mapping_of(CompareMode m, const Geometry& g, uint64_t ipa, const WalkResult& w) {

@@ -11,8 +11,8 @@
 #include <array>
 #include <functional>
 #include <memory>
-#include <string>
 
+#include "base/status.h"
 #include "explorer/exploration.h"
 #include "pagetable/constants.h"
 #include "pagetable/npt_image.h"
@@ -20,26 +20,24 @@
 
 namespace ptx {
 
-enum class ExploreMode : uint8_t { kFast, kFaithful };
-std::string_view explore_mode_name(ExploreMode m);               // "fast" / "faithful"
-bool parse_explore_mode(std::string_view s, ExploreMode* out);
-
 class SectionChecker {
  public:
-  explicit SectionChecker(ExploreMode mode = ExploreMode::kFast, ExploreOptions options = {});
+  explicit SectionChecker(ExploreOptions options = {});
 
-  // Explores `s` against the shadow of s.vmid, then applies s.updates to that shadow.
-  // Targets are the ops' IPAs (Exploration::targets[i] belongs to s.ops[i]).
-  // Returns false, with *error set and the shadow unchanged, when the section does not fit the
-  // shadow: invalid vmid, an update whose entry is outside the VM's pools or whose old value is
-  // not the shadow's current value (a trace out of lock order or corrupted), a seq not above the
-  // previous section's of that VM (out of lock order; gaps are allowed, e.g. for sections that
-  // wrote nothing), or, in faithful mode, more than kFaithfulMaxUpdates updates.
+  // Explores `s` against the shadow of s.vmid (with options.mode's checker), then applies
+  // s.updates to that shadow. Targets are the ops' IPAs (Exploration::targets[i] belongs to
+  // s.ops[i]).
+  // Errors (kBadInput, the shadow unchanged and *out untouched): invalid vmid; an op that breaks
+  // check_map_op; an update whose entry is outside the VM's pools or whose old value is not the
+  // shadow's current value (a trace out of lock order or corrupted); a seq not above the previous
+  // section's of that VM (out of lock order; gaps are allowed, e.g. for sections that wrote
+  // nothing); a section options.check() refuses (faithful mode past kFaithfulMaxUpdates).
   // Thread safety: sections of different VMs may be checked concurrently; sections of one VM must
   // be given one at a time, in seq order.
-  bool check(const Section& s, Exploration* out, std::string* error);
+  Status check(const Section& s, Exploration* out);
 
   const NptImage& shadow(uint32_t vmid) const { return *shadows_[vmid]; }
+  const ExploreOptions& options() const { return options_; }
 
   // Called by check(), when set, for every section with a violation, after exploring it and
   // before applying it: `before` is the VM's state before the section. Runs on the caller's
@@ -48,11 +46,12 @@ class SectionChecker {
   void set_violation_hook(ViolationHook hook) { hook_ = std::move(hook); }
 
  private:
-  ExploreMode mode_;
+  Status check_fits(const Section& s) const;
+
   ExploreOptions options_;
   std::array<std::unique_ptr<NptImage>, kVmCount> shadows_;
-  std::array<uint64_t, kVmCount> next_seq_{};
-  ViolationHook hook_;  // lowest seq the next section of each VM may have
+  std::array<uint64_t, kVmCount> next_seq_{};  // lowest seq the next section of each VM may have
+  ViolationHook hook_;
 };
 
 }  // namespace ptx

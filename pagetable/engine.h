@@ -13,10 +13,12 @@
 // The machine-wide `halt` flag is set when any pool runs out (SPEC §4.5).
 //
 // Entries are accessed as std::atomic<uint64_t> (through std::atomic_ref on the lazily committed
-// mapping). Writers publish each entry with a release store after the page it points to is
+// mapping, vm_npt.h). Writers publish each entry with a release store after the page it points to is
 // initialised (fresh pages are zero), and walkers read with acquire loads, so a walker racing a
 // writer reads, at every level, some value the entry held: never a torn value, never a data race.
-// Which of those values it reads is exactly the question the explorer answers.
+// Which of those values it reads is exactly the question the explorer answers. (Arm gives a
+// hardware walker no such acquire: there the explorer's "any subset, any order" is the whole
+// truth; here the acquire only keeps the C++ program race-free.)
 #ifndef PTX_PAGETABLE_ENGINE_H_
 #define PTX_PAGETABLE_ENGINE_H_
 
@@ -30,23 +32,13 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/npt_error.h"
 #include "pagetable/section.h"
+#include "pagetable/section_policy.h"
+#include "pagetable/valid_lnpt.h"
 #include "pagetable/walk.h"
 
 namespace ptx {
 
-// How many leaf writes a critical section may make.
-enum class SectionPolicy : uint8_t {
-  kSekvm,    // SeKVM: one set_pmd/set_pte per section (tstate), SPEC §4.4. The default.
-  kBatched,  // any number of leaf writes per section, e.g. a range map under one lock/barrier.
-};
-
-// Result of Coq `valid_lnpt` (SPEC §5) for one VM.
-struct LnptReport {
-  std::vector<std::string> violations;  // one line per violated clause, empty when it holds
-  bool ok() const { return violations.empty(); }
-};
-
-class VmNpt;  // per-VM state, engine.cc
+class VmNpt;  // per-VM state, vm_npt.h
 
 class Stage2Engine {
  public:
@@ -108,10 +100,7 @@ class Stage2Engine {
   // Completed sections of vmid so far.
   uint64_t sections_completed(uint32_t vmid) const;
 
-  // Coq `valid_lnpt vmid` (SPEC §5): the bump pointers lie in their pools and are page aligned;
-  // every pool page at or past its bump pointer is all zero; every non-zero root/level-1 entry
-  // and every level-2 table entry points to an allocated page of the next pool whose recorded
-  // parent is that entry; every allocated page's parent points back to it.
+  // Coq `valid_lnpt vmid` (SPEC §5), as check_valid_lnpt(const VmNpt&) in valid_lnpt.h states it.
   // Takes vmid's lock unless this thread holds it. REQUIRES: valid_vmid(vmid).
   LnptReport check_valid_lnpt(uint32_t vmid) const;
 
@@ -121,6 +110,9 @@ class Stage2Engine {
  private:
   friend class CriticalSection;
   Section close_section(uint32_t vmid);
+  struct Plan;
+  NptError plan_set_npt(const VmNpt& vm, uint64_t ipa, int level, Plan* plan);
+  void commit_set_npt(VmNpt& vm, const Plan& plan, const MapOp& op);
 
   static constexpr Geometry kGeometry = Geometry::sekvm();
   const SectionPolicy policy_;

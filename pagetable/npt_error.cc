@@ -16,6 +16,7 @@ std::string_view npt_error_name(NptError e) {
     case NptError::kLockNotHeld: return "lock-not-held";
     case NptError::kPoolExhausted: return "pool-exhausted";
     case NptError::kHalted: return "halted";
+    case NptError::kUnalignedIpa: return "unaligned-ipa";
   }
   return "unknown";
 }
@@ -40,8 +41,15 @@ std::string_view npt_error_rule(NptError e) {
     case NptError::kPoolExhausted:
       return "a page-table pool of the VM is exhausted; the machine halts";
     case NptError::kHalted: return "the machine halted after a pool ran out; no later op is done";
+    case NptError::kUnalignedIpa:
+      return "a map's ipa must be aligned to its level's granule (4 KiB, or 2 MiB at level 2)";
   }
   return "unknown error";
+}
+
+Status npt_status(NptError e) {
+  if (e == NptError::kOk) return ok_status();
+  return bad_input("{} ({})", npt_error_rule(e), npt_error_name(e));
 }
 
 }  // namespace ptx

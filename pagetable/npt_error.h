@@ -1,4 +1,5 @@
-// NptError: every way a stage-2 engine call can be refused. Each refusal leaves the engine exactly
+// NptError: every way a stage-2 engine call can be refused: the engine's compact status code
+// (its hot path returns one byte, not a Status; npt_status() makes a Status of it). Each refusal leaves the engine exactly
 // as it was (memory, bump pointers, parent records, tstate and the pt_updates buffer), except
 // kPoolExhausted, which also sets the machine-wide halt flag (SPEC §4.5) and nothing else.
 #ifndef PTX_PAGETABLE_NPT_ERROR_H_
@@ -6,6 +7,8 @@
 
 #include <cstdint>
 #include <string_view>
+
+#include "base/status.h"
 
 namespace ptx {
 
@@ -22,12 +25,19 @@ enum class NptError : uint8_t {
   kLockNotHeld,          // set_npt by a thread that does not hold the VM's lock (NPT_ID + vmid)
   kPoolExhausted,        // a table pool ran out: the machine halts (this op is refused too)
   kHalted,               // the machine halted earlier: every later op is refused
+  kUnalignedIpa,         // ipa not aligned to the level's granule: only check_map_op's
+                         // aligned rule (workload files) gives it; set_npt, like Coq, ignores
+                         // the IPA bits below the granule
 };
 
 // A short stable name: "ok", "invalid-vmid", "invalid-ipa", ...
 std::string_view npt_error_name(NptError e);
 // The rule the input broke, one sentence, e.g. "vmid must be 0..16 (valid_vmid)".
 std::string_view npt_error_rule(NptError e);
+// The refusal as a Status: kBadInput "<rule> (<name>)", e.g.
+// "a level-3 map must not go under a 2 MiB block (walk_pmd found a block) (map-under-block)".
+// OK for kOk.
+Status npt_status(NptError e);
 
 }  // namespace ptx
 

@@ -24,24 +24,24 @@ NptImage& NptImage::operator=(const NptImage& other) {
 }
 
 uint64_t NptImage::read(int level, uint64_t entry) const {
-  auto it = pages_.find(key(level, page_of(entry)));
-  return it == pages_.end() ? 0 : it->second[slot_of(entry)];
+  auto it = pages_.find(page_key(level, entry));
+  return it == pages_.end() ? 0 : it->second[g_.slot_of(entry)];
 }
 
 const uint64_t* NptImage::table(int level, uint64_t page) const {
-  auto it = pages_.find(key(level, page_of(page)));
+  auto it = pages_.find(page_key(level, page));
   return it == pages_.end() ? nullptr : it->second.get();
 }
 
 std::span<const uint64_t> NptImage::referrers(int level, uint64_t page) const {
-  auto it = referrers_.find(key(level, page_of(page)));
+  auto it = referrers_.find(page_key(level, page));
   if (it == referrers_.end()) return {};
   return {it->second.data(), it->second.size()};
 }
 
 void NptImage::unlink(int level, uint64_t entry, uint64_t value) {
   if (!g_.is_table(level, value)) return;
-  auto it = referrers_.find(key(level + 1, g_.phys_page(value)));
+  auto it = referrers_.find(page_key(level + 1, g_.table_address(value)));
   if (it == referrers_.end()) return;
   auto& v = it->second;
   v.erase(std::remove(v.begin(), v.end(), entry), v.end());
@@ -50,18 +50,18 @@ void NptImage::unlink(int level, uint64_t entry, uint64_t value) {
 
 void NptImage::link(int level, uint64_t entry, uint64_t value) {
   if (!g_.is_table(level, value)) return;
-  referrers_[key(level + 1, g_.phys_page(value))].push_back(entry);
+  referrers_[page_key(level + 1, g_.table_address(value))].push_back(entry);
 }
 
 void NptImage::write(int level, uint64_t entry, uint64_t value) {
   entry &= ~uint64_t{7};
-  const uint64_t k = key(level, page_of(entry));
+  const EntryKey k = page_key(level, entry);
   auto it = pages_.find(k);
   if (it == pages_.end()) {
     if (value == 0) return;  // absent pages are all zero already
     it = pages_.emplace(k, std::make_unique<uint64_t[]>(g_.page_size() / 8)).first;
   }
-  uint64_t& slot = it->second[slot_of(entry)];
+  uint64_t& slot = it->second[g_.slot_of(entry)];
   if (slot == value) return;
   unlink(level, entry, slot);
   slot = value;

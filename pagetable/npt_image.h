@@ -31,7 +31,7 @@ class NptImage {
  public:
   // An empty image (every entry 0) of geometry `g`, whose walks start at the table page `root`
   // (a byte address; only phys_page(root) is used, as for a VTTBR).
-  // REQUIRES: g.validate() is empty.
+  // REQUIRES: g.validate().ok().
   explicit NptImage(const Geometry& g = Geometry::sekvm(), uint64_t root = pool_start(0));
   NptImage(const NptImage& other);
   NptImage& operator=(const NptImage& other);
@@ -71,21 +71,20 @@ class NptImage {
   // Calls f(level, page_address, const uint64_t* entries) for every page with a written entry.
   template <class F>
   void for_each_page(F&& f) const {
-    for (const auto& [key, p] : pages_) f(static_cast<int>(key & 7), key & ~uint64_t{7}, p.get());
+    for (const auto& [key, p] : pages_) f(key.level(), key.entry(), p.get());
   }
 
  private:
   using Referrers = boost::container::small_vector<uint64_t, 2>;
-  static uint64_t key(int level, uint64_t page) { return page | static_cast<uint64_t>(level); }
-  uint64_t page_of(uint64_t addr) const { return addr & ~(g_.page_size() - 1); }
-  uint64_t slot_of(uint64_t addr) const { return (addr & (g_.page_size() - 1)) >> 3; }
+  // A table page read at `level`, named by the key of its first entry.
+  EntryKey page_key(int level, uint64_t addr) const { return g_.key(level, g_.table_of(addr)); }
   void unlink(int level, uint64_t entry, uint64_t value);
   void link(int level, uint64_t entry, uint64_t value);
 
   Geometry g_;
   uint64_t root_;
-  std::unordered_map<uint64_t, std::unique_ptr<uint64_t[]>> pages_;  // key(level, page) -> entries
-  std::unordered_map<uint64_t, Referrers> referrers_;                 // key(level, page) -> entries
+  std::unordered_map<EntryKey, std::unique_ptr<uint64_t[]>> pages_;  // page key -> entries
+  std::unordered_map<EntryKey, Referrers> referrers_;                 // page key -> entries
 };
 
 }  // namespace ptx

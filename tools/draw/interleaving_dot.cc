@@ -1,17 +1,27 @@
 #include "tools/draw/interleaving_dot.h"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "explorer/sample_and_shuffle.h"
 
+extern "C" char** environ;  // posix_spawnp passes the environment on
+
 namespace ptx {
 
 namespace {
+
+
 
 std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
@@ -81,18 +91,70 @@ std::string interleaving_dot(const NptImage& before, std::span<const Update> upd
   return dot;
 }
 
-std::string render_dot(const std::string& dot_source, const std::string& format, const std::string& out_path) {
-  std::string quoted;  // single-quoted for the shell
-  for (char c : out_path) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  const std::string cmd = fmt::format("dot -T{} -o '{}' 2>/dev/null", format, quoted);
-  FILE* p = popen(cmd.c_str(), "w");
-  if (p == nullptr) return "cannot start Graphviz dot";
-  fwrite(dot_source.data(), 1, dot_source.size(), p);
-  const int status = pclose(p);
-  if (status == -1 || !WIFEXITED(status)) return "Graphviz dot did not finish";
-  if (WEXITSTATUS(status) == 127) return "Graphviz dot is not installed (apt-get install -y graphviz)";
-  if (WEXITSTATUS(status) != 0) return fmt::format("Graphviz dot failed with status {}", WEXITSTATUS(status));
-  return "";
+namespace {
+
+// A file descriptor closed when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+// The source, in an unlinked temporary file positioned at its start.
+StatusOr<std::FILE*> source_file(const std::string& source) {
+  std::FILE* f = std::tmpfile();
+  if (f == nullptr) return io_error("Graphviz: cannot create a temporary file: {}", std::strerror(errno));
+  if (std::fwrite(source.data(), 1, source.size(), f) != source.size() || std::fflush(f) != 0 ||
+      std::fseek(f, 0, SEEK_SET) != 0) {
+    std::fclose(f);
+    return io_error("Graphviz: writing a temporary file: {}", std::strerror(errno));
+  }
+  return f;
+}
+
+}  // namespace
+
+StatusOr<std::string> render_dot(const std::string& dot_source, const std::string& format) {
+  PTX_ASSIGN_OR_RETURN(std::FILE* const in, source_file(dot_source));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in_guard(in, &std::fclose);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return io_error("Graphviz: pipe: {}", std::strerror(errno));
+  Fd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, ::fileno(in), STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&fa, write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  const std::string fmt_arg = "-T" + format;
+  char* argv[] = {const_cast<char*>("dot"), const_cast<char*>(fmt_arg.c_str()), nullptr};
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, "dot", &fa, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return unsupported("Graphviz dot is not installed (apt-get install -y graphviz)");
+  write_end.reset();  // the child holds the write end now; EOF comes when it exits
+  std::string out;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(read_end.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status)) return internal_error("Graphviz dot did not finish");
+  if (WEXITSTATUS(status) != 0) return bad_input("Graphviz dot failed with status {}", WEXITSTATUS(status));
+  return out;
 }
 
 }  // namespace ptx

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 
+#include "base/status.h"
 #include "explorer/exploration.h"
 #include "pagetable/npt_image.h"
 #include "pagetable/update.h"
@@ -25,9 +26,13 @@ namespace ptx {
 std::string interleaving_dot(const NptImage& before, std::span<const Update> updates, const Violation& v,
                              CompareMode compare, const std::string& title);
 
-// Runs Graphviz `dot -T<format>` on `dot_source`, writing `out_path`. Returns "" on success, else
-// the reason (dot missing, failed, ...). `format` is e.g. "svg" or "png".
-std::string render_dot(const std::string& dot_source, const std::string& format, const std::string& out_path);
+// Runs Graphviz `dot -T<format>` on `dot_source` (no shell: posix_spawnp with the source on stdin
+// from an unlinked temporary file and the picture read back from a pipe) and returns the rendered
+// bytes; the caller writes them (atomically). `format` is e.g. "svg" or "png".
+// Errors: kUnsupported "Graphviz dot is not installed (apt-get install -y graphviz)" when `dot`
+// cannot be started; kBadInput "Graphviz dot failed with status N" when it rejects the source or
+// the format; kIoError when the temporary file or the pipe fails.
+StatusOr<std::string> render_dot(const std::string& dot_source, const std::string& format);
 
 }  // namespace ptx
 

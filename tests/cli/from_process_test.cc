@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/cli_util.h"
+#include "tests/cli/cli_util.h"
 
 namespace ptx::clitest {
 namespace {

@@ -2,7 +2,7 @@
 // (or trace) file, complete or partial, and no temporary file in the output directory.
 #include <gtest/gtest.h>
 
-#include "tests/cli_util.h"
+#include "tests/cli/cli_util.h"
 
 namespace ptx::clitest {
 namespace {

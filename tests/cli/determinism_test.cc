@@ -2,7 +2,7 @@
 // reaches the same report as the live run.
 #include <gtest/gtest.h>
 
-#include "tests/cli_util.h"
+#include "tests/cli/cli_util.h"
 
 namespace ptx::clitest {
 namespace {

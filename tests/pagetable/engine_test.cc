@@ -17,7 +17,7 @@
 #include "pagetable/npt_image.h"
 #include "pagetable/section.h"
 #include "pagetable/update.h"
-#include "tests/spec_model.h"
+#include "tests/support/spec_model.h"
 
 namespace ptx {
 namespace {

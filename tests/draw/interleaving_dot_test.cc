@@ -50,14 +50,13 @@ TEST(InterleavingDot, GraphvizRendersIt) {
   UnmapRemap c;
   const Exploration x = explore(c.before, c.updates, std::vector<uint64_t>{c.ipa});
   ASSERT_FALSE(x.violations.empty());
-  const std::string out = testing::TempDir() + "/ptx_draw_test.svg";
-  std::remove(out.c_str());
-  ASSERT_EQ(render_dot(interleaving_dot(c.before, c.updates, x.violations[0], CompareMode::kDescriptor, "t"), "svg", out), "");
-  std::ifstream in(out);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_NE(ss.str().find("<svg"), std::string::npos);
-  EXPECT_NE(render_dot("not a graph {", "svg", out), "");  // a DOT syntax error is reported
+  const StatusOr<std::string> svg =
+      render_dot(interleaving_dot(c.before, c.updates, x.violations[0], CompareMode::kDescriptor, "t"), "svg");
+  ASSERT_TRUE(svg.ok()) << svg.status().to_string();
+  EXPECT_NE(svg->find("<svg"), std::string::npos);
+  const StatusOr<std::string> bad = render_dot("not a graph {", "svg");  // a DOT syntax error is reported
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kBadInput);
 }
 
 }  // namespace

@@ -40,12 +40,12 @@ constexpr uint64_t SpecIpa(uint64_t pgd, uint64_t pud, uint64_t pmd, uint64_t pt
 // Geometry
 
 TEST(GeometryTest, SekvmAndReducedAreValid) {
-  EXPECT_EQ(Geometry::sekvm().validate(), "");
-  EXPECT_EQ(Geometry::reduced().validate(), "");
-  EXPECT_EQ(Geometry::reduced(3, 2).validate(), "");
-  EXPECT_EQ(Geometry::reduced(2, 1).validate(), "");
-  EXPECT_EQ((Geometry{3, 9, 16}).validate(), "");  // 16 + 27 = 43 bits
-  EXPECT_EQ((Geometry{4, 9, 12}).validate(), "");  // exactly 48 bits
+  EXPECT_TRUE(Geometry::sekvm().validate().ok());
+  EXPECT_TRUE(Geometry::reduced().validate().ok());
+  EXPECT_TRUE(Geometry::reduced(3, 2).validate().ok());
+  EXPECT_TRUE(Geometry::reduced(2, 1).validate().ok());
+  EXPECT_TRUE((Geometry{3, 9, 16}).validate().ok());  // 16 + 27 = 43 bits
+  EXPECT_TRUE((Geometry{4, 9, 12}).validate().ok());  // exactly 48 bits
 }
 
 TEST(GeometryTest, ValidateRejectsEachBrokenRule) {
@@ -57,7 +57,7 @@ TEST(GeometryTest, ValidateRejectsEachBrokenRule) {
   for (const auto* group : {&bad_levels, &bad_bits, &bad_shift, &too_wide}) {
     std::set<std::string> group_messages;
     for (const Geometry& g : *group) {
-      const std::string why = g.validate();
+      const std::string why = g.validate().message();
       EXPECT_FALSE(why.empty()) << g.levels << "x" << g.bits_per_level << " shift " << g.page_shift;
       group_messages.insert(why);
     }
@@ -371,7 +371,7 @@ struct Expected {
 
 TEST(ReducedWalkTest, BruteForceAll256PagesAgainstHandDerivedTable) {
   const Geometry g = Geometry::reduced(4, 2);
-  ASSERT_EQ(g.validate(), "");
+  ASSERT_TRUE(g.validate().ok());
   // Table pages (byte addresses); each table has 4 entries of 8 bytes.
   constexpr uint64_t R = 0x1000;
   constexpr uint64_t P1a = 0x10000, P1b = 0x11000, P1c = 0x12000;

@@ -27,7 +27,7 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
 #include "pagetable/npt_image.h"
-#include "tests/spec_model.h"
+#include "tests/support/spec_model.h"
 
 namespace ptx {
 namespace {

@@ -3,7 +3,7 @@
 // reported as a violation with a witness (exit 1).
 #include <gtest/gtest.h>
 
-#include "tests/cli_util.h"
+#include "tests/cli/cli_util.h"
 
 namespace ptx::clitest {
 namespace {

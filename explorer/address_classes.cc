@@ -16,7 +16,14 @@ AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
   }
   // Roots: for every written entry, every before-walk prefix reaching its table; the root of a
   // prefix is cut at the first written entry on it.
-  std::vector<std::pair<int, uint64_t>> roots;  // (level of F, IPA bits down to F's index)
+  struct Root {
+    int level;              // level of F
+    uint64_t ipa;           // IPA bits down to F's index
+    const EntryHistory* f;  // F
+    bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
+    bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
+  };
+  std::vector<Root> roots;
   std::vector<uint64_t> pre;
   for (const EntryHistory& w : h_.all()) {
     const uint64_t slot = g_.slot_of(w.entry);
@@ -26,16 +33,14 @@ AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
     for (uint64_t p : pre) {
       const uint64_t ipa = p | g_.ipa_of_index(w.level, slot);
       int level = 0;
-      if (first_written(ipa, w.level, &level) != nullptr) {
-        roots.emplace_back(level, ipa & ~(g_.granule_size(level) - 1));
+      if (const EntryHistory* f = first_written(ipa, w.level, &level)) {
+        roots.push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
       }
     }
   }
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
-  for (const auto& [level, ipa] : roots) {
-    int f_level = 0;
-    const EntryHistory* f = first_written(ipa, level, &f_level);  // F, at `level`
+  for (const auto& [level, ipa, f] : roots) {
     const Pages pages = below(*f);
     if (pages.empty() || level == g_.leaf_level()) {
       reps_.push_back(ipa);

@@ -2,14 +2,13 @@
 
 namespace ptx {
 
-Status ExploreOptions::check(size_t updates) const {
-  if (mode == ExploreMode::kFaithful && updates > kFaithfulMaxUpdates) {
+Status ExploreOptions::too_large(size_t updates) {
+  {
     return bad_input(
-        "{} updates; --mode faithful enumerates at most {} (kFaithfulMaxUpdates): use --mode fast "
-        "(faithful-limit)",
+        "a section of {} updates is too large for --mode faithful, which enumerates at most {} "
+        "(kFaithfulMaxUpdates): use --mode fast or smaller sections (faithful-limit)",
         updates, kFaithfulMaxUpdates);
   }
-  return ok_status();
 }
 
 }  // namespace ptx

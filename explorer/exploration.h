@@ -82,9 +82,15 @@ struct ExploreOptions {
   bool parallel = true;
 
   // OK when a section of `updates` updates can be explored with these options; kBadInput
-  // "<n> updates; --mode faithful enumerates at most 10 (kFaithfulMaxUpdates): use --mode fast"
-  // when the faithful mode is asked for more than kFaithfulMaxUpdates.
-  Status check(size_t updates) const;
+  // "a section of <n> updates is too large for --mode faithful, which enumerates at most 10
+  // (kFaithfulMaxUpdates): ..." when the faithful mode is asked for more than kFaithfulMaxUpdates.
+  Status check(size_t updates) const {
+    return fits(updates) ? Status() : too_large(updates);
+  }
+  bool fits(size_t updates) const { return mode == ExploreMode::kFast || updates <= kFaithfulMaxUpdates; }
+
+ private:
+  static Status too_large(size_t updates);
 };
 
 }  // namespace ptx

@@ -2,7 +2,8 @@
 
 #include <unordered_map>
 
-#include "explorer/explore.h"
+#include "explorer/explorer.h"
+#include "explorer/faithful.h"
 #include "pagetable/map_op.h"
 
 namespace ptx {
@@ -23,8 +24,8 @@ Status SectionChecker::check_fits(const Section& s) const {
                      s.vmid, s.seq, next_seq_[s.vmid] - 1);
   }
   for (const MapOp& op : s.ops) {
-    if (Status st = check_map_op(s.vmid, op); !st.ok()) {
-      return std::move(st).with_context(fmt::format("vm {} section {} op", s.vmid, s.seq));
+    if (map_op_error(s.vmid, op) != NptError::kOk) {  // the cheap test first: this is per section
+      return check_map_op(s.vmid, op).with_context(fmt::format("vm {} section {} op", s.vmid, s.seq));
     }
   }
   // Every update must write inside its pool, and its old value must be what the entry holds at
@@ -49,8 +50,8 @@ Status SectionChecker::check_fits(const Section& s) const {
     }
     current[u.entry] = u.new_value;
   }
-  if (Status st = options_.check(s.updates.size()); !st.ok()) {
-    return std::move(st).with_context(fmt::format("section vmid {} seq {} has", s.vmid, s.seq));
+  if (!options_.fits(s.updates.size())) {
+    return options_.check(s.updates.size()).with_context(fmt::format("vm {} section {}", s.vmid, s.seq));
   }
   return ok_status();
 }
@@ -61,7 +62,8 @@ Status SectionChecker::check(const Section& s, Exploration* out) {
   std::vector<uint64_t> targets;
   targets.reserve(s.ops.size());
   for (const MapOp& op : s.ops) targets.push_back(op.ipa);
-  PTX_ASSIGN_OR_RETURN(*out, explore_section(shadow, s.updates, targets, options_));
+  *out = options_.mode == ExploreMode::kFast ? explore(shadow, s.updates, targets, options_)
+                                             : explore_faithful(shadow, s.updates, targets, options_);
   if (hook_ && !out->violations.empty()) hook_(shadow, s, *out);
   for (const Update& u : s.updates) shadow.apply(u);
   next_seq_[s.vmid] = s.seq + 1;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/ptx/totals.h"
+#include "explorer/totals.h"
 
 namespace ptx::cli {
 

@@ -1,8 +1,9 @@
-// Totals of a run or a check, and the explored sections kept for the report and the summary.
+// Totals of a run or a check over many explored critical sections, and the explored sections
+// kept for the report and the summary.
 // Totals are sums, so per-VM totals merged in any order give the same figures; kept sections are
 // ordered by (vmid, seq), which does not depend on the thread count either.
-#ifndef PTX_TOOLS_PTX_TOTALS_H_
-#define PTX_TOOLS_PTX_TOTALS_H_
+#ifndef PTX_EXPLORER_TOTALS_H_
+#define PTX_EXPLORER_TOTALS_H_
 
 #include <cstdint>
 #include <vector>
@@ -10,7 +11,7 @@
 #include "explorer/exploration.h"
 #include "pagetable/section.h"
 
-namespace ptx::cli {
+namespace ptx {
 
 struct Totals {
   uint64_t ops = 0;
@@ -35,11 +36,6 @@ struct CheckedSection {
   uint64_t line = 0;  // where it comes from: input line/op # of its first op, or trace line
 };
 
-inline bool by_vm_seq(const CheckedSection& a, const CheckedSection& b) {
-  return a.section.vmid != b.section.vmid ? a.section.vmid < b.section.vmid
-                                          : a.section.seq < b.section.seq;
-}
+}  // namespace ptx
 
-}  // namespace ptx::cli
-
-#endif  // PTX_TOOLS_PTX_TOTALS_H_
+#endif  // PTX_EXPLORER_TOTALS_H_

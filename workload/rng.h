@@ -1,14 +1,14 @@
 // SplitMix64: a tiny deterministic generator (same sequence on every platform and library),
 // used by the workload generators instead of <random> distributions, whose output is
 // implementation-defined.
-#ifndef PTX_TOOLS_PTX_RNG_H_
-#define PTX_TOOLS_PTX_RNG_H_
+#ifndef PTX_WORKLOAD_RNG_H_
+#define PTX_WORKLOAD_RNG_H_
 
 #include <cstdint>
 #include <utility>
 #include <vector>
 
-namespace ptx::cli {
+namespace ptx::workload {
 
 class SplitMix64 {
  public:
@@ -31,6 +31,6 @@ class SplitMix64 {
   uint64_t state_;
 };
 
-}  // namespace ptx::cli
+}  // namespace ptx::workload
 
-#endif  // PTX_TOOLS_PTX_RNG_H_
+#endif  // PTX_WORKLOAD_RNG_H_

@@ -20,29 +20,32 @@
 //    is never mapped).
 //  * Sections: one op each under --sections sekvm; under batched, up to 8 consecutive pages of
 //    one mapping per section.
-#ifndef PTX_TOOLS_PTX_FROM_PROCESS_H_
-#define PTX_TOOLS_PTX_FROM_PROCESS_H_
+#ifndef PTX_WORKLOAD_FROM_PROCESS_H_
+#define PTX_WORKLOAD_FROM_PROCESS_H_
 
 #include <cstdint>
 #include <string>
 
-#include "pagetable/engine.h"
-#include "tools/ptx/workload.h"
+#include "base/status.h"
+#include "pagetable/section_policy.h"
+#include "workload/workload.h"
 
-namespace ptx::cli {
+namespace ptx::workload {
 
 inline constexpr uint32_t kFromProcessVmid = 1;
 
 struct FromProcessOptions {
   int64_t pid = 0;
   SectionPolicy policy = SectionPolicy::kSekvm;
-  std::string proc_root = "/proc";  // for tests
+  std::string proc_root = "/proc";  // where PID/maps etc. are read; tests point it at a fake tree
 };
 
-// Reads the process and builds the workload. Throws BadInput when the process does not exist or
-// its maps cannot be read.
-Workload make_from_process(const FromProcessOptions& options);
+// Reads the process and builds the workload. Errors (kBadInput, naming --from-process PID): a
+// pid <= 0; no such process (PROC/PID/maps missing or empty with no PROC/PID/comm); a maps line
+// that is not "START-END PERMS ..."; more than 2^22 present pages; kIoError when pagemap is
+// readable at first but a later read fails.
+StatusOr<Workload> make_from_process(const FromProcessOptions& options);
 
-}  // namespace ptx::cli
+}  // namespace ptx::workload
 
-#endif  // PTX_TOOLS_PTX_FROM_PROCESS_H_
+#endif  // PTX_WORKLOAD_FROM_PROCESS_H_

@@ -1,6 +1,6 @@
-#include "tools/ptx/totals.h"
+#include "explorer/totals.h"
 
-namespace ptx::cli {
+namespace ptx {
 
 void Totals::add(const Section& s) {
   ops += s.ops.size();
@@ -26,4 +26,4 @@ void Totals::merge(const Totals& o) {
   violating_sections += o.violating_sections;
 }
 
-}  // namespace ptx::cli
+}  // namespace ptx

@@ -1,4 +1,4 @@
-#include "tools/ptx/qemu_virt.h"
+#include "workload/qemu_virt.h"
 
 #include <algorithm>
 #include <numeric>
@@ -6,11 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "tools/ptx/bad_input.h"
-#include "tools/ptx/rng.h"
-#include "tools/ptx/s2_descriptor.h"
+#include "workload/rng.h"
+#include "workload/s2_descriptor.h"
 
-namespace ptx::cli {
+namespace ptx::workload {
 namespace {
 
 constexpr uint64_t kGiB = uint64_t{1} << 30;
@@ -73,20 +72,32 @@ class VmBoot {
     for (uint64_t i = 0; i < pages; ++i) device(base + i * PAGE_SIZE);
   }
 
+  // The faults of one boot, in order (see the header's steps 1-5).
   void build(uint64_t budget) {
-    // 1. Firmware in flash0.
-    for (uint64_t i = 0; i < kFlashPages; ++i) {
-      const uint64_t ipa = kVirtFlash + i * PAGE_SIZE;
-      single(ipa, 3, s2_descriptor(flash_oa(vmid_, ipa), 3, {S2Memory::kNormal, S2Access::kReadOnly, true}));
-    }
-    // 2. Boot stub, then the kernel Image, front to back.
+    firmware();
     const uint64_t fixed = kFlashPages + 1 + kDtbPages + device_pages();
     const uint64_t rest = budget - fixed;  // budget >= kQemuVirtMinOpsPerVm > fixed
     const uint64_t kernel = std::min(kKernelMaxPages, std::max<uint64_t>(1, rest / 4));
     const uint64_t initrd = std::min(kInitrdMaxPages, rest / 16);
-    const uint64_t scatter = rest - kernel - initrd;
-    std::vector<bool> used(kInitrdOffset / kBlockSize + kInitrdMaxPages / kRegionPages + 2, false);
-    auto use = [&](uint64_t ipa) { used[(ipa - kVirtMem) / kBlockSize] = true; };
+    used_.assign(kInitrdOffset / kBlockSize + kInitrdMaxPages / kRegionPages + 2, false);
+    const uint64_t dtb = boot_images(kernel, initrd);
+    devices();
+    scatter(rest - kernel - initrd, (dtb - kVirtMem) / kBlockSize);
+  }
+
+  // 1. Firmware in flash0.
+  void firmware() {
+    for (uint64_t i = 0; i < kFlashPages; ++i) {
+      const uint64_t ipa = kVirtFlash + i * PAGE_SIZE;
+      single(ipa, 3, s2_descriptor(flash_oa(vmid_, ipa), 3, {S2Memory::kNormal, S2Access::kReadOnly, true}));
+    }
+  }
+
+  void use(uint64_t ipa) { used_[(ipa - kVirtMem) / kBlockSize] = true; }
+
+  // 2-3. Boot stub, the kernel Image front to back, the initrd, then the DTB in the next 2 MiB.
+  // Returns the DTB's IPA.
+  uint64_t boot_images(uint64_t kernel, uint64_t initrd) {
     ram_page(kVirtMem, false);
     use(kVirtMem);
     for (uint64_t i = 0; i < kernel; ++i) {
@@ -95,7 +106,6 @@ class VmBoot {
       use(ipa);
     }
     end_batch();
-    // 3. Initrd, then the DTB in the next 2 MiB.
     for (uint64_t i = 0; i < initrd; ++i) {
       const uint64_t ipa = kVirtMem + kInitrdOffset + i * PAGE_SIZE;
       ram_page(ipa, true);
@@ -108,7 +118,11 @@ class VmBoot {
       ram_page(dtb + i * PAGE_SIZE, false);
       use(dtb + i * PAGE_SIZE);
     }
-    // 4. Devices, in probe order.
+    return dtb;
+  }
+
+  // 4. Devices, in probe order.
+  void devices() {
     device(kVirtUart);
     device_range(kVirtGicDist, 16);
     device_range(kVirtGicCpu, 2);
@@ -120,15 +134,16 @@ class VmBoot {
     for (uint64_t d = 0; d < kVirtioPciDevices; ++d) {
       device_range(kVirtPcieMmio + d * kVirtioPciBarPages * PAGE_SIZE, kVirtioPciBarPages);
     }
-    // 5. The rest of RAM, scattered: blocks and random pages of 2 MiB regions, random order.
+  }
+
+  // 5. The rest of RAM, scattered: blocks and random pages of 2 MiB regions, random order.
+  void scatter(uint64_t count, uint64_t last_region) {
     std::vector<Fault> scattered;
-    scattered.reserve(scatter);
+    scattered.reserve(count);
     std::vector<uint32_t> slots(kRegionPages);
-    uint64_t left = scatter;
-    uint64_t region = 0;
-    uint64_t last_region = (dtb - kVirtMem) / kBlockSize;
-    for (; left > 0; ++region) {
-      if (region < used.size() && used[region]) continue;
+    uint64_t left = count;
+    for (uint64_t region = 0; left > 0; ++region) {
+      if (region < used_.size() && used_[region]) continue;
       const uint64_t base = kVirtMem + region * kBlockSize;
       last_region = std::max(last_region, region);
       if (rng_.below(8) == 0) {
@@ -169,18 +184,18 @@ class VmBoot {
   uint64_t batch_group_ = 0;
   uint64_t batch_fill_ = 0;
   uint64_t ram_bytes_ = 0;
+  std::vector<bool> used_;  // 2 MiB RAM regions the boot images use
 };
 
 }  // namespace
 
-Workload make_qemu_virt(const QemuVirtOptions& o) {
+StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
   if (o.vms < 1 || o.vms > kQemuVirtMaxVms) {
-    throw BadInput(fmt::format("--vms {}: qemu-virt runs 1..{} guests (vmids 1..K; MAX_VM_NUM)",
-                               o.vms, kQemuVirtMaxVms));
+    return bad_input("--vms {}: qemu-virt runs 1..{} guests (vmids 1..K; MAX_VM_NUM)", o.vms, kQemuVirtMaxVms);
   }
   if (o.ops_per_vm < kQemuVirtMinOpsPerVm || o.ops_per_vm > kQemuVirtMaxOpsPerVm) {
-    throw BadInput(fmt::format("--ops {}: qemu-virt needs {}..{} ops per VM", o.ops_per_vm,
-                               kQemuVirtMinOpsPerVm, kQemuVirtMaxOpsPerVm));
+    return bad_input("--ops {}: qemu-virt needs {}..{} ops per VM", o.ops_per_vm, kQemuVirtMinOpsPerVm,
+                     kQemuVirtMaxOpsPerVm);
   }
   std::vector<VmBoot> vms;
   vms.reserve(o.vms);
@@ -221,4 +236,4 @@ Workload make_qemu_virt(const QemuVirtOptions& o) {
   return w;
 }
 
-}  // namespace ptx::cli
+}  // namespace ptx::workload

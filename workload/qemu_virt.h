@@ -52,15 +52,16 @@
 //
 // Deterministic from (K, seed, ops per VM): the same arguments give the same workload on every
 // machine (a SplitMix64 generator; no std distributions).
-#ifndef PTX_TOOLS_PTX_QEMU_VIRT_H_
-#define PTX_TOOLS_PTX_QEMU_VIRT_H_
+#ifndef PTX_WORKLOAD_QEMU_VIRT_H_
+#define PTX_WORKLOAD_QEMU_VIRT_H_
 
 #include <cstdint>
 
-#include "pagetable/engine.h"
-#include "tools/ptx/workload.h"
+#include "base/status.h"
+#include "pagetable/section_policy.h"
+#include "workload/workload.h"
 
-namespace ptx::cli {
+namespace ptx::workload {
 
 // Ops per VM of the default run: sized so that `ptx run` with defaults (4 VMs, 8 M ops, fast
 // mode) takes about 10 s on 2 cores in a Release build (measured: ~2.3 us of CPU per op for the
@@ -93,10 +94,10 @@ struct QemuVirtOptions {
   SectionPolicy policy = SectionPolicy::kSekvm;
 };
 
-// Builds the workload. Throws BadInput when vms is not 1..15 or ops_per_vm is outside
+// Builds the workload. Errors: kBadInput when vms is not 1..15 or ops_per_vm is outside
 // [kQemuVirtMinOpsPerVm, kQemuVirtMaxOpsPerVm].
-Workload make_qemu_virt(const QemuVirtOptions& options);
+StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& options);
 
-}  // namespace ptx::cli
+}  // namespace ptx::workload
 
-#endif  // PTX_TOOLS_PTX_QEMU_VIRT_H_
+#endif  // PTX_WORKLOAD_QEMU_VIRT_H_

@@ -18,14 +18,14 @@
 // So a normal RW page is OA | 0x7FF, a normal RW block OA | 0x7FD, a read-only normal page
 // OA | 0x77F and a device page OA | 0x4C7 | 1<<54. None of them is 0, and a block's low bits are
 // 0b01, so the engine never mistakes one for a table (pmd_table == 3).
-#ifndef PTX_TOOLS_PTX_S2_DESCRIPTOR_H_
-#define PTX_TOOLS_PTX_S2_DESCRIPTOR_H_
+#ifndef PTX_WORKLOAD_S2_DESCRIPTOR_H_
+#define PTX_WORKLOAD_S2_DESCRIPTOR_H_
 
 #include <cstdint>
 
 #include "pagetable/constants.h"
 
-namespace ptx::cli {
+namespace ptx::workload {
 
 inline constexpr uint64_t kS2Page = 0b11;
 inline constexpr uint64_t kS2Block = 0b01;
@@ -70,6 +70,6 @@ static_assert(s2_descriptor(0x1000, 3, {S2Memory::kNormal, S2Access::kReadOnly, 
 static_assert(s2_descriptor(0x1000, 3, {S2Memory::kDevice, S2Access::kReadWrite, false}) ==
               (0x1000 | 0x4C7 | kS2Xn));
 
-}  // namespace ptx::cli
+}  // namespace ptx::workload
 
-#endif  // PTX_TOOLS_PTX_S2_DESCRIPTOR_H_
+#endif  // PTX_WORKLOAD_S2_DESCRIPTOR_H_

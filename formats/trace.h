@@ -1,21 +1,16 @@
-// Traces: the sections of a run, recorded by `ptx record --out TRACE`, replayed and explored
-// offline by `ptx check TRACE`.
-//
-// Format: JSON lines. The first line is a header, every other line one completed section:
+// The ptx trace: what `ptx record --out TRACE` writes and `ptx check TRACE` replays. JSON lines:
 //   {"ptx_trace":1,"source":"qemu-virt","description":"...","policy":"sekvm","sections":N,"ops":N}
 //   {"vmid":1,"seq":0,"ops":[["0x40000000",3,"0x10000007ff"]],
 //    "updates":[["PGD","0x10000","0x0","0x11003"],["PUD",...],...]}
-// ops are [ipa, level, descriptor]; updates [kind, entry, old, new] in program order; numbers that
-// are addresses or descriptors are "0x..." strings. `record` writes sections ordered by
-// (vmid, seq) and writes the file atomically; `check` accepts them in any order.
+// ops are [ipa, level, descriptor]; updates [kind, entry, old, new] in program order (a compact
+// array form of json_codec.h's records); addresses and descriptors are "0x..." strings. `record`
+// writes sections ordered by (vmid, seq), atomically; `check` accepts them in any order.
 //
-// Checking groups the sections per VM, in seq order (the lock order in which they were made);
+// Reading groups the sections per VM, in seq order (the lock order in which they were made):
 // each VM's seqs must be exactly 0, 1, ..., and the header's counts must match (a truncated
-// trace is refused). Then every VM's sections go through SectionChecker in that order, VMs in
-// parallel as in a live run. Because SectionChecker builds its shadows from the sections alone, a
-// replay explores the same states as the live run: same verdicts, same counts, same report.
-#ifndef PTX_TOOLS_PTX_TRACE_H_
-#define PTX_TOOLS_PTX_TRACE_H_
+// trace is refused).
+#ifndef PTX_FORMATS_TRACE_H_
+#define PTX_FORMATS_TRACE_H_
 
 #include <array>
 #include <cstdint>
@@ -23,12 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "pagetable/constants.h"
-#include "pagetable/engine.h"
 #include "pagetable/section.h"
-#include "tools/ptx/runner.h"
+#include "pagetable/section_policy.h"
 
-namespace ptx::cli {
+namespace ptx::formats {
 
 inline constexpr int kTraceVersion = 1;
 
@@ -52,10 +47,11 @@ class TraceWriter {
   TraceWriter& operator=(const TraceWriter&) = delete;
 
   // Appends one section. Sections of one VM one at a time, in seq order; different VMs may be
-  // added concurrently. Throws BadInput on I/O errors.
-  void add(const Section& s);
+  // added concurrently. Errors: kIoError when a temporary file cannot be written.
+  Status add(const Section& s);
   // Writes the trace file. `header.sections`/`ops` are filled in from what was added.
-  void commit(const std::string& path, TraceHeader header);
+  // Errors: kIoError naming `path`.
+  Status commit(const std::string& path, TraceHeader header);
 
  private:
   struct Part;
@@ -73,13 +69,13 @@ struct Trace {
   std::array<std::vector<TraceSection>, kVmCount> vms;  // per VM, by seq
 };
 
-// Reads and validates a trace. Throws BadInput "TRACE:LINE: <what>" on the first problem.
-Trace read_trace(const std::string& path);
+// Reads and validates a trace. Errors: kIoError when it cannot be opened or read; kBadInput at
+// (path, line) for the first malformed line (not JSON, not the header first, an unsupported
+// version, a field of the wrong type, an op check_map_op refuses, an update kind other than
+// PGD..PTE, several ops in a section of a sekvm trace), then for a seq that is repeated or
+// missing, and for counts that differ from the header's.
+StatusOr<Trace> read_trace(const std::string& path);
 
-// Explores every section of the trace (see above). config.policy/record are ignored.
-// Throws BadInput "TRACE:LINE: <what>" for the first (by trace line) section the checker refuses.
-RunOutcome check_trace(const Trace& trace, const RunConfig& config);
+}  // namespace ptx::formats
 
-}  // namespace ptx::cli
-
-#endif  // PTX_TOOLS_PTX_TRACE_H_
+#endif  // PTX_FORMATS_TRACE_H_

@@ -1,0 +1,44 @@
+#include "formats/json_codec.h"
+
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace ptx {
+
+std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+
+nlohmann::json count_json(const BigCount& c) {
+  if (c >= 0 && c <= std::numeric_limits<uint64_t>::max()) return c.convert_to<uint64_t>();
+  return to_string(c);
+}
+
+void to_json(nlohmann::json& j, SectionPolicy p) { j = std::string(section_policy_name(p)); }
+void to_json(nlohmann::json& j, ExploreMode m) { j = std::string(explore_mode_name(m)); }
+void to_json(nlohmann::json& j, CompareMode m) { j = std::string(compare_mode_name(m)); }
+
+void to_json(nlohmann::json& j, const MapOp& op) {
+  j = {{"ipa", hex(op.ipa)}, {"level", op.level}, {"descriptor", hex(op.descriptor)}};
+}
+
+void to_json(nlohmann::json& j, const Update& u) {
+  j = {{"kind", std::string(update_kind_name(u.kind))},
+       {"entry", hex(u.entry)},
+       {"old", hex(u.old_value)},
+       {"new", hex(u.new_value)}};
+}
+
+void to_json(nlohmann::json& j, const Counts& c) {
+  j = {{"before", count_json(c.before)}, {"after", count_json(c.after)}, {"other", count_json(c.other)}};
+}
+
+void to_json(nlohmann::json& j, const Violation& v) {
+  j = {{"ipa", hex(v.ipa)},
+       {"before", hex(v.before)},
+       {"after", hex(v.after)},
+       {"observed", hex(v.observed)},
+       {"sequences", count_json(v.sequences)},
+       {"witness", v.witness}};
+}
+
+}  // namespace ptx

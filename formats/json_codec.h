@@ -1,0 +1,37 @@
+// The JSON form of ptx's records in reports (nlohmann to_json, found by ADL): addresses, entries
+// and descriptors as "0x..." strings; counts as numbers, or decimal strings past 2^64 - 1; enums
+// by their one name table (pagetable/section_policy.h, explorer/exploration.h, mapping.h).
+//   MapOp     {"ipa": "0x40000000", "level": 3, "descriptor": "0x...7ff"}
+//   Update    {"kind": "PTE", "entry": "0x...", "old": "0x0", "new": "0x..."}
+//   Counts    {"before": N, "after": N, "other": N}
+//   Violation {"ipa", "before", "after", "observed", "sequences", "witness": [update indexes]}
+// (ptx traces use a compact array form of MapOp and Update instead: formats/trace.h.)
+#ifndef PTX_FORMATS_JSON_CODEC_H_
+#define PTX_FORMATS_JSON_CODEC_H_
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "explorer/exploration.h"
+#include "explorer/mapping.h"
+#include "pagetable/section.h"
+#include "pagetable/section_policy.h"
+
+namespace ptx {
+
+std::string hex(uint64_t v);                       // "0x1f"
+nlohmann::json count_json(const BigCount& c);      // number, or decimal string past 2^64 - 1
+
+void to_json(nlohmann::json& j, SectionPolicy p);
+void to_json(nlohmann::json& j, ExploreMode m);
+void to_json(nlohmann::json& j, CompareMode m);
+void to_json(nlohmann::json& j, const MapOp& op);
+void to_json(nlohmann::json& j, const Update& u);
+void to_json(nlohmann::json& j, const Counts& c);
+void to_json(nlohmann::json& j, const Violation& v);
+
+}  // namespace ptx
+
+#endif  // PTX_FORMATS_JSON_CODEC_H_

@@ -1,0 +1,51 @@
+// The JSON report of `ptx run --report FILE` / `ptx check --report FILE`.
+//
+//   {
+//     "compare": "descriptor", "mode": "fast", "policy": "sekvm", "source": "qemu-virt",
+//     "summary": {"address_classes": N, "ops": N, "sections": N, "sequences": N, "updates": N,
+//                 "violating_sections": N, "violations": N},
+//     "sections": [
+//       {"address_classes": 1, "ops": [MapOp...], "seq": 0,
+//        "sequences": 65, "target": Counts, "targets": [Counts, one per op],
+//        "updates": [Update...], "violations": [Violation...], "vmid": 1},
+//       ...]
+//   }
+// (keys sorted, as nlohmann writes objects; the records' forms are in json_codec.h).
+// `sections` lists every section with --report-all, else only those with a violation, ordered by
+// (vmid, seq), one per line: the report is streamed, so --report-all of millions of sections
+// never holds one JSON document in memory. `targets` has the counts of each op's own IPA;
+// `target` is targets[0] (null without ops). Nothing in the report depends on the thread count
+// or timing, so reports of the same input are byte-identical. Written atomically (atomic_file.h).
+#ifndef PTX_FORMATS_REPORT_H_
+#define PTX_FORMATS_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "explorer/exploration.h"
+#include "explorer/totals.h"
+#include "pagetable/section_policy.h"
+
+namespace ptx::formats {
+
+struct ReportMeta {
+  std::string source;
+  SectionPolicy policy = SectionPolicy::kSekvm;
+  ExploreMode mode = ExploreMode::kFast;
+  CompareMode compare = CompareMode::kDescriptor;
+};
+
+// One section's record.
+nlohmann::json section_json(const CheckedSection& s);
+
+// Writes the report to `path` atomically. `sections` ordered by (vmid, seq); with all == false
+// only those with violations are written. Errors: kIoError naming `path` (no file left behind).
+Status write_report(const std::string& path, const ReportMeta& meta, const Totals& totals,
+                    const std::vector<CheckedSection>& sections, bool all);
+
+}  // namespace ptx::formats
+
+#endif  // PTX_FORMATS_REPORT_H_

@@ -1,0 +1,268 @@
+#include "formats/trace.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/number.h"
+#include "formats/atomic_file.h"
+#include "pagetable/map_op.h"
+#include "pagetable/npt_error.h"
+
+namespace ptx::formats {
+
+using nlohmann::json;
+
+struct TraceWriter::Part {
+  std::FILE* file = nullptr;
+  std::string buffer;
+  uint64_t sections = 0;
+  uint64_t ops = 0;
+  ~Part() {
+    if (file != nullptr) std::fclose(file);
+  }
+  Status flush() {
+    if (buffer.empty()) return ok_status();
+    if (file == nullptr) {
+      file = std::tmpfile();
+      if (file == nullptr) return io_error("cannot create a temporary file for the trace: {}", std::strerror(errno));
+    }
+    if (std::fwrite(buffer.data(), 1, buffer.size(), file) != buffer.size()) {
+      return io_error("writing a temporary trace file: {}", std::strerror(errno));
+    }
+    buffer.clear();
+    return ok_status();
+  }
+  // Copies what was added, in order, to `out`.
+  Status copy_to(AtomicFile& out) {
+    if (file != nullptr) {
+      if (std::fflush(file) != 0 || std::fseek(file, 0, SEEK_SET) != 0) {
+        return io_error("reading a temporary trace file: {}", std::strerror(errno));
+      }
+      std::vector<char> chunk(1 << 20);
+      for (size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), file)) > 0;) {
+        PTX_RETURN_IF_ERROR(out.write(std::string_view(chunk.data(), n)));
+      }
+      if (std::ferror(file)) return io_error("reading a temporary trace file: {}", std::strerror(errno));
+    }
+    return out.write(buffer);
+  }
+};
+
+TraceWriter::TraceWriter() {
+  for (auto& p : parts_) p = std::make_unique<Part>();
+}
+
+TraceWriter::~TraceWriter() = default;
+
+Status TraceWriter::add(const Section& s) {
+  Part& p = *parts_[s.vmid];
+  std::string& line = p.buffer;
+  fmt::format_to(std::back_inserter(line), "{{\"vmid\":{},\"seq\":{},\"ops\":[", s.vmid, s.seq);
+  for (size_t i = 0; i < s.ops.size(); ++i) {
+    const MapOp& op = s.ops[i];
+    fmt::format_to(std::back_inserter(line), "{}[\"{:#x}\",{},\"{:#x}\"]", i ? "," : "", op.ipa,
+                   op.level, op.descriptor);
+  }
+  line += "],\"updates\":[";
+  for (size_t i = 0; i < s.updates.size(); ++i) {
+    const Update& u = s.updates[i];
+    fmt::format_to(std::back_inserter(line), "{}[\"{}\",\"{:#x}\",\"{:#x}\",\"{:#x}\"]",
+                   i ? "," : "", update_kind_name(u.kind), u.entry, u.old_value, u.new_value);
+  }
+  line += "]}\n";
+  ++p.sections;
+  p.ops += s.ops.size();
+  return line.size() >= (1u << 20) ? p.flush() : ok_status();
+}
+
+Status TraceWriter::commit(const std::string& path, TraceHeader h) {
+  h.sections = 0;
+  h.ops = 0;
+  for (const auto& p : parts_) {
+    h.sections += p->sections;
+    h.ops += p->ops;
+  }
+  nlohmann::json head = nlohmann::json::object();
+  head["ptx_trace"] = kTraceVersion;
+  head["source"] = h.source;
+  head["description"] = h.description;
+  head["policy"] = std::string(section_policy_name(h.policy));
+  head["sections"] = h.sections;
+  head["ops"] = h.ops;
+  AtomicFile out(path);
+  PTX_RETURN_IF_ERROR(out.open());
+  PTX_RETURN_IF_ERROR(out.write(head.dump() + "\n"));
+  for (const auto& p : parts_) PTX_RETURN_IF_ERROR(p->copy_to(out));
+  return out.commit();
+}
+
+namespace {
+
+using nlohmann::json;
+
+// A "0x..." string (or a plain number) read as a 64-bit value.
+StatusOr<uint64_t> get_u64(const json& j, const char* what) {
+  if (j.is_number_unsigned()) return j.get<uint64_t>();
+  std::optional<uint64_t> v;
+  if (j.is_string()) v = parse_u64(j.get<std::string>());
+  if (!v) return bad_input("malformed {}: expected a \"0x...\" string, got {}", what, j.dump());
+  return *v;
+}
+
+StatusOr<uint64_t> get_count(const json& o, const char* key, const char* what) {
+  if (!o.contains(key) || !o[key].is_number_unsigned()) {
+    return bad_input("malformed {}: \"{}\" must be a non-negative integer", what, key);
+  }
+  return o[key].get<uint64_t>();
+}
+
+StatusOr<MapOp> parse_op(const json& o, uint32_t vmid) {
+  if (!o.is_array() || o.size() != 3 || !o[1].is_number_unsigned()) {
+    return bad_input("malformed op {}: expected [ipa, level, descriptor]", o.dump());
+  }
+  MapOp op;
+  PTX_ASSIGN_OR_RETURN(op.ipa, get_u64(o[0], "op ipa"));
+  const uint64_t level = o[1].get<uint64_t>();
+  op.level = level > 4 ? 4 : static_cast<int>(level);
+  PTX_ASSIGN_OR_RETURN(op.descriptor, get_u64(o[2], "op descriptor"));
+  PTX_RETURN_IF_ERROR(check_map_op(vmid, op));
+  return op;
+}
+
+StatusOr<Update> parse_update(const json& u) {
+  if (!u.is_array() || u.size() != 4 || !u[0].is_string()) {
+    return bad_input("malformed update {}: expected [kind, entry, old, new]", u.dump());
+  }
+  Update up;
+  if (!parse_update_kind(u[0].get<std::string>(), &up.kind)) {
+    return bad_input("malformed update kind {}: expected PGD, PUD, PMD or PTE", u[0].dump());
+  }
+  PTX_ASSIGN_OR_RETURN(up.entry, get_u64(u[1], "update entry"));
+  PTX_ASSIGN_OR_RETURN(up.old_value, get_u64(u[2], "update old value"));
+  PTX_ASSIGN_OR_RETURN(up.new_value, get_u64(u[3], "update new value"));
+  return up;
+}
+
+StatusOr<Section> parse_section(const json& j, SectionPolicy policy) {
+  if (!j.is_object()) return bad_input("malformed section: expected a JSON object");
+  Section s;
+  PTX_ASSIGN_OR_RETURN(const uint64_t vmid, get_count(j, "vmid", "section"));
+  if (!valid_vmid(vmid)) return bad_input("invalid vmid {}: {}", vmid, npt_error_rule(NptError::kInvalidVmid));
+  s.vmid = static_cast<uint32_t>(vmid);
+  PTX_ASSIGN_OR_RETURN(s.seq, get_count(j, "seq", "section"));
+  for (const char* key : {"ops", "updates"}) {
+    if (!j.contains(key) || !j[key].is_array()) return bad_input("malformed section: \"{}\" must be an array", key);
+  }
+  for (const json& o : j["ops"]) {
+    PTX_ASSIGN_OR_RETURN(MapOp op, parse_op(o, s.vmid));
+    s.ops.push_back(op);
+  }
+  for (const json& u : j["updates"]) {
+    PTX_ASSIGN_OR_RETURN(Update up, parse_update(u));
+    s.updates.push_back(up);
+  }
+  if (policy == SectionPolicy::kSekvm && s.ops.size() > 1) {
+    return bad_input("section vmid {} seq {} has {} ops, but the trace's policy is sekvm: {}", s.vmid, s.seq,
+                     s.ops.size(), npt_error_rule(NptError::kSecondLeafWrite));
+  }
+  return s;
+}
+
+Status parse_header(const json& j, TraceHeader* h) {
+  if (!j.is_object() || !j.contains("ptx_trace")) {
+    return bad_input("not a ptx trace: the first line must be the {{\"ptx_trace\":1,...}} header");
+  }
+  if (j["ptx_trace"] != kTraceVersion) {
+    return bad_input("unsupported trace version {} (this ptx reads version {})", j["ptx_trace"].dump(), kTraceVersion);
+  }
+  std::optional<SectionPolicy> policy;
+  if (j.contains("policy") && j["policy"].is_string()) {
+    policy = parse_enum(kSectionPolicyNames, j["policy"].get<std::string>());
+  }
+  if (!policy) return bad_input("malformed header: \"policy\" must be \"sekvm\" or \"batched\"");
+  h->policy = *policy;
+  if (!j.contains("source") || !j["source"].is_string()) return bad_input("malformed header: \"source\" must be a string");
+  h->source = j["source"].get<std::string>();
+  if (j.contains("description") && j["description"].is_string()) h->description = j["description"].get<std::string>();
+  PTX_ASSIGN_OR_RETURN(h->sections, get_count(j, "sections", "header"));
+  PTX_ASSIGN_OR_RETURN(h->ops, get_count(j, "ops", "header"));
+  return ok_status();
+}
+
+// Each VM's sections sorted by seq must be exactly 0, 1, ...
+Status check_seqs(Trace& t) {
+  for (uint32_t v = 0; v < kVmCount; ++v) {
+    auto& list = t.vms[v];
+    std::stable_sort(list.begin(), list.end(),
+                     [](const TraceSection& a, const TraceSection& b) { return a.section.seq < b.section.seq; });
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].section.seq == i) continue;
+      if (list[i].section.seq < i) {
+        return std::move(bad_input("section vmid {} seq {} appears twice (also line {})", v, list[i].section.seq,
+                                   list[i - 1].line)).at(t.path, list[i].line);
+      }
+      return std::move(bad_input("section vmid {} seq {} is missing (the seqs of a VM must be 0, 1, ...: its "
+                                 "sections in lock order)", v, i)).at(t.path);
+    }
+  }
+  return ok_status();
+}
+
+// One non-empty line: the header first, then sections.
+Status read_line(const std::string& text, bool* have_header, Trace* t, uint64_t lineno) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return bad_input("malformed trace line (not JSON: {})", e.what());
+  }
+  if (!*have_header) {
+    *have_header = true;
+    return parse_header(j, &t->header);
+  }
+  PTX_ASSIGN_OR_RETURN(Section s, parse_section(j, t->header.policy));
+  const uint32_t v = s.vmid;
+  t->vms[v].push_back(TraceSection{std::move(s), lineno});
+  return ok_status();
+}
+
+}  // namespace
+
+StatusOr<Trace> read_trace(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return bad_input("{}: is a directory, not a trace", path);
+  std::ifstream in(path);
+  if (!in) return io_error("{}: cannot open trace: {}", path, std::strerror(errno));
+  Trace t;
+  t.path = path;
+  bool have_header = false;
+  std::string text;
+  for (uint64_t lineno = 1; std::getline(in, text); ++lineno) {
+    if (text.empty()) continue;
+    if (Status s = read_line(text, &have_header, &t, lineno); !s.ok()) return std::move(s).at(path, lineno);
+  }
+  if (in.bad()) return io_error("{}: read error", path);
+  if (!have_header) return bad_input("{}: empty trace (no header line)", path);
+  uint64_t sections = 0, ops = 0;
+  for (const auto& list : t.vms) {
+    sections += list.size();
+    for (const TraceSection& s : list) ops += s.section.ops.size();
+  }
+  if (sections != t.header.sections || ops != t.header.ops) {
+    return bad_input("{}: the header announces {} sections and {} ops, the file has {} and {} (truncated or "
+                     "edited trace)", path, t.header.sections, t.header.ops, sections, ops);
+  }
+  PTX_RETURN_IF_ERROR(check_seqs(t));
+  return t;
+}
+
+}  // namespace ptx::formats

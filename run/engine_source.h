@@ -1,0 +1,44 @@
+// EngineSource: the SeKVM engine (pagetable/engine.h) driven by a workload: each lane is a VM,
+// and next(vm) makes the VM's next critical section — open_section, set_npt of each of its ops in
+// input order, close (the barrier) — and hands back the Section the engine completed.
+//
+// Errors: an op the engine refuses, as npt_status() "<rule> (<name>)" at (workload source, the
+// op's line). A refusal can depend on other VMs (pool exhaustion halts the whole machine), which
+// is why the runner replays a failed run in input order on restart() (a fresh engine).
+#ifndef PTX_RUN_ENGINE_SOURCE_H_
+#define PTX_RUN_ENGINE_SOURCE_H_
+
+#include <array>
+#include <memory>
+
+#include "pagetable/engine.h"
+#include "run/section_source.h"
+#include "workload/workload.h"
+
+namespace ptx::run {
+
+class EngineSource : public SectionSource {
+ public:
+  // REQUIRES: `w` outlives this source.
+  EngineSource(const workload::Workload& w, SectionPolicy policy);
+
+  const std::string& name() const override { return w_.source; }
+  std::vector<uint32_t> lanes() const override;
+  uint64_t total_units() const override { return w_.ops.size(); }
+  const char* unit() const override { return "ops"; }
+  uint64_t next_position(uint32_t vm) const override;
+  StatusOr<bool> next(uint32_t vm, SourcedSection* out) override;
+  std::unique_ptr<SectionSource> restart() const override;
+
+  const Stage2Engine& engine() const { return *engine_; }
+
+ private:
+  const workload::Workload& w_;
+  const SectionPolicy policy_;
+  std::unique_ptr<Stage2Engine> engine_;
+  std::array<size_t, kVmCount> next_{};  // each VM's next section (index into its stream)
+};
+
+}  // namespace ptx::run
+
+#endif  // PTX_RUN_ENGINE_SOURCE_H_

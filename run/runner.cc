@@ -1,0 +1,136 @@
+#include "run/runner.h"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+
+#include "run/lane_scheduler.h"
+
+namespace ptx::run {
+namespace {
+
+// One lane's share of a run, touched only by the thread running the lane.
+struct LaneState {
+  Totals totals;
+  std::vector<CheckedSection> kept;
+  Status error;
+};
+
+class Runner {
+ public:
+  Runner(SectionSource& source, const RunConfig& config)
+      : source_(source), config_(config), checker_(config.explore_options) {
+    checker_.set_violation_hook(config.on_violation);
+  }
+
+  // Makes, sinks and explores the lane's next section. False when the lane is done or failed.
+  bool one(uint32_t lane) {
+    LaneState& st = lanes_[lane];
+    SourcedSection s;
+    StatusOr<bool> more = source_.next(lane, &s);
+    if (!more.ok()) return fail(st, std::move(more).status());
+    if (!*more) return false;
+    if (config_.sink) {
+      if (Status e = config_.sink(s.section); !e.ok()) return fail(st, std::move(e));
+    }
+    if (!config_.explore) {
+      st.totals.add(s.section);
+    } else if (!explore(st, s)) {
+      return false;
+    }
+    if (config_.on_progress) config_.on_progress(s.units);
+    return true;
+  }
+
+  // A chunk of the lane's sections. False when the lane is done, failed, or the run stops.
+  bool step(uint32_t lane) {
+    for (size_t k = 0; k < kChunkSections; ++k) {
+      if (stop_.load(std::memory_order_relaxed) || !one(lane)) return false;
+    }
+    return true;
+  }
+
+  // The failure of the lowest lane, or nullptr.
+  const Status* first_error() const {
+    for (const LaneState& st : lanes_) {
+      if (!st.error.ok()) return &st.error;
+    }
+    return nullptr;
+  }
+
+  RunOutcome outcome(double seconds) {
+    RunOutcome out;
+    out.seconds = seconds;
+    for (LaneState& st : lanes_) {
+      out.totals.merge(st.totals);
+      for (CheckedSection& c : st.kept) out.kept.push_back(std::move(c));
+    }
+    return out;
+  }
+
+ private:
+  bool explore(LaneState& st, SourcedSection& s) {
+    Exploration x;
+    Status e;
+    isolated([&] { e = checker_.check(s.section, &x); });
+    if (!e.ok()) return fail(st, std::move(e).at(source_.name(), s.line));
+    st.totals.add(s.section, x);
+    if (config_.keep_all || !x.violations.empty()) {
+      st.kept.push_back(CheckedSection{std::move(s.section), std::move(x), s.line});
+    }
+    return true;
+  }
+
+  bool fail(LaneState& st, Status e) {
+    st.error = std::move(e);
+    stop_.store(true, std::memory_order_relaxed);  // the replay finds the first error anyway
+    return false;
+  }
+
+  SectionSource& source_;
+  const RunConfig& config_;
+  SectionChecker checker_;
+  std::array<LaneState, kVmCount> lanes_;
+  std::atomic<bool> stop_{false};
+};
+
+// The first error of `failed`'s input in input order: a fresh source and checker, one thread,
+// always the lane whose next section comes first. OK when the replay finds none.
+Status replay_in_input_order(const SectionSource& failed, const RunConfig& config) {
+  const std::unique_ptr<SectionSource> source = failed.restart();
+  RunConfig c = config;
+  c.sink = nullptr;
+  c.on_violation = nullptr;
+  c.on_progress = nullptr;
+  Runner r(*source, c);
+  const std::vector<uint32_t> lanes = source->lanes();
+  for (;;) {
+    uint32_t lane = 0;
+    uint64_t first = UINT64_MAX;
+    for (uint32_t l : lanes) {
+      if (source->next_position(l) < first) {
+        first = source->next_position(l);
+        lane = l;
+      }
+    }
+    if (first == UINT64_MAX) return ok_status();
+    if (!r.one(lane)) return r.first_error() != nullptr ? *r.first_error() : ok_status();
+  }
+}
+
+}  // namespace
+
+StatusOr<RunOutcome> run_sections(SectionSource& source, const RunConfig& config) {
+  Runner r(source, config);
+  const auto start = std::chrono::steady_clock::now();
+  run_lanes(config.threads, source.lanes(), [&](uint32_t lane) { return r.step(lane); });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (const Status* e = r.first_error()) {
+    if (e->code() == StatusCode::kIoError) return *e;
+    Status first = replay_in_input_order(source, config);
+    return first.ok() ? *e : first;
+  }
+  return r.outcome(seconds);
+}
+
+}  // namespace ptx::run

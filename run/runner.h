@@ -1,0 +1,56 @@
+// The runner: pulls critical sections from a SectionSource and explores each one with a
+// SectionChecker (one shadow per VM), lanes in parallel on N threads, each lane's sections in
+// order. Results are merged per lane and ordered by (lane, seq): totals, verdicts and kept
+// sections are the same for every N.
+//
+// Errors. A lane stops at its first error (the source's, e.g. an op the engine refuses; the
+// checker's, e.g. a section that does not fit its VM's shadow or is too large for --mode
+// faithful; the sink's). After a failed run the source is replayed from its start (restart())
+// on one thread in input order — always taking the lane whose next section comes first — and the
+// first error of that replay is returned, so which error is reported does not depend on the
+// thread count. An I/O error of the sink is returned as it is (the replay writes nothing).
+// Every error is positioned (source name, line).
+#ifndef PTX_RUN_RUNNER_H_
+#define PTX_RUN_RUNNER_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "base/status.h"
+#include "explorer/exploration.h"
+#include "explorer/section_checker.h"
+#include "explorer/totals.h"
+#include "run/section_source.h"
+
+namespace ptx::run {
+
+// Sections of one lane a thread handles before it lets another lane have the thread.
+inline constexpr size_t kChunkSections = 64;
+
+struct RunConfig {
+  unsigned threads = 1;
+  bool explore = true;  // false: only make (and sink) the sections: `record`, or a baseline
+  ExploreOptions explore_options;
+  bool keep_all = false;  // keep every explored section (else those with violations)
+  // Called with every section, on the thread that made it: one lane's sections one at a time in
+  // order, different lanes concurrently (record: TraceWriter::add). An error stops the run.
+  std::function<Status(const Section&)> sink;
+  // SectionChecker::set_violation_hook for the run (e.g. drawing bad interleavings).
+  SectionChecker::ViolationHook on_violation;
+  // Called with the progress units of each section done, from any thread.
+  std::function<void(uint64_t units)> on_progress;
+};
+
+struct RunOutcome {
+  Totals totals;
+  std::vector<CheckedSection> kept;  // by (lane, seq)
+  double seconds = 0;                // wall time of making and exploring the sections
+};
+
+// Runs every section of `source` (see above). REQUIRES: config.threads >= 1.
+StatusOr<RunOutcome> run_sections(SectionSource& source, const RunConfig& config);
+
+}  // namespace ptx::run
+
+#endif  // PTX_RUN_RUNNER_H_

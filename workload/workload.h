@@ -1,0 +1,69 @@
+// Workload: the ordered list of set_npt ops that `ptx run` / `ptx record` drive the engine with,
+// whatever their source (the qemu-virt preset, a workload file, a live process).
+//
+// Ops are kept in input order. Each op belongs to a section (`section_id`): consecutive ops of
+// one VM with the same section_id are made in one critical section (one open_section ... close),
+// so a section never spans two VMs. Per VM the ops form a stream (`VmStream`) in input order;
+// the runner applies each VM's stream in that order and runs different VMs in parallel.
+#ifndef PTX_WORKLOAD_WORKLOAD_H_
+#define PTX_WORKLOAD_WORKLOAD_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "pagetable/map_op.h"
+#include "pagetable/constants.h"
+#include "pagetable/section.h"
+
+namespace ptx::workload {
+
+// 32 bytes: the default qemu-virt run holds millions of them.
+struct WorkloadOp {
+  uint64_t ipa = 0;
+  uint64_t descriptor = 0;
+  uint64_t section_id = 0;  // ops of one VM with equal consecutive ids share a critical section
+  uint32_t line = 0;        // where the op comes from: file line, or 1-based op number
+  uint8_t vmid = 0;         // 0..16 once checked
+  uint8_t level = 3;        // 2 or 3 once checked
+
+  MapOp map_op() const { return MapOp{ipa, level, descriptor}; }
+};
+static_assert(sizeof(WorkloadOp) == 32);
+
+// One VM's ops in input order, cut into sections.
+struct VmStream {
+  std::vector<uint32_t> ops;             // indexes into Workload::ops, in input order
+  std::vector<uint32_t> section_starts;  // index into `ops` of each section's first op
+  size_t section_count() const { return section_starts.size(); }
+  // [begin, end) into `ops` of section i.
+  size_t section_begin(size_t i) const { return section_starts[i]; }
+  size_t section_end(size_t i) const {
+    return i + 1 < section_starts.size() ? section_starts[i + 1] : ops.size();
+  }
+};
+
+struct Workload {
+  std::string source;       // "qemu-virt", the workload file name, "pid 1234": prefixes messages
+  std::string description;  // one line for the summary, e.g. "qemu-virt, 4 VMs"
+  std::vector<WorkloadOp> ops;             // input order
+  std::array<VmStream, kVmCount> streams;  // filled by finalize()
+
+  // Builds `streams` from `ops` (call after filling ops). Ops of a VM whose section_id equals
+  // the previous op of that VM join its section.
+  void finalize();
+  // Number of sections over all VMs (after finalize()).
+  size_t section_count() const;
+};
+
+// The rules of one op that depend on the op alone: check_map_op (pagetable/map_op.h) with the
+// IPA aligned to its level's granule, which every workload source keeps.
+inline Status check_workload_op(const WorkloadOp& op) {
+  return check_map_op(op.vmid, op.map_op(), /*require_aligned=*/true);
+}
+
+}  // namespace ptx::workload
+
+#endif  // PTX_WORKLOAD_WORKLOAD_H_

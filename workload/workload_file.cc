@@ -1,0 +1,146 @@
+#include "workload/workload_file.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "base/number.h"
+#include "pagetable/npt_error.h"
+
+namespace ptx::workload {
+namespace {
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::vector<std::string> words;
+  std::istringstream ss(line);
+  for (std::string w; ss >> w;) words.push_back(w);
+  return words;
+}
+
+// The parser's state between lines: the open `begin` section, if any.
+class Parser {
+ public:
+  Parser(const std::string& name, const ParseOptions& options) : options_(options) {
+    w_.source = name;
+    w_.description = "workload " + name;
+  }
+
+  // One line (comment already cut). OK or the line's error (without position).
+  Status line(const std::vector<std::string>& words, uint64_t lineno) {
+    lineno_ = lineno;
+    const std::string& kw = words[0];
+    if (kw == "map") return map(words);
+    if (kw == "begin" || kw == "end") {
+      if (words.size() != 1) return bad_input("malformed {}: it takes no argument", kw);
+      return kw == "begin" ? begin() : end();
+    }
+    return bad_input("unknown keyword '{}' (a line is 'map <vmid> <ipa> <level> <descriptor>', "
+                     "'begin' or 'end')", kw);
+  }
+
+  // After the last line.
+  StatusOr<Workload> finish(const std::string& name) {
+    if (in_block_) return std::move(bad_input("begin without end")).at(name, block_line_);
+    w_.finalize();
+    return std::move(w_);
+  }
+
+ private:
+  Status map(const std::vector<std::string>& words) {
+    if (words.size() != 5) {
+      return bad_input("malformed map: expected 'map <vmid> <ipa> <level> <descriptor>', got {} field{}",
+                       words.size() - 1, words.size() == 2 ? "" : "s");
+    }
+    static const char* const kField[4] = {"vmid", "ipa", "level", "descriptor"};
+    uint64_t v[4];
+    for (size_t i = 0; i < 4; ++i) {
+      const std::optional<uint64_t> n = parse_u64(words[i + 1]);
+      if (!n) {
+        return bad_input("malformed {} '{}' (numbers are decimal or 0x-prefixed hexadecimal, below 2^64)",
+                         kField[i], words[i + 1]);
+      }
+      v[i] = *n;
+    }
+    const MapOp m{v[1], v[2] > 4 ? 4 : static_cast<int>(v[2]), v[3]};
+    if (v[2] > 4) return bad_input("invalid level {}: {}", v[2], npt_error_rule(NptError::kInvalidLevel));
+    PTX_RETURN_IF_ERROR(check_map_op(v[0], m, /*require_aligned=*/true));
+    WorkloadOp op;
+    op.vmid = static_cast<uint8_t>(v[0]);
+    op.ipa = m.ipa;
+    op.level = static_cast<uint8_t>(m.level);
+    op.descriptor = m.descriptor;
+    op.line = static_cast<uint32_t>(lineno_);
+    if (in_block_) {
+      if (block_ops_ > 0 && op.vmid != block_vmid_) {
+        return bad_input("map of vmid {} in a section of vmid {} (begin at line {}): a critical section "
+                         "holds one VM's lock, so all its maps must be of that VM",
+                         op.vmid, block_vmid_, block_line_);
+      }
+      block_vmid_ = op.vmid;
+      ++block_ops_;
+      op.section_id = next_section_;
+    } else {
+      op.section_id = next_section_++;
+    }
+    w_.ops.push_back(op);
+    return ok_status();
+  }
+
+  Status begin() {
+    if (options_.policy != SectionPolicy::kBatched) {
+      return bad_input("begin needs --sections batched ({})", npt_error_rule(NptError::kSecondLeafWrite));
+    }
+    if (in_block_) return bad_input("begin inside the section begun at line {}", block_line_);
+    in_block_ = true;
+    block_line_ = lineno_;
+    block_ops_ = 0;
+    return ok_status();
+  }
+
+  Status end() {
+    if (!in_block_) return bad_input("end without begin");
+    if (block_ops_ == 0) return bad_input("empty section (begin at line {})", block_line_);
+    in_block_ = false;
+    ++next_section_;
+    return ok_status();
+  }
+
+  const ParseOptions& options_;
+  Workload w_;
+  uint64_t lineno_ = 0;
+  uint64_t next_section_ = 0;
+  bool in_block_ = false;
+  uint64_t block_line_ = 0;
+  uint32_t block_vmid_ = 0;
+  size_t block_ops_ = 0;
+};
+
+}  // namespace
+
+StatusOr<Workload> parse_workload(std::istream& in, const std::string& name, const ParseOptions& options) {
+  Parser p(name, options);
+  std::string line;
+  for (uint64_t lineno = 1; std::getline(in, line); ++lineno) {
+    if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    const std::vector<std::string> words = split_words(line);
+    if (words.empty()) continue;
+    if (Status st = p.line(words, lineno); !st.ok()) return std::move(st).at(name, lineno);
+  }
+  if (in.bad()) return io_error("{}: read error", name);
+  return p.finish(name);
+}
+
+StatusOr<Workload> load_workload_file(const std::string& path, const ParseOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return bad_input("{}: is a directory, not a workload file", path);
+  }
+  std::ifstream in(path);
+  if (!in) return io_error("{}: cannot open workload file: {}", path, std::strerror(errno));
+  return parse_workload(in, path, options);
+}
+
+}  // namespace ptx::workload

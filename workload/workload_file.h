@@ -1,0 +1,38 @@
+// The workload file format (`ptx run --workload FILE`), one op per line, `#` starts a comment:
+//     map <vmid> <ipa> <level> <descriptor>     one set_npt call, in its own critical section
+//     begin                                     the maps up to the matching `end` form one
+//     end                                       critical section (needs --sections batched)
+// Numbers are decimal or 0x-prefixed hexadecimal (base/number.h). Every map is checked when it
+// is read (check_workload_op: vmid 0..16, ipa < 2^48 and aligned to the level's granule, level
+// 2 or 3, descriptor non-zero and, at level 2, not a table); the engine's dynamic rules (no map
+// under a block, pool limits, ...) are checked when the op runs.
+#ifndef PTX_WORKLOAD_WORKLOAD_FILE_H_
+#define PTX_WORKLOAD_WORKLOAD_FILE_H_
+
+#include <istream>
+#include <string>
+
+#include "base/status.h"
+#include "pagetable/section_policy.h"
+#include "workload/workload.h"
+
+namespace ptx::workload {
+
+struct ParseOptions {
+  SectionPolicy policy = SectionPolicy::kSekvm;  // begin/end is accepted only with kBatched
+};
+
+// Parses a workload from `in`; `name` labels messages and Workload::source.
+// Errors: kBadInput at (name, line) "<what>: <rule>" for the first bad line (a malformed or
+// unknown line, a map check_workload_op refuses, begin without --sections batched, nested or
+// unclosed begin, end without begin, an empty section, maps of two VMs in one section);
+// kIoError when the stream fails.
+StatusOr<Workload> parse_workload(std::istream& in, const std::string& name, const ParseOptions& options);
+
+// Opens and parses `path`. Errors: as parse_workload, plus kIoError "PATH: cannot open workload
+// file: <why>" and kBadInput "PATH: is a directory, not a workload file".
+StatusOr<Workload> load_workload_file(const std::string& path, const ParseOptions& options);
+
+}  // namespace ptx::workload
+
+#endif  // PTX_WORKLOAD_WORKLOAD_FILE_H_

@@ -26,6 +26,7 @@ void VmNpt::lock() {
 }
 
 void VmNpt::unlock() {
+  // Relaxed: see held_by_me(); cleared before the unlock, so the next holder's store follows it.
   owner_.store(std::thread::id{}, std::memory_order_relaxed);
   mu_.unlock();
 }

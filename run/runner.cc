@@ -45,6 +45,8 @@ class Runner {
   // A chunk of the lane's sections. False when the lane is done, failed, or the run stops.
   bool step(uint32_t lane) {
     for (size_t k = 0; k < kChunkSections; ++k) {
+      // Relaxed: stop_ is a hint to give up early; nothing is read through it (each lane's state
+      // is its own, and the run's end is ordered by the threads' join).
       if (stop_.load(std::memory_order_relaxed) || !one(lane)) return false;
     }
     return true;

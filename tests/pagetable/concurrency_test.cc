@@ -96,179 +96,165 @@ struct ObservationHash {
   }
 };
 
-class ConcurrencyTest : public ::testing::TestWithParam<SectionPolicy> {};
+constexpr uint32_t kWriterVms[] = {1, 2, 3, 3, 3};  // three writers share VM 3
+constexpr uint32_t kVms[] = {1, 2, 3};
+constexpr int kSectionsPerWriter = 20000;
+constexpr int kWalkers = 2;
 
-TEST_P(ConcurrencyTest, WritersAndLockFreeWalkers) {
-  const SectionPolicy policy = GetParam();
-  Stage2Engine engine(policy);
-  const std::vector<uint64_t> page_ipas = PageIpas(), block_ipas = BlockIpas(), holes = HoleIpas();
-  const uint32_t kWriterVms[] = {1, 2, 3, 3, 3};  // three writers share VM 3
-  const uint32_t kVms[] = {1, 2, 3};
-  constexpr int kSectionsPerWriter = 20000;
-  constexpr int kWalkers = 2;
+// One run: the writers' plans, the threads, and what they saw.
+class ConcurrencyTest : public ::testing::TestWithParam<SectionPolicy> {
+ protected:
+  ConcurrencyTest() : policy_(GetParam()), engine_(policy_) {}
 
-  // Plan every writer's sections; unique descriptors identify (writer, op).
-  std::vector<Writer> writers;
-  std::unordered_map<uint32_t, std::unordered_map<uint64_t, std::unordered_set<uint64_t>>> allowed;
-  for (size_t w = 0; w < std::size(kWriterVms); ++w) {
-    Writer wr{kWriterVms[w], {}, {}};
-    std::mt19937_64 rng(1000 + w);
-    uint64_t n = 0;
-    for (int s = 0; s < kSectionsPerWriter; ++s) {
-      const int ops = policy == SectionPolicy::kBatched ? 1 + static_cast<int>(rng() % 4) : 1;
-      std::vector<PlannedOp> sec;
-      for (int i = 0; i < ops; ++i, ++n) {
-        const uint64_t id = (uint64_t{w + 1} << 20) | n;
-        PlannedOp op;
-        if (rng() % 4 == 0) {
-          op = {block_ipas[rng() % block_ipas.size()] + rng() % 0x200000, 2,
-                (id << 21) | 0x4C1};  // block: output address bits 21+, low bits 01
-        } else {
-          op = {page_ipas[rng() % page_ipas.size()] + rng() % kPage, 3, (id << 12) | 0x4C3};
+  // Plans every writer's sections; unique descriptors identify (writer, op).
+  void plan() {
+    for (size_t w = 0; w < std::size(kWriterVms); ++w) {
+      Writer wr{kWriterVms[w], {}, {}};
+      std::mt19937_64 rng(1000 + w);
+      uint64_t n = 0;
+      for (int s = 0; s < kSectionsPerWriter; ++s) {
+        const int ops = policy_ == SectionPolicy::kBatched ? 1 + static_cast<int>(rng() % 4) : 1;
+        std::vector<PlannedOp> sec;
+        for (int i = 0; i < ops; ++i, ++n) {
+          const uint64_t id = (uint64_t{w + 1} << 20) | n;
+          PlannedOp op;
+          if (rng() % 4 == 0) {
+            op = {block_ipas_[rng() % block_ipas_.size()] + rng() % 0x200000, 2,
+                  (id << 21) | 0x4C1};  // block: output address bits 21+, low bits 01
+          } else {
+            op = {page_ipas_[rng() % page_ipas_.size()] + rng() % kPage, 3, (id << 12) | 0x4C3};
+          }
+          allowed_[wr.vm][AllowedKey(op.ipa)].insert(op.desc);
+          sec.push_back(op);
         }
-        allowed[wr.vm][AllowedKey(op.ipa)].insert(op.desc);
-        sec.push_back(op);
+        wr.sections.push_back(std::move(sec));
       }
-      wr.sections.push_back(std::move(sec));
+      writers_.push_back(std::move(wr));
     }
-    writers.push_back(std::move(wr));
   }
 
-  std::atomic<int> writers_running{static_cast<int>(writers.size())};
-  std::atomic<int> walkers_started{0};
-  std::atomic<bool> go{false};
-  std::mutex fail_mu;
-  std::vector<std::string> failures;
-  auto fail = [&](std::string msg) {
-    std::lock_guard<std::mutex> l(fail_mu);
-    if (failures.size() < 20) failures.push_back(std::move(msg));
-  };
-
-  std::vector<std::thread> threads;
-  for (Writer& wr : writers) {
-    threads.emplace_back([&engine, &wr, &go, &writers_running, &walkers_started, &fail] {
-      // Writers start once every walker is walking.
-      while (!go.load(std::memory_order_acquire) || walkers_started.load() < kWalkers) {
-        std::this_thread::yield();
-      }
-      for (const auto& sec : wr.sections) {
-        CriticalSection cs;
-        if (engine.open_section(wr.vm, &cs) != NptError::kOk) {
-          fail("open_section failed");
-          break;
-        }
-        for (const PlannedOp& op : sec) {
-          const NptError err = cs.set_npt(op.ipa, op.level, op.desc);
-          if (err != NptError::kOk) fail(std::string("set_npt: ") + std::string(npt_error_name(err)));
-        }
-        wr.done.push_back(cs.close());
-      }
-      writers_running.fetch_sub(1, std::memory_order_release);
-    });
+  void fail(std::string msg) {
+    std::lock_guard<std::mutex> l(fail_mu_);
+    if (failures_.size() < 20) failures_.push_back(std::move(msg));
   }
 
-  std::vector<std::unordered_set<Observation, ObservationHash>> observed(kWalkers);
-  std::vector<uint64_t> walks_during_writes(kWalkers, 0);
-  for (int t = 0; t < kWalkers; ++t) {
-    threads.emplace_back([&, t] {
-      std::mt19937_64 rng(77 + t);
-      auto& seen = observed[t];
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-      walkers_started.fetch_add(1);
-      bool last_round = false;
-      for (;;) {
-        if (writers_running.load(std::memory_order_acquire) == 0) {
-          if (last_round) break;
-          last_round = true;  // one more pass over the final state
-        } else {
-          ++walks_during_writes[t];
-        }
-        const uint32_t vm = kVms[rng() % 3];
-        const uint64_t r = rng() % 20;
-        const bool hole = r == 0;
-        uint64_t ipa;
-        if (hole) {
-          ipa = holes[rng() % holes.size()] + rng() % kPage;
-        } else if (r < 10) {
-          ipa = page_ipas[rng() % page_ipas.size()] + rng() % kPage;
-        } else {
-          ipa = block_ipas[rng() % block_ipas.size()] + rng() % 0x200000;
-        }
-        const WalkResult w = engine.walk(vm, ipa);
-        const uint64_t d = engine.pt_map(vm, ipa);
-        // Structure of the walk: each entry address follows from the previous value (SPEC §3),
-        // and each table value the engine wrote is `page | 3` with the page in the next pool.
-        if (w.steps < 1 || w.steps > 4) {
-          fail("bad step count");
-          return;
-        }
-        uint64_t table = SPoolStart(vm);
-        for (int l = 0; l < w.steps; ++l) {
-          if (w.path[l].entry != (table | SIndex(l, ipa) * 8)) {
-            fail("walk read an entry off the SPEC path");
-            return;
-          }
-          seen.insert(Observation{vm, l, w.path[l].entry, w.path[l].value});
-          const uint64_t v = w.path[l].value;
-          const bool last = l == w.steps - 1;
-          if (!last) {
-            if ((v & 3) != 3 || SPhysPage(v) < SPoolLo(vm, l + 1) || SPhysPage(v) >= SPoolHi(vm, l + 1)) {
-              fail("table entry does not point into the next level's pool");
-              return;
-            }
-            table = SPhysPage(v);
-          }
-        }
-        for (uint64_t got : {w.descriptor, d}) {
-          if (got == 0) continue;
-          if (hole) {
-            fail("a never-mapped IPA translated");
-            return;
-          }
-          const auto& set = allowed.at(vm);
-          const auto it = set.find(AllowedKey(ipa));
-          if (it == set.end() || !it->second.count(got)) {
-            fail("walk returned a descriptor never mapped at this IPA");
-            return;
-          }
-        }
+  // A writer: its sections in order, each under the VM's lock.
+  void write(Writer& wr) {
+    // Writers start once every walker is walking.
+    while (!go_.load(std::memory_order_acquire) || walkers_started_.load() < kWalkers) std::this_thread::yield();
+    for (const auto& sec : wr.sections) {
+      CriticalSection cs;
+      if (engine_.open_section(wr.vm, &cs) != NptError::kOk) {
+        fail("open_section failed");
+        break;
       }
-    });
+      for (const PlannedOp& op : sec) {
+        const NptError err = cs.set_npt(op.ipa, op.level, op.desc);
+        if (err != NptError::kOk) fail(std::string("set_npt: ") + std::string(npt_error_name(err)));
+      }
+      wr.done.push_back(cs.close());
+    }
+    writers_running_.fetch_sub(1, std::memory_order_release);
   }
 
-  const auto start = std::chrono::steady_clock::now();
-  go.store(true, std::memory_order_release);
-  for (std::thread& t : threads) t.join();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  RecordProperty("seconds", std::to_string(secs));
-  for (const std::string& f : failures) ADD_FAILURE() << f;
-  ASSERT_TRUE(failures.empty());
-  uint64_t concurrent_walks = 0;
-  for (uint64_t n : walks_during_writes) concurrent_walks += n;
-  EXPECT_GT(concurrent_walks, 0u);
+  // A random IPA: a hole (never mapped), in a page region or in a block region.
+  uint64_t random_ipa(std::mt19937_64& rng, bool* hole) const {
+    const uint64_t r = rng() % 20;
+    *hole = r == 0;
+    if (*hole) return holes_[rng() % holes_.size()] + rng() % kPage;
+    if (r < 10) return page_ipas_[rng() % page_ipas_.size()] + rng() % kPage;
+    return block_ipas_[rng() % block_ipas_.size()] + rng() % 0x200000;
+  }
 
-  // Replay each VM's sections in seq order onto a shadow; collect every value written per entry.
-  std::map<std::pair<uint32_t, std::pair<int, uint64_t>>, std::unordered_set<uint64_t>> written;
-  for (uint32_t vm : kVms) {
+  // One lock-free walk, checked against SPEC §3's path and the writers' plans. False on failure.
+  bool walk_once(uint32_t vm, uint64_t ipa, bool hole, std::unordered_set<Observation, ObservationHash>& seen) {
+    const WalkResult w = engine_.walk(vm, ipa);
+    const uint64_t d = engine_.pt_map(vm, ipa);
+    // Structure of the walk: each entry address follows from the previous value (SPEC §3),
+    // and each table value the engine wrote is `page | 3` with the page in the next pool.
+    if (w.steps < 1 || w.steps > 4) return fail("bad step count"), false;
+    uint64_t table = SPoolStart(vm);
+    for (int l = 0; l < w.steps; ++l) {
+      if (w.path[l].entry != (table | SIndex(l, ipa) * 8)) return fail("walk read an entry off the SPEC path"), false;
+      seen.insert(Observation{vm, l, w.path[l].entry, w.path[l].value});
+      const uint64_t v = w.path[l].value;
+      if (l == w.steps - 1) break;
+      if ((v & 3) != 3 || SPhysPage(v) < SPoolLo(vm, l + 1) || SPhysPage(v) >= SPoolHi(vm, l + 1)) {
+        return fail("table entry does not point into the next level's pool"), false;
+      }
+      table = SPhysPage(v);
+    }
+    for (uint64_t got : {w.descriptor, d}) {
+      if (got == 0) continue;
+      if (hole) return fail("a never-mapped IPA translated"), false;
+      const auto& set = allowed_.at(vm);
+      const auto it = set.find(AllowedKey(ipa));
+      if (it == set.end() || !it->second.count(got)) {
+        return fail("walk returned a descriptor never mapped at this IPA"), false;
+      }
+    }
+    return true;
+  }
+
+  // A walker: walks until the writers are done, then once more over the final state.
+  void walk(int t) {
+    std::mt19937_64 rng(77 + t);
+    while (!go_.load(std::memory_order_acquire)) std::this_thread::yield();
+    walkers_started_.fetch_add(1);
+    for (bool last_round = false;;) {
+      if (writers_running_.load(std::memory_order_acquire) == 0) {
+        if (last_round) break;
+        last_round = true;  // one more pass over the final state
+      } else {
+        ++walks_during_writes_[t];
+      }
+      bool hole = false;
+      const uint32_t vm = kVms[rng() % 3];
+      const uint64_t ipa = random_ipa(rng, &hole);
+      if (!walk_once(vm, ipa, hole, observed_[t])) return;
+    }
+  }
+
+  void run_threads() {
+    writers_running_ = static_cast<int>(writers_.size());
+    std::vector<std::thread> threads;
+    for (Writer& wr : writers_) threads.emplace_back([this, &wr] { write(wr); });
+    for (int t = 0; t < kWalkers; ++t) threads.emplace_back([this, t] { walk(t); });
+    const auto start = std::chrono::steady_clock::now();
+    go_.store(true, std::memory_order_release);
+    for (std::thread& t : threads) t.join();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    RecordProperty("seconds", std::to_string(secs));
+  }
+
+  // vm's sections, checked against the writers' plans, in seq order.
+  std::vector<const Section*> sections_of(uint32_t vm) {
     std::vector<const Section*> secs;
-    for (const Writer& wr : writers) {
+    for (const Writer& wr : writers_) {
       if (wr.vm != vm) continue;
-      ASSERT_EQ(wr.done.size(), wr.sections.size());
-      for (size_t i = 0; i < wr.done.size(); ++i) {
+      EXPECT_EQ(wr.done.size(), wr.sections.size());
+      for (size_t i = 0; i < wr.done.size() && i < wr.sections.size(); ++i) {
         const Section& s = wr.done[i];
         EXPECT_EQ(s.vmid, vm);
         if (i > 0) {
           EXPECT_GT(s.seq, wr.done[i - 1].seq);  // a writer's sections in program order
         }
-        ASSERT_EQ(s.ops.size(), wr.sections[i].size());
-        for (size_t k = 0; k < s.ops.size(); ++k) {
+        EXPECT_EQ(s.ops.size(), wr.sections[i].size());
+        for (size_t k = 0; k < s.ops.size() && k < wr.sections[i].size(); ++k) {
           EXPECT_EQ(s.ops[k], (MapOp{wr.sections[i][k].ipa, wr.sections[i][k].level, wr.sections[i][k].desc}));
         }
         secs.push_back(&s);
       }
     }
     std::sort(secs.begin(), secs.end(), [](const Section* a, const Section* b) { return a->seq < b->seq; });
-    ASSERT_EQ(engine.sections_completed(vm), secs.size());
+    return secs;
+  }
+
+  // Replays vm's sections in seq order onto a shadow (collecting every value written per
+  // entry) and compares the shadow with the engine.
+  void replay(uint32_t vm) {
+    const std::vector<const Section*> secs = sections_of(vm);
+    ASSERT_EQ(engine_.sections_completed(vm), secs.size());
     NptImage shadow(Geometry::sekvm(), pt_vttbr(vm));
     for (size_t i = 0; i < secs.size(); ++i) {
       ASSERT_EQ(secs[i]->seq, i) << "vm " << vm;  // seq numbers are the lock order: 0, 1, 2, ...
@@ -281,41 +267,73 @@ TEST_P(ConcurrencyTest, WritersAndLockFreeWalkers) {
           ASSERT_EQ(u.old_value, 0u);
         }
         shadow.apply(u);
-        written[{vm, {level, u.entry}}].insert(u.new_value);
+        written_[{vm, {level, u.entry}}].insert(u.new_value);
       }
     }
     // The replay is the engine's final state, entry by entry and walk by walk.
     shadow.for_each_page([&](int level, uint64_t page, const uint64_t* entries) {
-      for (uint64_t i = 0; i < 512; ++i) ASSERT_EQ(engine.read_entry(vm, level, page + i * 8), entries[i]);
+      for (uint64_t i = 0; i < 512; ++i) ASSERT_EQ(engine_.read_entry(vm, level, page + i * 8), entries[i]);
     });
-    for (const auto* ipas : {&page_ipas, &block_ipas, &holes}) {
-      for (uint64_t ipa : *ipas) EXPECT_EQ(engine.pt_map(vm, ipa), shadow.pt_map(ipa)) << std::hex << ipa;
+    for (const auto* ipas : {&page_ipas_, &block_ipas_, &holes_}) {
+      for (uint64_t ipa : *ipas) EXPECT_EQ(engine_.pt_map(vm, ipa), shadow.pt_map(ipa)) << std::hex << ipa;
     }
-    EXPECT_TRUE(engine.check_valid_lnpt(vm).ok()) << "vm " << vm;
-    EXPECT_EQ(engine.tstate(vm), 0);
-    EXPECT_TRUE(engine.pending_updates(vm).empty());
+    EXPECT_TRUE(engine_.check_valid_lnpt(vm).ok()) << "vm " << vm;
+    EXPECT_EQ(engine_.tstate(vm), 0);
+    EXPECT_TRUE(engine_.pending_updates(vm).empty());
   }
 
   // Every value a walker read at an entry is 0 or a value written there; table entries read
   // non-zero hold their final value.
-  size_t checked = 0;
-  for (const auto& seen : observed) {
-    for (const Observation& o : seen) {
-      ++checked;
-      if (o.value == 0) continue;
-      const auto it = written.find({o.vm, {o.level, o.entry}});
-      ASSERT_TRUE(it != written.end() && it->second.count(o.value))
-          << "vm " << o.vm << " level " << o.level << " entry " << std::hex << o.entry << " value " << o.value;
-      const bool table = o.level < 2 || (o.level == 2 && (o.value & 3) == 3);
-      if (table) {
-        EXPECT_EQ(engine.read_entry(o.vm, o.level, o.entry), o.value);
+  void check_observations() {
+    size_t checked = 0;
+    for (const auto& seen : observed_) {
+      for (const Observation& o : seen) {
+        ++checked;
+        if (o.value == 0) continue;
+        const auto it = written_.find({o.vm, {o.level, o.entry}});
+        ASSERT_TRUE(it != written_.end() && it->second.count(o.value))
+            << "vm " << o.vm << " level " << o.level << " entry " << std::hex << o.entry << " value " << o.value;
+        const bool table = o.level < 2 || (o.level == 2 && (o.value & 3) == 3);
+        if (table) {
+          EXPECT_EQ(engine_.read_entry(o.vm, o.level, o.entry), o.value);
+        }
       }
     }
+    EXPECT_GT(checked, 0u);
   }
-  EXPECT_GT(checked, 0u);
+
+  const SectionPolicy policy_;
+  Stage2Engine engine_;
+  const std::vector<uint64_t> page_ipas_ = PageIpas(), block_ipas_ = BlockIpas(), holes_ = HoleIpas();
+  std::vector<Writer> writers_;
+  std::unordered_map<uint32_t, std::unordered_map<uint64_t, std::unordered_set<uint64_t>>> allowed_;
+  std::atomic<int> writers_running_{0};
+  std::atomic<int> walkers_started_{0};
+  std::atomic<bool> go_{false};
+  std::mutex fail_mu_;
+  std::vector<std::string> failures_;
+  std::vector<std::unordered_set<Observation, ObservationHash>> observed_ =
+      std::vector<std::unordered_set<Observation, ObservationHash>>(kWalkers);
+  std::vector<uint64_t> walks_during_writes_ = std::vector<uint64_t>(kWalkers, 0);
+  std::map<std::pair<uint32_t, std::pair<int, uint64_t>>, std::unordered_set<uint64_t>> written_;
+};
+
+TEST_P(ConcurrencyTest, WritersAndLockFreeWalkers) {
+  plan();
+  run_threads();
+  for (const std::string& f : failures_) ADD_FAILURE() << f;
+  ASSERT_TRUE(failures_.empty());
+  uint64_t concurrent_walks = 0;
+  for (uint64_t n : walks_during_writes_) concurrent_walks += n;
+  EXPECT_GT(concurrent_walks, 0u);
+  for (uint32_t vm : kVms) {
+    replay(vm);
+    if (HasFatalFailure()) return;
+  }
+  check_observations();
   // Other VMs were never touched.
-  EXPECT_EQ(engine.pt_pgd_next(0), SPgdStart(0));
-  EXPECT_EQ(engine.pt_pgd_next(4), SPgdStart(4));
+  EXPECT_EQ(engine_.pt_pgd_next(0), SPgdStart(0));
+  EXPECT_EQ(engine_.pt_pgd_next(4), SPgdStart(4));
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, ConcurrencyTest,

@@ -369,16 +369,14 @@ struct Expected {
   int steps;
 };
 
-TEST(ReducedWalkTest, BruteForceAll256PagesAgainstHandDerivedTable) {
-  const Geometry g = Geometry::reduced(4, 2);
-  ASSERT_TRUE(g.validate().ok());
-  // Table pages (byte addresses); each table has 4 entries of 8 bytes.
-  constexpr uint64_t R = 0x1000;
-  constexpr uint64_t P1a = 0x10000, P1b = 0x11000, P1c = 0x12000;
-  constexpr uint64_t P2a = 0x20000, P2b = 0x21000, P2c = 0x22000;
-  constexpr uint64_t P3a = 0x30000, P3b = 0x31000;
-  constexpr uint64_t kJunkHigh = uint64_t{0xABC} << 52;
+// Table pages of the hand-built 4 x 2 image (byte addresses); each table has 4 entries of 8 bytes.
+constexpr uint64_t R = 0x1000;
+constexpr uint64_t P1a = 0x10000, P1b = 0x11000, P1c = 0x12000;
+constexpr uint64_t P2a = 0x20000, P2b = 0x21000, P2c = 0x22000;
+constexpr uint64_t P3a = 0x30000, P3b = 0x31000;
+constexpr uint64_t kJunkHigh = uint64_t{0xABC} << 52;
 
+NptImage HandBuiltImage(const Geometry& g) {
   NptImage img(g, R | 0x5);  // low bits of the root are ignored, like a VTTBR's
   // Level 0 (root).
   img.write(0, R + 0 * 8, P1a | 3);
@@ -406,53 +404,57 @@ TEST(ReducedWalkTest, BruteForceAll256PagesAgainstHandDerivedTable) {
   img.write(3, P3b + 0 * 8, 0x20000003);
   img.write(3, P3b + 1 * 8, 0x20001003);
   img.write(3, P3b + 3 * 8, 0x20003003);
+  return img;
+}
 
-  // The hand-derived meaning of the tables above, per index tuple (i0, i1, i2, i3).
-  auto l3a = [](uint64_t i3) -> Expected {
-    const uint64_t v[4] = {0x10000403, 0, 0x10002003, 0x3};
-    return {v[i3], 4};
-  };
-  auto l3b = [](uint64_t i3) -> Expected {
-    const uint64_t v[4] = {0x20000003, 0x20001003, 0, 0x20003003};
-    return {v[i3], 4};
-  };
-  auto l2a = [&](uint64_t i2, uint64_t i3) -> Expected {
-    switch (i2) {
-      case 0: return l3a(i3);
-      case 1: return {0x40000001, 3};
-      case 2: return {0, 3};
-      default: return {0x50000000, 3};
-    }
-  };
-  auto l2b = [&](uint64_t i2, uint64_t i3) -> Expected {
-    switch (i2) {
-      case 0: return l3b(i3);
-      case 1: return l3a(i3);
-      case 2: return {0x5, 3};
-      default: return {P3b | 1, 3};
-    }
-  };
-  auto l2c = [&](uint64_t i2, uint64_t i3) -> Expected {
-    return i2 == 3 ? l3b(i3) : Expected{0, 3};
-  };
-  auto expected = [&](uint64_t i0, uint64_t i1, uint64_t i2, uint64_t i3) -> Expected {
-    switch (i0) {
-      case 0:
-        switch (i1) {
-          case 0: return l2a(i2, i3);
-          case 1: return {0, 2};
-          case 2: return l2b(i2, i3);
-          default: return l2a(i2, i3);
-        }
-      case 1: return i1 == 0 ? l2c(i2, i3) : Expected{0, 2};
-      case 2: return {0, 1};
-      default: return i1 == 1 ? l2a(i2, i3) : Expected{0, 2};
-    }
-  };
+// The hand-derived meaning of HandBuiltImage, per index tuple (i0, i1, i2, i3).
+Expected L3a(uint64_t i3) {
+  const uint64_t v[4] = {0x10000403, 0, 0x10002003, 0x3};
+  return {v[i3], 4};
+}
+Expected L3b(uint64_t i3) {
+  const uint64_t v[4] = {0x20000003, 0x20001003, 0, 0x20003003};
+  return {v[i3], 4};
+}
+Expected L2a(uint64_t i2, uint64_t i3) {
+  switch (i2) {
+    case 0: return L3a(i3);
+    case 1: return {0x40000001, 3};
+    case 2: return {0, 3};
+    default: return {0x50000000, 3};
+  }
+}
+Expected L2b(uint64_t i2, uint64_t i3) {
+  switch (i2) {
+    case 0: return L3b(i3);
+    case 1: return L3a(i3);
+    case 2: return {0x5, 3};
+    default: return {P3b | 1, 3};
+  }
+}
+Expected L2c(uint64_t i2, uint64_t i3) { return i2 == 3 ? L3b(i3) : Expected{0, 3}; }
+Expected HandDerived(uint64_t i0, uint64_t i1, uint64_t i2, uint64_t i3) {
+  switch (i0) {
+    case 0:
+      switch (i1) {
+        case 0: return L2a(i2, i3);
+        case 1: return {0, 2};
+        case 2: return L2b(i2, i3);
+        default: return L2a(i2, i3);
+      }
+    case 1: return i1 == 0 ? L2c(i2, i3) : Expected{0, 2};
+    case 2: return {0, 1};
+    default: return i1 == 1 ? L2a(i2, i3) : Expected{0, 2};
+  }
+}
 
+TEST(ReducedWalkTest, BruteForceAll256PagesAgainstHandDerivedTable) {
+  const Geometry g = Geometry::reduced(4, 2);
+  ASSERT_TRUE(g.validate().ok());
+  const NptImage img = HandBuiltImage(g);
   int mapped = 0, blocks = 0, pages = 0;
   for (uint64_t page = 0; page < 256; ++page) {
-    const Expected e = expected(page >> 6, (page >> 4) & 3, (page >> 2) & 3, page & 3);
+    const Expected e = HandDerived(page >> 6, (page >> 4) & 3, (page >> 2) & 3, page & 3);
     for (uint64_t off : {uint64_t{0}, uint64_t{0x8}, uint64_t{0xFFF}}) {
       const uint64_t ipa = page * 4096 + off;
       const WalkResult r = img.walk(ipa);

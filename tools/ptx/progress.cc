@@ -40,6 +40,7 @@ void Progress::loop() {
 }
 
 void Progress::draw(bool tty) {
+  // Relaxed: a progress count only needs to be some recent value, and it guards no other data.
   const uint64_t done = done_.load(std::memory_order_relaxed);
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

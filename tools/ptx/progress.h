@@ -27,6 +27,7 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
+  // Relaxed: the count guards no other data; the display reads some recent value of it.
   void add(uint64_t n) { done_.fetch_add(n, std::memory_order_relaxed); }
   // Stops the display (erasing the bar on a terminal). Idempotent.
   void finish();

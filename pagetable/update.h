@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/enum_names.h"
+
 namespace ptx {
 
 // Which pool an update writes. The numeric value is the walk level of the entry in the default
@@ -14,8 +16,15 @@ namespace ptx {
 // entry in `pt_pmd_pool`.
 enum class UpdateKind : uint8_t { kPgd = 0, kPud = 1, kPmd = 2, kPte = 3 };
 
+inline constexpr EnumNames<UpdateKind, 4> kUpdateKindNames{{
+    {UpdateKind::kPgd, "PGD"},
+    {UpdateKind::kPud, "PUD"},
+    {UpdateKind::kPmd, "PMD"},
+    {UpdateKind::kPte, "PTE"},
+}};
+
 // "PGD", "PUD", "PMD" or "PTE".
-std::string_view update_kind_name(UpdateKind k);
+constexpr std::string_view update_kind_name(UpdateKind k) { return enum_name(kUpdateKindNames, k); }
 // Parses "PGD".."PTE" (any case). Returns false for anything else.
 bool parse_update_kind(std::string_view s, UpdateKind* out);
 

@@ -2,8 +2,8 @@
 // the writer both walk these tables, so they agree on keys and order by construction.
 //
 // A record is "(KIND id tid [POSITIONAL] body-fields... src)". The positional word is the barrier
-// type of a barrier record and the operation of a tlbi record; the body fields that follow depend on
-// it (dsb has (kind K), isb nothing; three TLBI ops have (value H), the others nothing).
+// type of a barrier record and the operation of a tlbi record; the body fields that follow depend
+// on it (dsb has (kind K), isb nothing; three TLBI ops have (value H), the others nothing).
 #ifndef PTX_ARMTRACE_CASEMATE_FIELDS_H_
 #define PTX_ARMTRACE_CASEMATE_FIELDS_H_
 

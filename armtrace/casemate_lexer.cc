@@ -82,23 +82,6 @@ StatusOr<int> CasemateLexer::peek_byte() {
 }
 
 StatusOr<CasemateLexer::Token> CasemateLexer::next() {
-  if (pending_) {
-    Token t = std::move(*pending_);
-    pending_.reset();
-    return t;
-  }
-  return read_token();
-}
-
-StatusOr<const CasemateLexer::Token*> CasemateLexer::peek() {
-  if (!pending_) {
-    PTX_ASSIGN_OR_RETURN(Token t, read_token());
-    pending_ = std::move(t);
-  }
-  return &*pending_;
-}
-
-StatusOr<CasemateLexer::Token> CasemateLexer::read_token() {
   PTX_RETURN_IF_ERROR(skip_space());
   Token t;
   t.line = line_;

@@ -49,17 +49,16 @@ class CasemateLexer {
   CasemateLexer& operator=(const CasemateLexer&) = delete;
 
   // Skips whitespace and returns the next byte (0..255) without consuming it, or -1 at the end
-  // of the input. REQUIRES: no token is pending from peek().
+  // of the input.
   StatusOr<int> peek_byte();
 
-  // The next token, consumed. At the end of the input: a kEnd token outside a record, an error
-  // inside one.
+  // Skips whitespace and returns the next token, consumed. At the end of the input: a kEnd token
+  // outside a record, an error inside one.
   StatusOr<Token> next();
-  // The next token, not consumed (the following next() returns it).
-  StatusOr<const Token*> peek();
 
-  // Reads the rest of the current line after the byte peek_byte() returned (which is consumed),
-  // without its LF: the verdict text of §1.6. REQUIRES: peek_byte() just returned a byte.
+  // Consumes the byte peek_byte() returned ('!') and one space after it if there is one, and
+  // returns the rest of the line without its LF: the verdict text of §1.6.
+  // REQUIRES: peek_byte() just returned a byte.
   StatusOr<std::string> read_line_after_byte();
   // After the verdict: the position of the first byte that is not whitespace, or nullopt when
   // only whitespace is left. Reads raw bytes (no limits, no CR check), stops at that byte.
@@ -83,7 +82,6 @@ class CasemateLexer {
   void advance(int c);  // consumes the byte c == peek_raw(), unchecked
   Status fail(uint64_t line, uint64_t column, std::string message);
   Status skip_space();
-  StatusOr<Token> read_token();
   Status read_string(Token* t);
   Status read_word(Token* t);
 
@@ -96,7 +94,6 @@ class CasemateLexer {
   uint64_t record_offset_ = 0;  // offset of the current record's '('
   uint64_t record_line_ = 0;
   uint64_t record_column_ = 0;
-  std::optional<Token> pending_;
   Status error_;
 };
 

@@ -33,7 +33,8 @@
 // string, has no ':' or no decimal LINE after it (§1.5); a record not closed by ')' after src; id 0
 // after id 2^64-1. Limits of this reader: a word or string over 511 bytes (§1.2), a line over
 // 64 KiB, a record over 64 KiB. After an error the reader is stuck: next() returns the same
-// Status again.
+// Status again. Text right after a record's ')' ("(lock ...)x") is found by the next call, after
+// that record was returned.
 //
 // Memory is bounded by the limits above whatever the input; no input makes the reader crash,
 // throw or loop forever (a fuzz target checks this: fuzz/casemate_reader_fuzz.cc).

@@ -73,7 +73,9 @@ Status CasemateWriter::write(const Event& e) {
 }
 
 Status CasemateWriter::write_verdict(std::string_view message) {
-  if (verdict_written_) return bad_input("a second verdict line (the verdict ends the trace, §1.6)");
+  if (verdict_written_) {
+    return bad_input("a second verdict line (the verdict ends the trace, §1.6)");
+  }
   if (message.find_first_of("\r\n") != std::string_view::npos) {
     return bad_input("verdict \"{}\" spans lines (the verdict is one line, §1.6)",
                      escape_for_message(message));

@@ -4,8 +4,8 @@
 // condensed mode, every field bare; hex numbers (address, value, size, location) in lower case
 // without leading zeros and WITHOUT a "0x" prefix ("(value 0)", "(address 7f2c0008)"); id and tid
 // in decimal; src quoted. For example
-//   (mem-write (id 9) (tid 0) (mem-order plain) (address 7f2c0008) (value 7f2d0003) (src "vm.c:14"))
-//   (mem-write 9 0 plain 7f2c0008 7f2d0003 "vm.c:14")                                 [condensed]
+//   (mem-write (id 9) (tid 0) (mem-order plain) (address 7f2c0008) (value 7f2d0003) (src "a.c:1"))
+//   (mem-write 9 0 plain 7f2c0008 7f2d0003 "a.c:1")                                   [condensed]
 // Fields come in the order of §2 (the table in armtrace/casemate_fields.h, shared with the reader),
 // so CasemateReader reads the output back to events equal by same_event() (line and column aside;
 // an id of 0 reads back as previous id + 1, §3.2).

@@ -37,7 +37,8 @@ TEST(FormatCasemate, KeyedAndCondensedForms) {
   EXPECT_EQ(format_casemate(e, true), "(mem-write 9 0 plain 7f2c0008 7f2d0003 \"vm.c:14\")");
   e = make(EventKind::kBarrier, 20, 1, "hyp/tlb.c:30");
   e.dsb_kind = DsbKind::kIshst;
-  EXPECT_EQ(format_casemate(e), "(barrier (id 20) (tid 1) dsb (kind ishst) (src \"hyp/tlb.c:30\"))");
+  EXPECT_EQ(format_casemate(e),
+            "(barrier (id 20) (tid 1) dsb (kind ishst) (src \"hyp/tlb.c:30\"))");
   e.barrier = BarrierType::kIsb;
   EXPECT_EQ(format_casemate(e, true), "(barrier 20 1 isb \"hyp/tlb.c:30\")");
   e = make(EventKind::kTlbi, 22, 1, "t.c:33");

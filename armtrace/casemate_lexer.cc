@@ -1,0 +1,167 @@
+#include "armtrace/casemate_lexer.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace ptx::armtrace {
+
+namespace {
+
+bool is_space(int c) { return c == ' ' || c == '\t' || c == '\n'; }  // §1.1: CR is not
+
+bool ends_word(int c) { return c < 0 || is_space(c) || c == '(' || c == ')'; }
+
+}  // namespace
+
+CasemateLexer::CasemateLexer(std::istream& in, std::string source)
+    : buf_(in.rdbuf()), source_(std::move(source)) {}
+
+Status CasemateLexer::error_at(uint64_t line, uint64_t column, std::string message) const {
+  return Status(StatusCode::kBadInput, std::move(message)).at(source_, line, column);
+}
+
+Status CasemateLexer::fail(uint64_t line, uint64_t column, std::string message) {
+  if (error_.ok()) error_ = error_at(line, column, std::move(message));
+  return error_;
+}
+
+int CasemateLexer::peek_raw() const {
+  if (buf_ == nullptr) return kEof;
+  const std::streambuf::int_type c = buf_->sgetc();
+  if (std::streambuf::traits_type::eq_int_type(c, std::streambuf::traits_type::eof())) {
+    return kEof;
+  }
+  return static_cast<unsigned char>(std::streambuf::traits_type::to_char_type(c));
+}
+
+int CasemateLexer::get() {
+  if (!error_.ok()) return kFailed;
+  const int c = peek_raw();
+  if (c == kEof) return kEof;
+  std::string problem;
+  if (c == '\r') {
+    problem = "CR character (casemate traces use LF line ends, §1.1)";
+  } else if (c != '\n' && column_ > kMaxLineBytes) {
+    problem = fmt::format("line {} is longer than {} bytes (a limit of this reader)", line_,
+                          kMaxLineBytes);
+  } else if (in_record_ && offset_ - record_offset_ >= kMaxRecordBytes) {
+    problem = fmt::format("the record that starts at line {} column {} is longer than {} bytes "
+                          "(a limit of this reader)",
+                          record_line_, record_column_, kMaxRecordBytes);
+  }
+  if (!problem.empty()) {
+    error_ = error_at(line_, column_, std::move(problem));
+    return kFailed;
+  }
+  advance(c);
+  return c;
+}
+
+void CasemateLexer::advance(int c) {
+  buf_->sbumpc();
+  ++offset_;
+  if (c == '\n') {
+    ++line_;
+    column_ = 1;
+  } else {
+    ++column_;
+  }
+}
+
+Status CasemateLexer::skip_space() {
+  while (is_space(peek_raw())) {
+    if (get() == kFailed) return error_;
+  }
+  return error_;
+}
+
+StatusOr<int> CasemateLexer::peek_byte() {
+  PTX_RETURN_IF_ERROR(skip_space());
+  return peek_raw();
+}
+
+StatusOr<CasemateLexer::Token> CasemateLexer::next() {
+  PTX_RETURN_IF_ERROR(skip_space());
+  Token t;
+  t.line = line_;
+  t.column = column_;
+  t.offset = offset_;
+  const int c = peek_raw();
+  if (c == kEof) {
+    if (!in_record_) return t;  // kEnd
+    return fail(line_, column_,
+                fmt::format("end of file inside the record that starts at line {} column {} "
+                            "(reached end of file unexpectedly, §5)",
+                            record_line_, record_column_));
+  }
+  if (c == '(' || c == ')') {
+    if (get() == kFailed) return error_;
+    t.type = c == '(' ? Token::Type::kOpen : Token::Type::kClose;
+    return t;
+  }
+  PTX_RETURN_IF_ERROR(c == '"' ? read_string(&t) : read_word(&t));
+  return t;
+}
+
+Status CasemateLexer::read_string(Token* t) {
+  t->type = Token::Type::kString;
+  if (get() == kFailed) return error_;  // the opening '"'
+  for (;;) {
+    const int c = get();
+    if (c == kFailed) return error_;
+    if (c == kEof) {
+      return fail(t->line, t->column,
+                  "unterminated string (reached end of file unexpectedly, §1.2, §5)");
+    }
+    if (c == '"') return ok_status();
+    if (t->text.size() == kMaxTokenBytes) {
+      return fail(t->line, t->column,
+                  fmt::format("string longer than {} bytes (§1.2; is its closing '\"' missing?)",
+                              kMaxTokenBytes));
+    }
+    t->text += static_cast<char>(c);
+  }
+}
+
+Status CasemateLexer::read_word(Token* t) {
+  t->type = Token::Type::kWord;
+  while (!ends_word(peek_raw())) {
+    const int c = get();
+    if (c == kFailed) return error_;
+    if (t->text.size() == kMaxTokenBytes) {
+      return fail(t->line, t->column,
+                  fmt::format("word longer than {} bytes (§1.2)", kMaxTokenBytes));
+    }
+    t->text += static_cast<char>(c);
+  }
+  return ok_status();
+}
+
+void CasemateLexer::begin_record(const Token& open) {
+  in_record_ = true;
+  record_offset_ = open.offset;
+  record_line_ = open.line;
+  record_column_ = open.column;
+}
+
+StatusOr<std::string> CasemateLexer::read_line_after_byte() {
+  if (get() == kFailed) return error_;
+  if (peek_raw() == ' ' && get() == kFailed) return error_;
+  std::string text;
+  for (int c = peek_raw(); c != kEof && c != '\n'; c = peek_raw()) {
+    if (get() == kFailed) return error_;
+    text += static_cast<char>(c);
+  }
+  return text;
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> CasemateLexer::find_text_after() {
+  for (int c = peek_raw(); c != kEof; c = peek_raw()) {
+    if (!is_space(c)) return std::make_pair(line_, column_);
+    advance(c);
+  }
+  return std::nullopt;
+}
+
+}  // namespace ptx::armtrace

@@ -303,7 +303,7 @@ TEST(CasemateReaderLimits, LongestLegalTokensLinesAndRecords) {
 }
 
 TEST(CasemateReaderSpecExample, TheBbmTraceOfSection36GivesItsSeventeenEvents) {
-  const std::string path = std::string(PTX_CASEMATE_DATA_DIR) + "/spec_bbm_example.trace";
+  const std::string path = std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/spec_bbm_example.trace";
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
   CasemateReader reader(in, path);

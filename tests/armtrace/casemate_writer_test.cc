@@ -245,7 +245,7 @@ TEST(CasemateRoundTrip, ManyRandomEventsInEveryStyle) {
 }
 
 TEST(CasemateRoundTrip, TheSpecExampleRewrittenReadsBackEqual) {
-  std::ifstream in(std::string(PTX_CASEMATE_DATA_DIR) + "/spec_bbm_example.trace");
+  std::ifstream in(std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/spec_bbm_example.trace");
   std::stringstream original;
   original << in.rdbuf();
   const ReadResult first = read_all(original.str());

@@ -51,12 +51,12 @@ testing::ReadResult replay(const fs::path& path) {
 }
 
 TEST(FuzzRegressions, EveryFoundInputEndsWithoutCrashing) {
-  const std::vector<fs::path> files = inputs_in(PTX_FUZZ_REGRESSIONS_DIR);
+  const std::vector<fs::path> files = inputs_in(std::string(PTX_SOURCE_DIR) + "/tests/fuzz/regressions/casemate_reader");
   for (const fs::path& f : files) replay(f);
 }
 
 TEST(FuzzCorpus, ValidSeedsReadCleanlyAndNearValidOnesAreRejected) {
-  const std::vector<fs::path> files = inputs_in(PTX_FUZZ_CORPUS_DIR);
+  const std::vector<fs::path> files = inputs_in(std::string(PTX_SOURCE_DIR) + "/tests/fuzz/corpus/casemate_reader");
   ASSERT_GE(files.size(), 8u);
   for (const fs::path& f : files) {
     const testing::ReadResult r = replay(f);

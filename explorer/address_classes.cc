@@ -6,8 +6,8 @@
 
 namespace ptx {
 
-AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
-    : before_(before), h_(h), g_(before.geometry()) {
+AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
+    : t_(t), before_(t.memory), h_(h), g_(t.geometry) {
   for (const EntryHistory& e : h_.all()) {
     const uint64_t slot = g_.slot_of(e.entry);
     if (slot < g_.entries_per_table()) {
@@ -25,23 +25,27 @@ AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
   };
   std::vector<Root> roots;
   std::vector<uint64_t> pre;
+  const bool flat = g_.memory == MemoryModel::kFlat;
   for (const EntryHistory& w : h_.all()) {
     const uint64_t slot = g_.slot_of(w.entry);
     if (slot >= g_.entries_per_table()) continue;  // no walk reads it
-    pre.clear();
-    prefixes(w.level, g_.table_of(w.entry), &pre);
-    for (uint64_t p : pre) {
-      const uint64_t ipa = p | g_.ipa_of_index(w.level, slot);
-      int level = 0;
-      if (const EntryHistory* f = first_written(ipa, w.level, &level)) {
-        roots.push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
+    // The levels a walk may read the entry at: its pool's, or in a flat memory any.
+    for (int wl = flat ? 0 : w.level; wl <= (flat ? g_.leaf_level() : w.level); ++wl) {
+      pre.clear();
+      prefixes(wl, g_.table_of(w.entry), &pre);
+      for (uint64_t p : pre) {
+        const uint64_t ipa = p | g_.ipa_of_index(wl, slot);
+        int level = 0;
+        if (const EntryHistory* f = first_written(ipa, wl, &level)) {
+          roots.push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
+        }
       }
     }
   }
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
   for (const auto& [level, ipa, f] : roots) {
-    const Pages pages = below(*f);
+    const Pages pages = below(*f, level);
     if (pages.empty() || level == g_.leaf_level()) {
       reps_.push_back(ipa);
     } else {
@@ -54,7 +58,7 @@ AddressClasses::AddressClasses(const NptImage& before, const EntryHistories& h)
 
 const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, int* level) const {
   const EntryHistory* f = nullptr;
-  walk_ipa(g_, before_.root(), ipa, before_, [&](const WalkVisit& v) {
+  walk_ipa(g_, t_.root, ipa, t_, [&](const WalkVisit& v) {
     f = h_.find(v.level, v.entry);
     *level = v.level;
     return f != nullptr || v.level >= max_level ? WalkAction::kStop : WalkAction::kDescend;
@@ -64,12 +68,13 @@ const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, i
 
 void AddressClasses::prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const {
   if (level == 0) {
-    if (page == g_.phys_page(before_.root())) out->push_back(0);
+    if (page == t_.root) out->push_back(0);
     return;
   }
   for (uint64_t r : before_.referrers(level, page)) {
     const uint64_t slot = g_.slot_of(r);
     if (slot >= g_.entries_per_table()) continue;
+    if (!g_.is_table(level - 1, before_.read(level - 1, r))) continue;  // flat: read at level - 1
     const size_t first = out->size();
     prefixes(level - 1, g_.table_of(r), out);
     for (size_t i = first; i < out->size(); ++i) (*out)[i] |= g_.ipa_of_index(level - 1, slot);
@@ -123,9 +128,9 @@ AddressClasses::Pages AddressClasses::next_pages(int level, const Pages& pages, 
   return next;
 }
 
-AddressClasses::Pages AddressClasses::below(const EntryHistory& f) const {
+AddressClasses::Pages AddressClasses::below(const EntryHistory& f, int level) const {
   Pages next;
-  for (uint64_t v : f.values) add_table(g_, f.level, v, &next);
+  for (uint64_t v : f.values) add_table(g_, level, v, &next);
   return next;
 }
 
@@ -155,7 +160,7 @@ std::optional<uint64_t> AddressClasses::class_of(uint64_t ipa) const {
   if (f == nullptr) return std::nullopt;  // the walk ends above every written entry
   uint64_t rep = ipa & ~(g_.granule_size(level) - 1);
   if (level == g_.leaf_level()) return rep;
-  Pages pages = below(*f);
+  Pages pages = below(*f, level);
   Indexes rel;
   uint32_t zero_rep = 0;
   for (int l = level + 1; l < g_.levels && !pages.empty(); ++l) {

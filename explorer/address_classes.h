@@ -20,6 +20,15 @@
 //     of every comparison, so the equalities, hence the verdicts, are the same across the set.
 //  4. When no page of P_{k+1} exists (no state's walk goes deeper), the lower indexes do not matter
 //     and are set to 0.
+// Both descriptor rule sets (geometry.h) satisfy what the argument uses: classify() of an entry
+// depends on its value and level only, and an entry that is not a table ends the walk. Under the
+// SeKVM rules the zero entries of step 3 are the only invalid ones; under the Arm rules any entry
+// with bit 0 clear is invalid, and a non-zero invalid entry is "relevant" (kept as its own index)
+// exactly like a valid one, so the zero indexes still all behave alike. In a flat memory a page
+// may be reached at several levels and from several roots (a page linked at two levels, tables
+// shared between roots): step 2 then finds, for each written entry, the prefixes of every level
+// at which a before-walk from this root reaches its page (the reverse index holds every word that
+// may be a table, and each referrer is checked at the level it is read), and each is a root.
 // So every IPA is either unaffected (1) or belongs to exactly one class whose every IPA gives, in
 // every state, the same descriptor (descriptor mode) or the same verdict (translation mode) as its
 // representative. tests/explorer/address_classes_test.cc checks this by brute force over every
@@ -39,14 +48,14 @@
 #include <boost/container/small_vector.hpp>
 
 #include "explorer/entry_history.h"
-#include "pagetable/npt_image.h"
+#include "explorer/tables.h"
 
 namespace ptx {
 
 class AddressClasses {
  public:
-  // REQUIRES: `before` and `h` outlive this object; h was built from `before`.
-  AddressClasses(const NptImage& before, const EntryHistories& h);
+  // REQUIRES: t.memory and `h` outlive this object; h was built from `t`.
+  AddressClasses(const Tables& t, const EntryHistories& h);
 
   // Representative IPAs (page aligned), ascending, one per class.
   const std::vector<uint64_t>& representatives() const { return reps_; }
@@ -63,8 +72,9 @@ class AddressClasses {
   void relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const;
   // Tables some state's walk reaches from the entries at `index` of `pages` at `level`.
   Pages next_pages(int level, const Pages& pages, uint64_t index) const;
-  // The tables reachable below the written entry `f` (the first one on a before-walk).
-  Pages below(const EntryHistory& f) const;
+  // The tables reachable below the written entry `f`, read at `level` (the first one on a
+  // before-walk).
+  Pages below(const EntryHistory& f, int level) const;
   // The index prefix of every before-walk that reaches table `page` at `level`, as IPA bits above
   // `level` (page == root at level 0 gives {0}).
   void prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const;
@@ -73,6 +83,7 @@ class AddressClasses {
   const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;
   void expand(int level, uint64_t prefix, const Pages& pages);
 
+  const Tables t_;
   const NptImage& before_;
   const EntryHistories& h_;
   const Geometry g_;

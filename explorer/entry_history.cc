@@ -4,12 +4,12 @@
 
 namespace ptx {
 
-EntryHistories::EntryHistories(const NptImage& before, std::span<const Update> updates)
-    : g_(before.geometry()), n_(updates.size()) {
-  const int levels = g_.levels;
+EntryHistories::EntryHistories(const Tables& t, std::span<const Update> updates)
+    : g_(t.geometry), n_(updates.size()) {
+  const NptImage& before = t.memory;
   for (uint32_t i = 0; i < updates.size(); ++i) {
     const Update& u = updates[i];
-    const int level = level_of_kind(u.kind, levels);
+    const int level = t.key_level(u.kind);
     const EntryKey k = g_.key(level, u.entry);
     auto it = index_.find(k);
     if (it == index_.end()) {

@@ -14,13 +14,14 @@
 #include <boost/container/flat_map.hpp>
 #include <boost/container/small_vector.hpp>
 
-#include "pagetable/npt_image.h"
+#include "explorer/tables.h"
 #include "pagetable/update.h"
 
 namespace ptx {
 
 struct EntryHistory {
-  int level = 0;                 // walk level that reads the entry (its pool)
+  int level = 0;                 // the entry's key level: the walk level that reads it (its pool)
+                                 // in a per-level-pool memory, 0 in a flat one (Tables::key_level)
   uint64_t entry = 0;            // byte address
   uint64_t before = 0;           // value in the before-state
   // The writes to this entry in program order: (index into the section's updates, value).
@@ -31,10 +32,12 @@ struct EntryHistory {
 
 class EntryHistories {
  public:
-  // REQUIRES: every update's kind is a level of before.geometry().
-  EntryHistories(const NptImage& before, std::span<const Update> updates);
+  // REQUIRES: every update's kind is a level of t.geometry() (per-level pools); `t` outlives
+  // this object.
+  EntryHistories(const Tables& t, std::span<const Update> updates);
 
-  // The history of the entry at (level, entry), or nullptr when the section does not write it.
+  // The history of the entry a walk reads at (level, entry), or nullptr when the section does not
+  // write it.
   const EntryHistory* find(int level, uint64_t entry) const;
   const std::vector<EntryHistory>& all() const { return entries_; }
   size_t update_count() const { return n_; }

@@ -35,6 +35,23 @@ struct AddressClass {
   friend bool operator==(const AddressClass&, const AddressClass&) = default;
 };
 
+// What a violation means to the guest (a second axis beside "which third mapping").
+enum class ViolationClass : uint8_t {
+  // Every walk that exposes the observed mapping ends at an invalid entry: the access faults and
+  // is retried; no wrong data is reached. The "break" of break-before-make (VRM's
+  // Transactional-Page-Table allows "the before-state, the after-state or a page fault").
+  kTransientFault,
+  // Some walk exposing it reaches an output (a block or a page) or attributes that neither the
+  // before- nor the after-mapping has.
+  kWrongTranslation,
+};
+
+inline constexpr EnumNames<ViolationClass, 2> kViolationClassNames{{
+    {ViolationClass::kTransientFault, "transient-fault"},
+    {ViolationClass::kWrongTranslation, "wrong-translation"},
+}};
+constexpr std::string_view violation_class_name(ViolationClass c) { return enum_name(kViolationClassNames, c); }
+
 // A third mapping some sequence exposes.
 struct Violation {
   uint64_t ipa = 0;        // the class representative that shows it
@@ -46,6 +63,7 @@ struct Violation {
   // applied by `update_npt` to the before-state in any order, makes the walk of `ipa` return
   // `observed`. No two indexes write the same entry, so every order gives the same state.
   std::vector<uint32_t> witness;
+  ViolationClass cls = ViolationClass::kWrongTranslation;
   friend bool operator==(const Violation&, const Violation&) = default;
 };
 

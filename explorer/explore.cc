@@ -5,7 +5,7 @@
 
 namespace ptx {
 
-StatusOr<Exploration> explore_section(const NptImage& before, std::span<const Update> updates,
+StatusOr<Exploration> explore_section(const Tables& before, std::span<const Update> updates,
                                       std::span<const uint64_t> targets, const ExploreOptions& options) {
   PTX_RETURN_IF_ERROR(options.check(updates.size()));
   if (options.mode == ExploreMode::kFaithful) return explore_faithful(before, updates, targets, options);

@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "explorer/exploration.h"
+#include "explorer/tables.h"
 #include "pagetable/npt_image.h"
 #include "pagetable/update.h"
 
@@ -17,7 +18,7 @@ namespace ptx {
 // explore() or explore_faithful() of `updates` (program order) made on `before`, with `targets`
 // as there. Errors: what options.check(updates.size()) refuses (kBadInput).
 // REQUIRES: as explore().
-StatusOr<Exploration> explore_section(const NptImage& before, std::span<const Update> updates,
+StatusOr<Exploration> explore_section(const Tables& before, std::span<const Update> updates,
                                       std::span<const uint64_t> targets, const ExploreOptions& options);
 
 }  // namespace ptx

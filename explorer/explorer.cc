@@ -97,7 +97,7 @@ Int count_lists_in(size_t n, const Assignment& a, const Int& (*a_of)(size_t)) {
 
 // Memory adapter: the after-state (each written entry at its last written value).
 struct AfterMemory {
-  const NptImage& before;
+  const Tables& before;
   const EntryHistories& h;
   uint64_t read(int level, uint64_t entry) const {
     if (const EntryHistory* e = h.find(level, entry)) return e->writes.back().second;
@@ -109,6 +109,7 @@ struct ObservedAgg {
   BigCount sequences = 0;
   std::vector<uint32_t> witness;
   size_t witness_len = SIZE_MAX;
+  bool fault = true;  // every walk giving this mapping ended at an invalid entry
 };
 
 struct AddressResult {
@@ -120,27 +121,34 @@ struct AddressResult {
 
 class Evaluator {
  public:
-  Evaluator(const NptImage& before, const EntryHistories& h, CompareMode compare)
-      : before_(before), h_(h), g_(before.geometry()), compare_(compare) {}
+  Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare)
+      : before_(before), h_(h), g_(before.geometry), compare_(compare) {}
 
   AddressResult evaluate(uint64_t ipa) const {
     AddressResult r;
     r.before = mapping_of(compare_, g_, ipa, before_.walk(ipa));
-    r.after = mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root(), ipa, AfterMemory{before_, h_}));
+    r.after = mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root, ipa, AfterMemory{before_, h_}));
     Assignment a;
-    search(ipa, 0, g_.phys_page(before_.root()), a, r);
+    search(ipa, 0, before_.root, a, r);
     return r;
   }
 
  private:
   // Depth-first walk of `ipa` from `table` at `level`, branching over the history values of each
-  // written entry read.
+  // written entry read. An entry read again deeper on the same walk (a flat memory: a page
+  // reached at two levels) has the value this branch already gave it: one state, one value.
   void search(uint64_t ipa, int level, uint64_t table, Assignment& a, AddressResult& r) const {
     const uint64_t entry = g_.entry_address(table, level, ipa);
     const EntryHistory* h = h_.find(level, entry);
     if (h == nullptr) {
       step(ipa, level, before_.read(level, entry), a, r);
       return;
+    }
+    for (const Choice& ch : a) {
+      if (ch.entry == h) {
+        step(ipa, level, ch.value, a, r);
+        return;
+      }
     }
     for (uint64_t v : h->values) {
       a.push_back(Choice{h, v});
@@ -165,6 +173,7 @@ class Evaluator {
       r.counts.other += lists;
       ObservedAgg& o = r.others[m];
       o.sequences += lists;
+      o.fault = o.fault && maps_nothing(g_, v, level);
       const size_t len = changed(a);
       std::vector<uint32_t> w;
       w.reserve(len);
@@ -185,7 +194,7 @@ class Evaluator {
     }
   }
 
-  const NptImage& before_;
+  const Tables& before_;
   const EntryHistories& h_;
   const Geometry g_;
   const CompareMode compare_;
@@ -194,6 +203,11 @@ class Evaluator {
 }  // namespace
 
 Exploration explore(const NptImage& before, std::span<const Update> updates,
+                    std::span<const uint64_t> targets, const ExploreOptions& options) {
+  return explore(Tables(before), updates, targets, options);
+}
+
+Exploration explore(const Tables& before, std::span<const Update> updates,
                     std::span<const uint64_t> targets, const ExploreOptions& options) {
   Exploration x;
   x.updates = updates.size();
@@ -217,7 +231,8 @@ Exploration explore(const NptImage& before, std::span<const Update> updates,
     x.classes.push_back(AddressClass{reps[i], r.before, r.after, r.counts});
     for (auto& [observed, o] : r.others) {
       x.violations.push_back(Violation{reps[i], r.before, r.after, observed, std::move(o.sequences),
-                                       std::move(o.witness)});
+                                       std::move(o.witness),
+                                       o.fault ? ViolationClass::kTransientFault : ViolationClass::kWrongTranslation});
     }
   }
   x.targets.reserve(targets.size());

@@ -39,6 +39,7 @@
 #include <span>
 
 #include "explorer/exploration.h"
+#include "explorer/tables.h"
 #include "pagetable/npt_image.h"
 #include "pagetable/update.h"
 
@@ -49,6 +50,10 @@ namespace ptx {
 // section's op addresses. REQUIRES: every update's kind is a level of before.geometry(); every
 // target < before.geometry().ipa_limit().
 Exploration explore(const NptImage& before, std::span<const Update> updates,
+                    std::span<const uint64_t> targets, const ExploreOptions& options = {});
+// The same on `before` walked from another root, or with another geometry of its memory
+// (tables.h): a flat memory explored for each of its roots.
+Exploration explore(const Tables& before, std::span<const Update> updates,
                     std::span<const uint64_t> targets, const ExploreOptions& options = {});
 
 }  // namespace ptx

@@ -88,7 +88,7 @@ class StateSet {
     const std::vector<uint64_t>* values;  // nullptr: the before-state itself
     uint64_t read(int level, uint64_t entry) const {
       if (values != nullptr) {
-        const EntryKey k = impl->before.geometry().key(level, entry);
+        const EntryKey k = impl->before.geometry.key(level, entry);
         for (size_t i = 0; i < impl->slots.size(); ++i) {
           if (impl->slots[i] == k) return (*values)[i];
         }
@@ -100,6 +100,7 @@ class StateSet {
   // What the states show at one IPA: per observed mapping, its list count and best state.
   struct Observed {
     uint64_t lists = 0;
+    bool fault = true;  // every state giving this mapping walks to an invalid entry
     size_t best = 0;  // state holding the first shortest list giving this mapping
   };
   struct Observation {
@@ -115,7 +116,7 @@ class StateSet {
     }
   };
 
-  StateSet(const NptImage& b, std::span<const Update> updates) : before(b) {
+  StateSet(const Tables& b, std::span<const Update> updates) : before(b) {
     const size_t n = updates.size();
     if (n > kFaithfulMaxUpdates) {
       // A broken REQUIRES (callers check ExploreOptions::check first), not bad input: a(n) lists
@@ -124,7 +125,7 @@ class StateSet {
                    n, kFaithfulMaxUpdates);
       std::abort();
     }
-    const Geometry& g = before.geometry();
+    const Geometry& g = before.geometry;
     for (const Update& u : updates) {
       const EntryKey k = key_of(u, g);
       if (std::find(slots.begin(), slots.end(), k) == slots.end()) slots.push_back(k);
@@ -133,7 +134,7 @@ class StateSet {
     // The after-state: every update, i.e. update_npt (pt_updates npt') npt = program order.
     Overlay overlay;
     for (const Update& u : updates) overlay.write(key_of(u, g), u.new_value);
-    for (const EntryKey& k : slots) before_values.push_back(before.read(k.level(), k.entry()));
+    for (const EntryKey& k : slots) before_values.push_back(before.memory.read(k.level(), k.entry()));
     values_of(overlay, after_values);
 
     // Coq pt_updates = program order reversed, elements named by program-order index.
@@ -183,9 +184,13 @@ class StateSet {
     }
   }
 
-  uint64_t mapping(uint64_t ipa, CompareMode compare, const std::vector<uint64_t>* values) const {
-    const Geometry& g = before.geometry();
-    const WalkResult w = walk(g, before.root(), ipa, StateMemory{this, values});
+  // The mapping of `ipa` in the state `values` (nullptr: before); *fault tells whether the walk
+  // ended at an invalid entry.
+  uint64_t mapping(uint64_t ipa, CompareMode compare, const std::vector<uint64_t>* values,
+                   bool* fault = nullptr) const {
+    const Geometry& g = before.geometry;
+    const WalkResult w = walk(g, before.root, ipa, StateMemory{this, values});
+    if (fault != nullptr) *fault = maps_nothing(g, w.descriptor, w.last_level());
     return mapping_of(compare, g, ipa, w);
   }
 
@@ -195,12 +200,13 @@ class StateSet {
     o.after = mapping(ipa, compare, &after_values);
     for (size_t i = 0; i < states.size(); ++i) {
       const State& s = states[i];
-      const uint64_t m = mapping(ipa, compare, &s.values);
+      bool fault = false;
+      const uint64_t m = mapping(ipa, compare, &s.values, &fault);
       auto it = std::find_if(o.by_mapping.begin(), o.by_mapping.end(),
                              [m](const auto& p) { return p.first == m; });
       Observed* ob;
       if (it == o.by_mapping.end()) {
-        o.by_mapping.emplace_back(m, Observed{0, i});
+        o.by_mapping.emplace_back(m, Observed{.lists = 0, .fault = true, .best = i});
         ob = &o.by_mapping.back().second;
       } else {
         ob = &it->second;
@@ -210,6 +216,7 @@ class StateSet {
         }
       }
       ob->lists += s.lists;
+      ob->fault = ob->fault && fault;
     }
     std::sort(o.by_mapping.begin(), o.by_mapping.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -230,7 +237,7 @@ class StateSet {
     return Counts{BigCount(before), BigCount(after), BigCount(other)};
   }
 
-  const NptImage& before;
+  const Tables before;
   std::vector<EntryKey> slots;  // distinct written entries, in order of first write
   std::vector<uint64_t> before_values;  // value of each written entry in `before`
   std::vector<uint64_t> after_values;   // ... after every update
@@ -245,7 +252,7 @@ struct FaithfulStates::Impl : StateSet {
 };
 
 FaithfulStates::FaithfulStates(const NptImage& before, std::span<const Update> updates)
-    : impl_(std::make_unique<Impl>(before, updates)) {}
+    : impl_(std::make_unique<Impl>(Tables(before), updates)) {}
 
 FaithfulStates::~FaithfulStates() = default;
 
@@ -273,6 +280,11 @@ std::optional<std::vector<uint32_t>> FaithfulStates::shortest_list(uint64_t ipa,
 
 Exploration explore_faithful(const NptImage& before, std::span<const Update> updates,
                              std::span<const uint64_t> targets, const ExploreOptions& options) {
+  return explore_faithful(Tables(before), updates, targets, options);
+}
+
+Exploration explore_faithful(const Tables& before, std::span<const Update> updates,
+                             std::span<const uint64_t> targets, const ExploreOptions& options) {
   const StateSet impl(before, updates);  // REQUIRES: at most kFaithfulMaxUpdates
   const EntryHistories histories(before, updates);
   const AddressClasses address_classes(before, histories);
@@ -297,6 +309,7 @@ Exploration explore_faithful(const NptImage& before, std::span<const Update> upd
       v.observed = m;
       v.sequences = BigCount(ob.lists);
       v.witness = impl.states[ob.best].shortest;
+      v.cls = ob.fault ? ViolationClass::kTransientFault : ViolationClass::kWrongTranslation;
       per_class[i].push_back(std::move(v));
     }
   };

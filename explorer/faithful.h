@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "explorer/exploration.h"
+#include "explorer/tables.h"
 #include "pagetable/npt_image.h"
 #include "pagetable/update.h"
 
@@ -26,6 +27,8 @@ namespace ptx {
 // REQUIRES: updates.size() <= kFaithfulMaxUpdates (ExploreOptions::check tells; past it the
 // process stops with a message rather than enumerate billions of lists).
 Exploration explore_faithful(const NptImage& before, std::span<const Update> updates,
+                             std::span<const uint64_t> targets, const ExploreOptions& options = {});
+Exploration explore_faithful(const Tables& before, std::span<const Update> updates,
                              std::span<const uint64_t> targets, const ExploreOptions& options = {});
 
 // The states the lists reach, for brute-force tests over many addresses. Built once per section:

@@ -39,6 +39,11 @@ inline uint64_t mapping_of(CompareMode m, const Geometry& g, uint64_t ipa, const
   return mapping_of(m, g, ipa, w.descriptor, w.last_level());
 }
 
+// Does a walk that ends reading `desc` at `last_level` map nothing (an access faults)?
+inline bool maps_nothing(const Geometry& g, uint64_t desc, int last_level) {
+  return g.classify(last_level, desc) == EntryType::kInvalid;
+}
+
 }  // namespace ptx
 
 #endif  // PTX_EXPLORER_MAPPING_H_

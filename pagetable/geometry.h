@@ -15,12 +15,22 @@
 //   * kSekvm (Coq `pt_map`, SPEC §3): 0 is invalid; above the block level any non-zero entry is a
 //     table; at the block level an entry is a table when `pmd_table(x) == PMD_TYPE_TABLE` and a
 //     block otherwise; at the leaf level any non-zero entry is a page.
+//   * kArm (VMSAv8-64, 4 KiB granule; casemate-trace.md §4): bit 0 is the valid bit, and an
+//     invalid entry ends the walk with no mapping whatever its other bits; above the leaf level
+//     bits[1:0] = 0b11 is a table and 0b01 a block at Arm levels 1 (1 GiB) and 2 (2 MiB) and
+//     invalid at Arm level 0; at the leaf 0b11 is a page and 0b01 is invalid (reserved). Table
+//     and output addresses are bits [47:12]. The Arm level of walk level l is
+//     l + (4 - levels): a 3-level geometry starts at Arm level 1 (a 39-bit input, T0SZ 25).
 // Every walk (walk.h), the engine's set_npt, the explorer and the drawings ask classify(); none of
 // them tests descriptor bits itself.
 //
-// Entries are named by an EntryKey (level, byte address): in the SeKVM model the walk at level l
-// reads Coq's pool map of level l (`pt_vttbr_pool` .. `pt_pmd_pool`), so the same address read at
-// two levels is two different entries, and the key keeps the level.
+// Memory: entries are named by an EntryKey (level, byte address), and the geometry's memory model
+// says what the level means:
+//   * kPerLevelPools (SeKVM): the walk at level l reads Coq's pool map of level l
+//     (`pt_vttbr_pool` .. `pt_pmd_pool`), so the same address read at two levels is two different
+//     entries, and the key keeps the level;
+//   * kFlat (Arm, any layout): one physical memory; a word is one entry whatever level a walk
+//     reads it at (a page reached at two levels is read at both), and the key's level is 0.
 #ifndef PTX_PAGETABLE_GEOMETRY_H_
 #define PTX_PAGETABLE_GEOMETRY_H_
 
@@ -28,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "base/enum_names.h"
 #include "base/status.h"
 #include "pagetable/constants.h"
 
@@ -46,6 +57,18 @@ enum class EntryType : uint8_t {
 // Which descriptor encoding classify() applies.
 enum class DescriptorRules : uint8_t {
   kSekvm,  // the Coq model's rules (SPEC §3), the default
+  kArm,    // VMSAv8-64, 4 KiB granule (casemate-trace.md §4)
+};
+
+inline constexpr EnumNames<DescriptorRules, 2> kDescriptorRulesNames{{
+    {DescriptorRules::kSekvm, "sekvm"},
+    {DescriptorRules::kArm, "arm"},
+}};
+
+// What an entry's level means to the memory (see the header comment).
+enum class MemoryModel : uint8_t {
+  kPerLevelPools,  // SeKVM / Coq: one map per walk level
+  kFlat,           // one physical memory
 };
 
 // An entry's identity: its walk level and its 8-byte aligned byte address, packed in one word
@@ -71,12 +94,22 @@ struct Geometry {
   int bits_per_level = 9;   // index bits resolved by each level, 1..9
   int page_shift = 12;      // log2 of the page (and table page) size in bytes, 12..16
   DescriptorRules rules = DescriptorRules::kSekvm;
+  MemoryModel memory = MemoryModel::kPerLevelPools;
 
   // The model's geometry: 4 levels x 9 bits, 4 KiB pages, IPA space 2^48 bytes.
   static constexpr Geometry sekvm() { return Geometry{}; }
   // A brute-forceable geometry: 4 levels x 2 bits, 4 KiB pages, IPA space 2^20 bytes.
   static constexpr Geometry reduced(int levels = 4, int bits = 2) {
     return Geometry{levels, bits, 12};
+  }
+  // VMSAv8-64, 4 KiB granule, flat memory, the walk starting at Arm level `start_level` (0: a
+  // 48-bit input, 4 levels; 1: 39 bits, 3 levels; 2: 30 bits, 2 levels). REQUIRES: 0..2.
+  static constexpr Geometry arm(int start_level = 0) {
+    return Geometry{4 - start_level, 9, 12, DescriptorRules::kArm, MemoryModel::kFlat};
+  }
+  // Arm rules on a brute-forceable shape (tests): 4 levels x 2 bits by default.
+  static constexpr Geometry arm_reduced(int levels = 4, int bits = 2) {
+    return Geometry{levels, bits, 12, DescriptorRules::kArm, MemoryModel::kFlat};
   }
 
   // OK when the geometry is usable, else kBadInput naming the broken rule
@@ -118,15 +151,35 @@ struct Geometry {
   constexpr uint64_t entry_address(uint64_t table, int level, uint64_t ipa) const {
     return table | (index(level, ipa) * 8);
   }
-  // The entry's identity (see EntryKey).
-  constexpr EntryKey key(int level, uint64_t entry) const { return EntryKey::of(level, entry); }
+  // The entry's identity (see EntryKey and the memory model).
+  constexpr EntryKey key(int level, uint64_t entry) const {
+    return EntryKey::of(memory == MemoryModel::kFlat ? 0 : level, entry);
+  }
+  // The Arm translation level of walk level `level` (the leaf is Arm level 3).
+  constexpr int arm_level(int level) const { return level + (kMaxLevels - levels); }
 
   // The one rule: what `desc`, read at `level`, is (see the header comment).
   constexpr EntryType classify(int level, uint64_t desc) const {
+    return rules == DescriptorRules::kArm ? classify_arm(level, desc) : classify_sekvm(level, desc);
+  }
+  constexpr EntryType classify_sekvm(int level, uint64_t desc) const {
     if (desc == 0) return EntryType::kInvalid;
     if (level >= leaf_level()) return EntryType::kPage;
     if (level < block_level()) return EntryType::kTable;
     return pmd_table(desc) == PMD_TYPE_TABLE ? EntryType::kTable : EntryType::kBlock;
+  }
+  constexpr EntryType classify_arm(int level, uint64_t desc) const {
+    if ((desc & 1) == 0) return EntryType::kInvalid;
+    const bool type_bit = (desc & 2) != 0;  // bits[1:0]: 0b11 or 0b01
+    if (level >= leaf_level()) return type_bit ? EntryType::kPage : EntryType::kInvalid;
+    if (type_bit) return EntryType::kTable;
+    const int a = arm_level(level);
+    return a == 1 || a == 2 ? EntryType::kBlock : EntryType::kInvalid;
+  }
+  // Could `desc` be a table descriptor at some level? (The reverse index of a flat memory, which
+  // does not know at which levels a word will be read, links every such word.)
+  constexpr bool may_be_table(uint64_t desc) const {
+    return rules == DescriptorRules::kArm ? (desc & 3) == 3 : desc != 0;
   }
   // Does the walk follow `desc`, read at `level`, to a next-level table? (kvm_pte_table())
   constexpr bool is_table(int level, uint64_t desc) const {

@@ -39,8 +39,13 @@ std::span<const uint64_t> NptImage::referrers(int level, uint64_t page) const {
   return {it->second.data(), it->second.size()};
 }
 
+// Does the reverse index link `value`, written at `level`?
+bool NptImage::links(int level, uint64_t value) const {
+  return g_.memory == MemoryModel::kFlat ? g_.may_be_table(value) : g_.is_table(level, value);
+}
+
 void NptImage::unlink(int level, uint64_t entry, uint64_t value) {
-  if (!g_.is_table(level, value)) return;
+  if (!links(level, value)) return;
   auto it = referrers_.find(page_key(level + 1, g_.table_address(value)));
   if (it == referrers_.end()) return;
   auto& v = it->second;
@@ -49,7 +54,7 @@ void NptImage::unlink(int level, uint64_t entry, uint64_t value) {
 }
 
 void NptImage::link(int level, uint64_t entry, uint64_t value) {
-  if (!g_.is_table(level, value)) return;
+  if (!links(level, value)) return;
   referrers_[page_key(level + 1, g_.table_address(value))].push_back(entry);
 }
 

@@ -1,13 +1,20 @@
-// NptImage: a sparse, single-threaded image of one VM's stage-2 tables, shaped like the Coq `NPT`
-// record: one map per pool (`pt_vttbr_pool`, `pt_pgd_pool`, `pt_pud_pool`, `pt_pmd_pool`),
-// indexed by the walk level that reads it, each from byte address to 64-bit entry, zero where
-// never written.
+// NptImage: a sparse, single-threaded image of page-table memory: a map from byte address to
+// 64-bit entry, zero where never written, with a root table. Its geometry's memory model says how
+// levels relate to memory (geometry.h):
+//   * kPerLevelPools (SeKVM): shaped like the Coq `NPT` record, one map per pool
+//     (`pt_vttbr_pool`, `pt_pgd_pool`, `pt_pud_pool`, `pt_pmd_pool`), indexed by the walk level
+//     that reads it: the SeKVM pools are one layout of the image;
+//   * kFlat (any layout, e.g. a hypervisor's memory from a casemate trace): one memory; the level
+//     passed to read/write is ignored, and any number of roots may walk it (the explorer takes the
+//     root to walk from, and a geometry of the same memory model and page size, per call).
 //
 // It is what the explorer walks: hand-built in tests (any geometry, any addresses, stale or
 // aliased tables allowed), or a shadow of an engine VM kept up to date by applying each completed
 // section's updates (`apply`). It also keeps a reverse index, for each table page, of the entries
 // that currently point to it as a table (the generalisation of Coq's `pt_pgd_par`/`pt_pud_par`/
-// `pt_pmd_par`, which may have several or zero members in a hand-built image).
+// `pt_pmd_par`, which may have several or zero members in a hand-built image). In a flat memory
+// the index holds every word that may be a table descriptor at some level (may_be_table); callers
+// check the level they need.
 //
 // Not thread-safe: one writer, or any number of readers with no writer.
 #ifndef PTX_PAGETABLE_NPT_IMAGE_H_
@@ -58,7 +65,8 @@ class NptImage {
   const uint64_t* table(int level, uint64_t page) const;
 
   // Entries (byte addresses, read at level-1) whose current value is a table descriptor pointing
-  // at the page `page` read at `level`. Empty for level 0 and for unreferenced pages.
+  // at the page `page` read at `level`. Empty for level 0 and for unreferenced pages. In a flat
+  // memory: every entry whose value may_be_table() and points at `page` (check the level).
   std::span<const uint64_t> referrers(int level, uint64_t page) const;
 
   // Coq `pt_map` on this image. REQUIRES: ipa < geometry().ipa_limit().
@@ -78,6 +86,7 @@ class NptImage {
   using Referrers = boost::container::small_vector<uint64_t, 2>;
   // A table page read at `level`, named by the key of its first entry.
   EntryKey page_key(int level, uint64_t addr) const { return g_.key(level, g_.table_of(addr)); }
+  bool links(int level, uint64_t value) const;
   void unlink(int level, uint64_t entry, uint64_t value);
   void link(int level, uint64_t entry, uint64_t value);
 

@@ -35,10 +35,11 @@ using namespace ptx::test;  // NOLINT: the test vocabulary
 
 constexpr CompareMode kModes[] = {CompareMode::kDescriptor, CompareMode::kTranslation};
 
-// The (level, 8-byte aligned entry) pairs a section writes.
-std::set<std::pair<int, uint64_t>> written_entries(const Geometry& g, std::span<const Update> updates) {
-  std::set<std::pair<int, uint64_t>> w;
-  for (const Update& u : updates) w.insert({level_of_kind(u.kind, g.levels), u.entry & ~uint64_t{7}});
+// The entries a section writes (keys: (level, entry) in per-level pools, the address in a flat
+// memory).
+std::set<EntryKey> written_entries(const Geometry& g, std::span<const Update> updates) {
+  std::set<EntryKey> w;
+  for (const Update& u : updates) w.insert(g.key(level_of_kind(u.kind, g.levels), u.entry));
   return w;
 }
 
@@ -84,7 +85,7 @@ void check_classes(const SectionCase& c, Failures& fails) {
       // written entry.
       const WalkResult w = before.walk(ipa);
       bool reads_written = false;
-      for (int k = 0; k < w.steps; ++k) reads_written |= written.count({k, w.path[k].entry & ~uint64_t{7}}) > 0;
+      for (int k = 0; k < w.steps; ++k) reads_written |= written.count(g.key(k, w.path[k].entry)) > 0;
       if (cls.has_value() != reads_written) {
         fails.add(c, fmt::format("{}: class_of = {} but the before-walk {} a written entry; verdict {}",
                                  where, cls ? fmt::format("{:#x}", *cls) : "nullopt",
@@ -147,6 +148,7 @@ TEST(ExplorerDifferentialTest, AddressClassesMatchBruteForceEveryStyleAndSize) {
     for (size_t n = 0; n <= 7; ++n) {
       for (uint64_t seed = 0; seed < kStyleSeeds; ++seed) {
         check_classes(test::make_case(test::kReduced4x2, static_cast<test::CaseStyle>(s), n, seed), fails);
+        check_classes(test::make_case(test::kArm4x2, static_cast<test::CaseStyle>(s), n, seed), fails);
       }
     }
   }

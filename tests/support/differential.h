@@ -86,11 +86,15 @@ struct Plan {
   uint64_t seed_base;
 };
 
-// >= 10,000 cases over the three reduced geometries.
+// >= 10,000 cases over the three reduced geometries under the SeKVM rules, and as many again
+// under the Arm rules in a flat memory.
 constexpr Plan kPlans[] = {
     {kReduced4x2, 6000, 7, 1'000'000},
     {kReduced3x2, 3000, 7, 2'000'000},
     {kReduced4x3, 1200, 6, 3'000'000},
+    {kArm4x2, 6000, 7, 5'000'000},
+    {kArm3x2, 3000, 7, 6'000'000},
+    {kArm4x3, 1200, 6, 7'000'000},
 };
 
 inline std::string verdict_text(const AddressVerdict& v) {

@@ -89,8 +89,8 @@ uint64_t random_page_descriptor(std::mt19937_64& rng) {
   return oa | kAttrs[below(rng, kAttrs.size())] | low;
 }
 
-uint64_t random_block_descriptor(const Geometry& g, std::mt19937_64& rng) {
-  const uint64_t granule = g.granule_size(g.block_level());
+uint64_t random_block_descriptor(const Geometry& g, std::mt19937_64& rng, int level) {
+  const uint64_t granule = g.granule_size(level < 0 ? g.block_level() : level);
   uint64_t oa = 0x80000000 + below(rng, 4) * granule;
   if (chance(rng, 10)) oa += g.page_size();  // OA bits below the granule set (RES0 on Arm)
   return oa | kAttrs[below(rng, kAttrs.size())] | 1;
@@ -292,10 +292,10 @@ class FreeForm {
     const uint64_t n = 1 + below(rng_, std::min<uint64_t>(3, g_.entries_per_table()));
     for (uint64_t k = 0; k < n; ++k) {
       const uint64_t e = page + below(rng_, g_.entries_per_table()) * 8;
-      const uint64_t v = level == g_.leaf_level()    ? random_page_descriptor(rng_)
-                         : level == g_.block_level() ? (chance(rng_, 50) ? random_block_descriptor(g_, rng_)
-                                                                         : existing_or_new_table(level))
-                                                     : existing_or_new_table(level);
+      const uint64_t v = level == g_.leaf_level() ? random_page_descriptor(rng_)
+                         : block_capable(level)   ? (chance(rng_, 50) ? random_block_descriptor(g_, rng_, level)
+                                                                      : existing_or_new_table(level))
+                                                  : existing_or_new_table(level);
       write_before(level, e, v);
     }
   }
@@ -304,6 +304,10 @@ class FreeForm {
   // one (and by chance), else a new page (filled while budget lasts, else left empty/stale).
   uint64_t existing_or_new_table(int level) {
     const int child = level + 1;
+    if (arm_ && chance(rng_, 12)) {  // a flat memory: a page also read at another level
+      const int other = 1 + static_cast<int>(below(rng_, g_.leaf_level()));
+      if (!pages_[other].empty()) return table_descriptor(pick(rng_, pages_[other]));
+    }
     if (!pages_[child].empty() && (budget_ <= 0 || chance(rng_, 25))) {
       return table_descriptor(pick(rng_, pages_[child]));
     }
@@ -316,10 +320,25 @@ class FreeForm {
     return table_descriptor(p);
   }
 
+  // Can an entry at `level` be a block? (SeKVM: the block level; Arm: Arm levels 1 and 2.)
+  bool block_capable(int level) const {
+    return level < g_.leaf_level() && g_.classify(level, 0x1) == EntryType::kBlock;
+  }
+
+  // Arm only: an invalid entry that keeps the bits of a table or block (bit 0 cleared), which
+  // the walk must treat as invalid whatever its other bits.
+  uint64_t stale_invalid(int level) {
+    const uint64_t v = level < g_.leaf_level() && !pages_[level + 1].empty() && chance(rng_, 60)
+                           ? table_descriptor(pick(rng_, pages_[level + 1]))
+                           : random_page_descriptor(rng_);
+    return v & ~uint64_t{1};
+  }
+
   // A value of the image at `level` (building phase).
   uint64_t random_value(int level) {
+    if (arm_ && chance(rng_, 8)) return stale_invalid(level);
     if (level == g_.leaf_level()) return random_page_descriptor(rng_);
-    if (level == g_.block_level() && chance(rng_, 40)) return random_block_descriptor(g_, rng_);
+    if (block_capable(level) && chance(rng_, 40)) return random_block_descriptor(g_, rng_, level);
     return existing_or_new_table(level);
   }
 
@@ -386,30 +405,33 @@ class FreeForm {
     if (style == CaseStyle::kRepoint) w_existing = 40;
     const int r = static_cast<int>(below(rng_, 100));
     if (r < w_same) return cur;
-    if (r < w_same + w_zero) return 0;
+    if (r < w_same + w_zero) return arm_ && chance(rng_, 40) ? stale_invalid(level) : 0;
     if (level == g_.leaf_level()) return random_page_descriptor(rng_);
     if (r < w_same + w_zero + w_fresh) return new_section_table(level, 40);
     if (r < w_same + w_zero + w_fresh + w_existing && !pages_[level + 1].empty()) {
       return table_descriptor(pick(rng_, pages_[level + 1]));
     }
-    if (level == g_.block_level()) return random_block_descriptor(g_, rng_);
-    // Above the block level any non-zero value is followed as a table: sometimes a value that
-    // names no table page at all (a leaf-like descriptor).
+    if (block_capable(level) && (level == g_.block_level() || chance(rng_, 50))) {
+      return random_block_descriptor(g_, rng_, level);
+    }
+    // Above the block level any non-zero value is followed as a table (SeKVM), and any 0b11
+    // (Arm): sometimes a value that names no table page at all (a leaf-like descriptor).
     if (chance(rng_, 15)) return random_page_descriptor(rng_);
     return pages_[level + 1].empty() ? new_section_table(level, 40)
                                      : table_descriptor(pick(rng_, pages_[level + 1]));
   }
 
-  // Block <-> table at the block level on the path of a random IPA.
+  // Block <-> table at a block-capable level on the path of a random IPA.
   bool block_table_change() {
-    const int bl = g_.block_level();
+    int bl = g_.block_level();
+    if (arm_ && block_capable(bl - 1) && chance(rng_, 50)) --bl;  // Arm: also 1 GiB-style blocks
     for (int attempt = 0; attempt < 8; ++attempt) {
       const WalkResult w = random_walk();
       if (w.steps <= bl) continue;
       const uint64_t entry = w.path[bl].entry;
       const uint64_t cur = w.path[bl].value;
       if (g_.is_table(bl, cur)) {
-        write(bl, entry, random_block_descriptor(g_, rng_));  // collapse
+        write(bl, entry, random_block_descriptor(g_, rng_, bl));  // collapse
       } else {
         // split (cur is a block) or a fresh table under an unmapped entry: new (maybe dirty)
         // or existing table
@@ -462,6 +484,7 @@ class FreeForm {
   }
 
   Geometry g_;
+  bool arm_ = g_.rules == DescriptorRules::kArm;
   std::mt19937_64 rng_;
   NptImage before_;
   NptImage work_;

@@ -35,6 +35,12 @@ namespace ptx::test {
 inline constexpr Geometry kReduced4x2 = Geometry::reduced(4, 2);  // 256 pages of IPA space
 inline constexpr Geometry kReduced3x2 = Geometry::reduced(3, 2);  // 64 pages
 inline constexpr Geometry kReduced4x3 = Geometry::reduced(4, 3);  // 4096 pages
+// The same shapes under the Arm descriptor rules in a flat memory (geometry.h): valid bits,
+// blocks at two levels (Arm L1 and L2), invalid entries with stale table bits, pages reached at
+// two levels.
+inline constexpr Geometry kArm4x2 = Geometry::arm_reduced(4, 2);
+inline constexpr Geometry kArm3x2 = Geometry::arm_reduced(3, 2);
+inline constexpr Geometry kArm4x3 = Geometry::arm_reduced(4, 3);
 
 enum class CaseStyle : uint8_t {
   kRandom,          // free-form image, a random mix of every kind of write below
@@ -108,8 +114,9 @@ class SetNptModel {
 SetNptModel make_sekvm_like_state(const Geometry& g, uint64_t seed, int maps);
 
 // Random page / block descriptors (output addresses from a small set, so that values collide).
+// A block maps the granule of `level` (default: the block level).
 uint64_t random_page_descriptor(std::mt19937_64& rng);
-uint64_t random_block_descriptor(const Geometry& g, std::mt19937_64& rng);
+uint64_t random_block_descriptor(const Geometry& g, std::mt19937_64& rng, int level = -1);
 
 // Equality of two images as memories: every entry of every level reads the same. Returns the
 // first difference as text in *diff when they differ.

@@ -32,6 +32,7 @@ struct AddressClass {
   uint64_t before = 0;     // mapping of `ipa` before the section (per the compare mode)
   uint64_t after = 0;      // mapping after the section (all updates applied)
   Counts counts;
+  uint32_t epoch = 0;      // the barrier epoch whose states these are (epochs.h); 0 without barriers
   friend bool operator==(const AddressClass&, const AddressClass&) = default;
 };
 
@@ -64,6 +65,11 @@ struct Violation {
   // `observed`. No two indexes write the same entry, so every order gives the same state.
   std::vector<uint32_t> witness;
   ViolationClass cls = ViolationClass::kWrongTranslation;
+  // A section cut by barriers (epochs.h): the epoch whose states expose it, and the index of its
+  // first update. The replay applies updates[0, epoch_start) in program order (the earlier epochs,
+  // complete at the barrier), then the witness. Both 0 without barriers.
+  uint32_t epoch = 0;
+  uint32_t epoch_start = 0;
   friend bool operator==(const Violation&, const Violation&) = default;
 };
 
@@ -93,11 +99,16 @@ constexpr std::string_view explore_mode_name(ExploreMode m) { return enum_name(k
 // The faithful enumeration lists a(n) = sum_k C(n,k) k! update lists: a(10) = 9,864,101.
 inline constexpr size_t kFaithfulMaxUpdates = 10;
 
+struct Reference;  // reference.h
+
 struct ExploreOptions {
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
   // Use TBB to explore address classes in parallel when there are many.
   bool parallel = true;
+  // When set, states are judged against this before/after instead of the explored updates' own
+  // (reference.h). Not owned; must outlive the call.
+  const Reference* reference = nullptr;
 
   // OK when a section of `updates` updates can be explored with these options; kBadInput
   // "a section of <n> updates is too large for --mode faithful, which enumerates at most 10

@@ -9,6 +9,7 @@
 
 #include "explorer/address_classes.h"
 #include "explorer/entry_history.h"
+#include "explorer/reference.h"
 
 namespace ptx {
 
@@ -121,13 +122,18 @@ struct AddressResult {
 
 class Evaluator {
  public:
-  Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare)
-      : before_(before), h_(h), g_(before.geometry), compare_(compare) {}
+  Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare, const Reference* reference)
+      : before_(before), h_(h), g_(before.geometry), compare_(compare), reference_(reference) {}
 
   AddressResult evaluate(uint64_t ipa) const {
     AddressResult r;
-    r.before = mapping_of(compare_, g_, ipa, before_.walk(ipa));
-    r.after = mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root, ipa, AfterMemory{before_, h_}));
+    if (reference_ != nullptr) {
+      r.before = reference_->before_mapping(before_, compare_, ipa);
+      r.after = reference_->after_mapping(before_, compare_, ipa);
+    } else {
+      r.before = mapping_of(compare_, g_, ipa, before_.walk(ipa));
+      r.after = mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root, ipa, AfterMemory{before_, h_}));
+    }
     Assignment a;
     search(ipa, 0, before_.root, a, r);
     return r;
@@ -198,6 +204,7 @@ class Evaluator {
   const EntryHistories& h_;
   const Geometry g_;
   const CompareMode compare_;
+  const Reference* reference_;
 };
 
 }  // namespace
@@ -214,7 +221,7 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
   x.sequences = sequence_count(updates.size());
   const EntryHistories h(before, updates);
   const AddressClasses classes(before, h);
-  const Evaluator ev(before, h, options.compare);
+  const Evaluator ev(before, h, options.compare, options.reference);
 
   const std::vector<uint64_t>& reps = classes.representatives();
   std::vector<AddressResult> results(reps.size());

@@ -26,6 +26,7 @@
 
 #include "explorer/address_classes.h"
 #include "explorer/entry_history.h"
+#include "explorer/reference.h"
 #include "explorer/sample_and_shuffle.h"
 
 namespace ptx {
@@ -196,8 +197,13 @@ class StateSet {
 
   Observation observe(uint64_t ipa, CompareMode compare) const {
     Observation o;
-    o.before = mapping(ipa, compare, nullptr);
-    o.after = mapping(ipa, compare, &after_values);
+    if (reference != nullptr) {
+      o.before = reference->before_mapping(before, compare, ipa);
+      o.after = reference->after_mapping(before, compare, ipa);
+    } else {
+      o.before = mapping(ipa, compare, nullptr);
+      o.after = mapping(ipa, compare, &after_values);
+    }
     for (size_t i = 0; i < states.size(); ++i) {
       const State& s = states[i];
       bool fault = false;
@@ -238,6 +244,7 @@ class StateSet {
   }
 
   const Tables before;
+  const Reference* reference = nullptr;  // explore_faithful's options.reference
   std::vector<EntryKey> slots;  // distinct written entries, in order of first write
   std::vector<uint64_t> before_values;  // value of each written entry in `before`
   std::vector<uint64_t> after_values;   // ... after every update
@@ -285,7 +292,8 @@ Exploration explore_faithful(const NptImage& before, std::span<const Update> upd
 
 Exploration explore_faithful(const Tables& before, std::span<const Update> updates,
                              std::span<const uint64_t> targets, const ExploreOptions& options) {
-  const StateSet impl(before, updates);  // REQUIRES: at most kFaithfulMaxUpdates
+  StateSet impl(before, updates);  // REQUIRES: at most kFaithfulMaxUpdates
+  impl.reference = options.reference;
   const EntryHistories histories(before, updates);
   const AddressClasses address_classes(before, histories);
   const std::vector<uint64_t>& reps = address_classes.representatives();

@@ -1,0 +1,81 @@
+#include "explorer/epochs.h"
+
+#include <algorithm>
+
+#include "explorer/explorer.h"
+#include "explorer/faithful.h"
+#include "explorer/reference.h"
+
+namespace ptx {
+namespace {
+
+Exploration explore_one(const Tables& t, std::span<const Update> updates, std::span<const uint64_t> targets,
+                        const ExploreOptions& options) {
+  return options.mode == ExploreMode::kFaithful ? explore_faithful(t, updates, targets, options)
+                                                : explore(t, updates, targets, options);
+}
+
+// Adds epoch `epoch`'s exploration (its updates start at `start`) to the section's.
+void merge(Exploration& total, Exploration&& x, uint32_t epoch, uint32_t start) {
+  total.sequences += x.sequences;
+  for (AddressClass& c : x.classes) {
+    c.epoch = epoch;
+    total.classes.push_back(std::move(c));
+  }
+  if (total.targets.empty()) total.targets.resize(x.targets.size());
+  for (size_t i = 0; i < x.targets.size(); ++i) {
+    total.targets[i].before += x.targets[i].before;
+    total.targets[i].after += x.targets[i].after;
+    total.targets[i].other += x.targets[i].other;
+  }
+  for (Violation& v : x.violations) {
+    v.epoch = epoch;
+    v.epoch_start = start;
+    for (uint32_t& w : v.witness) w += start;
+    total.violations.push_back(std::move(v));
+  }
+}
+
+}  // namespace
+
+size_t largest_epoch(size_t updates, std::span<const uint32_t> epoch_ends) {
+  size_t largest = 0, start = 0;
+  for (uint32_t end : epoch_ends) {
+    largest = std::max<size_t>(largest, end - start);
+    start = end;
+  }
+  return std::max(largest, updates - start);
+}
+
+Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, std::span<const Update> updates,
+                           std::span<const uint32_t> epoch_ends, std::span<const uint64_t> targets,
+                           const ExploreOptions& options) {
+  const Tables t(memory, root, g);
+  if (epoch_ends.size() <= 1) {  // one epoch: no reference needed
+    Exploration x = explore_one(t, updates, targets, options);
+    for (const Update& u : updates) memory.apply(u);
+    return x;
+  }
+  Reference ref;
+  for (const Update& u : updates) ref.after[g.key(t.key_level(u.kind), u.entry)] = u.new_value;
+  ExploreOptions opts = options;
+  opts.reference = &ref;
+  Exploration total;
+  total.updates = updates.size();
+  uint32_t start = 0, epoch = 0;
+  for (const uint32_t end : epoch_ends) {
+    const std::span<const Update> part = updates.subspan(start, end - start);
+    merge(total, explore_one(t, part, targets, opts), epoch++, start);
+    for (const Update& u : part) {
+      ref.before.emplace(g.key(t.key_level(u.kind), u.entry), u.old_value);  // the first write's old value
+      memory.apply(u);
+    }
+    start = end;
+  }
+  std::sort(total.violations.begin(), total.violations.end(), [](const Violation& a, const Violation& b) {
+    return std::tie(a.ipa, a.observed, a.epoch) < std::tie(b.ipa, b.observed, b.epoch);
+  });
+  return total;
+}
+
+}  // namespace ptx

@@ -1,0 +1,40 @@
+// Barrier epochs: a critical section whose writes are cut by barriers (DSB) into epochs. At a
+// barrier every earlier write of the section is complete (visible to every walker), so the states
+// a walker can see are, for each epoch k, "every write of epochs 0..k-1, plus any subset of epoch
+// k's writes in any order" — each judged against the whole section's before- and after-mapping
+// (reference.h). A break-before-make (write 0; barrier; write the new value) then shows only the
+// break (a transient fault), and "clear the stale entries; barrier; link the page" shows nothing.
+// A section without barriers is one epoch: exactly explore() / explore_faithful().
+//
+// Results: `sequences` is the sum over epochs of a(n_k); each class and violation carries its
+// epoch; a violation's witness holds section update indexes of its epoch (replay: apply
+// updates[0, epoch_start) in program order, then the witness); `targets` sums the epochs' counts.
+#ifndef PTX_EXPLORER_EPOCHS_H_
+#define PTX_EXPLORER_EPOCHS_H_
+
+#include <cstdint>
+#include <span>
+
+#include "explorer/exploration.h"
+#include "explorer/tables.h"
+#include "pagetable/npt_image.h"
+#include "pagetable/update.h"
+
+namespace ptx {
+
+// Explores `updates` (program order) made on `memory` walked from `root` with geometry `g`, cut
+// after each index of `epoch_ends` (ascending, each in (0, updates.size()]; empty: one epoch),
+// with options.mode's explorer, and leaves `memory` at the section's after-state (every update
+// applied in program order). options.reference must be null (this sets its own).
+// REQUIRES: g is compatible with memory (tables.h); faithful mode: each epoch within
+// kFaithfulMaxUpdates (ExploreOptions::check on the largest epoch).
+Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, std::span<const Update> updates,
+                           std::span<const uint32_t> epoch_ends, std::span<const uint64_t> targets,
+                           const ExploreOptions& options);
+
+// The size of the largest epoch (what ExploreOptions::check must accept).
+size_t largest_epoch(size_t updates, std::span<const uint32_t> epoch_ends);
+
+}  // namespace ptx
+
+#endif  // PTX_EXPLORER_EPOCHS_H_

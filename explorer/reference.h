@@ -1,0 +1,48 @@
+// Reference: the before- and after-state a section's intermediate states are judged against, when
+// they are not simply "no update" and "every update" of the updates being explored:
+//   * a section cut by barriers (DSB) into epochs (epochs.h): epoch k is explored on the memory
+//     after epochs 0..k-1, but judged against the whole section's before and after;
+//   * a section whose previous section of the same VM was closed without its barrier (the
+//     missing-barrier engine variant): both sections' updates are explored together, judged
+//     against this section's own before (the previous section's after) and after.
+// Each side is an overlay of entry values on the explored memory: the state is the memory with
+// these entries replaced.
+#ifndef PTX_EXPLORER_REFERENCE_H_
+#define PTX_EXPLORER_REFERENCE_H_
+
+#include <cstdint>
+
+#include <boost/container/flat_map.hpp>
+
+#include "explorer/mapping.h"
+#include "explorer/tables.h"
+#include "pagetable/walk.h"
+
+namespace ptx {
+
+struct Reference {
+  boost::container::flat_map<EntryKey, uint64_t> before;  // entry key -> value before the section
+  boost::container::flat_map<EntryKey, uint64_t> after;   // entry key -> value after the section
+
+  // The mapping of `ipa` in the before- (after-) state, walking `t` with the overlay.
+  uint64_t before_mapping(const Tables& t, CompareMode m, uint64_t ipa) const { return mapping(t, m, ipa, before); }
+  uint64_t after_mapping(const Tables& t, CompareMode m, uint64_t ipa) const { return mapping(t, m, ipa, after); }
+
+ private:
+  using Overlay = boost::container::flat_map<EntryKey, uint64_t>;
+  struct Memory {
+    const Tables& t;
+    const Overlay& overlay;
+    uint64_t read(int level, uint64_t entry) const {
+      const auto it = overlay.find(t.geometry.key(level, entry));
+      return it != overlay.end() ? it->second : t.read(level, entry);
+    }
+  };
+  static uint64_t mapping(const Tables& t, CompareMode m, uint64_t ipa, const Overlay& o) {
+    return mapping_of(m, t.geometry, ipa, walk(t.geometry, t.root, ipa, Memory{t, o}));
+  }
+};
+
+}  // namespace ptx
+
+#endif  // PTX_EXPLORER_REFERENCE_H_

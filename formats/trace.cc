@@ -132,7 +132,8 @@ StatusOr<MapOp> parse_op(const json& o, uint32_t vmid) {
   MapOp op;
   PTX_ASSIGN_OR_RETURN(op.ipa, get_u64(o[0], "op ipa"));
   const uint64_t level = o[1].get<uint64_t>();
-  op.level = level > 4 ? 4 : static_cast<int>(level);
+  if (level > 4) return bad_input("invalid level {}: {}", level, npt_error_rule(NptError::kInvalidLevel));
+  op.level = static_cast<int>(level);
   PTX_ASSIGN_OR_RETURN(op.descriptor, get_u64(o[2], "op descriptor"));
   PTX_RETURN_IF_ERROR(check_map_op(vmid, op));
   return op;

@@ -123,6 +123,9 @@ Status replay_in_input_order(const SectionSource& failed, const RunConfig& confi
 }  // namespace
 
 StatusOr<RunOutcome> run_sections(SectionSource& source, const RunConfig& config) {
+  for (uint32_t lane : source.lanes()) {
+    if (lane >= kVmCount) return internal_error("section source lane {} is not below {}", lane, kVmCount);
+  }
   Runner r(source, config);
   const auto start = std::chrono::steady_clock::now();
   run_lanes(config.threads, source.lanes(), [&](uint32_t lane) { return r.step(lane); });

@@ -30,7 +30,8 @@ class SectionSource {
 
   // Labels positions in messages: "qemu-virt", a file name.
   virtual const std::string& name() const = 0;
-  // The lanes with at least one section, ascending.
+  // The lanes with at least one section, ascending; each below kVmCount (a lane is a VM, or
+  // another stream with its own shadow state, numbered like one).
   virtual std::vector<uint32_t> lanes() const = 0;
   // Progress: the units of the whole input and their name ("ops", "sections").
   virtual uint64_t total_units() const = 0;

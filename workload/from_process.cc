@@ -114,22 +114,21 @@ Status read_mapping_pages(int64_t pid, const std::string& dir, int pagemap, uint
   const uint64_t first = m.start / PAGE_SIZE, last = m.end / PAGE_SIZE;
   for (uint64_t vpn = first; vpn < last;) {
     const uint64_t n = std::min<uint64_t>(last - vpn, 4096);
-    bool have = false;
+    uint64_t have = 0;  // pagemap words read for this chunk
     if (p->pagemap_ok) {
       buf.assign(n, 0);
       const ssize_t got = ::pread(pagemap, buf.data(), n * 8, static_cast<off_t>(vpn * 8));
-      if (got == static_cast<ssize_t>(n * 8)) {
-        have = true;
-      } else if (got < 0 && p->pages.empty() && vpn == first && mi == 0) {
+      if (got >= 0) {
+        have = static_cast<uint64_t>(got) / 8;  // short: the process changed under us; the rest is absent
+      } else if (p->pages.empty() && vpn == first && mi == 0) {
         p->pagemap_ok = false;  // unreadable (permissions): fall back to "every page present"
-      } else if (got < 0) {
+      } else {
         return io_error("--from-process {}: reading {}/pagemap: {}", pid, dir, std::strerror(errno));
       }
-      // A short read means the process changed under us: treat the rest as absent.
     }
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t pfn = 0;
-      if (have) {
+      if (i < have) {
         if ((buf[i] & kPresent) == 0) continue;
         pfn = buf[i] & kPfnMask;
         p->pfns_seen |= pfn != 0;

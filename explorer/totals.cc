@@ -10,10 +10,17 @@ void Totals::add(const Section& s) {
 
 void Totals::add(const Section& s, const Exploration& x) {
   add(s);
+  add_exploration(x);
+}
+
+void Totals::add_exploration(const Exploration& x) {
   sequences += x.sequences;
   address_classes += x.classes.size();
   violations += x.violations.size();
   violating_sections += x.violations.empty() ? 0 : 1;
+  for (const Violation& v : x.violations) {
+    (v.cls == ViolationClass::kTransientFault ? transient_faults : wrong_translations) += 1;
+  }
 }
 
 void Totals::merge(const Totals& o) {
@@ -24,6 +31,9 @@ void Totals::merge(const Totals& o) {
   address_classes += o.address_classes;
   violations += o.violations;
   violating_sections += o.violating_sections;
+  transient_faults += o.transient_faults;
+  wrong_translations += o.wrong_translations;
+  findings += o.findings;
 }
 
 }  // namespace ptx

@@ -38,7 +38,12 @@ void to_json(nlohmann::json& j, const Violation& v) {
        {"after", hex(v.after)},
        {"observed", hex(v.observed)},
        {"sequences", count_json(v.sequences)},
-       {"witness", v.witness}};
+       {"witness", v.witness},
+       {"class", std::string(violation_class_name(v.cls))}};
+  if (v.epoch != 0) {  // a section cut by barriers: replay updates[0, epoch_start), then the witness
+    j["epoch"] = v.epoch;
+    j["epoch_start"] = v.epoch_start;
+  }
 }
 
 }  // namespace ptx

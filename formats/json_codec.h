@@ -4,7 +4,9 @@
 //   MapOp     {"ipa": "0x40000000", "level": 3, "descriptor": "0x...7ff"}
 //   Update    {"kind": "PTE", "entry": "0x...", "old": "0x0", "new": "0x..."}
 //   Counts    {"before": N, "after": N, "other": N}
-//   Violation {"ipa", "before", "after", "observed", "sequences", "witness": [update indexes]}
+//   Violation {"ipa", "before", "after", "observed", "sequences", "witness": [update indexes],
+//              "class": "transient-fault" | "wrong-translation",
+//              and in a barrier epoch after the first: "epoch", "epoch_start"}
 // (ptx traces use a compact array form of MapOp and Update instead: formats/trace.h.)
 #ifndef PTX_FORMATS_JSON_CODEC_H_
 #define PTX_FORMATS_JSON_CODEC_H_

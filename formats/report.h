@@ -1,9 +1,11 @@
 // The JSON report of `ptx run --report FILE` / `ptx check --report FILE`.
 //
 //   {
-//     "compare": "descriptor", "mode": "fast", "policy": "sekvm", "source": "qemu-virt",
-//     "summary": {"address_classes": N, "ops": N, "sections": N, "sequences": N, "updates": N,
-//                 "violating_sections": N, "violations": N},
+//     "compare": "descriptor", "findings": [{"kind", "line", "detail"}...], "mode": "fast",
+//     "policy": "sekvm", "source": "qemu-virt",
+//     "summary": {"address_classes": N, "findings": N, "ops": N, "sections": N, "sequences": N,
+//                 "transient_faults": N, "updates": N, "violating_sections": N, "violations": N,
+//                 "wrong_translations": N},
 //     "sections": [
 //       {"address_classes": 1, "ops": [MapOp...], "seq": 0,
 //        "sequences": 65, "target": Counts, "targets": [Counts, one per op],
@@ -11,6 +13,11 @@
 //       ...]
 //   }
 // (keys sorted, as nlohmann writes objects; the records' forms are in json_codec.h).
+// An Arm trace (casemate format) has no "policy"; it has "format": "casemate", "records" (counts
+// by record kind), "casemate_verdict" (the trace's "! message", or null), and its sections carry
+// "tid", "lock", "lines": [first, last], "open_at_end", "root", "stage", "vmid" (the root's VMID or
+// ASID), "barriers" (update indexes where a DSB completed the earlier writes), and each update
+// its trace "line" and "src". One record per (section, root) the section changes.
 // `sections` lists every section with --report-all, else only those with a violation, ordered by
 // (vmid, seq), one per line: the report is streamed, so --report-all of millions of sections
 // never holds one JSON document in memory. `targets` has the counts of each op's own IPA;
@@ -19,7 +26,9 @@
 #ifndef PTX_FORMATS_REPORT_H_
 #define PTX_FORMATS_REPORT_H_
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +45,9 @@ struct ReportMeta {
   SectionPolicy policy = SectionPolicy::kSekvm;
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
+  bool casemate = false;                          // an Arm trace in the casemate format
+  std::optional<std::string> casemate_verdict;    // casemate only
+  std::vector<std::pair<std::string, uint64_t>> records;  // casemate only: records by kind
 };
 
 // One section's record.
@@ -44,7 +56,7 @@ nlohmann::json section_json(const CheckedSection& s);
 // Writes the report to `path` atomically. `sections` ordered by (vmid, seq); with all == false
 // only those with violations are written. Errors: kIoError naming `path` (no file left behind).
 Status write_report(const std::string& path, const ReportMeta& meta, const Totals& totals,
-                    const std::vector<CheckedSection>& sections, bool all);
+                    const std::vector<CheckedSection>& sections, const std::vector<Finding>& findings, bool all);
 
 }  // namespace ptx::formats
 

@@ -78,7 +78,7 @@ class Runner {
     if (!e.ok()) return fail(st, std::move(e).at(source_.name(), s.line));
     st.totals.add(s.section, x);
     if (config_.keep_all || !x.violations.empty()) {
-      st.kept.push_back(CheckedSection{std::move(s.section), std::move(x), s.line});
+      st.kept.push_back(CheckedSection{std::move(s.section), std::move(x), s.line, nullptr});
     }
     return true;
   }

@@ -81,7 +81,7 @@ TEST(JsonCodec, Violation) {
   v.witness = {0, 2};
   const json j = v;
   EXPECT_EQ(j.dump(),
-            R"({"after":"0x67ff","before":"0x57ff","ipa":"0x7000","observed":"0x0","sequences":3,"witness":[0,2]})");
+            R"({"after":"0x67ff","before":"0x57ff","class":"wrong-translation","ipa":"0x7000","observed":"0x0","sequences":3,"witness":[0,2]})");
   v.sequences = kTwoPow64;
   v.witness.clear();
   const json big = v;

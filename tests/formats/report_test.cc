@@ -48,7 +48,7 @@ CheckedRun MakeRun() {
     CriticalSection cs;
     EXPECT_EQ(e.open_section(p.vm, &cs), NptError::kOk);
     for (const auto& [ipa, desc] : p.maps) EXPECT_EQ(cs.set_npt(ipa, 3, desc), NptError::kOk);
-    CheckedSection c{cs.close(), {}, line};
+    CheckedSection c{cs.close(), {}, line, nullptr};
     line += p.maps.size();
     const Status st = checker.check(c.section, &c.exploration);
     EXPECT_TRUE(st.ok()) << st.to_string();
@@ -59,12 +59,12 @@ CheckedRun MakeRun() {
   return run;
 }
 
-const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation};
+const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation, false, {}, {}};
 
 std::string Write(const ScratchDir& dir, const std::string& name, const CheckedRun& run, bool all,
                   const ReportMeta& meta = kMeta) {
   const std::string path = dir / name;
-  const Status st = write_report(path, meta, run.totals, run.sections, all);
+  const Status st = write_report(path, meta, run.totals, run.sections, {}, all);
   EXPECT_TRUE(st.ok()) << st.to_string();
   return test::read_file(path);
 }
@@ -75,7 +75,7 @@ TEST(Report, KeysAndSummary) {
   const nlohmann::ordered_json j = nlohmann::ordered_json::parse(Write(dir, "r.json", run, true));
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"compare", "mode", "policy", "source", "summary", "sections"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"compare", "findings", "mode", "policy", "source", "summary", "sections"}));
   EXPECT_EQ(j["compare"], "translation");
   EXPECT_EQ(j["mode"], "faithful");
   EXPECT_EQ(j["policy"], "batched");
@@ -84,7 +84,9 @@ TEST(Report, KeysAndSummary) {
   const json summary = json::parse(j["summary"].dump());
   EXPECT_EQ(summary, (json{{"address_classes", t.address_classes}, {"ops", 8}, {"sections", 6},
                            {"sequences", count_json(t.sequences)}, {"updates", t.updates},
-                           {"violating_sections", 1}, {"violations", t.violations}}));
+                           {"violating_sections", 1}, {"violations", t.violations},
+                  {"transient_faults", t.transient_faults}, {"wrong_translations", t.wrong_translations},
+                  {"findings", 0}}));
   EXPECT_GT(t.violations, 0u);
 }
 
@@ -145,7 +147,7 @@ TEST(Report, SectionRecord) {
   EXPECT_EQ(j["violations"], json::array());
   EXPECT_EQ(section_json(run.sections[4])["violations"], json(run.sections[4].exploration.violations));
   // A section without ops has a null target.
-  const json empty = section_json(CheckedSection{Section{3, 7, {}, {}}, {}, 0});
+  const json empty = section_json(CheckedSection{Section{3, 7, {}, {}}, {}, 0, nullptr});
   EXPECT_TRUE(empty["target"].is_null());
   EXPECT_EQ(empty["targets"], json::array());
   EXPECT_EQ(empty["vmid"], 3);
@@ -179,7 +181,7 @@ TEST(Report, ErrorsAreIoErrorsNamingThePathAndLeaveNoFile) {
   const CheckedRun run = MakeRun();
   for (const std::string& path : {dir / "missing/r.json", dir / "taken"}) {
     std::filesystem::create_directory(dir / "taken");
-    const Status st = write_report(path, kMeta, run.totals, run.sections, true);
+    const Status st = write_report(path, kMeta, run.totals, run.sections, {}, true);
     EXPECT_EQ(st.code(), StatusCode::kIoError) << st.to_string();
     EXPECT_NE(st.message().find(path), std::string::npos) << st.to_string();
     EXPECT_EQ(dir.list(), std::vector<std::string>{"taken"});

@@ -141,7 +141,7 @@ RunOutcome Expected(const Script& s, bool keep_all) {
       Exploration x;
       EXPECT_TRUE(checker.check(e.section.section, &x).ok());
       out.totals.add(e.section.section, x);
-      if (keep_all || !x.violations.empty()) out.kept.push_back(CheckedSection{e.section.section, x, e.section.line});
+      if (keep_all || !x.violations.empty()) out.kept.push_back(CheckedSection{e.section.section, x, e.section.line, nullptr});
     }
   }
   return out;

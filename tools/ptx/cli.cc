@@ -1,6 +1,9 @@
 #include "tools/ptx/cli.h"
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <string>
@@ -9,6 +12,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fstream>
+
+#include "armcheck/casemate_check.h"
 #include "formats/atomic_file.h"
 #include "formats/report.h"
 #include "formats/trace.h"
@@ -56,8 +62,20 @@ struct InputArgs {
   CLI::Option* seed_opt = nullptr;
 };
 
+// What `ptx check` reads.
+enum class TraceFormat : uint8_t { kAuto, kPtx, kCasemate };
+constexpr EnumNames<TraceFormat, 3> kTraceFormatNames{{
+    {TraceFormat::kAuto, "auto"}, {TraceFormat::kPtx, "ptx"}, {TraceFormat::kCasemate, "casemate"}}};
+
+// Violation classes a run may show and still exit 0 (--allow).
+enum class Allowance : uint8_t { kNone, kTransientFaults };
+constexpr EnumNames<Allowance, 2> kAllowanceNames{{
+    {Allowance::kNone, "none"}, {Allowance::kTransientFaults, "transient-faults"}}};
+
 struct CommonArgs {
   unsigned threads = default_threads();
+  TraceFormat format = TraceFormat::kAuto;
+  Allowance allow = Allowance::kNone;
   SectionPolicy sections = SectionPolicy::kSekvm;
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
@@ -104,6 +122,10 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
                     "Write a Graphviz picture (.dot, and .svg when Graphviz is installed) of each violation into this directory");
     cmd->add_option("--draw-limit", c->draw_limit, "With --draw: violating sections drawn per VM (default 4)")
         ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
+    cmd->add_option("--allow", c->allow,
+                    "transient-faults: exit 0 when the only violations are transient faults (break-before-make) "
+                    "and there is no finding")
+        ->transform(CLI::CheckedTransformer(enum_map(kAllowanceNames)));
   }
   cmd->add_flag("--quiet", c->quiet, "No progress display");
 }
@@ -155,23 +177,37 @@ StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::Run
 struct Explored {
   std::string cmd, what, source;  // for the summary
   SectionPolicy policy;
+  std::vector<Finding> findings;
+  const armcheck::CheckResult* casemate = nullptr;  // an Arm trace's counts and verdict
+  std::string head;                                 // the summary's first line, when not head_line()
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
 int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcome& r, const Drawings* d) {
   if (!c.report.empty()) {
-    const formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare};
-    if (Status s = formats::write_report(c.report, meta, r.totals, r.kept, c.report_all); !s.ok()) return fail(s);
+    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, false, {}, {}};
+    if (e.casemate) {
+      meta.casemate = true;
+      meta.casemate_verdict = e.casemate->casemate_verdict;
+      for (size_t k = 0; k < e.casemate->counts.by_kind.size(); ++k) {
+        meta.records.emplace_back(armtrace::kEventKindNames[k].name, e.casemate->counts.by_kind[k]);
+      }
+    }
+    if (Status s = formats::write_report(c.report, meta, r.totals, r.kept, e.findings, c.report_all); !s.ok()) {
+      return fail(s);
+    }
   }
   if (d != nullptr && !d->error().ok()) return fail(d->error());
-  print_summary(stdout, head_line(e.cmd, e.what, c, e.policy, true), r.totals, r.kept, e.source, r.seconds, true);
+  print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, true) : e.head, r.totals, r.kept,
+                e.findings, e.source, r.seconds, true);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (d != nullptr) {
     std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d->pictures()), d->dir().c_str());
     if (!d->render_problem().empty()) std::printf("drawings: .dot only: %s\n", d->render_problem().c_str());
   }
   std::fflush(stdout);
-  return r.totals.violations == 0 ? kExitOk : kExitViolations;
+  const uint64_t failing = c.allow == Allowance::kTransientFaults ? r.totals.wrong_translations : r.totals.violations;
+  return failing == 0 && e.findings.empty() ? kExitOk : kExitViolations;
 }
 
 // --draw DIR, when given.
@@ -191,7 +227,7 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   run::EngineSource source(*w, c.sections);
   StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, d->get());
   if (!r.ok()) return fail(r.status());
-  return finish_explored(Explored{"run", w->description, w->source, c.sections}, c, *r, d->get());
+  return finish_explored(Explored{"run", w->description, w->source, c.sections, {}, nullptr, ""}, c, *r, d->get());
 }
 
 int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) {
@@ -208,16 +244,46 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
   if (Status s = trace.commit(out, formats::TraceHeader{w->source, w->description, c.sections, 0, 0}); !s.ok()) {
     return fail(s);
   }
-  print_summary(stdout, head_line("record", w->description, c, c.sections, false), r->totals, r->kept, w->source,
-                r->seconds, false);
+  print_summary(stdout, head_line("record", w->description, c, c.sections, false), r->totals, r->kept, {},
+                w->source, r->seconds, false);
   std::printf("trace: %s\n", out.c_str());
   std::fflush(stdout);
   return kExitOk;
 }
 
+// `ptx check --format casemate TRACE`: an Arm trace, folded event by event (armcheck/).
+int do_check_casemate(const std::string& path, std::istream& in, const CommonArgs& c) {
+  armcheck::CheckOptions options;
+  options.explore = config_of(c).explore_options;
+  options.keep_all = c.report_all;
+  Progress progress("records", 0, c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
+  uint64_t shown = 0;
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<armcheck::CasemateRun> run = armcheck::check_casemate(in, path, options, [&](uint64_t records) {
+    progress.add(records - shown);
+    shown = records;
+  });
+  progress.finish();
+  if (!run.ok()) return fail(run.status());
+  for (const std::string& w : run->warnings) std::fprintf(stderr, "ptx: warning: %s\n", w.c_str());
+  run::RunOutcome r{run->result.totals, std::move(run->result.kept),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  Explored e{"check", path, path, SectionPolicy::kBatched, std::move(run->result.findings), &run->result, ""};
+  e.head = fmt::format("ptx check: {} (casemate, {} records, {} roots), mode {}, compare {}", path,
+                       run->result.counts.records(), run->result.roots, explore_mode_name(c.mode),
+                       compare_mode_name(c.compare));
+  if (run->result.casemate_verdict) std::printf("casemate verdict in the trace: %s\n", run->result.casemate_verdict->c_str());
+  return finish_explored(e, c, r, nullptr);
+}
+
 int do_check(const std::string& path, const CommonArgs& c) {
   if (!c.report.empty()) {
     if (Status s = formats::check_writable(c.report, "--report"); !s.ok()) return fail(s);
+  }
+  if (c.format != TraceFormat::kPtx) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(io_error("{}: cannot open trace: {}", path, std::strerror(errno)));
+    if (c.format == TraceFormat::kCasemate || armcheck::looks_like_casemate(in)) return do_check_casemate(path, in, c);
   }
   StatusOr<formats::Trace> trace = formats::read_trace(path);
   if (!trace.ok()) return fail(trace.status());
@@ -228,7 +294,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = trace->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy}, c, *r, d->get());
+  return finish_explored(Explored{"check", what, h.source, h.policy, {}, nullptr, ""}, c, *r, d->get());
 }
 
 }  // namespace
@@ -255,8 +321,10 @@ int ptx_main(int argc, char** argv) {
   add_common_options(record, &rec_c, true, false);
   record->add_option("--out", trace_out, "Trace file to write (JSON lines, atomically)")->required();
 
-  CLI::App* check = app.add_subcommand("check", "Replay a recorded trace offline and explore it");
-  check->add_option("TRACE", trace_in, "Trace written by ptx record")->required();
+  CLI::App* check = app.add_subcommand("check", "Check a trace offline: a ptx trace or an Arm (casemate) trace");
+  check->add_option("TRACE", trace_in, "A trace written by ptx record, or a casemate-format trace")->required();
+  check->add_option("--format", check_c.format, "auto (a first record '(' is casemate), ptx or casemate")
+      ->transform(CLI::CheckedTransformer(enum_map(kTraceFormatNames)));
   add_common_options(check, &check_c, false, true);
 
   if (argc > 1 && argv[1][0] != '-') {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "explorer/sequence_count.h"
 
 namespace ptx::cli {
@@ -13,49 +15,75 @@ std::string human_rate(double v) {
   return fmt::format("{:.0f}", v);
 }
 
+namespace {
+
+std::string plural(uint64_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// One violation, with where its section comes from.
+std::string violation_line(const CheckedSection& c, const Violation& v, const std::string& source) {
+  std::string witness;
+  for (size_t i = 0; i < v.witness.size(); ++i) witness += fmt::format("{}{}", i ? ", " : "", v.witness[i]);
+  return fmt::format(
+      "violation: vmid {} seq {} ({}:{}): ipa {:#x} before {:#x} after {:#x} observed {:#x} ({}) in {} sequences; "
+      "witness: updates [{}]\n",
+      c.section.vmid, c.section.seq, source, c.line, v.ipa, v.before, v.after, v.observed,
+      violation_class_name(v.cls), to_string(v.sequences), witness);
+}
+
+}  // namespace
+
+std::string verdict_text(const Totals& t, const std::vector<Finding>& findings) {
+  std::string s;
+  if (t.violations == 0) {
+    s = "transactional (no violation)";
+  } else if (t.wrong_translations == 0) {
+    s = fmt::format("transactional except transient faults: {} in {}",
+                    plural(t.transient_faults, "transient fault", "transient faults"),
+                    plural(t.violating_sections, "section", "sections"));
+  } else {
+    s = fmt::format("NOT transactional: {} in {} ({}, {})", plural(t.violations, "violation", "violations"),
+                    plural(t.violating_sections, "section", "sections"),
+                    plural(t.wrong_translations, "wrong translation", "wrong translations"),
+                    plural(t.transient_faults, "transient fault", "transient faults"));
+  }
+  if (findings.empty()) return s;
+  std::map<std::string, uint64_t> by_kind;
+  for (const Finding& f : findings) ++by_kind[f.kind];
+  std::string kinds;
+  for (const auto& [kind, n] : by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind, n);
+  return s + fmt::format("; findings: {} ({})", findings.size(), kinds);
+}
+
 void print_summary(std::FILE* out, const std::string& head, const Totals& t,
-                   const std::vector<CheckedSection>& kept, const std::string& source,
-                   double seconds, bool explored) {
+                   const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
+                   const std::string& source, double seconds, bool explored) {
   const double secs = seconds > 0 ? seconds : 1e-9;
   std::string s = head + "\n";
   if (!explored) {
     s += fmt::format("ops {}  sections {}  updates {}\n", t.ops, t.sections, t.updates);
-    s += fmt::format("{} ops/s  {} sections/s  wall {:.2f} s\n",
-                     human_rate(static_cast<double>(t.ops) / secs),
+    s += fmt::format("{} ops/s  {} sections/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                      human_rate(static_cast<double>(t.sections) / secs), seconds);
     std::fputs(s.c_str(), out);
     return;
   }
-  s += fmt::format("ops {}  sections {}  updates {}  sequences {}  address classes {}  violations {}\n",
-                   t.ops, t.sections, t.updates, to_string(t.sequences), t.address_classes,
-                   t.violations);
-  s += fmt::format("{} ops/s  {} sections explored/s  wall {:.2f} s\n",
-                   human_rate(static_cast<double>(t.ops) / secs),
+  s += fmt::format("ops {}  sections {}  updates {}  sequences {}  address classes {}  violations {}\n", t.ops,
+                   t.sections, t.updates, to_string(t.sequences), t.address_classes, t.violations);
+  s += fmt::format("{} ops/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                    human_rate(static_cast<double>(t.sections) / secs), seconds);
   size_t listed = 0;
   for (const CheckedSection& c : kept) {
     for (const Violation& v : c.exploration.violations) {
-      if (listed == kSummaryViolations) break;
-      std::string witness;
-      for (size_t i = 0; i < v.witness.size(); ++i) {
-        witness += fmt::format("{}{}", i ? ", " : "", v.witness[i]);
-      }
-      s += fmt::format(
-          "violation: vmid {} seq {} ({}:{}): ipa {:#x} before {:#x} after {:#x} observed {:#x} "
-          "in {} sequences; witness: updates [{}]\n",
-          c.section.vmid, c.section.seq, source, c.line, v.ipa, v.before, v.after, v.observed,
-          to_string(v.sequences), witness);
-      ++listed;
+      if (listed++ < kSummaryViolations) s += violation_line(c, v, source);
     }
   }
-  if (t.violations > listed) s += fmt::format("... and {} more violations\n", t.violations - listed);
-  if (t.violations == 0) {
-    s += "verdict: transactional (no violation)\n";
-  } else {
-    s += fmt::format("verdict: NOT transactional: {} violation{} in {} section{}\n", t.violations,
-                     t.violations == 1 ? "" : "s", t.violating_sections,
-                     t.violating_sections == 1 ? "" : "s");
+  if (t.violations > kSummaryViolations) s += fmt::format("... and {} more violations\n", t.violations - kSummaryViolations);
+  for (size_t i = 0; i < findings.size() && i < kSummaryViolations; ++i) {
+    s += fmt::format("finding: {}:{}: {}: {}\n", source, findings[i].line, findings[i].kind, findings[i].detail);
   }
+  if (findings.size() > kSummaryViolations) s += fmt::format("... and {} more findings\n", findings.size() - kSummaryViolations);
+  s += "verdict: " + verdict_text(t, findings) + "\n";
   std::fputs(s.c_str(), out);
 }
 

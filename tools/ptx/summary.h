@@ -3,7 +3,13 @@
 //   ops 1000000  sections 1000000  updates 1012345  sequences 2036035  address classes 1000000  violations 0
 //   412.3 k ops/s  412.3 k sections explored/s  wall 2.43 s
 //   verdict: transactional (no violation)
-// With violations, the first few are listed before the verdict with where they come from.
+// With violations, the first few are listed before the verdict with where they come from; the
+// first few findings follow them. The verdict line says which of three it is, and names the
+// findings:
+//   verdict: transactional (no violation)
+//   verdict: transactional except transient faults: 3 transient faults in 2 sections
+//   verdict: NOT transactional: 4 violations in 3 sections (1 wrong translation, 3 transient faults)
+// followed by "; findings: 2 (unlocked-write 1, mem-read 1)" when there are findings.
 #ifndef PTX_TOOLS_PTX_SUMMARY_H_
 #define PTX_TOOLS_PTX_SUMMARY_H_
 
@@ -23,8 +29,11 @@ std::string human_rate(double per_second);
 // `head`: the first line (without "\n"). `source`: prefix of kept sections' locations.
 // `explored`: false for `record` (no sequences, classes or verdict).
 void print_summary(std::FILE* out, const std::string& head, const Totals& t,
-                   const std::vector<CheckedSection>& kept, const std::string& source,
-                   double seconds, bool explored);
+                   const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
+                   const std::string& source, double seconds, bool explored);
+
+// The verdict line's text after "verdict: " (see above).
+std::string verdict_text(const Totals& t, const std::vector<Finding>& findings);
 
 }  // namespace ptx::cli
 

@@ -1,0 +1,36 @@
+// Checking a casemate trace file (`ptx check --format casemate TRACE`): the casemate reader
+// (armtrace/casemate_reader.h) feeding an EventChecker (event_checker.h), record by record, so the
+// trace is streamed: memory grows with the page tables it describes, not with its length.
+#ifndef PTX_ARMCHECK_CASEMATE_CHECK_H_
+#define PTX_ARMCHECK_CASEMATE_CHECK_H_
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "armcheck/event_checker.h"
+#include "base/status.h"
+
+namespace ptx::armcheck {
+
+// Does the text look like a casemate trace rather than a ptx trace? True when its first
+// non-whitespace character is '(' (a record) or '!' (a verdict), false for '{' (a ptx trace's JSON
+// header) or anything else. Reads at most 64 KiB of leading whitespace; leaves `in` at its start.
+bool looks_like_casemate(std::istream& in);
+
+struct CasemateRun {
+  CheckResult result;
+  std::vector<std::string> warnings;  // the reader's, e.g. records after the verdict line
+};
+
+// Reads and checks the trace in `in` named `name`. `progress` (may be empty) is called with the
+// number of records read so far, every 4096 records. Errors: the reader's first error (kBadInput
+// "TRACE:LINE:COL: what: rule"), the checker's, kIoError when the stream fails.
+StatusOr<CasemateRun> check_casemate(std::istream& in, const std::string& name, const CheckOptions& options,
+                                     const std::function<void(uint64_t)>& progress);
+
+}  // namespace ptx::armcheck
+
+#endif  // PTX_ARMCHECK_CASEMATE_CHECK_H_

@@ -1,0 +1,130 @@
+// EventChecker: the Transactional Page Table check of an Arm page-table event stream — a casemate
+// trace (casemate-trace.md, "the spec" below) or the events an in-process recorder makes — folded
+// one event at a time, in trace order.
+//
+// State: one flat memory of 64-bit words (the Arm descriptor rules, pagetable/geometry.h), zero
+// where never initialised or written (§3.1: mem-init makes a range zero, mem-write / mem-set
+// change it); the live roots (roots.h: VTTBR_EL2 / TTBR0_EL2 writes while the regime is on for the
+// writing tid, §3.3, and set_root_lock hints), each with the geometry of the tid's (V)TCR_EL2; per
+// tid its system registers and its open critical sections; who holds each lock.
+//
+// Critical sections: the writes one tid makes between `lock A` / `trylock A` and `unlock A`
+// (nested locks: the writes go to the innermost open section; a trylock by the holder re-enters).
+// A DSB ish / ishst by the holder completes the section's earlier writes (a barrier epoch,
+// explorer/epochs.h); DSB nsh completes them for the holder only, so it is not a barrier here.
+// At its unlock a section is explored, with every subset and order of its writes (per epoch), for
+// every live root, against the memory before its writes (the memory at the unlock with the
+// section's own writes undone: other threads' completed writes are part of its before-state);
+// (section, root) pairs whose walks the section cannot change are not reported. A section still
+// open at the end of the stream (or its verdict line) is closed there and marked open_at_end.
+//
+// Findings (not errors): `unlocked-write` — a tid holding no lock writes a word of a live root's
+// tree (it cannot be explored as a section: nothing orders it); `mem-read` — a mem-read whose
+// value is not the memory's; `lock-conflict` — a lock taken while another tid holds it. Barriers,
+// TLBIs, hints and the other system registers are counted. ptx does not repeat casemate's own
+// initialisation, ownership, ID or break-before-make rules (§3).
+#ifndef PTX_ARMCHECK_EVENT_CHECKER_H_
+#define PTX_ARMCHECK_EVENT_CHECKER_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "armcheck/roots.h"
+#include "armtrace/event.h"
+#include "base/status.h"
+#include "explorer/exploration.h"
+#include "explorer/totals.h"
+#include "pagetable/npt_image.h"
+
+namespace ptx::armcheck {
+
+struct CheckOptions {
+  ExploreOptions explore;  // mode (fast / faithful) and compare (descriptor / translation)
+  bool keep_all = false;   // keep every explored (section, root), not only those with violations
+};
+
+// Records of each kind seen (the report's counts).
+struct EventCounts {
+  std::array<uint64_t, armtrace::kEventKindNames.size()> by_kind{};  // index: EventKind
+  uint64_t records() const;
+};
+
+struct CheckResult {
+  Totals totals;                      // sections counted once each; explorations summed over roots
+  std::vector<CheckedSection> kept;   // (section, root) pairs, in section then root order
+  std::vector<Finding> findings;      // in trace order
+  EventCounts counts;
+  uint64_t roots = 0;                 // roots registered
+  std::optional<std::string> casemate_verdict;  // the trace's final "! message", not input
+};
+
+class EventChecker {
+ public:
+  // `source` labels error positions (a trace file name, "recorder").
+  EventChecker(std::string source, CheckOptions options);
+
+  // One event, in trace order. Errors, positioned (source, e.line): kBadInput for an unlock of a
+  // lock the tid does not hold (unmatched unlock), a non-zero mem-set over more than 16 MiB, a
+  // section too large for --mode faithful; kUnsupported for a VTCR_EL2 / TCR_EL2 value ptx cannot
+  // walk (roots.h). After an error the checker must not be used again.
+  Status add(const armtrace::Event& e);
+
+  // Closes the sections still open (open_at_end, last line `last_line`) and returns everything.
+  // `verdict` is the trace's verdict line, recorded as casemate_verdict. Call once.
+  StatusOr<CheckResult> finish(std::optional<std::string> verdict, uint64_t last_line);
+
+  const NptImage& memory() const { return memory_; }
+  const Roots& roots() const { return roots_; }
+
+ private:
+  struct OpenSection {
+    uint64_t lock = 0;
+    uint32_t depth = 1;  // trylock re-entries + 1
+    uint64_t first_line = 0;
+    std::vector<Update> updates;
+    std::vector<uint64_t> lines;
+    std::vector<std::string> srcs;
+    std::vector<uint32_t> barriers;
+  };
+  struct Thread {
+    std::vector<OpenSection> open;  // innermost last
+    uint64_t vtcr = 0x10, tcr = 0x10, hcr = 1, sctlr = 1;  // casemate-check's defaults (§3.3)
+    std::optional<uint64_t> vttbr, ttbr0;
+  };
+
+  Status write_word(const armtrace::Event& e, uint64_t address, uint64_t value);
+  Status write_range(const armtrace::Event& e, uint64_t value);
+  void read_word(const armtrace::Event& e);
+  void barrier(const armtrace::Event& e);
+  Status sysreg(const armtrace::Event& e);
+  Status activate_root(const armtrace::Event& e, int stage, uint64_t value);
+  Status hint(const armtrace::Event& e);
+  void lock(const armtrace::Event& e);
+  Status unlock(const armtrace::Event& e);
+  Status close(uint32_t tid, OpenSection&& s, uint64_t last_line, bool open_at_end);
+  Status explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
+                     uint64_t last_line, bool open_at_end);
+  void undo(const std::vector<Update>& updates);
+  bool in_live_tree(uint64_t entry) const;
+  bool reached(uint64_t page, int depth) const;
+  int arm_level_of(uint64_t entry) const;
+  void find(std::string kind, const armtrace::Event& e, std::string detail);
+  Status at(Status s, const armtrace::Event& e) const;
+
+  std::string source_;
+  CheckOptions options_;
+  NptImage memory_;
+  Roots roots_;
+  std::array<Thread, armtrace::kMaxTid + 1> threads_;
+  std::map<uint64_t, uint32_t> lock_holder_;  // lock address -> tid
+  uint64_t sections_ = 0;
+  CheckResult result_;
+};
+
+}  // namespace ptx::armcheck
+
+#endif  // PTX_ARMCHECK_EVENT_CHECKER_H_

@@ -108,7 +108,7 @@ bool EventChecker::in_live_tree(uint64_t entry) const {
 }
 
 bool EventChecker::reached(uint64_t page, int depth) const {
-  if (roots_.is_root(page)) return true;
+  if (roots_.is_root(page, /*registered=*/true)) return true;
   if (depth >= 3) return false;
   const Geometry& g = memory_.geometry();
   for (uint64_t r : memory_.referrers(1, page)) {
@@ -149,7 +149,7 @@ Status EventChecker::activate_root(const Event& e, int stage, uint64_t value) {
   const uint64_t control = stage == 2 ? t.vtcr : t.tcr;
   PTX_ASSIGN_OR_RETURN(const Geometry g, geometry_of_control(control, stage == 2 ? "vtcr_el2" : "tcr_el2"));
   const armtrace::TableBaseValue b = armtrace::decode_table_base(value);
-  roots_.activate(Root{b.baddr & ~uint64_t{0xfff}, stage, b.id, g, e.line});
+  roots_.activate(Root{b.baddr & ~uint64_t{0xfff}, stage, b.id, g, e.line, true});
   result_.roots = roots_.live().size();
   return ok_status();
 }
@@ -192,7 +192,7 @@ Status EventChecker::hint(const Event& e) {
   }
   // A root announced by its lock: stage 2 with the tid's VTCR_EL2 geometry until a VTTBR names it.
   PTX_ASSIGN_OR_RETURN(const Geometry g, geometry_of_control(threads_[e.tid].vtcr, "vtcr_el2"));
-  roots_.activate(Root{e.location & ~uint64_t{0xfff}, 2, 0, g, e.line});
+  roots_.activate(Root{e.location & ~uint64_t{0xfff}, 2, 0, g, e.line, /*registered=*/false});
   result_.roots = roots_.live().size();
   return ok_status();
 }

@@ -18,8 +18,9 @@
 // (section, root) pairs whose walks the section cannot change are not reported. A section still
 // open at the end of the stream (or its verdict line) is closed there and marked open_at_end.
 //
-// Findings (not errors): `unlocked-write` — a tid holding no lock writes a word of a live root's
-// tree (it cannot be explored as a section: nothing orders it); `mem-read` — a mem-read whose
+// Findings (not errors): `unlocked-write` — a tid holding no lock writes a word of the tree of a
+// root registered by a VTTBR_EL2 / TTBR0_EL2 write (it cannot be explored as a section: nothing
+// orders it; a root only announced by a set_root_lock hint is still being built); `mem-read` — a mem-read whose
 // value is not the memory's; `lock-conflict` — a lock taken while another tid holds it. Barriers,
 // TLBIs, hints and the other system registers are counted. ptx does not repeat casemate's own
 // initialisation, ownership, ID or break-before-make rules (§3).

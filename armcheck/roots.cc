@@ -33,9 +33,9 @@ void Roots::activate(const Root& r) {
   roots_.push_back(r);
 }
 
-bool Roots::is_root(uint64_t page) const {
+bool Roots::is_root(uint64_t page, bool registered) const {
   for (const Root& r : roots_) {
-    if (r.base == page) return true;
+    if (r.base == page && (r.registered || !registered)) return true;
   }
   return false;
 }

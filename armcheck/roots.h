@@ -21,6 +21,9 @@ struct Root {
   uint32_t id = 0;          // VMID (stage 2) or ASID (stage 1): the register's bits[63:48]
   Geometry geometry = Geometry::arm();
   uint64_t since_line = 0;  // trace line of the record that made it live
+  // Registered by a VTTBR_EL2 / TTBR0_EL2 write (the MMU may walk it), not only announced by a
+  // set_root_lock hint: writes to its tree without the lock are then findings.
+  bool registered = true;
 };
 
 // The walk geometry of a VTCR_EL2 / TCR_EL2 value (T0SZ bits[5:0], TG0 bits[15:14]): the Arm
@@ -35,8 +38,8 @@ class Roots {
   // Makes `r` live (or replaces the root with the same base: a new id, stage or geometry).
   void activate(const Root& r);
   const std::vector<Root>& live() const { return roots_; }
-  // Is `page` the base of a live root?
-  bool is_root(uint64_t page) const;
+  // Is `page` the base of a live root (registered by a register write, when `registered`)?
+  bool is_root(uint64_t page, bool registered = false) const;
 
  private:
   std::vector<Root> roots_;  // in order of registration

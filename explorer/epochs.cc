@@ -29,6 +29,16 @@ void merge(Exploration& total, Exploration&& x, uint32_t epoch, uint32_t start) 
     total.targets[i].other += x.targets[i].other;
   }
   for (Violation& v : x.violations) {
+    // The same third mapping seen again in a later epoch (e.g. the state that ends one epoch and
+    // starts the next) is one violation: its lists add up, its witness stays the earliest.
+    auto same = std::find_if(total.violations.begin(), total.violations.end(), [&](const Violation& t) {
+      return t.ipa == v.ipa && t.observed == v.observed;
+    });
+    if (same != total.violations.end()) {
+      same->sequences += v.sequences;
+      if (v.cls == ViolationClass::kWrongTranslation) same->cls = ViolationClass::kWrongTranslation;
+      continue;
+    }
     v.epoch = epoch;
     v.epoch_start = start;
     for (uint32_t& w : v.witness) w += start;

@@ -6,9 +6,11 @@
 // break (a transient fault), and "clear the stale entries; barrier; link the page" shows nothing.
 // A section without barriers is one epoch: exactly explore() / explore_faithful().
 //
-// Results: `sequences` is the sum over epochs of a(n_k); each class and violation carries its
-// epoch; a violation's witness holds section update indexes of its epoch (replay: apply
-// updates[0, epoch_start) in program order, then the witness); `targets` sums the epochs' counts.
+// Results: `sequences` is the sum over epochs of a(n_k); each class carries its epoch; a third
+// mapping seen in several epochs is one violation (lists summed over the epochs; a wrong
+// translation if it is one in any epoch) whose epoch is the first that shows it and whose witness
+// holds section update indexes of that epoch (replay: apply updates[0, epoch_start) in program
+// order, then the witness); `targets` sums the epochs' counts.
 #ifndef PTX_EXPLORER_EPOCHS_H_
 #define PTX_EXPLORER_EPOCHS_H_
 

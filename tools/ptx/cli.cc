@@ -199,7 +199,7 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   }
   if (d != nullptr && !d->error().ok()) return fail(d->error());
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, true) : e.head, r.totals, r.kept,
-                e.findings, e.source, r.seconds, true);
+                e.findings, e.source, r.seconds, true, e.casemate != nullptr ? "records" : "ops");
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (d != nullptr) {
     std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d->pictures()), d->dir().c_str());
@@ -268,10 +268,11 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   for (const std::string& w : run->warnings) std::fprintf(stderr, "ptx: warning: %s\n", w.c_str());
   run::RunOutcome r{run->result.totals, std::move(run->result.kept),
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  r.totals.ops = run->result.counts.records();  // shown as "records"
   Explored e{"check", path, path, SectionPolicy::kBatched, std::move(run->result.findings), &run->result, ""};
-  e.head = fmt::format("ptx check: {} (casemate, {} records, {} roots), mode {}, compare {}", path,
-                       run->result.counts.records(), run->result.roots, explore_mode_name(c.mode),
-                       compare_mode_name(c.compare));
+  e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
+                       run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
+                       explore_mode_name(c.mode), compare_mode_name(c.compare));
   if (run->result.casemate_verdict) std::printf("casemate verdict in the trace: %s\n", run->result.casemate_verdict->c_str());
   return finish_explored(e, c, r, nullptr);
 }

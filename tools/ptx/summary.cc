@@ -23,11 +23,13 @@ std::string plural(uint64_t n, const char* one, const char* many) {
 
 // One violation, with where its section comes from.
 std::string violation_line(const CheckedSection& c, const Violation& v, const std::string& source) {
-  std::string witness;
+  std::string witness = v.epoch_start == 0 ? "" : fmt::format("0..{} (earlier barrier epochs) then ", v.epoch_start - 1);
+  witness += "[";
   for (size_t i = 0; i < v.witness.size(); ++i) witness += fmt::format("{}{}", i ? ", " : "", v.witness[i]);
+  witness += "]";
   return fmt::format(
       "violation: vmid {} seq {} ({}:{}): ipa {:#x} before {:#x} after {:#x} observed {:#x} ({}) in {} sequences; "
-      "witness: updates [{}]\n",
+      "witness: updates {}\n",
       c.section.vmid, c.section.seq, source, c.line, v.ipa, v.before, v.after, v.observed,
       violation_class_name(v.cls), to_string(v.sequences), witness);
 }
@@ -58,7 +60,7 @@ std::string verdict_text(const Totals& t, const std::vector<Finding>& findings) 
 
 void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
-                   const std::string& source, double seconds, bool explored) {
+                   const std::string& source, double seconds, bool explored, std::string_view ops_name) {
   const double secs = seconds > 0 ? seconds : 1e-9;
   std::string s = head + "\n";
   if (!explored) {
@@ -68,10 +70,10 @@ void print_summary(std::FILE* out, const std::string& head, const Totals& t,
     std::fputs(s.c_str(), out);
     return;
   }
-  s += fmt::format("ops {}  sections {}  updates {}  sequences {}  address classes {}  violations {}\n", t.ops,
-                   t.sections, t.updates, to_string(t.sequences), t.address_classes, t.violations);
-  s += fmt::format("{} ops/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
-                   human_rate(static_cast<double>(t.sections) / secs), seconds);
+  s += fmt::format("{} {}  sections {}  updates {}  sequences {}  address classes {}  violations {}\n", ops_name,
+                   t.ops, t.sections, t.updates, to_string(t.sequences), t.address_classes, t.violations);
+  s += fmt::format("{} {}/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
+                   ops_name, human_rate(static_cast<double>(t.sections) / secs), seconds);
   size_t listed = 0;
   for (const CheckedSection& c : kept) {
     for (const Violation& v : c.exploration.violations) {

@@ -30,7 +30,7 @@ std::string human_rate(double per_second);
 // `explored`: false for `record` (no sequences, classes or verdict).
 void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
-                   const std::string& source, double seconds, bool explored);
+                   const std::string& source, double seconds, bool explored, std::string_view ops_name = "ops");
 
 // The verdict line's text after "verdict: " (see above).
 std::string verdict_text(const Totals& t, const std::vector<Finding>& findings);

@@ -267,13 +267,15 @@ Status EventChecker::explore_for(const Root& root, const OpenSection& s, const S
   Exploration x = explore_epochs(memory_, root.base, root.geometry, s.updates, ends, {}, options_.explore);
   if (x.classes.empty()) return ok_status();  // the section changes no walk of this root
   result_.totals.add_exploration(x);
-  if (!options_.keep_all && x.ok()) return ok_status();
+  const bool keep = options_.keep_all || !x.ok();
+  if (!keep && !options_.on_section) return ok_status();
   auto ctx = std::make_shared<SectionContext>();
   *ctx = SectionContext{tid, s.lock, s.first_line, last_line, open_at_end, root.base, root.stage, root.id,
                         s.lines, s.srcs, s.barriers};
   CheckedSection c{section, std::move(x), s.first_line, std::move(ctx)};
   c.section.vmid = root.id;
-  result_.kept.push_back(std::move(c));
+  if (options_.on_section) options_.on_section(c);
+  if (keep) result_.kept.push_back(std::move(c));
   return ok_status();
 }
 

@@ -29,6 +29,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,8 @@ namespace ptx::armcheck {
 struct CheckOptions {
   ExploreOptions explore;  // mode (fast / faithful) and compare (descriptor / translation)
   bool keep_all = false;   // keep every explored (section, root), not only those with violations
+  // Called with every (section, root) pair a section changes, when it is explored.
+  std::function<void(const CheckedSection&)> on_section;
 };
 
 // Records of each kind seen (the report's counts).

@@ -47,14 +47,22 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
   for (const auto& [level, ipa, f] : roots) {
     const Pages pages = below(*f, level);
     if (pages.empty() || level == g_.leaf_level()) {
-      reps_.push_back(ipa);
+      add_rep(ipa, g_.granule_size(level) / g_.page_size());
     } else {
-      expand(level + 1, ipa, pages);
+      expand(level + 1, ipa, pages, 1);
     }
   }
-  std::sort(reps_.begin(), reps_.end());
-  reps_.erase(std::unique(reps_.begin(), reps_.end()), reps_.end());
+  std::sort(found_.begin(), found_.end());
+  for (const auto& [ipa, n] : found_) {
+    if (!reps_.empty() && reps_.back() == ipa) continue;  // classes partition the IPAs: one each
+    reps_.push_back(ipa);
+    pages_.push_back(n);
+  }
+  found_.clear();
+  found_.shrink_to_fit();
 }
+
+void AddressClasses::add_rep(uint64_t ipa, uint64_t pages) { found_.emplace_back(ipa, pages); }
 
 const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, int* level) const {
   const EntryHistory* f = nullptr;
@@ -134,22 +142,21 @@ AddressClasses::Pages AddressClasses::below(const EntryHistory& f, int level) co
   return next;
 }
 
-void AddressClasses::expand(int level, uint64_t prefix, const Pages& pages) {
+void AddressClasses::expand(int level, uint64_t prefix, const Pages& pages, uint64_t mult) {
   Indexes rel;
   uint32_t zero_rep = 0;
   relevant(level, pages, &rel, &zero_rep);
-  if (zero_rep < g_.entries_per_table()) rel.push_back(zero_rep);  // stands for every zero index
+  const uint64_t n = g_.entries_per_table();
+  const uint64_t zeros = n - rel.size();  // the indexes zero_rep stands for
+  if (zero_rep < n) rel.push_back(zero_rep);
   for (uint32_t i : rel) {
     const uint64_t ipa = prefix | g_.ipa_of_index(level, i);
-    if (level == g_.leaf_level()) {
-      reps_.push_back(ipa);
-      continue;
-    }
-    const Pages next = next_pages(level, pages, i);
+    const uint64_t m = mult * (i == zero_rep ? zeros : 1);
+    const Pages next = level == g_.leaf_level() ? Pages{} : next_pages(level, pages, i);
     if (next.empty()) {
-      reps_.push_back(ipa);
+      add_rep(ipa, m * (g_.granule_size(level) / g_.page_size()));
     } else {
-      expand(level + 1, ipa, next);
+      expand(level + 1, ipa, next, m);
     }
   }
 }

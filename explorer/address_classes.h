@@ -59,6 +59,9 @@ class AddressClasses {
 
   // Representative IPAs (page aligned), ascending, one per class.
   const std::vector<uint64_t>& representatives() const { return reps_; }
+  // The number of page-aligned IPAs (pages of the geometry) in each class, aligned with
+  // representatives(): the class's size, for reports that count the IPAs a violation affects.
+  const std::vector<uint64_t>& class_pages() const { return pages_; }
 
   // The representative of the class containing `ipa`, or nullopt when `ipa` is unaffected.
   // REQUIRES: ipa < geometry().ipa_limit().
@@ -81,7 +84,9 @@ class AddressClasses {
   // The first written entry on the before-walk of `ipa` and its level, or nullptr when the walk
   // reads none (the IPA is unaffected). Reads no deeper than `max_level`.
   const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;
-  void expand(int level, uint64_t prefix, const Pages& pages);
+  // `mult`: how many index combinations above `level` the prefix stands for.
+  void expand(int level, uint64_t prefix, const Pages& pages, uint64_t mult);
+  void add_rep(uint64_t ipa, uint64_t pages);
 
   const Tables t_;
   const NptImage& before_;
@@ -90,6 +95,8 @@ class AddressClasses {
   // table page (as the key of its first entry) -> slots of that table written by the section
   boost::container::flat_map<EntryKey, boost::container::small_vector<uint32_t, 4>> written_;
   std::vector<uint64_t> reps_;
+  std::vector<uint64_t> pages_;
+  std::vector<std::pair<uint64_t, uint64_t>> found_;  // (representative, pages) while building
 };
 
 }  // namespace ptx

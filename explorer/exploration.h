@@ -33,6 +33,7 @@ struct AddressClass {
   uint64_t after = 0;      // mapping after the section (all updates applied)
   Counts counts;
   uint32_t epoch = 0;      // the barrier epoch whose states these are (epochs.h); 0 without barriers
+  uint64_t pages = 0;      // page-aligned IPAs in the class (AddressClasses::class_pages)
   friend bool operator==(const AddressClass&, const AddressClass&) = default;
 };
 

@@ -235,7 +235,7 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
   x.classes.reserve(reps.size());
   for (size_t i = 0; i < reps.size(); ++i) {
     AddressResult& r = results[i];
-    x.classes.push_back(AddressClass{reps[i], r.before, r.after, r.counts});
+    x.classes.push_back(AddressClass{reps[i], r.before, r.after, r.counts, 0, classes.class_pages()[i]});
     for (auto& [observed, o] : r.others) {
       x.violations.push_back(Violation{reps[i], r.before, r.after, observed, std::move(o.sequences),
                                        std::move(o.witness),

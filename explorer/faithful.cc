@@ -307,7 +307,7 @@ Exploration explore_faithful(const Tables& before, std::span<const Update> updat
   auto explore_class = [&](size_t i) {
     const uint64_t ipa = reps[i];
     const StateSet::Observation o = impl.observe(ipa, options.compare);
-    ex.classes[i] = AddressClass{ipa, o.before, o.after, StateSet::counts_of(o)};
+    ex.classes[i] = AddressClass{ipa, o.before, o.after, StateSet::counts_of(o), 0, address_classes.class_pages()[i]};
     for (const auto& [m, ob] : o.by_mapping) {
       if (m == o.before || m == o.after) continue;
       Violation v;

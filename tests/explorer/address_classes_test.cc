@@ -73,6 +73,19 @@ void check_classes(const SectionCase& c, Failures& fails) {
     }
   }
 
+  // Each class's size is the number of page IPAs class_of puts in it.
+  std::map<uint64_t, uint64_t> members;
+  for (uint64_t ipa = 0; ipa < g.ipa_limit(); ipa += g.page_size()) {
+    if (const std::optional<uint64_t> cls = classes.class_of(ipa)) ++members[*cls];
+  }
+  for (size_t i = 0; i < reps.size(); ++i) {
+    if (members[reps[i]] != classes.class_pages()[i]) {
+      fails.add(c, fmt::format("class {:#x} has {} pages, class_pages says {}", reps[i], members[reps[i]],
+                               classes.class_pages()[i]));
+      return;
+    }
+  }
+
   for (const CompareMode mode : kModes) {
     std::map<uint64_t, AddressVerdict> rep_verdict;
     for (const uint64_t r : reps) rep_verdict.emplace(r, states.verdict(r, mode));

@@ -5,6 +5,8 @@
 #include <map>
 
 #include "explorer/sequence_count.h"
+#include "explorer/violation_groups.h"
+#include "formats/violation_text.h"
 
 namespace ptx::cli {
 
@@ -19,19 +21,6 @@ namespace {
 
 std::string plural(uint64_t n, const char* one, const char* many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
-}
-
-// One violation, with where its section comes from.
-std::string violation_line(const CheckedSection& c, const Violation& v, const std::string& source) {
-  std::string witness = v.epoch_start == 0 ? "" : fmt::format("0..{} (earlier barrier epochs) then ", v.epoch_start - 1);
-  witness += "[";
-  for (size_t i = 0; i < v.witness.size(); ++i) witness += fmt::format("{}{}", i ? ", " : "", v.witness[i]);
-  witness += "]";
-  return fmt::format(
-      "violation: vmid {} seq {} ({}:{}): ipa {:#x} before {:#x} after {:#x} observed {:#x} ({}) in {} sequences; "
-      "witness: updates {}\n",
-      c.section.vmid, c.section.seq, source, c.line, v.ipa, v.before, v.after, v.observed,
-      violation_class_name(v.cls), to_string(v.sequences), witness);
 }
 
 }  // namespace
@@ -74,13 +63,14 @@ void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    t.ops, t.sections, t.updates, to_string(t.sequences), t.address_classes, t.violations);
   s += fmt::format("{} {}/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                    ops_name, human_rate(static_cast<double>(t.sections) / secs), seconds);
-  size_t listed = 0;
+  size_t shown = 0, groups = 0;
   for (const CheckedSection& c : kept) {
-    for (const Violation& v : c.exploration.violations) {
-      if (listed++ < kSummaryViolations) s += violation_line(c, v, source);
+    const std::vector<ViolationGroup> gs = group_violations(c.exploration);
+    for (size_t i = 0; i < gs.size(); ++i, ++groups) {
+      if (shown < kSummaryGroups) s += formats::describe_group(c, gs[i], i + 1, gs.size(), source), ++shown;
     }
   }
-  if (t.violations > kSummaryViolations) s += fmt::format("... and {} more violations\n", t.violations - kSummaryViolations);
+  if (groups > shown) s += fmt::format("... and {} more violation groups (the report has them all)\n", groups - shown);
   for (size_t i = 0; i < findings.size() && i < kSummaryViolations; ++i) {
     s += fmt::format("finding: {}:{}: {}: {}\n", source, findings[i].line, findings[i].kind, findings[i].detail);
   }

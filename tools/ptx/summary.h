@@ -3,8 +3,9 @@
 //   ops 1000000  sections 1000000  updates 1012345  sequences 2036035  address classes 1000000  violations 0
 //   412.3 k ops/s  412.3 k sections explored/s  wall 2.43 s
 //   verdict: transactional (no violation)
-// With violations, the first few are listed before the verdict with where they come from; the
-// first few findings follow them. The verdict line says which of three it is, and names the
+// With violations, the first few violation groups of the kept sections are described before the
+// verdict (formats/violation_text.h: the section, its updates decoded, the IPAs, before / observed /
+// after and a witness); the first few findings follow them. The verdict line says which of three it is, and names the
 // findings:
 //   verdict: transactional (no violation)
 //   verdict: transactional except transient faults: 3 transient faults in 2 sections
@@ -21,7 +22,8 @@
 
 namespace ptx::cli {
 
-inline constexpr size_t kSummaryViolations = 10;  // violations listed in the summary
+inline constexpr size_t kSummaryGroups = 3;        // violation groups described in the summary
+inline constexpr size_t kSummaryViolations = 10;  // findings listed in the summary
 
 // "1.23 M", "456.7 k", "12" (3 significant digits past 1000).
 std::string human_rate(double per_second);

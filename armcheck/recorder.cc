@@ -42,7 +42,7 @@ uint32_t Recorder::tid_of_this_thread() {
 
 void Recorder::add(Event e, const char* src) {
   std::lock_guard<std::mutex> l(mu_);
-  if (!status_.ok() || finished_) return;
+  if (!status_.ok() || result_) return;
   e.tid = tid_of_this_thread();
   if (e.tid > armtrace::kMaxTid) {
     status_ = bad_input("a fifth thread records: the recorder traces at most {} CPUs, as casemate does",
@@ -94,9 +94,12 @@ Status Recorder::status() const {
 StatusOr<armcheck::CheckResult> Recorder::finish() {
   std::lock_guard<std::mutex> l(mu_);
   if (!status_.ok()) return status_;
-  if (finished_) return bad_input("Recorder::finish called twice");
-  finished_ = true;
-  return checker_.finish(std::nullopt, next_id_ - 1);
+  if (!result_) {
+    StatusOr<armcheck::CheckResult> r = checker_.finish(std::nullopt, next_id_ - 1);
+    if (!r.ok()) return status_ = r.status();
+    result_ = std::move(r).value();
+  }
+  return *result_;
 }
 
 Status Recorder::write_casemate(const std::string& path) const {

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,7 +73,8 @@ class Recorder {
 
   // The first error so far (OK when none).
   Status status() const;
-  // Closes the sections still open and returns every result. Call once, after the last event.
+  // Closes the sections still open (open_at_end) and returns every result. The first call ends
+  // the recording (later events are ignored); later calls return the same result.
   StatusOr<armcheck::CheckResult> finish();
   // The events recorded so far as a casemate-format trace, written atomically to `path`.
   // Errors: kBadInput when the events were not kept; kIoError naming the file.
@@ -89,7 +91,7 @@ class Recorder {
   std::vector<armtrace::Event> events_;
   uint64_t next_id_ = 1;
   Status status_;
-  bool finished_ = false;
+  std::optional<armcheck::CheckResult> result_;  // once finished
 };
 
 }  // namespace ptx

@@ -275,6 +275,10 @@ Status EventChecker::explore_for(const Root& root, const OpenSection& s, const S
   CheckedSection c{section, std::move(x), s.first_line, std::move(ctx)};
   c.section.vmid = root.id;
   if (options_.on_section) options_.on_section(c);
+  if (options_.on_violation && !c.exploration.ok()) {
+    undo(s.updates);  // the before-state (the next root, or close(), puts the memory back)
+    options_.on_violation(Tables(memory_, root.base, root.geometry), c);
+  }
   if (keep) result_.kept.push_back(std::move(c));
   return ok_status();
 }

@@ -39,6 +39,7 @@
 #include "armtrace/event.h"
 #include "base/status.h"
 #include "explorer/exploration.h"
+#include "explorer/tables.h"
 #include "explorer/totals.h"
 #include "pagetable/npt_image.h"
 
@@ -49,6 +50,9 @@ struct CheckOptions {
   bool keep_all = false;   // keep every explored (section, root), not only those with violations
   // Called with every (section, root) pair a section changes, when it is explored.
   std::function<void(const CheckedSection&)> on_section;
+  // Called with every (section, root) pair that has a violation, with the memory before the
+  // section walked from that root (pictures of the violation).
+  std::function<void(const Tables& before, const CheckedSection&)> on_violation;
 };
 
 // Records of each kind seen (the report's counts).

@@ -34,11 +34,13 @@ std::string escape(const std::string& s) {
   return out;
 }
 
-// One column: the walk of `ipa` in `state`, entries differing from `before` in bold.
+// One column: the walk of `ipa` in `state` (walked as `t` walks its memory), entries differing
+// from the before-state in bold.
 void walk_column(std::string& dot, const char* id, const std::string& label, const NptImage& state,
-                 const NptImage& before, uint64_t ipa, uint64_t mapping, const char* color) {
-  const Geometry& g = state.geometry();
-  const WalkResult w = state.walk(ipa);
+                 const Tables& t, uint64_t ipa, uint64_t mapping, const char* color) {
+  const Geometry& g = t.geometry;
+  const NptImage& before = t.memory;
+  const WalkResult w = Tables(state, t.root, g).walk(ipa);
   dot += fmt::format("  subgraph cluster_{0} {{\n    label=\"{1}\"; color=\"{2}\"; fontname=\"Helvetica\";\n",
                      id, escape(label), color);
   for (int l = 0; l < w.steps; ++l) {
@@ -57,13 +59,15 @@ void walk_column(std::string& dot, const char* id, const std::string& label, con
 
 }  // namespace
 
-std::string interleaving_dot(const NptImage& before, std::span<const Update> updates, const Violation& v,
+std::string interleaving_dot(const Tables& t, std::span<const Update> updates, const Violation& v,
                              CompareMode compare, const std::string& title) {
+  const NptImage& before = t.memory;
   NptImage after = before;
   for (const Update& u : updates) after.apply(u);
   std::vector<Update> witness;
   for (uint32_t i : v.witness) witness.push_back(updates[i]);
   NptImage observed = before;
+  for (uint32_t i = 0; i < v.epoch_start; ++i) observed.apply(updates[i]);  // earlier barrier epochs
   update_npt(witness, observed);  // Coq order: the head is applied last
 
   std::string dot = "digraph interleaving {\n  rankdir=TB; fontname=\"Helvetica\"; node [fontname=\"Helvetica\"];\n";
@@ -71,9 +75,9 @@ std::string interleaving_dot(const NptImage& before, std::span<const Update> upd
                      "lists expose it)\"; labelloc=t;\n",
                      escape(title), hex(v.ipa), hex(v.before), hex(v.after), hex(v.observed),
                      compare_mode_name(compare), to_string(v.sequences), to_string(sequence_count(updates.size())));
-  walk_column(dot, "before", "before the section", before, before, v.ipa, v.before, "palegreen");
-  walk_column(dot, "observed", "after the witness writes only", observed, before, v.ipa, v.observed, "salmon");
-  walk_column(dot, "after", "after the section", after, before, v.ipa, v.after, "lightblue");
+  walk_column(dot, "before", "before the section", before, t, v.ipa, v.before, "palegreen");
+  walk_column(dot, "observed", "after the witness writes only", observed, t, v.ipa, v.observed, "salmon");
+  walk_column(dot, "after", "after the section", after, t, v.ipa, v.after, "lightblue");
 
   dot += "  subgraph cluster_updates {\n    label=\"the section's updates, program order\"; color=gray;\n";
   for (size_t i = 0; i < updates.size(); ++i) {

@@ -16,6 +16,7 @@
 
 #include "base/status.h"
 #include "explorer/exploration.h"
+#include "explorer/tables.h"
 #include "pagetable/npt_image.h"
 #include "pagetable/update.h"
 
@@ -23,7 +24,9 @@ namespace ptx {
 
 // DOT source for `v`, a violation explore() found for `updates` made on `before` with `compare`.
 // `title` heads the picture (e.g. "vm 3, section 17"). REQUIRES: v.witness indexes < updates.size().
-std::string interleaving_dot(const NptImage& before, std::span<const Update> updates, const Violation& v,
+// `before` is the state before the section, walked as the exploration walked it (its root and
+// geometry). A violation of a later barrier epoch is drawn after updates[0, epoch_start).
+std::string interleaving_dot(const Tables& before, std::span<const Update> updates, const Violation& v,
                              CompareMode compare, const std::string& title);
 
 // Runs Graphviz `dot -T<format>` on `dot_source` (no shell: posix_spawnp with the source on stdin

@@ -22,6 +22,7 @@
 #include "run/runner.h"
 #include "run/trace_source.h"
 #include "tools/ptx/drawings.h"
+#include "tools/ptx/html_pages.h"
 #include "tools/ptx/progress.h"
 #include "tools/ptx/summary.h"
 #include "workload/from_process.h"
@@ -82,6 +83,7 @@ struct CommonArgs {
   std::string report;
   bool report_all = false;
   std::string draw;
+  std::string html;
   uint64_t draw_limit = 4;
   bool quiet = false;
 };
@@ -120,7 +122,11 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
     cmd->add_flag("--report-all", c->report_all, "List every section in the report, not only violating ones");
     cmd->add_option("--draw", c->draw,
                     "Write a Graphviz picture (.dot, and .svg when Graphviz is installed) of each violation into this directory");
-    cmd->add_option("--draw-limit", c->draw_limit, "With --draw: violating sections drawn per VM (default 4)")
+    cmd->add_option("--html", c->html,
+                    "Write an interactive page (self-contained HTML) of each violation group, and index.html, "
+                    "into this directory");
+    cmd->add_option("--draw-limit", c->draw_limit,
+                    "With --draw or --html: violating sections drawn per VM (default 4)")
         ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
     cmd->add_option("--allow", c->allow,
                     "transient-faults: exit 0 when the only violations are transient faults (break-before-make) "
@@ -159,14 +165,43 @@ std::string head_line(const std::string& cmd, const std::string& what, const Com
   return s + fmt::format(", sections {}", section_policy_name(policy));
 }
 
-// Runs `source` with a progress display and, with --draw, pictures of the violations.
+// The pictures of violations: --draw (Graphviz) and --html (interactive pages).
+struct Pictures {
+  std::unique_ptr<Drawings> drawings;
+  std::unique_ptr<HtmlPages> pages;
+  std::string source;  // names the input in the pages
+
+  void on_violation(const Tables& before, const CheckedSection& s) {
+    if (drawings) drawings->on_violation(before, s.section, s.exploration);
+    if (pages) pages->on_violation(before, s, source);
+  }
+  // Finishes the pages' index and returns the first error of either.
+  Status finish(const std::string& title) {
+    if (drawings && !drawings->error().ok()) return drawings->error();
+    return pages ? pages->finish(title) : ok_status();
+  }
+};
+
+StatusOr<Pictures> pictures_of(const CommonArgs& c, const std::string& source) {
+  Pictures p;
+  p.source = source;
+  if (!c.draw.empty()) {
+    PTX_ASSIGN_OR_RETURN(p.drawings, Drawings::create(c.draw, c.draw_limit, c.compare, "--draw"));
+  }
+  if (!c.html.empty()) {
+    PTX_ASSIGN_OR_RETURN(p.pages, HtmlPages::create(c.html, c.draw_limit, "--html"));
+  }
+  return p;
+}
+
+// Runs `source` with a progress display and, with --draw / --html, pictures of the violations.
 StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::RunConfig cfg, const CommonArgs& c,
-                                            Drawings* drawings) {
+                                            Pictures* pictures) {
   Progress progress(source.unit(), source.total_units(), c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   cfg.on_progress = [&progress](uint64_t n) { progress.add(n); };
-  if (drawings != nullptr) {
-    cfg.on_violation = [drawings](const NptImage& before, const Section& s, const Exploration& x) {
-      drawings->on_violation(before, s, x);
+  if (pictures != nullptr && (pictures->drawings || pictures->pages)) {
+    cfg.on_violation = [pictures](const NptImage& before, const Section& s, const Exploration& x) {
+      pictures->on_violation(Tables(before), CheckedSection{s, x, 0, nullptr});
     };
   }
   StatusOr<run::RunOutcome> r = run::run_sections(source, cfg);
@@ -183,7 +218,7 @@ struct Explored {
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
-int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcome& r, const Drawings* d) {
+int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcome& r, Pictures* pictures) {
   if (!c.report.empty()) {
     formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, false, {}, {}};
     if (e.casemate) {
@@ -197,23 +232,24 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
       return fail(s);
     }
   }
-  if (d != nullptr && !d->error().ok()) return fail(d->error());
+  if (pictures != nullptr) {
+    if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
+  }
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, true) : e.head, r.totals, r.kept,
                 e.findings, e.source, r.seconds, true, e.casemate != nullptr ? "records" : "ops");
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
-  if (d != nullptr) {
-    std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d->pictures()), d->dir().c_str());
-    if (!d->render_problem().empty()) std::printf("drawings: .dot only: %s\n", d->render_problem().c_str());
+  if (pictures != nullptr && pictures->drawings) {
+    const Drawings& d = *pictures->drawings;
+    std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d.pictures()), d.dir().c_str());
+    if (!d.render_problem().empty()) std::printf("drawings: .dot only: %s\n", d.render_problem().c_str());
+  }
+  if (pictures != nullptr && pictures->pages) {
+    std::printf("html: %llu pages in %s (index.html)\n", static_cast<unsigned long long>(pictures->pages->pages()),
+                pictures->pages->dir().c_str());
   }
   std::fflush(stdout);
   const uint64_t failing = c.allow == Allowance::kTransientFaults ? r.totals.wrong_translations : r.totals.violations;
   return failing == 0 && e.findings.empty() ? kExitOk : kExitViolations;
-}
-
-// --draw DIR, when given.
-StatusOr<std::unique_ptr<Drawings>> drawings_of(const CommonArgs& c) {
-  if (c.draw.empty()) return std::unique_ptr<Drawings>();
-  return Drawings::create(c.draw, c.draw_limit, c.compare, "--draw");
 }
 
 int do_run(const InputArgs& in, const CommonArgs& c) {
@@ -222,12 +258,12 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   }
   StatusOr<workload::Workload> w = load_input(in, c.sections);
   if (!w.ok()) return fail(w.status());
-  StatusOr<std::unique_ptr<Drawings>> d = drawings_of(c);
-  if (!d.ok()) return fail(d.status());
+  StatusOr<Pictures> p = pictures_of(c, w->source);
+  if (!p.ok()) return fail(p.status());
   run::EngineSource source(*w, c.sections);
-  StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, d->get());
+  StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, &*p);
   if (!r.ok()) return fail(r.status());
-  return finish_explored(Explored{"run", w->description, w->source, c.sections, {}, nullptr, ""}, c, *r, d->get());
+  return finish_explored(Explored{"run", w->description, w->source, c.sections, {}, nullptr, ""}, c, *r, &*p);
 }
 
 int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) {
@@ -256,6 +292,11 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   armcheck::CheckOptions options;
   options.explore = config_of(c).explore_options;
   options.keep_all = c.report_all;
+  StatusOr<Pictures> pictures = pictures_of(c, path);
+  if (!pictures.ok()) return fail(pictures.status());
+  if (pictures->drawings || pictures->pages) {
+    options.on_violation = [p = &*pictures](const Tables& before, const CheckedSection& s) { p->on_violation(before, s); };
+  }
   Progress progress("records", 0, c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   uint64_t shown = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -274,7 +315,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
   if (run->result.casemate_verdict) std::printf("casemate verdict in the trace: %s\n", run->result.casemate_verdict->c_str());
-  return finish_explored(e, c, r, nullptr);
+  return finish_explored(e, c, r, &*pictures);
 }
 
 int do_check(const std::string& path, const CommonArgs& c) {
@@ -288,14 +329,14 @@ int do_check(const std::string& path, const CommonArgs& c) {
   }
   StatusOr<formats::Trace> trace = formats::read_trace(path);
   if (!trace.ok()) return fail(trace.status());
-  StatusOr<std::unique_ptr<Drawings>> d = drawings_of(c);
-  if (!d.ok()) return fail(d.status());
+  StatusOr<Pictures> p = pictures_of(c, path);
+  if (!p.ok()) return fail(p.status());
   run::TraceSource source(*trace);
-  StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, d->get());
+  StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, &*p);
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = trace->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy, {}, nullptr, ""}, c, *r, d->get());
+  return finish_explored(Explored{"check", what, h.source, h.policy, {}, nullptr, ""}, c, *r, &*p);
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ void Drawings::keep(Status e) {
   if (error_.ok()) error_ = std::move(e);
 }
 
-void Drawings::on_violation(const NptImage& before, const Section& s, const Exploration& x) {
+void Drawings::on_violation(const Tables& before, const Section& s, const Exploration& x) {
   if (drawn_sections_[s.vmid] >= limit_ || !error().ok()) return;
   ++drawn_sections_[s.vmid];
   for (const Violation& v : x.violations) {

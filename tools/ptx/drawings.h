@@ -20,6 +20,7 @@
 
 #include "base/status.h"
 #include "explorer/exploration.h"
+#include "explorer/tables.h"
 #include "pagetable/constants.h"
 #include "pagetable/npt_image.h"
 #include "pagetable/section.h"
@@ -32,7 +33,8 @@ class Drawings {
   static StatusOr<std::unique_ptr<Drawings>> create(const std::string& dir, uint64_t limit_per_vm,
                                                      CompareMode compare, const std::string& option);
 
-  void on_violation(const NptImage& before, const Section& s, const Exploration& x);
+  // `before`: the state before the section, walked as its exploration walked it.
+  void on_violation(const Tables& before, const Section& s, const Exploration& x);
 
   uint64_t pictures() const { return pictures_.load(); }
   // "" or why the SVGs could not be rendered (the .dot files are written regardless).

@@ -68,6 +68,9 @@ class Recorder {
   void write(uint64_t pa, uint64_t value, const char* src = nullptr);
   // A DSB ISH by this thread: its section's earlier writes are complete.
   void barrier(const char* src = nullptr);
+  // A TLBI by this thread: `op` with its register operand (armtrace::decode_tlbi_value's layout,
+  // 0 for the ops that take none). Kept for the TLB check; the TPT check counts it.
+  void tlbi(armtrace::TlbiOp op, uint64_t value = 0, const char* src = nullptr);
   // Any other event, as the casemate reader would give it (tid, id, line are filled in).
   void record(armtrace::Event e);
 

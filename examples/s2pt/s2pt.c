@@ -265,9 +265,19 @@ static int s2pt_split(struct s2pt *pgt, uint64_t *l2, uint64_t base)
 	s2pt_tlbi_ipa(pgt, base, 2);
 	s2pt_barrier(pgt);
 #else
-	/* The table is complete before a walker can reach it; break-before-make on the block. */
-	s2pt_break_pte(pgt, l2, base, 2);
+	/* The table is complete before a walker can reach it, and maps exactly what the block
+	 * maps: one store swaps them, and every walk sees the block or the whole table (no
+	 * fault, no other mapping; ptx's strict check passes). The block's TLB entries still go:
+	 * caching the block and the table's pages together is a TLB conflict unless the CPU has
+	 * FEAT_BBM level 2 (Arm RWHZWS); without it real code breaks the block first
+	 * (s2pt_break_pte), which ptx shows as transient faults. The barrier first: the fills
+	 * must be complete before the table descriptor can be seen (Linux publishes with a
+	 * store-release or a DSB; without it a walker may see the table half filled). */
+	s2pt_barrier(pgt);
 	s2pt_set_pte(pgt, l2, s2pt_mk_table(pgt, table), SRC);
+	s2pt_barrier(pgt);
+	s2pt_tlbi_ipa(pgt, base, 2);
+	s2pt_barrier(pgt);
 #endif
 	return 0;
 }
@@ -282,9 +292,13 @@ static int s2pt_collapse_table(struct s2pt *pgt, uint64_t *l2, uint64_t base)
 	for (unsigned i = 1; i < S2PT_PTRS; i++)
 		if (table[i] != first + i * S2PT_PAGE_SIZE)
 			return -EINVAL;
-	/* Break-before-make: the pages' TLB entries must be gone before the block can be seen. */
-	s2pt_break_pte(pgt, l2, base, 2);
+	(void)base;  /* the table may cache any of the range: a VMID-wide TLBI below */
+	/* The block maps exactly what the 512 pages map: one store swaps them (as for a split,
+	 * FEAT_BBM level 2 makes caching both harmless; without it, break first). */
 	s2pt_set_pte(pgt, l2, first & ~S2PT_PTE_TYPE, SRC);
+	s2pt_barrier(pgt);              /* the block is visible: no walk reaches the table now */
+	S2PT_HOOK(pgt, tlbi_vmid, pgt->hooks.ctx);  /* its pages may be cached */
+	s2pt_barrier(pgt);
 	/* Unreachable and uncached now: clear it, so it never goes out again with live entries. */
 	s2pt_zero_page(pgt, table);
 	s2pt_free_page(pgt, table);

@@ -64,6 +64,7 @@ std::string interleaving_dot(const NptImage& before, std::span<const Update> upd
   std::vector<Update> witness;
   for (uint32_t i : v.witness) witness.push_back(updates[i]);
   NptImage observed = before;
+  for (uint32_t i = 0; i < v.epoch_start; ++i) observed.apply(updates[i]);  // earlier epochs: complete
   update_npt(witness, observed);  // Coq order: the head is applied last
 
   std::string dot = "digraph interleaving {\n  rankdir=TB; fontname=\"Helvetica\"; node [fontname=\"Helvetica\"];\n";

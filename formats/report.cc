@@ -18,6 +18,9 @@ nlohmann::json section_json(const CheckedSection& cs) {
   j["target"] = x.targets.empty() ? nlohmann::json(nullptr) : nlohmann::json(x.targets[0]);
   j["targets"] = x.targets;
   j["violations"] = x.violations;
+  if (!s.barriers.empty()) j["barriers"] = s.barriers;
+  if (!s.closing_barrier) j["closing_barrier"] = false;
+  if (x.pending > 0) j["pending"] = x.pending;
   return j;
 }
 
@@ -27,6 +30,7 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t) {
   nlohmann::json head = nlohmann::json::object();
   head["source"] = meta.source;
   head["policy"] = meta.policy;
+  head["engine"] = meta.engine;
   head["mode"] = meta.mode;
   head["compare"] = meta.compare;
   head["summary"] = {{"ops", t.ops},

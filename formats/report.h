@@ -1,7 +1,7 @@
 // The JSON report of `ptx run --report FILE` / `ptx check --report FILE`.
 //
 //   {
-//     "compare": "descriptor", "mode": "fast", "policy": "sekvm", "source": "qemu-virt",
+//     "compare": "descriptor", "engine": "sekvm", "mode": "fast", "policy": "sekvm", "source": "qemu-virt",
 //     "summary": {"address_classes": N, "ops": N, "sections": N, "sequences": N, "updates": N,
 //                 "violating_sections": N, "violations": N},
 //     "sections": [
@@ -10,7 +10,10 @@
 //        "updates": [Update...], "violations": [Violation...], "vmid": 1},
 //       ...]
 //   }
-// (keys sorted, as nlohmann writes objects; the records' forms are in json_codec.h).
+// (keys sorted, as nlohmann writes objects; the records' forms are in json_codec.h). A section
+// also has "barriers" (update indexes) when it has barriers inside, "closing_barrier": false when
+// it was closed without its barrier, and "pending": N when the previous section's last N writes
+// were still pending and explored in front of its updates (witness indexes below N are those).
 // `sections` lists every section with --report-all, else only those with a violation, ordered by
 // (vmid, seq), one per line: the report is streamed, so --report-all of millions of sections
 // never holds one JSON document in memory. `targets` has the counts of each op's own IPA;
@@ -27,6 +30,7 @@
 #include "base/status.h"
 #include "explorer/exploration.h"
 #include "explorer/totals.h"
+#include "pagetable/engine_variant.h"
 #include "pagetable/section_policy.h"
 
 namespace ptx::formats {
@@ -36,6 +40,7 @@ struct ReportMeta {
   SectionPolicy policy = SectionPolicy::kSekvm;
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
+  EngineVariant engine = EngineVariant::kSekvm;
 };
 
 // One section's record.

@@ -59,6 +59,7 @@ struct InputArgs {
 struct CommonArgs {
   unsigned threads = default_threads();
   SectionPolicy sections = SectionPolicy::kSekvm;
+  EngineVariant engine = EngineVariant::kSekvm;
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
   std::string report;
@@ -72,8 +73,8 @@ void add_input_options(CLI::App* cmd, InputArgs* a) {
   CLI::Option* preset = cmd->add_option("--preset", a->preset, "Embedded workload (default qemu-virt)")
                             ->check(CLI::IsMember({"qemu-virt"}));
   a->workload_opt = cmd->add_option("--workload", a->workload,
-                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>' lines, "
-                                    "begin/end sections, # comments");
+                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>' and "
+                                    "'unmap <vmid> <ipa> <level>' lines, begin/end sections, # comments");
   a->pid_opt = cmd->add_option("--from-process", a->pid,
                                "Use the present pages of a live process (/proc/PID/maps, pagemap) as VM 1's memory");
   preset->excludes(a->workload_opt)->excludes(a->pid_opt);
@@ -92,6 +93,8 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
   if (sections) {
     cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched")
         ->transform(CLI::CheckedTransformer(enum_map(kSectionPolicyNames)));
+    cmd->add_option("--engine", c->engine, "Engine variant: " + enum_choices(kEngineVariantNames) + " (default sekvm)")
+        ->transform(CLI::CheckedTransformer(enum_map(kEngineVariantNames)));
   }
   if (explore) {
     cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)")
@@ -131,10 +134,10 @@ StatusOr<workload::Workload> load_input(const InputArgs& a, SectionPolicy policy
 }
 
 std::string head_line(const std::string& cmd, const std::string& what, const CommonArgs& c, SectionPolicy policy,
-                      bool explored) {
+                      EngineVariant engine, bool explored) {
   std::string s = fmt::format("ptx {}: {}, {} thread{}", cmd, what, c.threads, c.threads == 1 ? "" : "s");
   if (explored) s += fmt::format(", mode {}, compare {}", explore_mode_name(c.mode), compare_mode_name(c.compare));
-  return s + fmt::format(", sections {}", section_policy_name(policy));
+  return s + fmt::format(", sections {}, engine {}", section_policy_name(policy), engine_variant_name(engine));
 }
 
 // Runs `source` with a progress display and, with --draw, pictures of the violations.
@@ -155,16 +158,18 @@ StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::Run
 struct Explored {
   std::string cmd, what, source;  // for the summary
   SectionPolicy policy;
+  EngineVariant engine;
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
 int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcome& r, const Drawings* d) {
   if (!c.report.empty()) {
-    const formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare};
+    const formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine};
     if (Status s = formats::write_report(c.report, meta, r.totals, r.kept, c.report_all); !s.ok()) return fail(s);
   }
   if (d != nullptr && !d->error().ok()) return fail(d->error());
-  print_summary(stdout, head_line(e.cmd, e.what, c, e.policy, true), r.totals, r.kept, e.source, r.seconds, true);
+  print_summary(stdout, head_line(e.cmd, e.what, c, e.policy, e.engine, true), r.totals, r.kept, e.source, r.seconds,
+                true);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (d != nullptr) {
     std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d->pictures()), d->dir().c_str());
@@ -188,10 +193,10 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   if (!w.ok()) return fail(w.status());
   StatusOr<std::unique_ptr<Drawings>> d = drawings_of(c);
   if (!d.ok()) return fail(d.status());
-  run::EngineSource source(*w, c.sections);
+  run::EngineSource source(*w, c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, d->get());
   if (!r.ok()) return fail(r.status());
-  return finish_explored(Explored{"run", w->description, w->source, c.sections}, c, *r, d->get());
+  return finish_explored(Explored{"run", w->description, w->source, c.sections, c.engine}, c, *r, d->get());
 }
 
 int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) {
@@ -202,14 +207,15 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
   run::RunConfig cfg = config_of(c);
   cfg.explore = false;
   cfg.sink = [&trace](const Section& s) { return trace.add(s); };
-  run::EngineSource source(*w, c.sections);
+  run::EngineSource source(*w, c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, nullptr);
   if (!r.ok()) return fail(r.status());
-  if (Status s = trace.commit(out, formats::TraceHeader{w->source, w->description, c.sections, 0, 0}); !s.ok()) {
+  if (Status s = trace.commit(out, formats::TraceHeader{w->source, w->description, c.sections, 0, 0, c.engine});
+      !s.ok()) {
     return fail(s);
   }
-  print_summary(stdout, head_line("record", w->description, c, c.sections, false), r->totals, r->kept, w->source,
-                r->seconds, false);
+  print_summary(stdout, head_line("record", w->description, c, c.sections, c.engine, false), r->totals, r->kept,
+                w->source, r->seconds, false);
   std::printf("trace: %s\n", out.c_str());
   std::fflush(stdout);
   return kExitOk;
@@ -228,7 +234,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = trace->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy}, c, *r, d->get());
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine}, c, *r, d->get());
 }
 
 }  // namespace

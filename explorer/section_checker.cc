@@ -1,5 +1,6 @@
 #include "explorer/section_checker.h"
 
+#include <cstddef>
 #include <unordered_map>
 
 #include "explorer/epochs.h"

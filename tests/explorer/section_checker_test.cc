@@ -12,6 +12,7 @@
 #include "explorer/sample_and_shuffle.h"
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
+#include "tests/support/engine_ops.h"
 
 namespace ptx {
 namespace {
@@ -19,8 +20,8 @@ namespace {
 constexpr uint32_t kVm = 2;
 constexpr uint64_t kIpa = 0x40000000, kIpa2 = 0x40005000;  // two pages of one 2 MiB region
 constexpr uint64_t Page(uint64_t n, uint64_t attrs = 0x7FF) { return (0x80000000ULL + n * 0x1000) | attrs; }
-MapOp Map(uint64_t ipa, uint64_t desc) { return MapOp{ipa, 3, desc}; }
-MapOp Unmap(uint64_t ipa, int level = 3) { return MapOp{ipa, level, 0, OpKind::kUnmap}; }
+MapOp Map(uint64_t ipa, uint64_t desc) { return test::map_op(ipa, 3, desc); }
+MapOp Unmap(uint64_t ipa, int level = 3) { return test::unmap_op(ipa, level); }
 
 // An engine of one variant whose sections (one op each) go through a checker.
 struct Checked {
@@ -32,10 +33,7 @@ struct Checked {
     });
   }
   Exploration run(const MapOp& op) {
-    CriticalSection cs;
-    EXPECT_EQ(engine.open_section(kVm, &cs), NptError::kOk);
-    EXPECT_EQ(cs.apply(op), NptError::kOk);
-    const Section s = cs.close();
+    const Section s = test::run_op(engine, kVm, op);
     Exploration x;
     const Status st = checker.check(s, &x);
     EXPECT_TRUE(st.ok()) << st.to_string();
@@ -176,10 +174,7 @@ TEST(SectionCheckerPending, DirtyReuseExposesTheStaleEntries) {
 
 TEST(SectionCheckerBarriers, MalformedBarriersAreRefusedAndChangeNothing) {
   Stage2Engine e;
-  CriticalSection cs;
-  ASSERT_EQ(e.open_section(kVm, &cs), NptError::kOk);
-  ASSERT_EQ(cs.set_npt(kIpa, 3, Page(1)), NptError::kOk);
-  const Section good = cs.close();
+  const Section good = test::run_op(e, kVm, Map(kIpa, Page(1)));
   for (const std::vector<uint32_t>& bad : {std::vector<uint32_t>{0}, {4}, {2, 2}, {3, 1}, {9}}) {
     SectionChecker checker;
     Section s = good;

@@ -10,6 +10,7 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
 #include "pagetable/section.h"
+#include "tests/support/engine_ops.h"
 #include "tests/support/spec_model.h"
 
 namespace ptx {
@@ -21,16 +22,9 @@ constexpr uint64_t Page(uint64_t n) { return (0x40000000ULL + n * kPage) | 0x4C3
 constexpr uint64_t Block(uint64_t n) { return (0x80000000ULL + n * 0x200000) | 0x4C1; }
 constexpr uint32_t kVm = 5;
 
-// One op in its own section; fails the test on error.
-Section RunOp(Stage2Engine& e, const MapOp& op) {
-  CriticalSection cs;
-  EXPECT_EQ(e.open_section(kVm, &cs), NptError::kOk);
-  EXPECT_EQ(cs.apply(op), NptError::kOk) << std::hex << op.ipa;
-  return cs.close();
-}
-
-MapOp Map(uint64_t ipa, int level, uint64_t desc) { return MapOp{ipa, level, desc, OpKind::kMap}; }
-MapOp Unmap(uint64_t ipa, int level) { return MapOp{ipa, level, 0, OpKind::kUnmap}; }
+Section RunOp(Stage2Engine& e, const MapOp& op) { return test::run_op(e, kVm, op); }
+MapOp Map(uint64_t ipa, int level, uint64_t desc) { return test::map_op(ipa, level, desc); }
+MapOp Unmap(uint64_t ipa, int level) { return test::unmap_op(ipa, level); }
 
 TEST(OpKindTest, Names) {
   EXPECT_EQ(op_kind_name(OpKind::kMap), "map");

@@ -10,6 +10,7 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
 #include "pagetable/section.h"
+#include "tests/support/engine_ops.h"
 #include "tests/support/spec_model.h"
 
 namespace ptx {
@@ -24,14 +25,9 @@ constexpr uint64_t Page(uint64_t n, uint64_t attrs = 0x4C3) { return (0x40000000
 constexpr uint64_t Block(uint64_t n) { return (0x80000000ULL + n * 0x200000) | 0x4C1; }
 constexpr uint64_t kIpa = SIpa(1, 2, 3, 4);
 
-Section RunOp(Stage2Engine& e, const MapOp& op) {
-  CriticalSection cs;
-  EXPECT_EQ(e.open_section(kVm, &cs), NptError::kOk);
-  EXPECT_EQ(cs.apply(op), NptError::kOk) << std::hex << op.ipa;
-  return cs.close();
-}
-Section Map(Stage2Engine& e, uint64_t ipa, int level, uint64_t desc) { return RunOp(e, MapOp{ipa, level, desc}); }
-Section Unmap(Stage2Engine& e, uint64_t ipa, int level) { return RunOp(e, MapOp{ipa, level, 0, OpKind::kUnmap}); }
+Section RunOp(Stage2Engine& e, const MapOp& op) { return test::run_op(e, kVm, op); }
+Section Map(Stage2Engine& e, uint64_t ipa, int level, uint64_t desc) { return RunOp(e, test::map_op(ipa, level, desc)); }
+Section Unmap(Stage2Engine& e, uint64_t ipa, int level) { return RunOp(e, test::unmap_op(ipa, level)); }
 
 Update Pte(uint64_t entry, uint64_t from, uint64_t to) { return Update{UpdateKind::kPte, entry, from, to}; }
 const uint64_t kPte = SEntry(SPmdStart(kVm), 4);  // kIpa's level-3 entry (first level-3 page)

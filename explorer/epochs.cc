@@ -46,38 +46,54 @@ void merge(Exploration& total, Exploration&& x, uint32_t epoch, uint32_t start) 
   }
 }
 
+// The end of each epoch: the cuts inside (0, n), ascending, then n.
+std::vector<uint32_t> epoch_bounds(size_t n, std::span<const uint32_t> epoch_ends) {
+  std::vector<uint32_t> ends;
+  for (const uint32_t e : epoch_ends) {
+    if (e > 0 && e < n && (ends.empty() || e > ends.back())) ends.push_back(e);
+  }
+  ends.push_back(static_cast<uint32_t>(n));
+  return ends;
+}
+
 }  // namespace
 
 size_t largest_epoch(size_t updates, std::span<const uint32_t> epoch_ends) {
   size_t largest = 0, start = 0;
-  for (uint32_t end : epoch_ends) {
+  for (const uint32_t end : epoch_bounds(updates, epoch_ends)) {
     largest = std::max<size_t>(largest, end - start);
     start = end;
   }
-  return std::max(largest, updates - start);
+  return largest;
 }
 
 Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, std::span<const Update> updates,
                            std::span<const uint32_t> epoch_ends, std::span<const uint64_t> targets,
-                           const ExploreOptions& options) {
+                           const ExploreOptions& options, size_t pending) {
   const Tables t(memory, root, g);
-  if (epoch_ends.size() <= 1) {  // one epoch: no reference needed
+  const std::vector<uint32_t> ends = epoch_bounds(updates.size(), epoch_ends);
+  if (ends.size() == 1 && pending == 0) {  // one epoch: no reference needed
     Exploration x = explore_one(t, updates, targets, options);
     for (const Update& u : updates) memory.apply(u);
     return x;
   }
   Reference ref;
-  for (const Update& u : updates) ref.after[g.key(t.key_level(u.kind), u.entry)] = u.new_value;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const EntryKey key = g.key(t.key_level(updates[i].kind), updates[i].entry);
+    ref.after[key] = updates[i].new_value;
+    if (i < pending) ref.before[key] = updates[i].new_value;  // the state after the pending writes
+  }
   ExploreOptions opts = options;
   opts.reference = &ref;
   Exploration total;
   total.updates = updates.size();
   uint32_t start = 0, epoch = 0;
-  for (const uint32_t end : epoch_ends) {
+  for (const uint32_t end : ends) {
     const std::span<const Update> part = updates.subspan(start, end - start);
     merge(total, explore_one(t, part, targets, opts), epoch++, start);
     for (const Update& u : part) {
-      ref.before.emplace(g.key(t.key_level(u.kind), u.entry), u.old_value);  // the first write's old value
+      // The first write's old value (a pending entry keeps its value after the pending writes).
+      ref.before.emplace(g.key(t.key_level(u.kind), u.entry), u.old_value);
       memory.apply(u);
     }
     start = end;

@@ -6,6 +6,11 @@
 // break (a transient fault), and "clear the stale entries; barrier; link the page" shows nothing.
 // A section without barriers is one epoch: exactly explore() / explore_faithful().
 //
+// Pending writes: the first `pending` updates may be another section's writes that no barrier
+// completed yet (the VM's previous section, closed without its barrier: the missing-barrier engine
+// variant). They are explored with the first epoch, but the states are judged against the state
+// after them (the previous section's after-state) and after every update.
+//
 // Results: `sequences` is the sum over epochs of a(n_k); each class carries its epoch; a third
 // mapping seen in several epochs is one violation (lists summed over the epochs; a wrong
 // translation if it is one in any epoch) whose epoch is the first that shows it and whose witness
@@ -25,14 +30,17 @@
 namespace ptx {
 
 // Explores `updates` (program order) made on `memory` walked from `root` with geometry `g`, cut
-// after each index of `epoch_ends` (ascending, each in (0, updates.size()]; empty: one epoch),
-// with options.mode's explorer, and leaves `memory` at the section's after-state (every update
-// applied in program order). options.reference must be null (this sets its own).
-// REQUIRES: g is compatible with memory (tables.h); faithful mode: each epoch within
-// kFaithfulMaxUpdates (ExploreOptions::check on the largest epoch).
+// before each index of `epoch_ends` (a barrier completed updates [0, i) before update i) — indexes
+// outside (0, updates.size()) cut nothing; the updates after the last cut form the last epoch;
+// empty: one epoch — with options.mode's explorer, and leaves `memory` at the section's
+// after-state (every update applied in program order). The first `pending` updates are pending
+// writes of an earlier section (above). options.reference must be null (this sets its own).
+// REQUIRES: g is compatible with memory (tables.h); epoch_ends ascending, each above `pending`;
+// pending <= updates.size(); faithful mode: each epoch within kFaithfulMaxUpdates
+// (ExploreOptions::check on largest_epoch).
 Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, std::span<const Update> updates,
                            std::span<const uint32_t> epoch_ends, std::span<const uint64_t> targets,
-                           const ExploreOptions& options);
+                           const ExploreOptions& options, size_t pending = 0);
 
 // The size of the largest epoch (what ExploreOptions::check must accept).
 size_t largest_epoch(size_t updates, std::span<const uint32_t> epoch_ends);

@@ -75,12 +75,17 @@ struct Violation {
 };
 
 struct Exploration {
-  size_t updates = 0;                 // n
+  size_t updates = 0;                 // n (with pending writes in front: theirs and the section's)
   BigCount sequences = 0;             // a(n) = sum_k C(n,k) k!
   std::vector<AddressClass> classes;  // every class whose walk can differ between states,
                                       // sorted by representative IPA
   std::vector<Counts> targets;        // per target IPA passed in (e.g. the ops' own addresses)
   std::vector<Violation> violations;  // sorted by (ipa, observed)
+  // The VM's previous section was closed without its barrier (SectionChecker): its last `pending`
+  // writes were explored in front of the section's own. Witness indexes then index that list:
+  // below `pending` the previous section's pending writes, from `pending` on the section's updates
+  // (index - pending); the before-state a witness applies to is the state before those writes.
+  uint32_t pending = 0;
   bool ok() const { return violations.empty(); }
   friend bool operator==(const Exploration&, const Exploration&) = default;
 };

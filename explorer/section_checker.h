@@ -5,12 +5,22 @@
 // each section is explored against its VM's shadow (the state before the section) and then
 // applied to it. Because the shadow is rebuilt from updates alone, a live run and an offline replay
 // of a recorded trace explore identical states and reach identical verdicts.
+//
+// Barriers. A section with barriers inside (Section::barriers, e.g. break-before-make) is explored
+// epoch by epoch (epochs.h). A section closed without its barrier (Section::closing_barrier false)
+// leaves its writes after its last inner barrier pending: the VM's next section is explored with
+// them in front (previous ++ next, any subset in any order), judged against the state after the
+// previous section (its before) and after the next one (its after) — so a mapping the previous
+// section removed can still be seen, and one it added can still be missing. Exploration::pending
+// counts them. (The next section's own barrier completes them: at most one section is pending.)
 #ifndef PTX_EXPLORER_SECTION_CHECKER_H_
 #define PTX_EXPLORER_SECTION_CHECKER_H_
 
 #include <array>
 #include <functional>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "base/status.h"
 #include "explorer/exploration.h"
@@ -24,14 +34,15 @@ class SectionChecker {
  public:
   explicit SectionChecker(ExploreOptions options = {});
 
-  // Explores `s` against the shadow of s.vmid (with options.mode's checker), then applies
-  // s.updates to that shadow. Targets are the ops' IPAs (Exploration::targets[i] belongs to
-  // s.ops[i]).
+  // Explores `s` against the shadow of s.vmid (with options.mode's checker; with its barriers'
+  // epochs and the previous section's pending writes, above), then applies s.updates to that
+  // shadow. Targets are the ops' IPAs (Exploration::targets[i] belongs to s.ops[i]).
   // Errors (kBadInput, the shadow unchanged and *out untouched): invalid vmid; an op that breaks
   // check_map_op; an update whose entry is outside the VM's pools or whose old value is not the
   // shadow's current value (a trace out of lock order or corrupted); a seq not above the previous
   // section's of that VM (out of lock order; gaps are allowed, e.g. for sections that wrote
-  // nothing); a section options.check() refuses (faithful mode past kFaithfulMaxUpdates).
+  // nothing); barriers not ascending inside (0, updates); a section options.check() refuses
+  // (faithful mode: an epoch, pending writes included, past kFaithfulMaxUpdates).
   // Thread safety: sections of different VMs may be checked concurrently; sections of one VM must
   // be given one at a time, in seq order.
   Status check(const Section& s, Exploration* out);
@@ -40,17 +51,23 @@ class SectionChecker {
   const ExploreOptions& options() const { return options_; }
 
   // Called by check(), when set, for every section with a violation, after exploring it and
-  // before applying it: `before` is the VM's state before the section. Runs on the caller's
-  // thread (so concurrently for different VMs).
+  // before applying it: `before` is the VM's state before the section. With pending writes of the
+  // previous section, `before` is the state before those and the Section's updates are the
+  // explored list (pending ++ own), which the witnesses index. Runs on the caller's thread (so
+  // concurrently for different VMs).
   using ViolationHook = std::function<void(const NptImage& before, const Section&, const Exploration&)>;
   void set_violation_hook(ViolationHook hook) { hook_ = std::move(hook); }
 
  private:
   Status check_fits(const Section& s) const;
+  Status check_barriers(const Section& s) const;
+  Exploration explore_cut(const Section& s, std::span<const uint64_t> targets);
 
   ExploreOptions options_;
   std::array<std::unique_ptr<NptImage>, kVmCount> shadows_;
   std::array<uint64_t, kVmCount> next_seq_{};  // lowest seq the next section of each VM may have
+  // Writes of each VM's last section that no barrier completed (it closed without its barrier).
+  std::array<std::vector<Update>, kVmCount> pending_;
   ViolationHook hook_;
 };
 

@@ -47,4 +47,10 @@ const BigCount& sequence_count(size_t n) {
 
 std::string to_string(const BigCount& c) { return c.str(); }
 
+std::string short_count(const BigCount& c) {
+  const std::string s = c.str();
+  if (s.size() <= 15) return s;
+  return s.substr(0, 1) + "." + s.substr(1, 2) + "e+" + std::to_string(s.size() - 1);
+}
+
 }  // namespace ptx

@@ -21,6 +21,9 @@ const BigCount& sequence_count(size_t n);
 
 // Decimal text of a count.
 std::string to_string(const BigCount& c);
+// For people: the decimal text up to 15 digits, else its first digits and exponent, e.g.
+// "3.44e+89" (a(64), digits truncated); reports keep the exact to_string().
+std::string short_count(const BigCount& c);
 
 }  // namespace ptx
 

@@ -16,9 +16,13 @@ nlohmann::json count_json(const BigCount& c) {
 void to_json(nlohmann::json& j, SectionPolicy p) { j = std::string(section_policy_name(p)); }
 void to_json(nlohmann::json& j, ExploreMode m) { j = std::string(explore_mode_name(m)); }
 void to_json(nlohmann::json& j, CompareMode m) { j = std::string(compare_mode_name(m)); }
+void to_json(nlohmann::json& j, EngineVariant v) { j = std::string(engine_variant_name(v)); }
 
 void to_json(nlohmann::json& j, const MapOp& op) {
-  j = {{"ipa", hex(op.ipa)}, {"level", op.level}, {"descriptor", hex(op.descriptor)}};
+  j = {{"kind", std::string(op_kind_name(op.kind))},
+       {"ipa", hex(op.ipa)},
+       {"level", op.level},
+       {"descriptor", hex(op.descriptor)}};
 }
 
 void to_json(nlohmann::json& j, const Update& u) {

@@ -1,7 +1,9 @@
 // The JSON form of ptx's records in reports (nlohmann to_json, found by ADL): addresses, entries
 // and descriptors as "0x..." strings; counts as numbers, or decimal strings past 2^64 - 1; enums
-// by their one name table (pagetable/section_policy.h, explorer/exploration.h, mapping.h).
-//   MapOp     {"ipa": "0x40000000", "level": 3, "descriptor": "0x...7ff"}
+// by their one name table (pagetable/section_policy.h, engine_variant.h, explorer/exploration.h,
+// mapping.h).
+//   MapOp     {"kind": "map", "ipa": "0x40000000", "level": 3, "descriptor": "0x...7ff"}
+//             (an unmap: {"kind": "unmap", ..., "descriptor": "0x0"})
 //   Update    {"kind": "PTE", "entry": "0x...", "old": "0x0", "new": "0x..."}
 //   Counts    {"before": N, "after": N, "other": N}
 //   Violation {"ipa", "before", "after", "observed", "sequences", "witness": [update indexes],
@@ -18,6 +20,7 @@
 
 #include "explorer/exploration.h"
 #include "explorer/mapping.h"
+#include "pagetable/engine_variant.h"
 #include "pagetable/section.h"
 #include "pagetable/section_policy.h"
 
@@ -29,6 +32,7 @@ nlohmann::json count_json(const BigCount& c);      // number, or decimal string 
 void to_json(nlohmann::json& j, SectionPolicy p);
 void to_json(nlohmann::json& j, ExploreMode m);
 void to_json(nlohmann::json& j, CompareMode m);
+void to_json(nlohmann::json& j, EngineVariant v);
 void to_json(nlohmann::json& j, const MapOp& op);
 void to_json(nlohmann::json& j, const Update& u);
 void to_json(nlohmann::json& j, const Counts& c);

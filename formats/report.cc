@@ -39,6 +39,9 @@ nlohmann::json section_json(const CheckedSection& cs) {
   j["targets"] = x.targets;
   j["violations"] = x.violations;
   if (cs.context) add_context(j, *cs.context);
+  if (!s.barriers.empty()) j["barriers"] = s.barriers;
+  if (!s.closing_barrier) j["closing_barrier"] = false;
+  if (x.pending > 0) j["pending"] = x.pending;
   return j;
 }
 
@@ -56,6 +59,7 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vec
     for (const auto& [kind, n] : meta.records) head["records"][kind] = n;
   } else {
     head["policy"] = meta.policy;
+    head["engine"] = meta.engine;
   }
   head["summary"] = {{"ops", t.ops},
                      {"sections", t.sections},

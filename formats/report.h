@@ -1,8 +1,8 @@
 // The JSON report of `ptx run --report FILE` / `ptx check --report FILE`.
 //
 //   {
-//     "compare": "descriptor", "findings": [{"kind", "line", "detail"}...], "mode": "fast",
-//     "policy": "sekvm", "source": "qemu-virt",
+//     "compare": "descriptor", "engine": "sekvm", "findings": [{"kind", "line", "detail"}...],
+//     "mode": "fast", "policy": "sekvm", "source": "qemu-virt",
 //     "summary": {"address_classes": N, "findings": N, "ops": N, "sections": N, "sequences": N,
 //                 "transient_faults": N, "updates": N, "violating_sections": N, "violations": N,
 //                 "wrong_translations": N},
@@ -12,8 +12,11 @@
 //        "updates": [Update...], "violations": [Violation...], "vmid": 1},
 //       ...]
 //   }
-// (keys sorted, as nlohmann writes objects; the records' forms are in json_codec.h).
-// An Arm trace (casemate format) has no "policy"; it has "format": "casemate", "records" (counts
+// (keys sorted, as nlohmann writes objects; the records' forms are in json_codec.h). A section
+// also has "barriers" (update indexes) when it has barriers inside, "closing_barrier": false when
+// it was closed without its barrier, and "pending": N when the previous section's last N writes
+// were still pending and explored in front of its updates (witness indexes below N are those).
+// An Arm trace (casemate format) has no "policy" and "engine"; it has "format": "casemate", "records" (counts
 // by record kind), "casemate_verdict" (the trace's "! message", or null), and its sections carry
 // "tid", "lock", "lines": [first, last], "open_at_end", "root", "stage", "vmid" (the root's VMID or
 // ASID), "barriers" (update indexes where a DSB completed the earlier writes), and each update
@@ -36,6 +39,7 @@
 #include "base/status.h"
 #include "explorer/exploration.h"
 #include "explorer/totals.h"
+#include "pagetable/engine_variant.h"
 #include "pagetable/section_policy.h"
 
 namespace ptx::formats {
@@ -45,6 +49,7 @@ struct ReportMeta {
   SectionPolicy policy = SectionPolicy::kSekvm;
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
+  EngineVariant engine = EngineVariant::kSekvm;
   bool casemate = false;                          // an Arm trace in the casemate format
   std::optional<std::string> casemate_verdict;    // casemate only
   std::vector<std::pair<std::string, uint64_t>> records;  // casemate only: records by kind

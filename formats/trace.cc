@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "base/number.h"
@@ -69,8 +70,8 @@ Status TraceWriter::add(const Section& s) {
   fmt::format_to(std::back_inserter(line), "{{\"vmid\":{},\"seq\":{},\"ops\":[", s.vmid, s.seq);
   for (size_t i = 0; i < s.ops.size(); ++i) {
     const MapOp& op = s.ops[i];
-    fmt::format_to(std::back_inserter(line), "{}[\"{:#x}\",{},\"{:#x}\"]", i ? "," : "", op.ipa,
-                   op.level, op.descriptor);
+    fmt::format_to(std::back_inserter(line), "{}[\"{:#x}\",{},\"{:#x}\"{}]", i ? "," : "", op.ipa, op.level,
+                   op.descriptor, op.kind == OpKind::kMap ? "" : fmt::format(",\"{}\"", op_kind_name(op.kind)));
   }
   line += "],\"updates\":[";
   for (size_t i = 0; i < s.updates.size(); ++i) {
@@ -78,7 +79,10 @@ Status TraceWriter::add(const Section& s) {
     fmt::format_to(std::back_inserter(line), "{}[\"{}\",\"{:#x}\",\"{:#x}\",\"{:#x}\"]",
                    i ? "," : "", update_kind_name(u.kind), u.entry, u.old_value, u.new_value);
   }
-  line += "]}\n";
+  line += "]";
+  if (!s.barriers.empty()) line += fmt::format(",\"barriers\":[{}]", fmt::join(s.barriers, ","));
+  if (!s.closing_barrier) line += ",\"closing_barrier\":false";
+  line += "}\n";
   ++p.sections;
   p.ops += s.ops.size();
   return line.size() >= (1u << 20) ? p.flush() : ok_status();
@@ -96,6 +100,7 @@ Status TraceWriter::commit(const std::string& path, TraceHeader h) {
   head["source"] = h.source;
   head["description"] = h.description;
   head["policy"] = std::string(section_policy_name(h.policy));
+  head["engine"] = std::string(engine_variant_name(h.engine));
   head["sections"] = h.sections;
   head["ops"] = h.ops;
   AtomicFile out(path);
@@ -126,8 +131,8 @@ StatusOr<uint64_t> get_count(const json& o, const char* key, const char* what) {
 }
 
 StatusOr<MapOp> parse_op(const json& o, uint32_t vmid) {
-  if (!o.is_array() || o.size() != 3 || !o[1].is_number_unsigned()) {
-    return bad_input("malformed op {}: expected [ipa, level, descriptor]", o.dump());
+  if (!o.is_array() || o.size() < 3 || o.size() > 4 || !o[1].is_number_unsigned()) {
+    return bad_input("malformed op {}: expected [ipa, level, descriptor] or [ipa, level, descriptor, kind]", o.dump());
   }
   MapOp op;
   PTX_ASSIGN_OR_RETURN(op.ipa, get_u64(o[0], "op ipa"));
@@ -135,6 +140,11 @@ StatusOr<MapOp> parse_op(const json& o, uint32_t vmid) {
   if (level > 4) return bad_input("invalid level {}: {}", level, npt_error_rule(NptError::kInvalidLevel));
   op.level = static_cast<int>(level);
   PTX_ASSIGN_OR_RETURN(op.descriptor, get_u64(o[2], "op descriptor"));
+  if (o.size() == 4) {
+    const std::optional<OpKind> kind = o[3].is_string() ? parse_enum(kOpKindNames, o[3].get<std::string>()) : std::nullopt;
+    if (!kind) return bad_input("malformed op kind {}: expected {}", o[3].dump(), enum_choices(kOpKindNames));
+    op.kind = *kind;
+  }
   PTX_RETURN_IF_ERROR(check_map_op(vmid, op));
   return op;
 }
@@ -151,6 +161,25 @@ StatusOr<Update> parse_update(const json& u) {
   PTX_ASSIGN_OR_RETURN(up.old_value, get_u64(u[2], "update old value"));
   PTX_ASSIGN_OR_RETURN(up.new_value, get_u64(u[3], "update new value"));
   return up;
+}
+
+// The optional "barriers" (update indexes) and "closing_barrier" of a section. (SectionChecker
+// checks that the indexes fit the section.)
+Status parse_barriers(const json& j, Section* s) {
+  if (j.contains("barriers")) {
+    if (!j["barriers"].is_array()) return bad_input("malformed section: \"barriers\" must be an array");
+    for (const json& b : j["barriers"]) {
+      if (!b.is_number_unsigned() || b.get<uint64_t>() > UINT32_MAX) {
+        return bad_input("malformed barrier {}: expected an update index", b.dump());
+      }
+      s->barriers.push_back(b.get<uint32_t>());
+    }
+  }
+  if (j.contains("closing_barrier")) {
+    if (!j["closing_barrier"].is_boolean()) return bad_input("malformed section: \"closing_barrier\" must be true or false");
+    s->closing_barrier = j["closing_barrier"].get<bool>();
+  }
+  return ok_status();
 }
 
 StatusOr<Section> parse_section(const json& j, SectionPolicy policy) {
@@ -171,6 +200,7 @@ StatusOr<Section> parse_section(const json& j, SectionPolicy policy) {
     PTX_ASSIGN_OR_RETURN(Update up, parse_update(u));
     s.updates.push_back(up);
   }
+  PTX_RETURN_IF_ERROR(parse_barriers(j, &s));
   if (policy == SectionPolicy::kSekvm && s.ops.size() > 1) {
     return bad_input("section vmid {} seq {} has {} ops, but the trace's policy is sekvm: {}", s.vmid, s.seq,
                      s.ops.size(), npt_error_rule(NptError::kSecondLeafWrite));
@@ -191,6 +221,12 @@ Status parse_header(const json& j, TraceHeader* h) {
   }
   if (!policy) return bad_input("malformed header: \"policy\" must be \"sekvm\" or \"batched\"");
   h->policy = *policy;
+  if (j.contains("engine")) {
+    const std::optional<EngineVariant> engine =
+        j["engine"].is_string() ? parse_enum(kEngineVariantNames, j["engine"].get<std::string>()) : std::nullopt;
+    if (!engine) return bad_input("malformed header: \"engine\" must be {}", enum_choices(kEngineVariantNames));
+    h->engine = *engine;
+  }
   if (!j.contains("source") || !j["source"].is_string()) return bad_input("malformed header: \"source\" must be a string");
   h->source = j["source"].get<std::string>();
   if (j.contains("description") && j["description"].is_string()) h->description = j["description"].get<std::string>();

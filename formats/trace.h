@@ -1,9 +1,14 @@
 // The ptx trace: what `ptx record --out TRACE` writes and `ptx check TRACE` replays. JSON lines:
-//   {"ptx_trace":1,"source":"qemu-virt","description":"...","policy":"sekvm","sections":N,"ops":N}
+//   {"ptx_trace":1,"source":"qemu-virt","description":"...","policy":"sekvm","engine":"sekvm",
+//    "sections":N,"ops":N}
 //   {"vmid":1,"seq":0,"ops":[["0x40000000",3,"0x10000007ff"]],
 //    "updates":[["PGD","0x10000","0x0","0x11003"],["PUD",...],...]}
-// ops are [ipa, level, descriptor]; updates [kind, entry, old, new] in program order (a compact
-// array form of json_codec.h's records); addresses and descriptors are "0x..." strings. `record`
+// ops are [ipa, level, descriptor] for a map and [ipa, level, "0x0", "unmap"] for an unmap (a
+// fourth element names the op kind, "map" when absent); updates [kind, entry, old, new] in
+// program order (a compact array form of json_codec.h's records); addresses and descriptors are
+// "0x..." strings. A section with barriers inside has "barriers":[update indexes], and one closed
+// without its barrier "closing_barrier":false (both only then). The header names the engine
+// variant ("sekvm" when absent: traces of before the variants read as they were). `record`
 // writes sections ordered by (vmid, seq), atomically; `check` accepts them in any order.
 //
 // Reading groups the sections per VM, in seq order (the lock order in which they were made):
@@ -20,6 +25,7 @@
 
 #include "base/status.h"
 #include "pagetable/constants.h"
+#include "pagetable/engine_variant.h"
 #include "pagetable/section.h"
 #include "pagetable/section_policy.h"
 
@@ -33,6 +39,7 @@ struct TraceHeader {
   SectionPolicy policy = SectionPolicy::kSekvm;
   uint64_t sections = 0;
   uint64_t ops = 0;
+  EngineVariant engine = EngineVariant::kSekvm;
 };
 
 // Writes a trace while a run makes its sections, without holding them in memory: each VM's
@@ -71,8 +78,9 @@ struct Trace {
 
 // Reads and validates a trace. Errors: kIoError when it cannot be opened or read; kBadInput at
 // (path, line) for the first malformed line (not JSON, not the header first, an unsupported
-// version, a field of the wrong type, an op check_map_op refuses, an update kind other than
-// PGD..PTE, several ops in a section of a sekvm trace), then for a seq that is repeated or
+// version, a field of the wrong type, an unknown engine or op kind, an op check_map_op refuses,
+// an update kind other than PGD..PTE, several ops in a section of a sekvm trace), then for a seq
+// that is repeated or
 // missing, and for counts that differ from the header's.
 StatusOr<Trace> read_trace(const std::string& path);
 

@@ -73,7 +73,7 @@ std::string describe_group(const CheckedSection& s, const ViolationGroup& g, siz
   std::string out = fmt::format("violation group {} of {}: {}, {}\n", index, count, violation_class_name(g.cls),
                                 where_line(s, source));
   out += fmt::format("    {} ({} IPA{}), exposed by {} of {} update lists\n", ipas, g.ipas, g.ipas == 1 ? "" : "s",
-                     to_string(g.lists), to_string(s.exploration.sequences));
+                     short_count(g.lists), short_count(s.exploration.sequences));
   out += mapping_line(geo, "before", g.before);
   out += mapping_line(geo, "observed", g.observed);
   out += mapping_line(geo, "after", g.after);

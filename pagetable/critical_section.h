@@ -35,6 +35,11 @@ class CriticalSection {
 
   // Stage2Engine::set_npt on this section's VM. Errors as there; kLockNotHeld when not open.
   NptError set_npt(uint64_t ipa, int level, uint64_t descriptor);
+  // Stage2Engine::clear_npt on this section's VM. Errors as there; kLockNotHeld when not open.
+  NptError clear_npt(uint64_t ipa, int level);
+  // set_npt(op.ipa, op.level, op.descriptor) for a map, clear_npt(op.ipa, op.level) for an
+  // unmap (whose descriptor must be 0: kUnmapDescriptor otherwise).
+  NptError apply(const MapOp& op);
 
   // Completes the section: returns {vmid, seq, ops, updates in program order}, empties the
   // buffer and tstate, releases the lock. Returns an empty Section when not open.

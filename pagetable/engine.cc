@@ -28,8 +28,14 @@ CriticalSection& CriticalSection::operator=(CriticalSection&& other) noexcept {
 }
 
 NptError CriticalSection::set_npt(uint64_t ipa, int level, uint64_t descriptor) {
+  return apply(MapOp{ipa, level, descriptor, OpKind::kMap});
+}
+
+NptError CriticalSection::clear_npt(uint64_t ipa, int level) { return apply(MapOp{ipa, level, 0, OpKind::kUnmap}); }
+
+NptError CriticalSection::apply(const MapOp& op) {
   if (engine_ == nullptr) return NptError::kLockNotHeld;
-  return engine_->set_npt(vmid_, ipa, level, descriptor);
+  return engine_->apply(vmid_, op);
 }
 
 Section CriticalSection::close() {
@@ -42,7 +48,7 @@ Section CriticalSection::close() {
 // ---------------------------------------------------------------------------------------------
 // Stage2Engine
 
-Stage2Engine::Stage2Engine(SectionPolicy policy) : policy_(policy) {
+Stage2Engine::Stage2Engine(SectionPolicy policy, EngineVariant variant) : policy_(policy), variant_(variant) {
   vms_.reserve(kVmCount);
   for (uint32_t v = 0; v < kVmCount; ++v) vms_.push_back(std::make_unique<VmNpt>(v));
 }
@@ -74,6 +80,7 @@ Section Stage2Engine::close_section(uint32_t vmid) {
   Section s = std::move(vm.open);
   s.vmid = vmid;
   s.seq = vm.completed++;
+  s.closing_barrier = variant_ != EngineVariant::kMissingBarrier;
   vm.open = Section{};
   vm.tstate = 0;
   vm.unlock();
@@ -81,28 +88,44 @@ Section Stage2Engine::close_section(uint32_t vmid) {
 }
 
 // What set_npt will do, decided before the first write: the walk_pgd / walk_pud / walk_pmd steps
-// with alloc = 1 (SPEC §4), as the table page walked at each level and which of them are fresh.
+// with alloc = 1 (SPEC §4), as the table page walked at each level and which of them are new.
 struct Stage2Engine::Plan {
   int level = 3;                         // the leaf level written (2 or 3)
   uint64_t table[4] = {0, 0, 0, 0};      // table page walked at each level
-  bool fresh[4] = {false, false, false, false};  // level-l table page newly allocated
+  bool fresh[4] = {false, false, false, false};  // level-l table page newly allocated and linked
+  bool reused = false;                   // dirty-reuse: the level-3 page comes from the free list
   uint64_t next[4] = {0, 0, 0, 0};       // bump pointers after the allocations
   uint64_t leaf_entry = 0;
   uint64_t leaf_old = 0;
 };
 
-NptError Stage2Engine::plan_set_npt(const VmNpt& vm, uint64_t ipa, int level, Plan* p) {
-  const Geometry& g = kGeometry;
-  const uint32_t vmid = vm.vmid();
-  p->level = level;
-  p->table[0] = phys_page(pt_vttbr(vmid));
-  for (int l = 1; l <= 3; ++l) p->next[l] = vm.next(l);
-  // The walk as it stands, down to the requested level (a walk reads each entry once).
+// The checks every op makes before it walks, in the order set_npt documents; *vm is the op's VM.
+NptError Stage2Engine::check_op(uint32_t vmid, const MapOp& op, VmNpt** vm) {
+  if (halted()) return NptError::kHalted;
+  if (!valid_vmid(vmid)) return NptError::kInvalidVmid;
+  *vm = vms_[vmid].get();
+  if (!(*vm)->held_by_me()) return NptError::kLockNotHeld;
+  if (const NptError e = map_op_error(vmid, op); e != NptError::kOk) return e;
+  if (policy_ == SectionPolicy::kSekvm && (*vm)->tstate != 0) return NptError::kSecondLeafWrite;
+  return NptError::kOk;
+}
+
+// The walk of `ipa` as it stands, down to `level` at most (a walk reads each entry once).
+WalkResult Stage2Engine::walk_to(const VmNpt& vm, uint64_t ipa, int level) const {
   WalkResult w;
-  walk_ipa(g, pt_vttbr(vmid), ipa, vm, [&](const WalkVisit& v) {
+  walk_ipa(kGeometry, pt_vttbr(vm.vmid()), ipa, vm, [&](const WalkVisit& v) {
     RecordWalk{&w}(v);
     return v.level < level ? WalkAction::kDescend : WalkAction::kStop;
   });
+  return w;
+}
+
+NptError Stage2Engine::plan_set_npt(const VmNpt& vm, uint64_t ipa, int level, Plan* p) {
+  const Geometry& g = kGeometry;
+  p->level = level;
+  p->table[0] = phys_page(pt_vttbr(vm.vmid()));
+  for (int l = 1; l <= 3; ++l) p->next[l] = vm.next(l);
+  const WalkResult w = walk_to(vm, ipa, level);
   for (int l = 1; l < w.steps; ++l) p->table[l] = g.table_address(w.path[l - 1].value);
   const int last = w.last_level();
   const EntryType last_type = g.classify(last, w.path[last].value);
@@ -113,56 +136,152 @@ NptError Stage2Engine::plan_set_npt(const VmNpt& vm, uint64_t ipa, int level, Pl
     return NptError::kOk;
   }
   // The walk ended above `level`: at a block (level 3 requested under a 2 MiB block: walk_pmd
-  // panics) or at an empty entry, below which every table is allocated fresh (and all zero).
+  // panics) or at an empty entry, below which every table is allocated (fresh pages are zero).
   if (last_type != EntryType::kInvalid) return NptError::kMapUnderBlock;
-  for (int l = last + 1; l <= level; ++l) {
-    if (p->next[l] + PAGE_SIZE > level_pool_hi(vmid, l)) {
+  if (const NptError e = allocate(vm, last + 1, p); e != NptError::kOk) return e;
+  p->leaf_entry = g.entry_address(p->table[level], level, ipa);
+  p->leaf_old = p->reused ? vm.load(p->leaf_entry) : 0;  // a reused page still holds its old entries
+  return NptError::kOk;
+}
+
+// Table pages for levels from..p->level: a level-3 page from the free list when it has one
+// (dirty-reuse only ever fills it), else from the bump pointers. Pool exhaustion halts.
+NptError Stage2Engine::allocate(const VmNpt& vm, int from, Plan* p) {
+  for (int l = from; l <= p->level; ++l) {
+    p->fresh[l] = true;
+    if (l == 3 && !vm.free_tables.empty()) {
+      p->table[l] = vm.free_tables.back();
+      p->reused = true;
+      continue;
+    }
+    if (p->next[l] + PAGE_SIZE > level_pool_hi(vm.vmid(), l)) {
       halted_.store(true, std::memory_order_release);
       return NptError::kPoolExhausted;
     }
     p->table[l] = p->next[l];
     p->next[l] += PAGE_SIZE;
-    p->fresh[l] = true;
   }
-  p->leaf_entry = g.entry_address(p->table[level], level, ipa);
-  p->leaf_old = 0;  // an entry of a fresh page
   return NptError::kOk;
 }
 
 void Stage2Engine::commit_set_npt(VmNpt& vm, const Plan& p, const MapOp& op) {
   const Geometry& g = kGeometry;
-  // Allocate and link top-down (release stores: the fresh page is zero before its pointer is
+  // Allocate and link top-down (release stores: a fresh page is zero before its pointer is
   // published), record parents and buffer the updates in program order.
   Section& s = vm.open;
   for (int l = 0; l < p.level; ++l) {
     if (!p.fresh[l + 1]) continue;
     const uint64_t entry = g.entry_address(p.table[l], l, op.ipa);
     const uint64_t value = p.table[l + 1] | PUD_TYPE_TABLE;  // page | 3
-    // The entry linked to a fresh table was empty: the plan only allocates below an empty entry.
+    // The entry linked to a new table was empty: the plan only allocates below an empty entry.
     assert(vm.read(l, entry) == 0);
     vm.set_parent(p.table[l + 1], entry);
     vm.store(entry, value);
     s.updates.push_back(Update{static_cast<UpdateKind>(l), entry, 0, value});
   }
   for (int l = 1; l <= 3; ++l) vm.set_next(l, p.next[l]);
-  vm.store(p.leaf_entry, op.descriptor);
-  s.updates.push_back(Update{static_cast<UpdateKind>(p.level), p.leaf_entry, p.leaf_old, op.descriptor});
+  if (p.reused) {
+    vm.free_tables.pop_back();
+    clear_stale_entries(vm, p.table[3], p.leaf_entry);  // after the link: dirty-reuse's bug
+  }
+  write_leaf(vm, p.level, p.leaf_entry, p.leaf_old, op.descriptor);
   s.ops.push_back(op);
   vm.tstate = 1;
 }
 
-NptError Stage2Engine::set_npt(uint32_t vmid, uint64_t ipa, int level, uint64_t descriptor) {
-  if (halted()) return NptError::kHalted;
-  if (!valid_vmid(vmid)) return NptError::kInvalidVmid;
-  VmNpt& vm = *vms_[vmid];
-  if (!vm.held_by_me()) return NptError::kLockNotHeld;
-  const MapOp op{ipa, level, descriptor};
-  if (const NptError e = map_op_error(vmid, op); e != NptError::kOk) return e;
-  if (policy_ == SectionPolicy::kSekvm && vm.tstate != 0) return NptError::kSecondLeafWrite;
-  Plan plan;
-  if (const NptError e = plan_set_npt(vm, ipa, level, &plan); e != NptError::kOk) return e;
-  commit_set_npt(vm, plan, op);
+// dirty-reuse: writes 0 into every non-zero entry of the reused level-3 table page except `keep`
+// (the entry the op writes next).
+void Stage2Engine::clear_stale_entries(VmNpt& vm, uint64_t table, uint64_t keep) {
+  for (uint64_t e = table; e < table + PAGE_SIZE; e += 8) {
+    const uint64_t stale = vm.load(e);
+    if (stale == 0 || e == keep) continue;
+    vm.store(e, 0);
+    vm.open.updates.push_back(Update{UpdateKind::kPte, e, stale, 0});
+  }
+}
+
+// The leaf write of set_npt, as the variant makes it (engine_variant.h).
+void Stage2Engine::write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old_value, uint64_t value) {
+  std::vector<Update>& updates = vm.open.updates;
+  auto store = [&](uint64_t from, uint64_t to) {
+    vm.store(entry, to);
+    updates.push_back(Update{static_cast<UpdateKind>(level), entry, from, to});
+  };
+  constexpr uint64_t kOutput = PHYS_MASK & PAGE_MASK;  // output address bits; the rest: attributes
+  const auto valid = [&](uint64_t d) { return kGeometry.classify(level, d) != EntryType::kInvalid; };
+  const bool replaces = valid(old_value) && valid(value) && old_value != value;
+  if (replaces && variant_ == EngineVariant::kBbm) {
+    store(old_value, 0);  // break
+    vm.open.barriers.push_back(static_cast<uint32_t>(updates.size()));
+    store(0, value);  // make
+  } else if (replaces && variant_ == EngineVariant::kTwoStepUpdate && ((old_value ^ value) & kOutput) != 0 &&
+             ((old_value ^ value) & ~kOutput) != 0) {
+    const uint64_t step = (old_value & kOutput) | (value & ~kOutput);  // old output, new attributes
+    store(old_value, step);
+    store(step, value);
+  } else {
+    store(old_value, value);
+  }
+}
+
+// The writes clear_npt will make (each to 0), decided before the first; *freed: the level-3 table
+// page a dirty-reuse unmap frees (0: none).
+NptError Stage2Engine::plan_clear_npt(const VmNpt& vm, uint64_t ipa, int level, std::vector<Update>* writes,
+                                      uint64_t* freed) const {
+  const Geometry& g = kGeometry;
+  const WalkResult w = walk_to(vm, ipa, level);
+  const WalkStep& at = w.path[w.last_level()];
+  const EntryType type = g.classify(w.last_level(), at.value);
+  if (type == EntryType::kInvalid) return NptError::kNotMapped;
+  if (w.last_level() < level) return NptError::kUnmapUnderBlock;  // a block above the level-3 entry
+  if (type != EntryType::kTable) {  // a page, or a 2 MiB block
+    writes->push_back(Update{static_cast<UpdateKind>(level), at.entry, at.value, 0});
+    return NptError::kOk;
+  }
+  // A level-2 unmap of a range a level-3 table maps: every entry of the table that maps.
+  const uint64_t table = g.table_address(at.value);
+  for (uint64_t e = table; e < table + PAGE_SIZE; e += 8) {
+    if (const uint64_t v = vm.read(3, e); v != 0) writes->push_back(Update{UpdateKind::kPte, e, v, 0});
+  }
+  if (writes->empty()) return NptError::kNotMapped;
+  if (variant_ == EngineVariant::kDirtyReuse) {  // unlink and free the page, entries and all
+    *writes = {Update{UpdateKind::kPmd, at.entry, at.value, 0}};
+    *freed = table;
+  }
   return NptError::kOk;
+}
+
+NptError Stage2Engine::apply(uint32_t vmid, const MapOp& op) {
+  VmNpt* vm = nullptr;
+  if (const NptError e = check_op(vmid, op, &vm); e != NptError::kOk) return e;
+  if (op.kind == OpKind::kMap) {
+    Plan plan;
+    if (const NptError e = plan_set_npt(*vm, op.ipa, op.level, &plan); e != NptError::kOk) return e;
+    commit_set_npt(*vm, plan, op);
+    return NptError::kOk;
+  }
+  std::vector<Update> writes;
+  uint64_t freed = 0;
+  if (const NptError e = plan_clear_npt(*vm, op.ipa, op.level, &writes, &freed); e != NptError::kOk) return e;
+  for (const Update& u : writes) {
+    vm->store(u.entry, 0);
+    vm->open.updates.push_back(u);
+  }
+  if (freed != 0) {
+    vm->set_parent(freed, 0);
+    vm->free_tables.push_back(freed);
+  }
+  vm->open.ops.push_back(op);
+  vm->tstate = 1;
+  return NptError::kOk;
+}
+
+NptError Stage2Engine::set_npt(uint32_t vmid, uint64_t ipa, int level, uint64_t descriptor) {
+  return apply(vmid, MapOp{ipa, level, descriptor, OpKind::kMap});
+}
+
+NptError Stage2Engine::clear_npt(uint32_t vmid, uint64_t ipa, int level) {
+  return apply(vmid, MapOp{ipa, level, 0, OpKind::kUnmap});
 }
 
 uint64_t Stage2Engine::read_entry(uint32_t vmid, int level, uint64_t entry) const {

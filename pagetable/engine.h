@@ -12,6 +12,11 @@
 //   * the lock NPT_ID + vmid.
 // The machine-wide `halt` flag is set when any pool runs out (SPEC §4.5).
 //
+// The engine runs one of the variants of engine_variant.h: SeKVM's own code (the default), or a
+// variant that follows or breaks one rule of real page-table code (break-before-make, dirty table
+// reuse, a two-step leaf update, a missing barrier). Only the variant's writes differ; the calls,
+// their checks and their refusals are the same.
+//
 // Entries are accessed as std::atomic<uint64_t> (through std::atomic_ref on the lazily committed
 // mapping, vm_npt.h). Writers publish each entry with a release store after the page it points to is
 // initialised (fresh pages are zero), and walkers read with acquire loads, so a walker racing a
@@ -30,6 +35,7 @@
 
 #include "pagetable/constants.h"
 #include "pagetable/critical_section.h"
+#include "pagetable/engine_variant.h"
 #include "pagetable/npt_error.h"
 #include "pagetable/section.h"
 #include "pagetable/section_policy.h"
@@ -42,12 +48,14 @@ class VmNpt;  // per-VM state, vm_npt.h
 
 class Stage2Engine {
  public:
-  explicit Stage2Engine(SectionPolicy policy = SectionPolicy::kSekvm);
+  explicit Stage2Engine(SectionPolicy policy = SectionPolicy::kSekvm,
+                        EngineVariant variant = EngineVariant::kSekvm);
   ~Stage2Engine();
   Stage2Engine(const Stage2Engine&) = delete;
   Stage2Engine& operator=(const Stage2Engine&) = delete;
 
   SectionPolicy policy() const { return policy_; }
+  EngineVariant variant() const { return variant_; }
   static const Geometry& geometry() { return kGeometry; }
 
   // Takes vmid's lock (blocking) and opens a critical section on *out.
@@ -69,7 +77,31 @@ class Stage2Engine {
   // so a refused op leaves no partial allocation behind). Where Coq would allocate tables and then
   // panic on the leaf (a second leaf write with tstate = 1), the engine refuses up front with
   // kSecondLeafWrite and allocates nothing.
+  // Variants (engine_variant.h): replacing a valid leaf with a different valid one is
+  // 0, barrier, new value under bbm, and two writes (old output with the new attributes, then
+  // the new value) under two-step-update when both output and attributes change; under
+  // dirty-reuse a level-3 table comes from the free list first (linked, then its stale entries
+  // written to 0).
   NptError set_npt(uint32_t vmid, uint64_t ipa, int level, uint64_t descriptor);
+
+  // Unmaps `ipa` at `level`: level 3 writes 0 into the level-3 entry that maps it; level 2 writes
+  // 0 into the level-2 entry when it holds a 2 MiB block, and when it links a level-3 table
+  // writes 0 into every non-zero entry of that table (the table stays linked: SeKVM never frees
+  // table pages, so valid_lnpt keeps holding). Each write is appended to pt_updates; under the
+  // sekvm policy the call is the section's one leaf op (tstate), as set_npt is.
+  // Under dirty-reuse, the level-2 unmap of a table-mapped range writes 0 into the level-2 entry
+  // instead and puts the table page, entries and all, on the VM's free list.
+  // The calling thread must hold vmid's lock. Errors, each leaving the engine unchanged and
+  // checked before any write: kHalted, kInvalidVmid, kLockNotHeld, kInvalidIpa, kInvalidLevel,
+  // kSecondLeafWrite (sekvm policy), kUnmapUnderBlock (level 3 under a block), kNotMapped (the
+  // entry is already 0, the walk ends at an empty entry above `level`, or the level-3 table of
+  // a level-2 unmap maps nothing).
+  NptError clear_npt(uint32_t vmid, uint64_t ipa, int level);
+
+  // set_npt(vmid, op.ipa, op.level, op.descriptor) for a map, clear_npt(vmid, op.ipa, op.level)
+  // for an unmap. Errors as those, plus kUnmapDescriptor (an unmap whose descriptor is not 0,
+  // after kLockNotHeld, as check_map_op orders its rules).
+  NptError apply(uint32_t vmid, const MapOp& op);
 
   // Coq `pt_map vmid addr` / `walk_npt`: the descriptor translating `ipa`, 0 if unmapped. Lock-free;
   // may run concurrently with writers. REQUIRES: valid_vmid(vmid), valid_addr(ipa).
@@ -111,11 +143,19 @@ class Stage2Engine {
   friend class CriticalSection;
   Section close_section(uint32_t vmid);
   struct Plan;
+  NptError check_op(uint32_t vmid, const MapOp& op, VmNpt** vm);
+  WalkResult walk_to(const VmNpt& vm, uint64_t ipa, int level) const;
   NptError plan_set_npt(const VmNpt& vm, uint64_t ipa, int level, Plan* plan);
+  NptError allocate(const VmNpt& vm, int from, Plan* plan);
   void commit_set_npt(VmNpt& vm, const Plan& plan, const MapOp& op);
+  void clear_stale_entries(VmNpt& vm, uint64_t table, uint64_t keep);
+  void write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old_value, uint64_t value);
+  NptError plan_clear_npt(const VmNpt& vm, uint64_t ipa, int level, std::vector<Update>* writes,
+                          uint64_t* freed) const;
 
   static constexpr Geometry kGeometry = Geometry::sekvm();
   const SectionPolicy policy_;
+  const EngineVariant variant_;
   std::atomic<bool> halted_{false};
   std::vector<std::unique_ptr<VmNpt>> vms_;  // index = vmid, 0..16
 };

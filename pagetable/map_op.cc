@@ -12,6 +12,7 @@ NptError map_op_error(uint64_t vmid, const MapOp& op, bool require_aligned) {
   if (op.level != 2 && op.level != 3) return NptError::kInvalidLevel;
   const uint64_t granule = op.level == 2 ? (uint64_t{1} << 21) : PAGE_SIZE;
   if (require_aligned && op.ipa % granule != 0) return NptError::kUnalignedIpa;
+  if (op.kind == OpKind::kUnmap) return op.descriptor == 0 ? NptError::kOk : NptError::kUnmapDescriptor;
   if (op.descriptor == 0) return NptError::kZeroDescriptor;
   if (op.level == 2 && pmd_table(op.descriptor) == PMD_TYPE_TABLE) {
     return NptError::kTableDescriptorAtLevel2;
@@ -28,8 +29,8 @@ Status check_map_op(uint64_t vmid, const MapOp& op, bool require_aligned) {
     case NptError::kInvalidLevel: return bad_input("invalid level {}: {}", op.level, rule);
     case NptError::kInvalidIpa: return bad_input("invalid ipa {:#x}: {}", op.ipa, rule);
     case NptError::kUnalignedIpa:
-      return bad_input("invalid ipa {:#x}: a level-{} map's ipa must be aligned to {}", op.ipa,
-                       op.level, op.level == 2 ? "2 MiB" : "4 KiB");
+      return bad_input("invalid ipa {:#x}: a level-{} {}'s ipa must be aligned to {}", op.ipa, op.level,
+                       op_kind_name(op.kind), op.level == 2 ? "2 MiB" : "4 KiB");
     default: return bad_input("invalid descriptor {:#x}: {}", op.descriptor, rule);
   }
 }

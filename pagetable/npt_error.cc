@@ -17,6 +17,9 @@ std::string_view npt_error_name(NptError e) {
     case NptError::kPoolExhausted: return "pool-exhausted";
     case NptError::kHalted: return "halted";
     case NptError::kUnalignedIpa: return "unaligned-ipa";
+    case NptError::kNotMapped: return "not-mapped";
+    case NptError::kUnmapUnderBlock: return "unmap-under-block";
+    case NptError::kUnmapDescriptor: return "unmap-descriptor";
   }
   return "unknown";
 }
@@ -37,12 +40,16 @@ std::string_view npt_error_rule(NptError e) {
     case NptError::kSecondLeafWrite:
       return "the sekvm section policy allows one leaf write per critical section (tstate)";
     case NptError::kLockNotHeld:
-      return "set_npt must be called by the thread holding the VM's lock, inside a critical section";
+      return "set_npt and clear_npt must be called by the thread holding the VM's lock, inside a critical section";
     case NptError::kPoolExhausted:
       return "a page-table pool of the VM is exhausted; the machine halts";
     case NptError::kHalted: return "the machine halted after a pool ran out; no later op is done";
     case NptError::kUnalignedIpa:
       return "a map's ipa must be aligned to its level's granule (4 KiB, or 2 MiB at level 2)";
+    case NptError::kNotMapped: return "unmap of an IPA that nothing maps (the entry is already 0)";
+    case NptError::kUnmapUnderBlock:
+      return "a level-3 unmap must not go under a 2 MiB block (unmap the block at level 2)";
+    case NptError::kUnmapDescriptor: return "an unmap writes 0: its descriptor must be 0";
   }
   return "unknown error";
 }

@@ -1,5 +1,6 @@
-// NptError: every way a stage-2 engine call can be refused: the engine's compact status code
-// (its hot path returns one byte, not a Status; npt_status() makes a Status of it). Each refusal leaves the engine exactly
+// NptError: every way a stage-2 engine call (set_npt, clear_npt, open_section) can be refused: the
+// engine's compact status code (its hot path returns one byte, not a Status; npt_status() makes a
+// Status of it). Each refusal leaves the engine exactly
 // as it was (memory, bump pointers, parent records, tstate and the pt_updates buffer), except
 // kPoolExhausted, which also sets the machine-wide halt flag (SPEC §4.5) and nothing else.
 #ifndef PTX_PAGETABLE_NPT_ERROR_H_
@@ -28,6 +29,10 @@ enum class NptError : uint8_t {
   kUnalignedIpa,         // ipa not aligned to the level's granule: only check_map_op's
                          // aligned rule (workload files) gives it; set_npt, like Coq, ignores
                          // the IPA bits below the granule
+  kNotMapped,            // clear_npt of an IPA that nothing maps at that level (the entry is 0,
+                         // or a level-3 table that maps none of the 2 MiB range)
+  kUnmapUnderBlock,      // clear_npt at level 3 of an IPA that a 2 MiB block maps
+  kUnmapDescriptor,      // an unmap op with a non-zero descriptor (an unmap writes 0)
 };
 
 // A short stable name: "ok", "invalid-vmid", "invalid-ipa", ...

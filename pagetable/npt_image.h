@@ -59,6 +59,9 @@ class NptImage {
   // Writes u.new_value at u.entry of the pool of u.kind (cumulative application of one Coq
   // `update_npt` step). REQUIRES: the kind is a level of this geometry.
   void apply(const Update& u) { write(level_of_kind(u.kind, g_.levels), u.entry, u.new_value); }
+  // Writes u.old_value back: undoes apply(u) when u was the last write of its entry (undo a list
+  // of updates newest first). REQUIRES: as apply.
+  void revert(const Update& u) { write(level_of_kind(u.kind, g_.levels), u.entry, u.old_value); }
 
   // The first geometry().entries_per_table() entries of the table page at byte address `page`
   // read at `level`, or nullptr when none of them was ever written (all zero).

@@ -67,9 +67,12 @@ class VmNpt {
   uint64_t parent(uint64_t page) const { return par_[page_index(page)]; }
   void set_parent(uint64_t page, uint64_t entry) { par_[page_index(page)] = entry; }
 
-  int tstate = 0;          // 1 once the open section made its leaf write
-  Section open;            // the open section: ops and pt_updates (program order)
+  int tstate = 0;          // 1 once the open section made its leaf op
+  Section open;            // the open section: ops, pt_updates (program order) and barriers
   uint64_t completed = 0;  // sections completed so far
+  // Level-3 table pages freed with their entries still set (the dirty-reuse engine variant only;
+  // SeKVM never frees table pages): handed out again, last freed first, before the bump pointer.
+  std::vector<uint64_t> free_tables;
 
   // --- the lock --------------------------------------------------------------------------
   void lock();    // blocks; records this thread as the owner

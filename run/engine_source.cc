@@ -5,8 +5,8 @@
 
 namespace ptx::run {
 
-EngineSource::EngineSource(const workload::Workload& w, SectionPolicy policy)
-    : w_(w), policy_(policy), engine_(std::make_unique<Stage2Engine>(policy)) {}
+EngineSource::EngineSource(const workload::Workload& w, SectionPolicy policy, EngineVariant variant)
+    : w_(w), policy_(policy), variant_(variant), engine_(std::make_unique<Stage2Engine>(policy, variant)) {}
 
 std::vector<uint32_t> EngineSource::lanes() const {
   std::vector<uint32_t> vms;
@@ -33,7 +33,7 @@ StatusOr<bool> EngineSource::next(uint32_t vm, SourcedSection* out) {
   }
   for (size_t j = b; j < e; ++j) {
     const workload::WorkloadOp& op = w_.ops[stream.ops[j]];
-    if (const NptError err = cs.set_npt(op.ipa, op.level, op.descriptor); err != NptError::kOk) {
+    if (const NptError err = cs.apply(op.map_op()); err != NptError::kOk) {
       return std::move(npt_status(err)).at(w_.source, op.line);
     }
   }
@@ -45,7 +45,7 @@ StatusOr<bool> EngineSource::next(uint32_t vm, SourcedSection* out) {
 }
 
 std::unique_ptr<SectionSource> EngineSource::restart() const {
-  return std::make_unique<EngineSource>(w_, policy_);
+  return std::make_unique<EngineSource>(w_, policy_, variant_);
 }
 
 }  // namespace ptx::run

@@ -1,6 +1,7 @@
-// EngineSource: the SeKVM engine (pagetable/engine.h) driven by a workload: each lane is a VM,
-// and next(vm) makes the VM's next critical section — open_section, set_npt of each of its ops in
-// input order, close (the barrier) — and hands back the Section the engine completed.
+// EngineSource: the SeKVM engine (pagetable/engine.h), of any variant, driven by a workload: each
+// lane is a VM, and next(vm) makes the VM's next critical section — open_section, set_npt or
+// clear_npt of each of its ops in input order, close (the barrier) — and hands back the Section the
+// engine completed.
 //
 // Errors: an op the engine refuses, as npt_status() "<rule> (<name>)" at (workload source, the
 // op's line). A refusal can depend on other VMs (pool exhaustion halts the whole machine), which
@@ -20,7 +21,7 @@ namespace ptx::run {
 class EngineSource : public SectionSource {
  public:
   // REQUIRES: `w` outlives this source.
-  EngineSource(const workload::Workload& w, SectionPolicy policy);
+  EngineSource(const workload::Workload& w, SectionPolicy policy, EngineVariant variant = EngineVariant::kSekvm);
 
   const std::string& name() const override { return w_.source; }
   std::vector<uint32_t> lanes() const override;
@@ -35,6 +36,7 @@ class EngineSource : public SectionSource {
  private:
   const workload::Workload& w_;
   const SectionPolicy policy_;
+  const EngineVariant variant_;
   std::unique_ptr<Stage2Engine> engine_;
   std::array<size_t, kVmCount> next_{};  // each VM's next section (index into its stream)
 };

@@ -39,16 +39,38 @@
 //     transparent_hugepage_adjust), the others get a random number (256..512) of their 4 KiB pages
 //     faulted (a guest that has been running a while has touched most of its memory). RAM size
 //     follows from the op budget: each level-3 table covers one 2 MiB region, and the level-3 pool
-//     (5887 tables per VM) bounds the budget at kQemuVirtMaxOpsPerVm.
+//     (5887 tables per VM) bounds the budget at kQemuVirtMaxOpsPerVm. (The first region is always
+//     one of pages.)
+//  6. After boot, memory is given back and taken again, as a balloon driver and memory hot-unplug
+//     do (about 3% of the budget, 4-6% below 10000 ops):
+//     * balloon: budget/100 (at least 1) random pages of the initrd (freed once unpacked) and of
+//       step 5 are ballooned out (unmap, level 3: the host takes the page back) and later
+//       deflated: the guest reads the page first (KVM maps the host's shared zero page,
+//       read-only) and then writes it (copy-on-write: the read-only leaf is replaced by a new
+//       host page, read/write — a remap that changes both the output address and the
+//       permissions of a valid leaf);
+//     * hot-unplug: 1 + budget/100000 random block regions and as many page regions of step 5 are
+//       unplugged (one level-2 unmap each: a block, or a range a level-3 table maps) and replugged:
+//       a block as a block at a new host huge page, a page region by faulting min(16, budget/100)
+//       of its pages (plus what the budget has left over, e.g. when there is no block) back in
+//       at new host pages.
+//     Each page's and region's ops come in that order; the pages and regions interleave at random.
+//     No page is both ballooned and in an unplugged region.
 // Descriptors follow s2_descriptor.h; output addresses are per-VM host frames: RAM at
-// host_base(vmid) + (ipa - 0x40000000), flash at host_base(vmid) + 48 GiB + ipa, devices at
-// 0xF000'0000'0000 + vmid * 4 GiB + ipa, with host_base(vmid) = vmid * 64 GiB. Never 0.
+// host_base(vmid) + (ipa - 0x40000000), replugged and deflated RAM (step 6) at host_base(vmid) +
+// 16 GiB + (ipa - 0x40000000), the host's zero page at host_base(vmid) + 56 GiB, flash at
+// host_base(vmid) + 48 GiB + ipa, devices at 0xF000'0000'0000 + vmid * 4 GiB + ipa, with
+// host_base(vmid) = vmid * 64 GiB. Never 0. An unmap's descriptor is 0.
 //
 // The guests are vmids 1..K (0 is the host, 16 the core hypervisor). They boot at once: the
 // input order interleaves their faults (a seeded random merge), so sections of all VMs are
 // in flight together. Sections: one op each under --sections sekvm; under batched, the kernel
 // Image and the initrd are mapped 8 pages per section (like one range map under one lock), the
-// rest one op per section.
+// rest (step 6 too) one op per section. The op budget per VM counts every op, unmaps included.
+// With the sekvm engine every op is accepted and no section violates the condition; step 6 is
+// what exercises the engine variants (engine_variant.h): remaps of valid leaves (bbm,
+// two-step-update), unplugged table-mapped regions followed by new level-3 tables (dirty-reuse),
+// unmaps and remaps followed by other sections (missing-barrier).
 //
 // Deterministic from (K, seed, ops per VM): the same arguments give the same workload on every
 // machine (a SplitMix64 generator; no std distributions).

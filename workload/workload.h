@@ -1,4 +1,5 @@
-// Workload: the ordered list of set_npt ops that `ptx run` / `ptx record` drive the engine with,
+// Workload: the ordered list of set_npt / clear_npt ops that `ptx run` / `ptx record` drive the
+// engine with,
 // whatever their source (the qemu-virt preset, a workload file, a live process).
 //
 // Ops are kept in input order. Each op belongs to a section (`section_id`): consecutive ops of
@@ -28,8 +29,9 @@ struct WorkloadOp {
   uint32_t line = 0;        // where the op comes from: file line, or 1-based op number
   uint8_t vmid = 0;         // 0..16 once checked
   uint8_t level = 3;        // 2 or 3 once checked
+  OpKind kind = OpKind::kMap;  // an unmap's descriptor is 0
 
-  MapOp map_op() const { return MapOp{ipa, level, descriptor}; }
+  MapOp map_op() const { return MapOp{ipa, level, descriptor, kind}; }
 };
 static_assert(sizeof(WorkloadOp) == 32);
 

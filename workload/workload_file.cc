@@ -32,13 +32,14 @@ class Parser {
   Status line(const std::vector<std::string>& words, uint64_t lineno) {
     lineno_ = lineno;
     const std::string& kw = words[0];
-    if (kw == "map") return map(words);
+    if (kw == "map") return op(words, OpKind::kMap);
+    if (kw == "unmap") return op(words, OpKind::kUnmap);
     if (kw == "begin" || kw == "end") {
       if (words.size() != 1) return bad_input("malformed {}: it takes no argument", kw);
       return kw == "begin" ? begin() : end();
     }
     return bad_input("unknown keyword '{}' (a line is 'map <vmid> <ipa> <level> <descriptor>', "
-                     "'begin' or 'end')", kw);
+                     "'unmap <vmid> <ipa> <level>', 'begin' or 'end')", kw);
   }
 
   // After the last line.
@@ -49,14 +50,16 @@ class Parser {
   }
 
  private:
-  Status map(const std::vector<std::string>& words) {
-    if (words.size() != 5) {
-      return bad_input("malformed map: expected 'map <vmid> <ipa> <level> <descriptor>', got {} field{}",
-                       words.size() - 1, words.size() == 2 ? "" : "s");
-    }
+  // A map or unmap line.
+  Status op(const std::vector<std::string>& words, OpKind kind) {
     static const char* const kField[4] = {"vmid", "ipa", "level", "descriptor"};
-    uint64_t v[4];
-    for (size_t i = 0; i < 4; ++i) {
+    const size_t fields = kind == OpKind::kMap ? 4 : 3;
+    if (words.size() != fields + 1) {
+      return bad_input("malformed {0}: expected '{0} <vmid> <ipa> <level>{1}', got {2} field{3}", words[0],
+                       kind == OpKind::kMap ? " <descriptor>" : "", words.size() - 1, words.size() == 2 ? "" : "s");
+    }
+    uint64_t v[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < fields; ++i) {
       const std::optional<uint64_t> n = parse_u64(words[i + 1]);
       if (!n) {
         return bad_input("malformed {} '{}' (numbers are decimal or 0x-prefixed hexadecimal, below 2^64)",
@@ -64,7 +67,7 @@ class Parser {
       }
       v[i] = *n;
     }
-    const MapOp m{v[1], v[2] > 4 ? 4 : static_cast<int>(v[2]), v[3]};
+    const MapOp m{v[1], v[2] > 4 ? 4 : static_cast<int>(v[2]), v[3], kind};
     if (v[2] > 4) return bad_input("invalid level {}: {}", v[2], npt_error_rule(NptError::kInvalidLevel));
     PTX_RETURN_IF_ERROR(check_map_op(v[0], m, /*require_aligned=*/true));
     WorkloadOp op;
@@ -72,12 +75,18 @@ class Parser {
     op.ipa = m.ipa;
     op.level = static_cast<uint8_t>(m.level);
     op.descriptor = m.descriptor;
+    op.kind = kind;
     op.line = static_cast<uint32_t>(lineno_);
+    return add(op, words[0]);
+  }
+
+  // Adds a checked op to the open section, or as a section of its own.
+  Status add(WorkloadOp op, const std::string& keyword) {
     if (in_block_) {
       if (block_ops_ > 0 && op.vmid != block_vmid_) {
-        return bad_input("map of vmid {} in a section of vmid {} (begin at line {}): a critical section "
-                         "holds one VM's lock, so all its maps must be of that VM",
-                         op.vmid, block_vmid_, block_line_);
+        return bad_input("{} of vmid {} in a section of vmid {} (begin at line {}): a critical section "
+                         "holds one VM's lock, so all its ops must be of that VM",
+                         keyword, op.vmid, block_vmid_, block_line_);
       }
       block_vmid_ = op.vmid;
       ++block_ops_;

@@ -1,11 +1,13 @@
 // The workload file format (`ptx run --workload FILE`), one op per line, `#` starts a comment:
 //     map <vmid> <ipa> <level> <descriptor>     one set_npt call, in its own critical section
-//     begin                                     the maps up to the matching `end` form one
+//     unmap <vmid> <ipa> <level>                one clear_npt call, in its own critical section
+//     begin                                     the ops up to the matching `end` form one
 //     end                                       critical section (needs --sections batched)
-// Numbers are decimal or 0x-prefixed hexadecimal (base/number.h). Every map is checked when it
+// Numbers are decimal or 0x-prefixed hexadecimal (base/number.h). Every op is checked when it
 // is read (check_workload_op: vmid 0..16, ipa < 2^48 and aligned to the level's granule, level
-// 2 or 3, descriptor non-zero and, at level 2, not a table); the engine's dynamic rules (no map
-// under a block, pool limits, ...) are checked when the op runs.
+// 2 or 3; a map's descriptor non-zero and, at level 2, not a table); the engine's dynamic rules
+// (no map under a block, pool limits, an unmap must find a mapping, ...) are checked when the op
+// runs.
 #ifndef PTX_WORKLOAD_WORKLOAD_FILE_H_
 #define PTX_WORKLOAD_WORKLOAD_FILE_H_
 
@@ -25,7 +27,7 @@ struct ParseOptions {
 // Parses a workload from `in`; `name` labels messages and Workload::source.
 // Errors: kBadInput at (name, line) "<what>: <rule>" for the first bad line (a malformed or
 // unknown line, a map check_workload_op refuses, begin without --sections batched, nested or
-// unclosed begin, end without begin, an empty section, maps of two VMs in one section);
+// unclosed begin, end without begin, an empty section, ops of two VMs in one section);
 // kIoError when the stream fails.
 StatusOr<Workload> parse_workload(std::istream& in, const std::string& name, const ParseOptions& options);
 

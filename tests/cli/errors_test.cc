@@ -44,6 +44,8 @@ TEST_F(CliErrors, CommandLine) {
   expect_bad({}, {"subcommand"});
   expect_bad({"frobnicate"}, {"frobnicate"});
   expect_bad({"run", "--threads", "0"}, {"--threads"});
+  expect_bad({"run", "--engine", "linux"}, {"--engine", "linux"});
+  expect_bad({"record", "--engine", "bbm2"}, {"--engine", "bbm2"});
   expect_bad({"run", "--mode", "slow"}, {"--mode"});
   expect_bad({"run", "--compare", "bits"}, {"--compare"});
   expect_bad({"run", "--sections", "none"}, {"--sections"});
@@ -91,6 +93,8 @@ TEST_F(CliErrors, MalformedLinesNameFileAndLine) {
       {"map 1 0x40000000 1 0x80000007ff", {"invalid level 1"}},
       {"map 1 0x40000000 3 0", {"invalid descriptor 0", "non-zero"}},
       {"map 1 0x40000000 2 0x80000003", {"invalid descriptor 0x80000003", "pmd_table"}},
+      {"unmap 1 0x40000000 3 0x7ff", {"malformed unmap"}},
+      {"unmap 1 0x40000800 3", {"invalid ipa 0x40000800", "unmap's ipa must be aligned"}},
   };
   for (const Case& c : cases) {
     const std::string path = workload("bad.txt", "# line 1\nmap 1 0x0 3 0x80000007ff\n\n" + c.line + "\n");
@@ -132,6 +136,10 @@ TEST_F(CliErrors, EngineRefusalsNameTheOp) {
   expect_bad({"run", "--workload", under}, {"under.txt:2: ", "(map-under-block)"});
   const std::string over = workload("over.txt", "map 1 0x40001000 3 0x80000017ff\nmap 1 0x40000000 2 0x80000007fd\n");
   expect_bad({"run", "--workload", over}, {"over.txt:2: ", "(level-2-over-table)"});
+  const std::string nothing = workload("nothing.txt", "map 1 0x40001000 3 0x80000017ff\nunmap 1 0x40000000 3\n");
+  expect_bad({"run", "--workload", nothing, "--engine", "dirty-reuse"}, {"nothing.txt:2: ", "(not-mapped)"});
+  const std::string block = workload("block.txt", "map 1 0x40000000 2 0x80000007fd\nunmap 1 0x40001000 3\n");
+  expect_bad({"record", "--workload", block}, {"block.txt:2: ", "(unmap-under-block)"});
 }
 
 // Which error is reported does not depend on the threads: the first in input order.

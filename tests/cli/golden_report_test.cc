@@ -1,7 +1,8 @@
 // The report format is stable: `ptx run --report-all` on small qemu-virt presets writes, byte for
-// byte, the reports in tests/data/ (made by the ptx of before the architecture change, commit
-// 363d671; a deliberate format change regenerates them with scripts/regenerate_golden.sh and
-// says so in its commit).
+// byte, the reports in tests/data/ (regenerated when qemu-virt gained its balloon and hot-unplug
+// step and the report its ops' kind and engine; before, made by the ptx of before the architecture
+// change, commit 363d671; a deliberate change regenerates them with scripts/regenerate_golden.sh
+// and says so in its commit).
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"

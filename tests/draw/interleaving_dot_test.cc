@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "explorer/epochs.h"
 #include "explorer/explorer.h"
 #include "tools/draw/interleaving_dot.h"
 
@@ -43,6 +44,25 @@ TEST(InterleavingDot, NamesTheWalksTheWitnessAndTheMappings) {
   EXPECT_NE(dot.find("u0 [shape=record, style=bold, color=red"), std::string::npos);
   EXPECT_EQ(dot.find("u1 [shape=record, style=bold"), std::string::npos);
   EXPECT_NE(dot.find("2 of 5 update lists"), std::string::npos);  // [u0] and [u0; u1] (u0 applied last) show 0, of a(2) = 5
+}
+
+// A violation of a later barrier epoch (here the state at the start of epoch 1, after the break:
+// updates[0, 1) complete, then an empty witness) is drawn with the earlier epochs applied.
+TEST(InterleavingDot, TheObservedStateReplaysTheEarlierEpochs) {
+  UnmapRemap c;
+  NptImage memory = c.before;
+  const std::vector<uint32_t> barrier = {1};
+  const Exploration x = explore_epochs(memory, memory.root(), memory.geometry(), c.updates, barrier,
+                                       std::vector<uint64_t>{c.ipa}, ExploreOptions{});
+  ASSERT_EQ(x.violations.size(), 1u);  // one third mapping, seen in both epochs
+  Violation v = x.violations[0];
+  v.epoch = 1;
+  v.epoch_start = 1;
+  v.witness.clear();
+  const std::string dot = interleaving_dot(c.before, c.updates, v, CompareMode::kDescriptor, "t");
+  const size_t observed = dot.find("cluster_observed"), after = dot.find("cluster_after");
+  ASSERT_LT(observed, after);
+  EXPECT_NE(dot.substr(observed, after - observed).find("maps to nothing (fault)"), std::string::npos) << dot;
 }
 
 TEST(InterleavingDot, GraphvizRendersIt) {

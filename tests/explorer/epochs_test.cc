@@ -76,6 +76,42 @@ TEST(EpochsTest, BreakBeforeMakeShowsOnlyTheBreak) {
   EXPECT_EQ(run(m.img, bbm, {1, 2}).sequences, 4);
 }
 
+// The updates after the last cut are the last epoch, whether or not epoch_ends names its end;
+// cuts outside (0, n) cut nothing.
+TEST(EpochsTest, TheLastEpochNeedsNoEnd) {
+  MappedPage m;
+  const std::vector<Update> bbm = {{UpdateKind::kPte, m.pte, 0x400007c3, 0},
+                                   {UpdateKind::kPte, m.pte, 0, 0x500007c3}};
+  EXPECT_EQ(run(m.img, bbm, {1}), run(m.img, bbm, {1, 2}));
+  EXPECT_EQ(run(m.img, bbm, {0, 2}), run(m.img, bbm, {}));
+  EXPECT_EQ(largest_epoch(5, std::vector<uint32_t>{2}), 3u);
+  EXPECT_EQ(largest_epoch(5, std::vector<uint32_t>{0, 5}), 5u);
+}
+
+// Pending writes (an earlier section's, no barrier since): explored with the section, judged
+// against the state after them. The page unmapped by the pending write can still be seen.
+TEST(EpochsTest, PendingWritesAreJudgedAgainstTheStateAfterThem) {
+  MappedPage m;
+  const std::vector<Update> updates = {{UpdateKind::kPte, m.pte, 0x400007c3, 0},       // pending unmap
+                                       {UpdateKind::kPte, m.pte + 8, 0, 0x500007c3}};  // the section's map
+  NptImage memory = m.img;
+  ExploreOptions o;
+  o.parallel = false;
+  const std::vector<uint64_t> targets = {0x1000};
+  const Exploration x = explore_epochs(memory, memory.root(), memory.geometry(), updates, {}, targets, o, 1);
+  ASSERT_EQ(x.violations.size(), 1u);
+  EXPECT_EQ(x.violations[0].ipa, 0u);
+  EXPECT_EQ(x.violations[0].before, 0u);  // after the pending unmap
+  EXPECT_EQ(x.violations[0].observed, 0x400007c3u);
+  EXPECT_EQ(x.violations[0].cls, ViolationClass::kWrongTranslation);
+  EXPECT_EQ(x.sequences, 5);  // both writes in one epoch: a(2)
+  EXPECT_EQ(x.targets[0].before + x.targets[0].after, 5);
+  EXPECT_EQ(memory.pt_map(0x1000), 0x500007c3u);  // left at the after-state
+  // As one section (nothing pending) the same list is transactional: old page or nothing.
+  NptImage fresh = m.img;
+  EXPECT_TRUE(explore_epochs(fresh, fresh.root(), fresh.geometry(), updates, {}, targets, o, 0).ok());
+}
+
 // A level-3 table page with a stale entry (still mapping old data), unlinked, then reused.
 TEST(EpochsTest, ClearingADirtyPageBeforeABarrierHidesItsStaleEntries) {
   MappedPage m;

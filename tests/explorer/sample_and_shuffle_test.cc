@@ -341,3 +341,16 @@ TEST(UpdateNptTest, CoqQuirkLosesEarlierWriteToSamePool) {
 
 }  // namespace
 }  // namespace ptx
+
+namespace ptx {
+namespace {
+
+TEST(ShortCountTest, ExactUpTo15DigitsThenMantissaAndExponent) {
+  EXPECT_EQ(short_count(sequence_count(4)), "65");
+  EXPECT_EQ(short_count(BigCount(999999999999999ULL)), "999999999999999");
+  EXPECT_EQ(short_count(BigCount(1234567890123456ULL)), "1.23e+15");
+  EXPECT_EQ(short_count(sequence_count(64)), "3.44e+89");  // truncated, not rounded
+}
+
+}  // namespace
+}  // namespace ptx

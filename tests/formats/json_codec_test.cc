@@ -41,6 +41,7 @@ TEST(JsonCodec, CountsFrom2Pow64AreDecimalStrings) {
 TEST(JsonCodec, Enums) {
   EXPECT_EQ(json(SectionPolicy::kSekvm), json("sekvm"));
   EXPECT_EQ(json(SectionPolicy::kBatched), json("batched"));
+  EXPECT_EQ(json(EngineVariant::kDirtyReuse), json("dirty-reuse"));
   EXPECT_EQ(json(ExploreMode::kFast), json("fast"));
   EXPECT_EQ(json(ExploreMode::kFaithful), json("faithful"));
   EXPECT_EQ(json(CompareMode::kDescriptor), json("descriptor"));
@@ -49,8 +50,11 @@ TEST(JsonCodec, Enums) {
 
 TEST(JsonCodec, MapOp) {
   const json j = MapOp{0x40000000, 3, 0x10000007ffULL};
-  EXPECT_EQ(j.dump(), R"({"descriptor":"0x10000007ff","ipa":"0x40000000","level":3})");
-  EXPECT_EQ(json(MapOp{0x200000, 2, 0x7fd}), (json{{"ipa", "0x200000"}, {"level", 2}, {"descriptor", "0x7fd"}}));
+  EXPECT_EQ(j.dump(), R"({"descriptor":"0x10000007ff","ipa":"0x40000000","kind":"map","level":3})");
+  EXPECT_EQ(json(MapOp{0x200000, 2, 0x7fd}),
+            (json{{"kind", "map"}, {"ipa", "0x200000"}, {"level", 2}, {"descriptor", "0x7fd"}}));
+  EXPECT_EQ(json(MapOp{0x200000, 2, 0, OpKind::kUnmap}),
+            (json{{"kind", "unmap"}, {"ipa", "0x200000"}, {"level", 2}, {"descriptor", "0x0"}}));
 }
 
 TEST(JsonCodec, UpdateOfEveryKind) {

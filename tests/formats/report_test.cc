@@ -59,7 +59,7 @@ CheckedRun MakeRun() {
   return run;
 }
 
-const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation, false, {}, {}};
+const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation, EngineVariant::kSekvm, false, {}, {}};
 
 std::string Write(const ScratchDir& dir, const std::string& name, const CheckedRun& run, bool all,
                   const ReportMeta& meta = kMeta) {
@@ -75,8 +75,9 @@ TEST(Report, KeysAndSummary) {
   const nlohmann::ordered_json j = nlohmann::ordered_json::parse(Write(dir, "r.json", run, true));
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"compare", "findings", "mode", "policy", "source", "summary", "sections"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"compare", "engine", "findings", "mode", "policy", "source", "summary", "sections"}));
   EXPECT_EQ(j["compare"], "translation");
+  EXPECT_EQ(j["engine"], "sekvm");
   EXPECT_EQ(j["mode"], "faithful");
   EXPECT_EQ(j["policy"], "batched");
   EXPECT_EQ(j["source"], "qemu-virt");
@@ -147,7 +148,7 @@ TEST(Report, SectionRecord) {
   EXPECT_EQ(j["violations"], json::array());
   EXPECT_EQ(section_json(run.sections[4])["violations"], json(run.sections[4].exploration.violations));
   // A section without ops has a null target.
-  const json empty = section_json(CheckedSection{Section{3, 7, {}, {}}, {}, 0, nullptr});
+  const json empty = section_json(CheckedSection{Section{3, 7, {}, {}, {}, true}, {}, 0, nullptr});
   EXPECT_TRUE(empty["target"].is_null());
   EXPECT_EQ(empty["targets"], json::array());
   EXPECT_EQ(empty["vmid"], 3);
@@ -163,6 +164,41 @@ TEST(Report, CountsPast2Pow64AreDecimalStrings) {
   EXPECT_EQ(j["summary"]["sequences"], "18446744073709551621");
   EXPECT_EQ(j["sections"][0]["sequences"], "1180591620717411303424");
   EXPECT_TRUE(j["sections"][1]["sequences"].is_number_unsigned());
+}
+
+// A section's record names its barriers, a missing closing barrier and the pending writes explored
+// in front of it, only when it has them; ops carry their kind.
+TEST(Report, SectionsOfEngineVariants) {
+  const MapOp map{0x40000000, 3, 0x80000000 | 0x7FF}, remap{0x40000000, 3, 0x90000000 | 0x7FF},
+      unmap{0x40000000, 3, 0, OpKind::kUnmap};
+  for (const EngineVariant v : {EngineVariant::kSekvm, EngineVariant::kBbm, EngineVariant::kMissingBarrier}) {
+    Stage2Engine e(SectionPolicy::kSekvm, v);
+    SectionChecker checker;
+    std::vector<json> records;
+    for (const MapOp& op : {map, remap, unmap}) {
+      CriticalSection cs;
+      ASSERT_EQ(e.open_section(1, &cs), NptError::kOk);
+      ASSERT_EQ(cs.apply(op), NptError::kOk);
+      CheckedSection c{cs.close(), {}, 1, nullptr};
+      ASSERT_TRUE(checker.check(c.section, &c.exploration).ok());
+      records.push_back(section_json(c));
+    }
+    EXPECT_EQ(records[2]["ops"][0]["kind"], "unmap");
+    EXPECT_EQ(records[1]["ops"][0]["kind"], "map");
+    EXPECT_EQ(records[1].contains("barriers"), v == EngineVariant::kBbm);
+    if (v == EngineVariant::kBbm) {
+      EXPECT_EQ(records[1]["barriers"], json::array({1}));
+    }
+    for (const json& r : records) EXPECT_EQ(r.contains("closing_barrier"), v == EngineVariant::kMissingBarrier);
+    EXPECT_EQ(records[0].contains("pending"), false);
+    if (v == EngineVariant::kMissingBarrier) {
+      EXPECT_EQ(records[1]["closing_barrier"], false);
+      EXPECT_EQ(records[1]["pending"], 4);  // the first map's PGD PUD PMD PTE
+      EXPECT_EQ(records[2]["pending"], 1);
+    } else {
+      EXPECT_FALSE(records[2].contains("pending"));
+    }
+  }
 }
 
 TEST(Report, SameInputGivesTheSameBytes) {

@@ -124,6 +124,53 @@ TEST(Trace, NothingIsLeftWithoutCommitAndCommitErrorsNameThePath) {
   EXPECT_TRUE(dir.list().empty());
 }
 
+// Sections of every engine variant: maps, unmaps (the op kind), break-before-make barriers and
+// sections closed without their barrier round trip, and so does the header's engine; a section's
+// line names barriers and a missing closing barrier only when it has them.
+TEST(Trace, RoundTripOfEveryEngineVariant) {
+  for (const auto& [variant, name] : kEngineVariantNames) {
+    Stage2Engine e(SectionPolicy::kSekvm, variant);
+    std::vector<Section> sections;
+    for (const MapOp& op : {MapOp{0x40000000, 3, 0x10000077f}, MapOp{0x40000000, 3, 0x20000007ff},
+                            MapOp{0x40000000, 3, 0, OpKind::kUnmap}, MapOp{0x40000000, 2, 0, OpKind::kUnmap}}) {
+      CriticalSection cs;
+      ASSERT_EQ(e.open_section(4, &cs), NptError::kOk);
+      ASSERT_EQ(cs.apply(op), op.level == 2 ? NptError::kNotMapped : NptError::kOk) << name;
+      if (op.level == 3) sections.push_back(cs.close());
+    }
+    ScratchDir dir;
+    const std::string path = dir / "t.trace";
+    WriteConcurrently({sections}, path, TraceHeader{"w", "", SectionPolicy::kSekvm, 0, 0, variant});
+    const StatusOr<Trace> t = read_trace(path);
+    ASSERT_TRUE(t.ok()) << t.status().to_string();
+    EXPECT_EQ(t->header.engine, variant);
+    ASSERT_EQ(t->vms[4].size(), sections.size());
+    for (size_t i = 0; i < sections.size(); ++i) EXPECT_EQ(t->vms[4][i].section, sections[i]) << name << " " << i;
+    const std::vector<std::string> lines = test::split_lines(test::read_file(path));
+    EXPECT_EQ(nlohmann::json::parse(lines[0])["engine"], name);
+    EXPECT_NE(lines[3].find(R"(["0x40000000",3,"0x0","unmap"])"), std::string::npos) << lines[3];
+    EXPECT_EQ(lines[2].find("barriers") != std::string::npos, variant == EngineVariant::kBbm) << lines[2];
+    EXPECT_EQ(lines[1].find("closing_barrier") != std::string::npos, variant == EngineVariant::kMissingBarrier);
+  }
+}
+
+// Traces of before the engine variants: no "engine", ops of three elements.
+TEST(Trace, OldTracesReadAsSekvmMaps) {
+  ScratchDir dir;
+  const std::string path = dir / "t";
+  test::write_file(path, R"({"ptx_trace":1,"source":"s","policy":"sekvm","sections":1,"ops":1})"
+                         "\n"
+                         R"({"vmid":1,"seq":0,"ops":[["0x1000",3,"0x17ff"]],"updates":[["PTE","0x911008","0x0","0x17ff"]]})"
+                         "\n");
+  const StatusOr<Trace> t = read_trace(path);
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  EXPECT_EQ(t->header.engine, EngineVariant::kSekvm);
+  const Section& s = t->vms[1][0].section;
+  EXPECT_EQ(s.ops, (std::vector<MapOp>{{0x1000, 3, 0x17ff, OpKind::kMap}}));
+  EXPECT_TRUE(s.barriers.empty());
+  EXPECT_TRUE(s.closing_barrier);
+}
+
 // ---- Reading hand-written traces --------------------------------------------------------------
 
 std::string Header(uint64_t sections, uint64_t ops, const std::string& policy = "sekvm") {
@@ -243,6 +290,21 @@ INSTANTIATE_TEST_SUITE_P(
         BadTrace{"MissingSeqZero", {Header(2, 2), Sec(1, 0), Sec(4, 1)}, 0, "vmid 4 seq 0 is missing"},
         BadTrace{"Truncated", {Header(3, 3), Sec(1, 0), Sec(1, 1)}, 0, "header announces 3 sections and 3 ops"},
         BadTrace{"OpsCountDiffers", {Header(2, 5), Sec(1, 0), Sec(1, 1)}, 0, "the file has 2 and 2"},
+        BadTrace{"BadEngine",
+                 {R"({"ptx_trace":1,"source":"s","policy":"sekvm","engine":"linux","sections":0,"ops":0})"}, 1,
+                 "\"engine\" must be sekvm, bbm, dirty-reuse, two-step-update or missing-barrier"},
+        BadTrace{"BadOpKind", {Header(1, 1), Sec(1, 0, R"([["0x1000",3,"0x0","clear"]])")}, 2,
+                 "malformed op kind \"clear\": expected map or unmap"},
+        BadTrace{"OpOfFive", {Header(1, 1), Sec(1, 0, R"([["0x1000",3,"0x0","unmap",1]])")}, 2, "malformed op"},
+        BadTrace{"UnmapWithDescriptor", {Header(1, 1), Sec(1, 0, R"([["0x1000",3,"0x17ff","unmap"]])")}, 2,
+                 "invalid descriptor 0x17ff: an unmap writes 0"},
+        BadTrace{"BarriersNotAnArray", {Header(1, 1), R"({"vmid":1,"seq":0,"ops":[],"updates":[],"barriers":1})"}, 2,
+                 "\"barriers\" must be an array"},
+        BadTrace{"BarrierNotAnIndex", {Header(1, 1), R"({"vmid":1,"seq":0,"ops":[],"updates":[],"barriers":[-1]})"},
+                 2, "malformed barrier -1"},
+        BadTrace{"ClosingBarrierNotABool",
+                 {Header(1, 1), R"({"vmid":1,"seq":0,"ops":[],"updates":[],"closing_barrier":0})"}, 2,
+                 "\"closing_barrier\" must be true or false"},
         BadTrace{"Empty", {}, 0, "empty trace"},
         BadTrace{"OnlyBlankLines", {"", ""}, 0, "empty trace"}),
     [](const testing::TestParamInfo<BadTrace>& i) { return i.param.name; });

@@ -1,4 +1,4 @@
-// Every NptError path of Stage2Engine::set_npt / open_section, each checked to leave the engine
+// Every NptError path of Stage2Engine::set_npt / clear_npt / open_section, each checked to leave the engine
 // exactly as it was (npt_error.h): bump pointers, parent records, tstate, the pt_updates buffer,
 // completed-section counts, every entry of every allocated table page (and the first free page
 // of each pool) and the walks of the IPAs involved. Pool exhaustion additionally sets halted(),
@@ -305,6 +305,53 @@ TEST_F(ErrorsTest, LockNotHeldWhileAnotherThreadHoldsTheVm) {
   ExpectSame(before, after);
 }
 
+// clear_npt refusals: nothing mapped (at every depth the walk can stop), under a block, the
+// static rules, a second leaf op; apply() of an unmap with a descriptor.
+TEST_F(ErrorsTest, ClearNptNotMapped) {
+  for (const auto& [ipa, level] : std::vector<std::pair<uint64_t, int>>{
+           {kFresh, 3}, {kFresh, 2}, {SIpa(1, 2, 3, 5), 3}, {SIpa(1, 2, 6, 0), 2}, {SIpa(1, 2, 6, 0), 3},
+           {SIpa(1, 9, 0, 0), 2}}) {
+    ExpectRefusedInSection(e_, probes_, NptError::kNotMapped,
+                           [&](CriticalSection& cs) { return cs.clear_npt(ipa, level); });
+  }
+  // A level-3 table that maps none of its range: the level-2 unmap has nothing to clear.
+  Map(e_, kVm, SIpa(2, 0, 0, 0), 3, Page(20));
+  CriticalSection cs;
+  ASSERT_EQ(e_.open_section(kVm, &cs), NptError::kOk);
+  ASSERT_EQ(cs.clear_npt(SIpa(2, 0, 0, 0), 3), NptError::kOk);
+  cs.close();
+  ExpectRefusedInSection(e_, probes_, NptError::kNotMapped,
+                         [&](CriticalSection& c) { return c.clear_npt(SIpa(2, 0, 0, 0), 2); });
+}
+
+TEST_F(ErrorsTest, ClearNptStaticRulesUnderBlockAndSecondLeafOp) {
+  ExpectRefusedInSection(e_, probes_, NptError::kUnmapUnderBlock,
+                         [&](CriticalSection& cs) { return cs.clear_npt(kX2 + kPage, 3); });
+  ExpectRefusedInSection(e_, probes_, NptError::kInvalidVmid,
+                         [&](CriticalSection&) { return e_.clear_npt(17, kX3, 3); });
+  ExpectRefusedInSection(e_, probes_, NptError::kInvalidIpa,
+                         [&](CriticalSection& cs) { return cs.clear_npt(uint64_t{1} << 48, 3); });
+  for (int bad : {0, 1, 4}) {
+    ExpectRefusedInSection(e_, probes_, NptError::kInvalidLevel,
+                           [&](CriticalSection& cs) { return cs.clear_npt(kX3, bad); });
+  }
+  ExpectRefusedInSection(e_, probes_, NptError::kUnmapDescriptor, [&](CriticalSection& cs) {
+    return cs.apply(MapOp{kX3, 3, Page(1), OpKind::kUnmap});
+  });
+  const EngineState before = Snapshot(e_, probes_);
+  EXPECT_EQ(e_.clear_npt(kVm, kX3, 3), NptError::kLockNotHeld);
+  CriticalSection closed;
+  EXPECT_EQ(closed.clear_npt(kX3, 3), NptError::kLockNotHeld);
+  EXPECT_EQ(closed.apply(MapOp{kX3, 3, 1, OpKind::kUnmap}), NptError::kLockNotHeld);
+  ExpectSame(before, Snapshot(e_, probes_));
+  CriticalSection cs;  // after a leaf op, an unmap is a second one
+  ASSERT_EQ(e_.open_section(kVm, &cs), NptError::kOk);
+  ASSERT_EQ(cs.set_npt(kFresh, 3, Page(21)), NptError::kOk);
+  const EngineState mapped = Snapshot(e_, probes_);
+  EXPECT_EQ(cs.clear_npt(kX3, 3), NptError::kSecondLeafWrite);
+  ExpectSame(mapped, Snapshot(e_, probes_));
+}
+
 TEST(BatchedErrorsTest, RefusalKeepsTheSectionsEarlierWrites) {
   Stage2Engine e(SectionPolicy::kBatched);
   const std::vector<uint64_t> probes = {kX3, kX2, kFresh, kX2 + kPage};
@@ -519,7 +566,11 @@ TEST(NptErrorTest, NamesAndRulesAreNonEmptyAndDistinct) {
                           NptError::kSecondLeafWrite,
                           NptError::kLockNotHeld,
                           NptError::kPoolExhausted,
-                          NptError::kHalted};
+                          NptError::kHalted,
+                          NptError::kUnalignedIpa,
+                          NptError::kNotMapped,
+                          NptError::kUnmapUnderBlock,
+                          NptError::kUnmapDescriptor};
   std::set<std::string> names, rules;
   for (NptError e : all) {
     EXPECT_FALSE(npt_error_name(e).empty()) << static_cast<int>(e);

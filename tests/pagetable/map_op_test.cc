@@ -26,6 +26,11 @@ const Case kCases[] = {
     {1, {0x40000000, 1, 0x7ff}, NptError::kInvalidLevel, "invalid level 1"},
     {1, {0x40000000, 3, 0}, NptError::kZeroDescriptor, "invalid descriptor 0"},
     {1, {0x40000000, 2, 0x80000003}, NptError::kTableDescriptorAtLevel2, "pmd_table"},
+    {1, {0x40000000, 2, 0, OpKind::kUnmap}, NptError::kOk, ""},
+    {17, {0x40000000, 3, 0, OpKind::kUnmap}, NptError::kInvalidVmid, "invalid vmid 17"},
+    {1, {uint64_t{1} << 48, 2, 0, OpKind::kUnmap}, NptError::kInvalidIpa, "invalid ipa 0x1000000000000"},
+    {1, {0x40000000, 0, 0, OpKind::kUnmap}, NptError::kInvalidLevel, "invalid level 0"},
+    {1, {0x40000000, 3, 0x7ff, OpKind::kUnmap}, NptError::kUnmapDescriptor, "invalid descriptor 0x7ff"},
 };
 
 TEST(MapOpTest, EachRuleItsErrorAndMessage) {
@@ -51,6 +56,9 @@ TEST(MapOpTest, AlignmentOnlyWhenAsked) {
   EXPECT_NE(check_map_op(1, page, true).message().find("4 KiB"), std::string::npos);
   // The first broken rule wins: vmid before alignment.
   EXPECT_EQ(map_op_error(20, page, true), NptError::kInvalidVmid);
+  const MapOp unmap{0x40001000, 2, 0, OpKind::kUnmap};
+  EXPECT_EQ(map_op_error(1, unmap), NptError::kOk);
+  EXPECT_NE(check_map_op(1, unmap, true).message().find("a level-2 unmap's ipa"), std::string::npos);
 }
 
 TEST(MapOpTest, TheEngineRefusesWhatMapOpErrorRefuses) {
@@ -59,7 +67,9 @@ TEST(MapOpTest, TheEngineRefusesWhatMapOpErrorRefuses) {
     Stage2Engine e;  // each case on an empty VM
     CriticalSection cs;
     ASSERT_EQ(e.open_section(static_cast<uint32_t>(c.vmid), &cs), NptError::kOk);
-    EXPECT_EQ(cs.set_npt(c.op.ipa, c.op.level, c.op.descriptor), c.error) << c.phrase;
+    // An unmap that passes the static rules finds nothing to unmap on an empty VM.
+    const bool unmap_ok = c.op.kind == OpKind::kUnmap && c.error == NptError::kOk;
+    EXPECT_EQ(cs.apply(c.op), unmap_ok ? NptError::kNotMapped : c.error) << c.phrase;
   }
   Stage2Engine e;
   CriticalSection cs;

@@ -383,6 +383,31 @@ TEST(EngineSource, MakesTheEnginesSectionsOfEachStream) {
   EXPECT_EQ(s.line, w.ops[w.streams[2].ops[0]].line);
 }
 
+// Each engine variant makes the sections (maps and unmaps) its own engine makes, also after restart().
+TEST(EngineSource, MakesTheSectionsOfItsEngineVariant) {
+  const workload::Workload w = Parse(
+      "map 1 0x40000000 3 0x77f\nmap 2 0x1000 3 0x7ff\nmap 1 0x40000000 3 0x10007ff\nunmap 1 0x40000000 2\n"
+      "map 1 0x40200000 3 0x20007ff\n",
+      SectionPolicy::kSekvm);
+  for (const auto& [variant, name] : kEngineVariantNames) {
+    EngineSource src(w, SectionPolicy::kSekvm, variant);
+    const std::unique_ptr<SectionSource> again = src.restart();
+    Stage2Engine reference(SectionPolicy::kSekvm, variant);
+    for (uint32_t vm : {1u, 2u}) {
+      for (uint32_t i : w.streams[vm].ops) {
+        CriticalSection cs;
+        ASSERT_EQ(reference.open_section(vm, &cs), NptError::kOk);
+        ASSERT_EQ(cs.apply(w.ops[i].map_op()), NptError::kOk) << name;
+        const Section want = cs.close();
+        SourcedSection got, got_again;
+        ASSERT_TRUE(*src.next(vm, &got) && *again->next(vm, &got_again)) << name;
+        EXPECT_EQ(got.section, want) << name << " line " << w.ops[i].line;
+        EXPECT_EQ(got_again.section, want) << name << " after restart()";
+      }
+    }
+  }
+}
+
 TEST(EngineSource, RunMatchesTheScriptedExpectation) {
   const workload::Workload w = Parse(WorkloadText(4, 120));
   // The sections the engine makes, checked in order, are what every thread count reports.
@@ -416,6 +441,8 @@ TEST(EngineSource, RefusedOpIsAnErrorAtItsLine) {
       {"map 2 0x200000 2 0x2007fd\nbegin\nmap 2 0x1000 3 0x7ff\nmap 2 0x201000 3 0x7ff\nend\n", SectionPolicy::kBatched,
        4, "(map-under-block)"},
       {"map 3 0x1000 3 0x7ff\nmap 3 0x0 2 0x7fd\n", SectionPolicy::kSekvm, 2, "(level-2-over-table)"},
+      {"map 3 0x1000 3 0x7ff\nunmap 3 0x2000 3\n", SectionPolicy::kSekvm, 2, "(not-mapped)"},
+      {"map 3 0x200000 2 0x2007fd\nunmap 3 0x201000 3\n", SectionPolicy::kSekvm, 2, "(unmap-under-block)"},
       // VMs 2 and then 1 fail (lane 1 fails first if lanes go in order); VM 2 is reported.
       {WorkloadText(2, 30) + "map 2 0x200000 2 0x7fd\nmap 2 0x201000 3 0x7ff\nmap 1 0x100000000 3 0x7ff\n",
        SectionPolicy::kBatched, 0, "(map-under-block)"},

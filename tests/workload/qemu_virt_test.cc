@@ -1,10 +1,12 @@
 // The qemu-virt workload generator (workload/qemu_virt.h): deterministic, ops_per_vm ops for each
-// of vmids 1..K, every op valid and mapped once, descriptors and output addresses as the header
-// gives them (s2_descriptor.h), the boot order of the header's steps 1-5, and the section shapes
-// of both policies.
+// of vmids 1..K, every op valid and fitting what is mapped (each address mapped once, except after
+// an unmap or as a copy-on-write remap), accepted by every engine variant, descriptors and output
+// addresses as the header gives them (s2_descriptor.h), the boot order of the header's steps 1-5,
+// step 6's balloon and hot-unplug ops, and the section shapes of both policies.
 #include "workload/qemu_virt.h"
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -12,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "pagetable/critical_section.h"
+#include "pagetable/engine.h"
 #include "workload/s2_descriptor.h"
 
 namespace ptx::workload {
@@ -44,16 +48,30 @@ std::vector<WorkloadOp> VmOps(const Workload& w, uint32_t vm) {
 
 bool IsDevice(uint64_t ipa) { return ipa >= kVirtGicDist && ipa < kVirtMem; }
 
-// The descriptor the header documents for `ipa` of VM `vm` at `level`.
+constexpr S2Attrs kReadOnly{S2Memory::kNormal, S2Access::kReadOnly, true};
+
+// The descriptor the header documents for `ipa` of VM `vm` at `level` (RAM: as booted).
 uint64_t ExpectedDescriptor(uint32_t vm, uint64_t ipa, int level) {
   if (ipa < kVirtGicDist) {  // flash: read-only normal memory, executed in place
-    return s2_descriptor(vm * 64 * kGiB + 48 * kGiB + ipa, level, {S2Memory::kNormal, S2Access::kReadOnly, true});
+    return s2_descriptor(vm * 64 * kGiB + 48 * kGiB + ipa, level, kReadOnly);
   }
   if (IsDevice(ipa)) {
     return s2_descriptor(0xF00000000000ULL + vm * 4 * kGiB + ipa, level,
                          {S2Memory::kDevice, S2Access::kReadWrite, false});
   }
   return s2_descriptor(vm * 64 * kGiB + (ipa - kVirtMem), level, {});
+}
+// Step 6: replugged or deflated RAM at a new host page, and the host's zero page (read-only).
+uint64_t ReplugDescriptor(uint32_t vm, uint64_t ipa, int level) {
+  return s2_descriptor(vm * 64 * kGiB + 16 * kGiB + (ipa - kVirtMem), level, {});
+}
+uint64_t ZeroPage(uint32_t vm) { return s2_descriptor(vm * 64 * kGiB + 56 * kGiB, 3, kReadOnly); }
+
+bool IsDocumented(const WorkloadOp& op) {
+  if (op.kind == OpKind::kUnmap) return op.descriptor == 0 && op.ipa >= kVirtMem;
+  return op.descriptor == ExpectedDescriptor(op.vmid, op.ipa, op.level) ||
+         (op.ipa >= kVirtMem && (op.descriptor == ReplugDescriptor(op.vmid, op.ipa, op.level) ||
+                                 (op.level == 3 && op.descriptor == ZeroPage(op.vmid))));
 }
 
 // The device pages of the header's step 4, in probe order.
@@ -103,25 +121,100 @@ TEST(QemuVirt, OpsPerVmVmidsLinesAndValidity) {
       const WorkloadOp& op = w.ops[i];
       ASSERT_EQ(op.line, i + 1);
       ASSERT_TRUE(check_workload_op(op).ok()) << check_workload_op(op).to_string();
-      ASSERT_EQ(op.descriptor, ExpectedDescriptor(op.vmid, op.ipa, op.level)) << std::hex << op.ipa;
-      ASSERT_NE(op.descriptor & kOaMask, 0u);
+      ASSERT_TRUE(IsDocumented(op)) << std::hex << op.ipa << " " << op.descriptor;
+      ASSERT_EQ(op.kind == OpKind::kUnmap, (op.descriptor & kOaMask) == 0);
     }
   }
 }
 
-TEST(QemuVirt, NoAddressIsMappedTwicePerVm) {
+// What a VM has mapped while its ops are replayed: pages (ipa -> descriptor) and blocks.
+struct Mapped {
+  std::map<uint64_t, uint64_t> pages;
+  std::set<uint64_t> blocks;
+  bool region_has_pages(uint64_t base) const {
+    const auto it = pages.lower_bound(base);
+    return it != pages.end() && it->first < base + kBlockSize;
+  }
+  // An error for an op that does not fit, or "".
+  std::string apply(const WorkloadOp& op) {
+    const uint64_t region = op.ipa & ~(kBlockSize - 1);
+    if (op.kind == OpKind::kUnmap && op.level == 3) return pages.erase(op.ipa) == 1 ? "" : "unmap of no page";
+    if (op.kind == OpKind::kUnmap) {
+      if (blocks.erase(region) == 1) return "";
+      if (!region_has_pages(region)) return "unmap of an empty region";
+      pages.erase(pages.lower_bound(region), pages.lower_bound(region + kBlockSize));
+      return "";
+    }
+    if (op.level == 2) return region_has_pages(region) || !blocks.insert(region).second ? "block over a mapping" : "";
+    if (blocks.count(region)) return "page under a block";
+    const auto [it, fresh] = pages.emplace(op.ipa, op.descriptor);
+    if (fresh) return "";
+    const bool cow = it->second == ZeroPage(op.vmid) && op.descriptor == ReplugDescriptor(op.vmid, op.ipa, 3);
+    it->second = op.descriptor;
+    return cow ? "" : "page mapped twice";
+  }
+};
+
+TEST(QemuVirt, EveryOpFitsWhatIsMapped) {
   const Workload w = Make(3, 11, 20000);
   for (uint32_t vm = 1; vm <= 3; ++vm) {
-    std::set<uint64_t> pages, blocks;
+    Mapped m;
     for (const WorkloadOp& op : VmOps(w, vm)) {
-      if (op.level == 2) {
-        ASSERT_TRUE(blocks.insert(op.ipa).second) << std::hex << op.ipa;
-      } else {
-        ASSERT_TRUE(pages.insert(op.ipa).second) << std::hex << op.ipa;
-      }
+      const std::string err = m.apply(op);
+      ASSERT_EQ(err, "") << "vm " << vm << " line " << op.line << " ipa " << std::hex << op.ipa;
     }
-    EXPECT_FALSE(blocks.empty());  // one RAM region in 8 is a huge page
-    for (uint64_t p : pages) ASSERT_EQ(blocks.count(p & ~(kBlockSize - 1)), 0u) << "page under a block " << std::hex << p;
+    EXPECT_FALSE(m.blocks.empty());  // one RAM region in 8 is a huge page
+  }
+}
+
+// Every op of every VM is accepted, in input order, by the engine of every variant.
+TEST(QemuVirt, EveryEngineVariantAcceptsEveryOp) {
+  const Workload w = Make(2, 3, 6000);
+  for (const auto& [variant, name] : kEngineVariantNames) {
+    Stage2Engine e(SectionPolicy::kSekvm, variant);
+    for (const WorkloadOp& op : w.ops) {
+      CriticalSection cs;
+      ASSERT_EQ(e.open_section(op.vmid, &cs), NptError::kOk);
+      ASSERT_EQ(cs.apply(op.map_op()), NptError::kOk) << name << " line " << op.line;
+    }
+  }
+}
+
+// Step 6: the ballooned pages (unmap, the zero page read-only, a new page read/write), the
+// unplugged regions (a block and a table-mapped range each, replugged), after the boot, a few % of
+// the budget; at the smallest budget too.
+TEST(QemuVirt, BalloonAndHotUnplugAfterBoot) {
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    const uint64_t budget = 20000;
+    const Workload w = Make(2, seed, budget);
+    for (uint32_t vm = 1; vm <= 2; ++vm) {
+      const std::vector<WorkloadOp> ops = VmOps(w, vm);
+      size_t first = ops.size(), page_unmaps = 0, region_unmaps = 0, zero = 0, replugged = 0;
+      for (size_t i = 0; i < ops.size(); ++i) {
+        const WorkloadOp& op = ops[i];
+        if (op.kind == OpKind::kUnmap) first = std::min(first, i);
+        page_unmaps += op.kind == OpKind::kUnmap && op.level == 3;
+        region_unmaps += op.kind == OpKind::kUnmap && op.level == 2;
+        zero += op.descriptor == ZeroPage(vm);
+        const bool replug = op.kind == OpKind::kMap && op.ipa >= kVirtMem &&
+                            op.descriptor == ReplugDescriptor(vm, op.ipa, op.level);
+        replugged += replug;
+        if (replug || op.descriptor == ZeroPage(vm)) {
+          ASSERT_GT(i, first) << "after an unmap";
+        }
+      }
+      EXPECT_EQ(page_unmaps, budget / 100);
+      EXPECT_EQ(zero, budget / 100);
+      EXPECT_EQ(region_unmaps, 2u) << "a block and a table-mapped region";
+      EXPECT_EQ(replugged, budget / 100 + 1 + 16);  // the deflated pages, the block, the pages
+      EXPECT_GT(first, ops.size() * 9 / 10) << "after boot";
+      EXPECT_LT(ops.size() - first, budget * 6 / 100);
+    }
+  }
+  for (uint64_t budget : {kQemuVirtMinOpsPerVm, uint64_t{200}}) {
+    size_t unmaps = 0;
+    for (const WorkloadOp& op : VmOps(Make(1, 1, budget), 1)) unmaps += op.kind == OpKind::kUnmap;
+    EXPECT_EQ(unmaps, budget == 200 ? 3u : 2u) << "2 pages and a region; a region and the page outside it";
   }
 }
 
@@ -159,6 +252,7 @@ TEST(QemuVirt, DevicesAreDeviceMemoryAndNeverExecutable) {
   const Workload w = Make(2, 4, 1000);
   size_t devices = 0;
   for (const WorkloadOp& op : w.ops) {
+    if (op.kind == OpKind::kUnmap) continue;
     const uint64_t memattr = op.descriptor & (uint64_t{0xF} << 2);
     if (IsDevice(op.ipa)) {
       ++devices;

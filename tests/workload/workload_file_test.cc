@@ -107,6 +107,18 @@ TEST(WorkloadFile, BeginEndMakeOneSectionUnderBatched) {
   EXPECT_EQ(w->section_count(), 5u);
 }
 
+TEST(WorkloadFile, UnmapLinesAreUnmapOps) {
+  const StatusOr<Workload> w =
+      Parse("map 1 0x1000 3 0x7ff\nunmap 1 0x1000 3\nbegin\nunmap 1 0x200000 2\nmap 1 0x1000 3 0x17ff\nend\n", kBatched);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  ExpectOps(*w, {{1, 0x1000, 3, 0x7ff, 1}, {1, 0x1000, 3, 0, 2}, {1, 0x200000, 2, 0, 4}, {1, 0x1000, 3, 0x17ff, 5}});
+  EXPECT_EQ(w->ops[0].kind, OpKind::kMap);
+  EXPECT_EQ(w->ops[1].kind, OpKind::kUnmap);
+  EXPECT_EQ(w->ops[2].map_op(), (MapOp{0x200000, 2, 0, OpKind::kUnmap}));
+  EXPECT_EQ(w->ops[3].kind, OpKind::kMap);
+  EXPECT_EQ(SectionSizes(*w, 1), (std::vector<size_t>{1, 1, 2}));
+}
+
 TEST(WorkloadFile, ConsecutiveSingleMapsStaySeparateSectionsUnderBatched) {
   const StatusOr<Workload> w = Parse("map 1 0x1000 3 0x7ff\nmap 1 0x2000 3 0x7ff\nmap 1 0x3000 3 0x7ff\n", kBatched);
   ASSERT_TRUE(w.ok()) << w.status().to_string();
@@ -151,7 +163,14 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"DescriptorOver2Pow64", "map 1 0x1000 3 18446744073709551616\n", kSekvm, 1,
                   "malformed descriptor '18446744073709551616'"},
         ErrorCase{"BadHexDigit", "map 1 0x1000 3 0x7fg\n", kSekvm, 1, "malformed descriptor '0x7fg'"},
-        ErrorCase{"UnknownKeyword", kOk + "unmap 1 0x1000 3\n", kSekvm, 2, "unknown keyword 'unmap'"},
+        ErrorCase{"UnknownKeyword", kOk + "umap 1 0x1000 3\n", kSekvm, 2, "unknown keyword 'umap'"},
+        ErrorCase{"UnmapWithDescriptor", kOk + "unmap 1 0x1000 3 0x7ff\n", kSekvm, 2, "malformed unmap"},
+        ErrorCase{"UnmapTooFewFields", "unmap 1 0x1000\n", kSekvm, 1, "got 2 fields"},
+        ErrorCase{"UnmapInvalidVmid", "unmap 17 0x1000 3\n", kSekvm, 1, "invalid vmid 17"},
+        ErrorCase{"UnmapLevel1", "unmap 1 0x40000000 1\n", kSekvm, 1, "invalid level 1"},
+        ErrorCase{"UnmapUnaligned", "unmap 1 0x201000 2\n", kSekvm, 1, "a level-2 unmap's ipa must be aligned"},
+        ErrorCase{"UnmapOfTwoVmsInOneSection", "begin\n" + kOk + "unmap 2 0x1000 3\nend\n", kBatched, 3,
+                  "unmap of vmid 2 in a section of vmid 1"},
         ErrorCase{"KeywordIsCaseSensitive", "MAP 1 0x1000 3 0x7ff\n", kSekvm, 1, "unknown keyword 'MAP'"},
         ErrorCase{"InvalidVmid", kOk + kOk + "map 17 0x1000 3 0x7ff\n", kSekvm, 3, "invalid vmid 17"},
         ErrorCase{"HugeVmid", "map 4294967313 0x1000 3 0x7ff\n", kSekvm, 1, "invalid vmid 4294967313"},

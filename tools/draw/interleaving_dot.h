@@ -23,9 +23,10 @@
 namespace ptx {
 
 // DOT source for `v`, a violation explore() found for `updates` made on `before` with `compare`.
-// `title` heads the picture (e.g. "vm 3, section 17"). REQUIRES: v.witness indexes < updates.size().
-// `before` is the state before the section, walked as the exploration walked it (its root and
-// geometry). A violation of a later barrier epoch is drawn after updates[0, epoch_start).
+// `title` heads the picture (e.g. "vm 3, section 17"). `before` is the state before the section,
+// walked as the exploration walked it (its root and geometry). The observed state is `before` with
+// the updates of the violation's earlier barrier epochs (updates[0, v.epoch_start)) and then the
+// witness applied. REQUIRES: v.witness indexes and v.epoch_start <= updates.size().
 std::string interleaving_dot(const Tables& before, std::span<const Update> updates, const Violation& v,
                              CompareMode compare, const std::string& title);
 

@@ -78,6 +78,7 @@ struct CommonArgs {
   TraceFormat format = TraceFormat::kAuto;
   Allowance allow = Allowance::kNone;
   SectionPolicy sections = SectionPolicy::kSekvm;
+  EngineVariant engine = EngineVariant::kSekvm;
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
   std::string report;
@@ -92,8 +93,8 @@ void add_input_options(CLI::App* cmd, InputArgs* a) {
   CLI::Option* preset = cmd->add_option("--preset", a->preset, "Embedded workload (default qemu-virt)")
                             ->check(CLI::IsMember({"qemu-virt"}));
   a->workload_opt = cmd->add_option("--workload", a->workload,
-                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>' lines, "
-                                    "begin/end sections, # comments");
+                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>' and "
+                                    "'unmap <vmid> <ipa> <level>' lines, begin/end sections, # comments");
   a->pid_opt = cmd->add_option("--from-process", a->pid,
                                "Use the present pages of a live process (/proc/PID/maps, pagemap) as VM 1's memory");
   preset->excludes(a->workload_opt)->excludes(a->pid_opt);
@@ -112,6 +113,8 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
   if (sections) {
     cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched")
         ->transform(CLI::CheckedTransformer(enum_map(kSectionPolicyNames)));
+    cmd->add_option("--engine", c->engine, "Engine variant: " + enum_choices(kEngineVariantNames) + " (default sekvm)")
+        ->transform(CLI::CheckedTransformer(enum_map(kEngineVariantNames)));
   }
   if (explore) {
     cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)")
@@ -159,10 +162,10 @@ StatusOr<workload::Workload> load_input(const InputArgs& a, SectionPolicy policy
 }
 
 std::string head_line(const std::string& cmd, const std::string& what, const CommonArgs& c, SectionPolicy policy,
-                      bool explored) {
+                      EngineVariant engine, bool explored) {
   std::string s = fmt::format("ptx {}: {}, {} thread{}", cmd, what, c.threads, c.threads == 1 ? "" : "s");
   if (explored) s += fmt::format(", mode {}, compare {}", explore_mode_name(c.mode), compare_mode_name(c.compare));
-  return s + fmt::format(", sections {}", section_policy_name(policy));
+  return s + fmt::format(", sections {}, engine {}", section_policy_name(policy), engine_variant_name(engine));
 }
 
 // The pictures of violations: --draw (Graphviz) and --html (interactive pages).
@@ -212,6 +215,7 @@ StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::Run
 struct Explored {
   std::string cmd, what, source;  // for the summary
   SectionPolicy policy;
+  EngineVariant engine;
   std::vector<Finding> findings;
   const armcheck::CheckResult* casemate = nullptr;  // an Arm trace's counts and verdict
   std::string head;                                 // the summary's first line, when not head_line()
@@ -220,7 +224,7 @@ struct Explored {
 // The report, the summary, the drawings' line and the exit status of an explored run.
 int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcome& r, Pictures* pictures) {
   if (!c.report.empty()) {
-    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, false, {}, {}};
+    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}};
     if (e.casemate) {
       meta.casemate = true;
       meta.casemate_verdict = e.casemate->casemate_verdict;
@@ -235,7 +239,7 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   if (pictures != nullptr) {
     if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
   }
-  print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, true) : e.head, r.totals, r.kept,
+  print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r.totals, r.kept,
                 e.findings, e.source, r.seconds, true, e.casemate != nullptr ? "records" : "ops");
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (pictures != nullptr && pictures->drawings) {
@@ -260,10 +264,10 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   if (!w.ok()) return fail(w.status());
   StatusOr<Pictures> p = pictures_of(c, w->source);
   if (!p.ok()) return fail(p.status());
-  run::EngineSource source(*w, c.sections);
+  run::EngineSource source(*w, c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, &*p);
   if (!r.ok()) return fail(r.status());
-  return finish_explored(Explored{"run", w->description, w->source, c.sections, {}, nullptr, ""}, c, *r, &*p);
+  return finish_explored(Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, ""}, c, *r, &*p);
 }
 
 int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) {
@@ -274,13 +278,14 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
   run::RunConfig cfg = config_of(c);
   cfg.explore = false;
   cfg.sink = [&trace](const Section& s) { return trace.add(s); };
-  run::EngineSource source(*w, c.sections);
+  run::EngineSource source(*w, c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, nullptr);
   if (!r.ok()) return fail(r.status());
-  if (Status s = trace.commit(out, formats::TraceHeader{w->source, w->description, c.sections, 0, 0}); !s.ok()) {
+  if (Status s = trace.commit(out, formats::TraceHeader{w->source, w->description, c.sections, 0, 0, c.engine});
+      !s.ok()) {
     return fail(s);
   }
-  print_summary(stdout, head_line("record", w->description, c, c.sections, false), r->totals, r->kept, {},
+  print_summary(stdout, head_line("record", w->description, c, c.sections, c.engine, false), r->totals, r->kept, {},
                 w->source, r->seconds, false);
   std::printf("trace: %s\n", out.c_str());
   std::fflush(stdout);
@@ -310,7 +315,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   run::RunOutcome r{run->result.totals, std::move(run->result.kept),
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
   r.totals.ops = run->result.counts.records();  // shown as "records"
-  Explored e{"check", path, path, SectionPolicy::kBatched, std::move(run->result.findings), &run->result, ""};
+  Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings), &run->result, ""};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -336,7 +341,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = trace->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy, {}, nullptr, ""}, c, *r, &*p);
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, ""}, c, *r, &*p);
 }
 
 }  // namespace

@@ -2,11 +2,15 @@
 //
 //   ptx run    [--preset qemu-virt | --workload FILE | --from-process PID] [--vms K] [--seed S]
 //              [--threads N] [--mode fast|faithful] [--compare descriptor|translation]
-//              [--sections sekvm|batched] [--report FILE] [--report-all]
+//              [--sections sekvm|batched] [--engine VARIANT] [--report FILE] [--report-all]
 //              [--draw DIR [--draw-limit N]] [--quiet]
-//   ptx record [input options as for run] [--threads N] [--sections ...] --out TRACE
+//   ptx record [input options as for run] [--threads N] [--sections ...] [--engine VARIANT] --out TRACE
 //   ptx check  TRACE [--threads N] [--mode ...] [--compare ...] [--report FILE] [--report-all]
 //              [--draw DIR [--draw-limit N]]
+//
+// --engine: the engine variant (pagetable/engine_variant.h): sekvm (default), bbm, dirty-reuse,
+// two-step-update or missing-barrier; recorded in the trace header, so `check` replays its
+// sections (barriers, a missing closing barrier) identically.
 //
 // Hidden option of run/record: `--ops N`, the ops per VM of the qemu-virt preset (default
 // kQemuVirtDefaultOpsPerVm, sized for a ~10 s run on 2 cores; tests use small values).

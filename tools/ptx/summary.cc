@@ -60,7 +60,7 @@ void print_summary(std::FILE* out, const std::string& head, const Totals& t,
     return;
   }
   s += fmt::format("{} {}  sections {}  updates {}  sequences {}  address classes {}  violations {}\n", ops_name,
-                   t.ops, t.sections, t.updates, to_string(t.sequences), t.address_classes, t.violations);
+                   t.ops, t.sections, t.updates, short_count(t.sequences), t.address_classes, t.violations);
   s += fmt::format("{} {}/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                    ops_name, human_rate(static_cast<double>(t.sections) / secs), seconds);
   size_t shown = 0, groups = 0;

@@ -167,7 +167,11 @@ TEST(TraceFilesTest, AStageOneRootIsExploredWithItsStage) {
   EXPECT_EQ(c.context->lock, 0x7f300080u);
   EXPECT_EQ(c.context->barriers, (std::vector<uint32_t>{1, 2}));
   EXPECT_EQ(c.context->update_lines, (std::vector<uint64_t>{14, 16}));
-  EXPECT_EQ(c.exploration.classes.size(), 2u);  // VA 0x8040201000 and 0x8040202000
+  // Each epoch judges VA 0x8040201000 (unmapped in epoch 1) and 0x8040202000 (mapped in epoch 0).
+  std::vector<std::pair<uint32_t, uint64_t>> classes;
+  for (const AddressClass& a : c.exploration.classes) classes.emplace_back(a.epoch, a.ipa);
+  EXPECT_EQ(classes, (std::vector<std::pair<uint32_t, uint64_t>>{
+                         {0, 0x8040201000}, {0, 0x8040202000}, {1, 0x8040201000}, {1, 0x8040202000}}));
 }
 
 TEST(TraceFilesTest, EveryRecordKindIsCountedAndFolded) {

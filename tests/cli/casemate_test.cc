@@ -275,5 +275,22 @@ TEST_F(CasemateCli, RecordRefusesADescriptorTheArmRulesReadOtherwise) {
   EXPECT_EQ(run_ptx({"record", "--quiet", "--workload", w, "--out", dir_ / "out/t.jsonl"}, dir_).exit_code, 0);
 }
 
+TEST_F(CasemateCli, ThreadsDoNotChangeTheReport) {
+  const std::string recorded = dir_ / "q.trace";
+  ASSERT_EQ(run_ptx({"record", "--quiet", "--vms", "2", "--ops", "800", "--sections", "batched", "--format", "casemate",
+                     "--out", recorded}, dir_).exit_code, 0);
+  for (const std::string& trace : {data("every_kind.trace"), data("dirty_table.trace"), recorded}) {
+    SCOPED_TRACE(trace);
+    std::string first;
+    for (const char* threads : {"1", "2", "4"}) {
+      const std::string report = dir_ / (std::string("r") + threads + ".json");
+      const Result r = check(trace, {"--threads", threads, "--report-all", "--report", report});
+      EXPECT_LE(r.exit_code, 1) << describe(r);
+      if (first.empty()) first = read_file(report);
+      EXPECT_EQ(read_file(report), first) << threads << " threads";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ptx::clitest

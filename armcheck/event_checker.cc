@@ -135,13 +135,14 @@ int EventChecker::arm_level_of(uint64_t entry) const {
 
 // --- barriers, registers, hints -------------------------------------------------------------
 
+// A DSB completes every earlier write of the tid: it cuts each of its open sections, the outer
+// ones of nested locks too.
 void EventChecker::barrier(const Event& e) {
   if (e.barrier != armtrace::BarrierType::kDsb || e.dsb_kind == armtrace::DsbKind::kNsh) return;
-  Thread& t = threads_[e.tid];
-  if (t.open.empty()) return;
-  OpenSection& s = t.open.back();
-  const uint32_t n = static_cast<uint32_t>(s.updates.size());
-  if (n > 0 && (s.barriers.empty() || s.barriers.back() < n)) s.barriers.push_back(n);
+  for (OpenSection& s : threads_[e.tid].open) {
+    const uint32_t n = static_cast<uint32_t>(s.updates.size());
+    if (n > 0 && (s.barriers.empty() || s.barriers.back() < n)) s.barriers.push_back(n);
+  }
 }
 
 Status EventChecker::activate_root(const Event& e, int stage, uint64_t value) {

@@ -11,7 +11,8 @@
 // Critical sections: the writes one tid makes between `lock A` / `trylock A` and `unlock A`
 // (nested locks: the writes go to the innermost open section; a trylock by the holder re-enters).
 // A DSB ish / ishst by the holder completes the section's earlier writes (a barrier epoch,
-// explorer/epochs.h); DSB nsh completes them for the holder only, so it is not a barrier here.
+// explorer/epochs.h), those of its outer sections too; DSB nsh completes them for the holder
+// only, so it is not a barrier here.
 // At its unlock a section is explored, with every subset and order of its writes (per epoch), for
 // every live root, against the memory before its writes (the memory at the unlock with the
 // section's own writes undone: other threads' completed writes are part of its before-state);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 
 #include <boost/container/small_vector.hpp>
 #include <tbb/parallel_for.h>
@@ -220,7 +221,12 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
   x.updates = updates.size();
   x.sequences = sequence_count(updates.size());
   const EntryHistories h(before, updates);
-  const AddressClasses classes(before, h);
+  const std::optional<EntryHistories> with_reference =
+      options.reference == nullptr
+          ? std::nullopt
+          : std::optional<EntryHistories>(std::in_place, before,
+                                          Reference::class_updates(before, updates, *options.reference));
+  const AddressClasses classes(before, with_reference ? *with_reference : h);
   const Evaluator ev(before, h, options.compare, options.reference);
 
   const std::vector<uint64_t>& reps = classes.representatives();

@@ -294,7 +294,9 @@ Exploration explore_faithful(const Tables& before, std::span<const Update> updat
                              std::span<const uint64_t> targets, const ExploreOptions& options) {
   StateSet impl(before, updates);  // REQUIRES: at most kFaithfulMaxUpdates
   impl.reference = options.reference;
-  const EntryHistories histories(before, updates);
+  const EntryHistories histories(before, options.reference == nullptr
+                                             ? std::vector<Update>(updates.begin(), updates.end())
+                                             : Reference::class_updates(before, updates, *options.reference));
   const AddressClasses address_classes(before, histories);
   const std::vector<uint64_t>& reps = address_classes.representatives();
 

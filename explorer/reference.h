@@ -11,11 +11,14 @@
 #define PTX_EXPLORER_REFERENCE_H_
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include <boost/container/flat_map.hpp>
 
 #include "explorer/mapping.h"
 #include "explorer/tables.h"
+#include "pagetable/update.h"
 #include "pagetable/walk.h"
 
 namespace ptx {
@@ -23,6 +26,25 @@ namespace ptx {
 struct Reference {
   boost::container::flat_map<EntryKey, uint64_t> before;  // entry key -> value before the section
   boost::container::flat_map<EntryKey, uint64_t> after;   // entry key -> value after the section
+
+  // The updates to compute address classes from (address_classes.h) when `ref` judges the states
+  // of `updates` made on `t`: `updates`, then one write of each overlay value that differs from
+  // t's. A class is uniform over every state that gives each written entry a value of its
+  // history, so these classes are uniform in the before- and after-state too: IPAs that walk
+  // alike in every explored state but not in the section's before- or after-state (a later
+  // barrier epoch, whose start state the earlier epochs changed) are never one class.
+  static std::vector<Update> class_updates(const Tables& t, std::span<const Update> updates, const Reference& ref) {
+    std::vector<Update> out(updates.begin(), updates.end());
+    for (const Overlay* o : {&ref.before, &ref.after}) {
+      for (const auto& [key, value] : *o) {
+        const uint64_t have = t.read(key.level(), key.entry());
+        if (value != have) {
+          out.push_back(Update{kind_at_level(key.level(), t.geometry.levels), key.entry(), have, value});
+        }
+      }
+    }
+    return out;
+  }
 
   // The mapping of `ipa` in the before- (after-) state, walking `t` with the overlay.
   uint64_t before_mapping(const Tables& t, CompareMode m, uint64_t ipa) const { return mapping(t, m, ipa, before); }

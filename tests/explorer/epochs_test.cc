@@ -126,6 +126,33 @@ TEST(EpochsTest, ClearingADirtyPageBeforeABarrierHidesItsStaleEntries) {
   EXPECT_TRUE(run(img, reuse, {1, 2}).ok());
 }
 
+// A later epoch starts from the memory the earlier ones left, where addresses whose section
+// before-states differ may walk alike (here every IPA under the L2 entry, which epoch 0 broke).
+// Each must still be judged against its own before-state: the classes of a later epoch are split
+// by the section's before- and after-states too.
+TEST(EpochsTest, LaterEpochsJudgeEveryAddressAgainstItsOwnBeforeState) {
+  NptImage img(kArm4x2, kTestRoot);
+  img.write(0, kTestRoot, 0x2000 | 3);
+  img.write(0, 0x2000, 0x3000 | 3);
+  img.write(0, 0x3000, 0x4000 | 3);    // E: the L2 entry of IPAs 0..0x3fff, linking L3 table 0x4000
+  const uint64_t w = 0x40000000 | 0x401;  // bits 0b01: invalid at L3, a block at (Arm) L2
+  const uint64_t p = 0x50000000 | 0x7c3, f = 0x60000000 | 0x401;
+  img.write(0, 0x4000, w);  // IPA 0: an invalid entry that reads as a block one level up
+  img.write(0, 0x4008, p);  // IPA 0x1000: a page
+  const std::vector<Update> updates = {{UpdateKind::kPmd, 0x3000, 0x4003, 0},  // break
+                                       {UpdateKind::kPmd, 0x3000, 0, w},       // a wrong block
+                                       {UpdateKind::kPmd, 0x3000, w, f}};      // the final block
+  const Exploration x = run(img, updates, {1, 3});
+  std::vector<std::tuple<uint64_t, uint64_t, ViolationClass>> got;
+  for (const Violation& v : x.violations) got.emplace_back(v.ipa, v.observed, v.cls);
+  const std::vector<std::tuple<uint64_t, uint64_t, ViolationClass>> want = {
+      {0x0, 0, ViolationClass::kTransientFault},        // epoch 0: the break
+      {0x1000, 0, ViolationClass::kTransientFault},     // epoch 0: the break
+      {0x1000, w, ViolationClass::kWrongTranslation},   // epoch 1: w is IPA 0's before, not this one's
+      {0x2000, w, ViolationClass::kWrongTranslation}};  // epoch 1: the zero entries of the L3 table
+  EXPECT_EQ(got, want);
+}
+
 // Every witness replays: updates[0, epoch_start) in program order, then the witness.
 void expect_replays(const SectionCase& c, const Exploration& x) {
   for (const Violation& v : x.violations) {

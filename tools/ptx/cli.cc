@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -13,8 +14,10 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "armcheck/casemate_check.h"
+#include "armcheck/engine_export.h"
 #include "formats/atomic_file.h"
 #include "formats/report.h"
 #include "formats/trace.h"
@@ -270,10 +273,40 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   return finish_explored(Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, ""}, c, *r, &*p);
 }
 
+// `ptx record --format casemate`: the engine's sections as a casemate trace (armcheck/engine_export.h),
+// made on one thread so that the trace is the same on every run (VMs interleave by runner chunks).
+int do_record_casemate(const workload::Workload& w, CommonArgs c, const std::string& out) {
+  c.threads = 1;
+  formats::AtomicFile file(out);
+  if (Status s = file.open(); !s.ok()) return fail(s);
+  std::ostringstream buffer;
+  armcheck::EngineCasemateWriter writer(buffer);
+  run::RunConfig cfg = config_of(c);
+  cfg.explore = false;
+  cfg.sink = [&](const Section& s) -> Status {
+    PTX_RETURN_IF_ERROR(writer.add(s));
+    if (buffer.tellp() < (1 << 20)) return ok_status();
+    PTX_RETURN_IF_ERROR(file.write(buffer.view()));
+    buffer.str("");
+    return ok_status();
+  };
+  run::EngineSource source(w, c.sections, c.engine);
+  StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, nullptr);
+  if (!r.ok()) return fail(r.status());
+  if (Status s = file.write(buffer.view()); !s.ok()) return fail(s);
+  if (Status s = file.commit(); !s.ok()) return fail(s);
+  print_summary(stdout, head_line("record", w.description, c, c.sections, c.engine, false), r->totals, r->kept, {},
+                w.source, r->seconds, false);
+  std::printf("trace: %s (casemate, %llu records)\n", out.c_str(), static_cast<unsigned long long>(writer.records()));
+  std::fflush(stdout);
+  return kExitOk;
+}
+
 int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) {
   if (Status s = formats::check_writable(out, "--out"); !s.ok()) return fail(s);
   StatusOr<workload::Workload> w = load_input(in, c.sections);
   if (!w.ok()) return fail(w.status());
+  if (c.format == TraceFormat::kCasemate) return do_record_casemate(*w, c, out);
   formats::TraceWriter trace;
   run::RunConfig cfg = config_of(c);
   cfg.explore = false;
@@ -319,8 +352,11 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
-  if (run->result.casemate_verdict) std::printf("casemate verdict in the trace: %s\n", run->result.casemate_verdict->c_str());
-  return finish_explored(e, c, r, &*pictures);
+  const int exit_status = finish_explored(e, c, r, &*pictures);
+  if (exit_status <= kExitViolations && run->result.casemate_verdict) {
+    std::printf("casemate verdict in the trace: %s\n", run->result.casemate_verdict->c_str());
+  }
+  return exit_status;
 }
 
 int do_check(const std::string& path, const CommonArgs& c) {
@@ -366,7 +402,11 @@ int ptx_main(int argc, char** argv) {
   CLI::App* record = app.add_subcommand("record", "Drive the engine and record its sections to a trace");
   add_input_options(record, &rec_in);
   add_common_options(record, &rec_c, true, false);
-  record->add_option("--out", trace_out, "Trace file to write (JSON lines, atomically)")->required();
+  record->add_option("--out", trace_out, "Trace file to write (atomically)")->required();
+  record->add_option("--format", rec_c.format,
+                     "ptx (JSON lines, the default) or casemate (Arm page-table events, for `ptx check`; one thread)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, TraceFormat>{{"ptx", TraceFormat::kPtx},
+                                                                            {"casemate", TraceFormat::kCasemate}}));
 
   CLI::App* check = app.add_subcommand("check", "Check a trace offline: a ptx trace or an Arm (casemate) trace");
   check->add_option("TRACE", trace_in, "A trace written by ptx record, or a casemate-format trace")->required();

@@ -1,0 +1,100 @@
+// Engine sections as an Arm page-table event stream (a casemate trace, casemate-trace.md), so that
+// what the SeKVM engine (pagetable/engine.h) does can be checked through the Arm path (`ptx check`
+// of a casemate trace, event_checker.h) and the verdicts of the two paths compared
+// (`ptx record --format casemate`).
+//
+// The mapping. The engine's per-level pools are disjoint ranges of one physical memory
+// (pagetable/constants.h), so its memory is a flat memory. Per VM, before its first section: a
+// `mem-init` of its root table page (pool_start(vm), 4 KiB), a `set_root_lock` hint naming the
+// VM's lock, and a `sysreg-write vttbr_el2` of pt_vttbr(vm) (BADDR = pool_start(vm), VMID in
+// bits[63:48]); casemate's default VTCR_EL2 (T0SZ 16: 48 bits, walks start at level 0) is the
+// engine's geometry. Per section: a `mem-init` of each table page the section links that is not
+// initialised yet (in casemate a page must be initialised before it becomes reachable; the
+// engine's fresh pages are zero), then `lock` of the VM's lock (engine_lock(vm)), each update as
+// a `release` mem-write in program order (the engine publishes every entry with a release store),
+// `barrier dsb ish` (closing a section is its barrier) and `unlock`. Every event has the tid of
+// the options, src "engine:SEQ" (SEQ: the section's per-VM seq) and the next id, from 1.
+//
+// Why the two paths agree. The engine's descriptors mean the same under SeKVM's descriptor rules
+// as under the Arm rules (pagetable/geometry.h): its tables are `page | 3` (an Arm table at levels
+// 0-2), its pages `... | 0b11` (an Arm page at level 3), its blocks `... | 0b01` (an Arm block at
+// level 2), and 0 is invalid under both. So each state's walks give the same descriptors, and the
+// explorer the same verdicts. A workload file may hand the engine a descriptor for which this does
+// not hold (a level-3 descriptor with bit 0 clear: a page to SeKVM, invalid to Arm); add() checks
+// every descriptor a section writes and refuses such a section.
+#ifndef PTX_ARMCHECK_ENGINE_EXPORT_H_
+#define PTX_ARMCHECK_ENGINE_EXPORT_H_
+
+#include <array>
+#include <cstdint>
+#include <ostream>
+#include <unordered_set>
+#include <vector>
+
+#include "armtrace/casemate_writer.h"
+#include "armtrace/event.h"
+#include "base/status.h"
+#include "pagetable/constants.h"
+#include "pagetable/section.h"
+
+namespace ptx::armcheck {
+
+// The lock address (its identity) of VM `vmid`'s sections in the trace.
+inline constexpr uint64_t kEngineLockBase = 0x1000;
+constexpr uint64_t engine_lock(uint32_t vmid) { return kEngineLockBase + vmid; }
+
+struct EngineExportOptions {
+  uint32_t tid = 0;  // the CPU of every event, 0..armtrace::kMaxTid
+};
+
+// OK when every descriptor `s` writes is the same kind of entry (invalid, table, block, page)
+// under the SeKVM rules as under the Arm rules, at the level of its update's kind (4 levels).
+// Errors: kBadInput "vmid V seq S: update I writes D at level L: a page under SeKVM's descriptor
+// rules but invalid under Arm's (...)".
+Status check_arm_compatible(const Section& s);
+
+// Turns engine sections into events (see the header comment). Sections of one VM must come in seq
+// order; sections of different VMs may interleave in any order. Not thread-safe.
+class EngineExporter {
+ public:
+  explicit EngineExporter(EngineExportOptions options = {});
+
+  // Appends the events of `s` to *out: the VM's prelude before its first section, the mem-inits of
+  // the pages it links, lock, its writes, dsb ish, unlock. Errors (nothing appended):
+  // check_arm_compatible's; kBadInput for a vmid above 16 or an options.tid above kMaxTid.
+  Status add(const Section& s, std::vector<armtrace::Event>* out);
+
+  // Events made so far.
+  uint64_t events() const { return next_id_ - 1; }
+
+ private:
+  armtrace::Event event(armtrace::EventKind kind, uint64_t seq);
+  void prelude(uint32_t vmid, uint64_t seq, std::vector<armtrace::Event>* out);
+  void init_linked_pages(const Section& s, std::vector<armtrace::Event>* out);
+
+  EngineExportOptions options_;
+  std::array<bool, kVmCount> started_{};
+  std::unordered_set<uint64_t> initialised_;  // table pages already mem-init'ed
+  uint64_t next_id_ = 1;
+};
+
+// An EngineExporter writing through a CasemateWriter (one record per line, every field keyed).
+class EngineCasemateWriter {
+ public:
+  // `out` must outlive the writer.
+  explicit EngineCasemateWriter(std::ostream& out, EngineExportOptions options = {});
+
+  // Writes the events of `s`. Errors: EngineExporter::add's; the writer's (kIoError).
+  Status add(const Section& s);
+
+  uint64_t records() const { return writer_.records(); }
+
+ private:
+  EngineExporter exporter_;
+  armtrace::CasemateWriter writer_;
+  std::vector<armtrace::Event> events_;  // reused
+};
+
+}  // namespace ptx::armcheck
+
+#endif  // PTX_ARMCHECK_ENGINE_EXPORT_H_

@@ -1,0 +1,182 @@
+// The engine path against the Arm (casemate) path, on the same critical sections: the qemu-virt
+// workload with 1 VM and 25,000 ops (--sections sekvm: 25,000 sections, ~100k casemate records;
+// batched: fewer, larger sections).
+//
+//   BM_EnginePath/policy:P    run::EngineSource + run::run_sections, one thread: the engine makes
+//                             each section and SectionChecker explores it on the VM's shadow
+//                             (what `ptx run --threads 1` does);
+//   BM_CasemateText/policy:P  armcheck::check_casemate on the sections' casemate trace held in
+//                             memory (an istringstream): reading, folding events, exploring (what
+//                             `ptx check --threads 1` does on `ptx record --format casemate`'s output);
+//   BM_CasemateEvents/policy:P  EventChecker on the same trace's events, already read: the
+//                             checker's share of the above;
+//   BM_CasemateRead/policy:P  CasemateReader alone over the text: the reader's share.
+// The trace is made once, untimed (armcheck::EngineCasemateWriter); setup checks that both paths
+// find the same sections, updates and violations. Counters: sections/s (the workload's sections per
+// second), records/s (casemate records per second; the engine path gets the same figure for its
+// sections, so the ratios of both counters agree). Explorations run single-threaded
+// (ExploreOptions::parallel = false).
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "armcheck/casemate_check.h"
+#include "armcheck/engine_export.h"
+#include "armtrace/casemate_reader.h"
+#include "bench/bench_ratio.h"
+#include "run/engine_source.h"
+#include "run/runner.h"
+#include "workload/qemu_virt.h"
+
+namespace ptx {
+namespace {
+
+constexpr uint64_t kOps = 25000;
+constexpr double kMinTime = 0.5;
+
+void fail(const std::string& what) {
+  std::fprintf(stderr, "bench_casemate setup: %s\n", what.c_str());
+  std::abort();
+}
+
+struct Input {
+  workload::Workload workload;
+  SectionPolicy policy;
+  std::string text;                    // the casemate trace
+  std::vector<armtrace::Event> events;  // the trace, read
+  uint64_t sections = 0;
+};
+
+run::RunConfig engine_config(bool explore) {
+  run::RunConfig cfg;
+  cfg.threads = 1;
+  cfg.explore = explore;
+  cfg.explore_options.parallel = false;
+  return cfg;
+}
+
+armcheck::CheckOptions casemate_options() {
+  armcheck::CheckOptions o;
+  o.explore.parallel = false;
+  return o;
+}
+
+Input make_input(SectionPolicy policy) {
+  StatusOr<workload::Workload> w = workload::make_qemu_virt({1, 1, kOps, policy});
+  if (!w.ok()) fail(w.status().to_string());
+  Input in{std::move(*w), policy, {}, {}, 0};
+  std::ostringstream text;
+  armcheck::EngineCasemateWriter writer(text);
+  run::RunConfig cfg = engine_config(false);
+  cfg.sink = [&writer](const Section& s) { return writer.add(s); };
+  run::EngineSource source(in.workload, policy);
+  const StatusOr<run::RunOutcome> made = run::run_sections(source, cfg);
+  if (!made.ok()) fail(made.status().to_string());
+  in.text = text.str();
+  in.sections = made->totals.sections;
+  std::istringstream is(in.text);
+  armtrace::CasemateReader reader(is, "bench");
+  armtrace::Event e;
+  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) in.events.push_back(e);
+  return in;
+}
+
+// Both paths agree on the verdicts (and the trace reads back whole).
+void check_agree(const Input& in) {
+  run::EngineSource source(in.workload, in.policy);
+  const StatusOr<run::RunOutcome> engine = run::run_sections(source, engine_config(true));
+  std::istringstream is(in.text);
+  const StatusOr<armcheck::CasemateRun> arm = armcheck::check_casemate(is, "bench", casemate_options(), {});
+  if (!engine.ok() || !arm.ok()) fail("a path failed");
+  const Totals &a = engine->totals, &b = arm->result.totals;
+  if (a.sections != b.sections || a.updates != b.updates || a.violations != b.violations ||
+      a.sequences != b.sequences || a.address_classes != b.address_classes) {
+    fail("the engine path and the casemate path disagree");
+  }
+  if (arm->result.counts.records() != in.events.size()) fail("the trace does not read back whole");
+}
+
+const Input& input(int64_t policy) {
+  static const Input* inputs[2] = {nullptr, nullptr};
+  if (inputs[policy] == nullptr) {
+    inputs[policy] = new Input(make_input(policy == 0 ? SectionPolicy::kSekvm : SectionPolicy::kBatched));
+    check_agree(*inputs[policy]);
+  }
+  return *inputs[policy];
+}
+
+void counters(benchmark::State& state, const Input& in) {
+  using benchmark::Counter;
+  state.counters["sections/s"] = Counter(static_cast<double>(in.sections), Counter::kIsIterationInvariantRate);
+  state.counters["records/s"] = Counter(static_cast<double>(in.events.size()), Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::to_string(in.sections) + " sections, " + std::to_string(in.events.size()) + " records");
+}
+
+void BM_EnginePath(benchmark::State& state) {
+  const Input& in = input(state.range(0));
+  for (auto _ : state) {
+    run::EngineSource source(in.workload, in.policy);
+    StatusOr<run::RunOutcome> r = run::run_sections(source, engine_config(true));
+    benchmark::DoNotOptimize(r);
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_EnginePath)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_CasemateText(benchmark::State& state) {
+  const Input& in = input(state.range(0));
+  for (auto _ : state) {
+    std::istringstream is(in.text);
+    StatusOr<armcheck::CasemateRun> r = armcheck::check_casemate(is, "bench", casemate_options(), {});
+    benchmark::DoNotOptimize(r);
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_CasemateText)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_CasemateEvents(benchmark::State& state) {
+  const Input& in = input(state.range(0));
+  for (auto _ : state) {
+    armcheck::EventChecker checker("bench", casemate_options());
+    for (const armtrace::Event& e : in.events) {
+      if (!checker.add(e).ok()) fail("EventChecker::add");
+    }
+    StatusOr<armcheck::CheckResult> r = checker.finish({}, in.events.size());
+    benchmark::DoNotOptimize(r);
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_CasemateEvents)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_CasemateRead(benchmark::State& state) {
+  const Input& in = input(state.range(0));
+  for (auto _ : state) {
+    std::istringstream is(in.text);
+    armtrace::CasemateReader reader(is, "bench");
+    armtrace::Event e;
+    uint64_t n = 0;
+    for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) ++n;
+    if (n != in.events.size()) fail("CasemateReader");
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_CasemateRead)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ptx
+
+int main(int argc, char** argv) {
+  std::vector<ptx::bench::RatioPair> pairs;
+  for (const char* p : {"0", "1"}) {
+    const std::string policy = std::string("/policy:") + p, name = p[0] == '0' ? "sekvm" : "batched";
+    auto run = [&](const char* bm) { return std::string(bm) + policy + "/real_time"; };
+    pairs.push_back({"casemate text vs engine path (" + name + ")", run("BM_CasemateText"), run("BM_EnginePath"), "sections/s"});
+    pairs.push_back({"casemate events (no parsing) vs engine path (" + name + ")", run("BM_CasemateEvents"),
+                     run("BM_EnginePath"), "sections/s"});
+    pairs.push_back({"casemate read only vs engine path (" + name + ")", run("BM_CasemateRead"), run("BM_EnginePath"),
+                     "sections/s"});
+  }
+  return ptx::bench::run_with_ratios(argc, argv, pairs);
+}

@@ -223,7 +223,7 @@ Status read_line(const std::string& text, bool* have_header, Trace* t, uint64_t 
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     return bad_input("malformed trace line (not JSON: {})", e.what());
   }
   if (!*have_header) {

@@ -49,12 +49,16 @@ inline int verdict(const char* target, const std::string& problem) {
   std::abort();
 }
 
-// A scratch directory for targets that go through files: made once per process under /dev/shm
-// (tmpfs: no disk traffic, fsync is free) or $TMPDIR, removed at exit.
+// A scratch directory for targets that go through files: $PTX_FUZZ_SCRATCH when set (its owner,
+// e.g. scripts/fuzz.sh, removes it), else one made once per process under /dev/shm (tmpfs: no
+// disk traffic, fsync is free) or $TMPDIR and removed at a normal exit (not after a crash).
 inline const std::string& scratch_dir() {
   // Never destroyed, so that the atexit handler may still read it.
   static const std::string* const dir = [] {
     namespace fs = std::filesystem;
+    if (const char* given = ::getenv("PTX_FUZZ_SCRATCH"); given != nullptr && fs::is_directory(given)) {
+      return new std::string(given);
+    }
     const char* tmp = ::getenv("TMPDIR");
     const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::path(tmp ? tmp : "/tmp");
     std::string tmpl = (base / "ptx_fuzz_XXXXXX").string();

@@ -21,6 +21,11 @@ CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DPTX_FUZZ=ON -DPTX_BUILD_BENCH=
   -DCMAKE_BUILD_TYPE=RelWithDebInfo ${PTX_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS" --target fuzz_targets
 
+# Scratch files of the targets that go through files (fuzz/fuzz_util.h), on tmpfs when there is one.
+PTX_FUZZ_SCRATCH=$(mktemp -d /dev/shm/ptx_fuzz.XXXXXX 2>/dev/null || mktemp -d)
+export PTX_FUZZ_SCRATCH
+trap 'rm -rf "$PTX_FUZZ_SCRATCH"' EXIT
+
 # Runs target $1 with max_len $2 in $3; prints its executions; returns non-zero on a finding.
 run_target() {
   local t=$1 max_len=$2 work=$3 rc=0 dict=() execs

@@ -259,7 +259,7 @@ Status read_line(const std::string& text, bool* have_header, Trace* t, uint64_t 
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     return bad_input("malformed trace line (not JSON: {})", e.what());
   }
   if (!*have_header) {
@@ -279,16 +279,20 @@ StatusOr<Trace> read_trace(const std::string& path) {
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return bad_input("{}: is a directory, not a trace", path);
   std::ifstream in(path);
   if (!in) return io_error("{}: cannot open trace: {}", path, std::strerror(errno));
+  return read_trace(in, path);
+}
+
+StatusOr<Trace> read_trace(std::istream& in, const std::string& name) {
   Trace t;
-  t.path = path;
+  t.path = name;
   bool have_header = false;
   std::string text;
   for (uint64_t lineno = 1; std::getline(in, text); ++lineno) {
     if (text.empty()) continue;
-    if (Status s = read_line(text, &have_header, &t, lineno); !s.ok()) return std::move(s).at(path, lineno);
+    if (Status s = read_line(text, &have_header, &t, lineno); !s.ok()) return std::move(s).at(name, lineno);
   }
-  if (in.bad()) return io_error("{}: read error", path);
-  if (!have_header) return bad_input("{}: empty trace (no header line)", path);
+  if (in.bad()) return io_error("{}: read error", name);
+  if (!have_header) return bad_input("{}: empty trace (no header line)", name);
   uint64_t sections = 0, ops = 0;
   for (const auto& list : t.vms) {
     sections += list.size();
@@ -296,7 +300,7 @@ StatusOr<Trace> read_trace(const std::string& path) {
   }
   if (sections != t.header.sections || ops != t.header.ops) {
     return bad_input("{}: the header announces {} sections and {} ops, the file has {} and {} (truncated or "
-                     "edited trace)", path, t.header.sections, t.header.ops, sections, ops);
+                     "edited trace)", name, t.header.sections, t.header.ops, sections, ops);
   }
   PTX_RETURN_IF_ERROR(check_seqs(t));
   return t;

@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstdint>
+#include <istream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -83,6 +84,10 @@ struct Trace {
 // that is repeated or
 // missing, and for counts that differ from the header's.
 StatusOr<Trace> read_trace(const std::string& path);
+
+// The same from a stream (what read_trace(path) calls once the file is open); `name` stands for
+// the path in messages and in Trace::path. Errors: as above (kIoError when the stream fails).
+StatusOr<Trace> read_trace(std::istream& in, const std::string& name);
 
 }  // namespace ptx::formats
 

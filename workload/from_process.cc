@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "workload/proc_maps.h"
 #include "workload/s2_descriptor.h"
 
 namespace ptx::workload {
@@ -24,13 +24,6 @@ constexpr uint64_t kBatchPages = 8;
 constexpr uint64_t kPresent = uint64_t{1} << 63;
 constexpr uint64_t kPfnMask = (uint64_t{1} << 55) - 1;
 
-struct Mapping {
-  uint64_t start = 0;
-  uint64_t end = 0;
-  bool read = false, write = false, exec = false;
-  uint8_t perms() const { return static_cast<uint8_t>((read ? 1 : 0) | (write ? 2 : 0) | (exec ? 4 : 0)); }
-};
-
 struct Page {
   uint64_t va = 0;
   uint64_t pfn = 0;      // 0 when unknown
@@ -41,7 +34,7 @@ struct Page {
 // What /proc/PID/maps and pagemap gave.
 struct ProcessPages {
   std::string comm;
-  std::vector<Mapping> mappings;
+  std::vector<ProcMapping> mappings;
   size_t skipped_large = 0;
   std::vector<Page> pages;
   bool pagemap_ok = true;
@@ -62,26 +55,6 @@ class Fd {
   int fd_;
 };
 
-// One line of /proc/PID/maps: "START-END PERMS ...". nullopt when malformed.
-std::optional<Mapping> parse_maps_line(const std::string& line) {
-  std::istringstream ss(line);
-  std::string range, perms;
-  ss >> range >> perms;
-  const size_t dash = range.find('-');
-  if (dash == std::string::npos || perms.size() < 3) return std::nullopt;
-  Mapping m;
-  try {
-    m.start = std::stoull(range.substr(0, dash), nullptr, 16);
-    m.end = std::stoull(range.substr(dash + 1), nullptr, 16);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  m.read = perms[0] == 'r';
-  m.write = perms[1] == 'w';
-  m.exec = perms[2] == 'x';
-  return m;
-}
-
 // The mappings worth reading: accessible, below 2^48, at most 16 GiB.
 Status read_maps(int64_t pid, const std::string& dir, ProcessPages* p) {
   std::ifstream maps(dir + "/maps");
@@ -91,7 +64,7 @@ Status read_maps(int64_t pid, const std::string& dir, ProcessPages* p) {
     std::getline(comm, p->comm);
   }
   for (std::string line; std::getline(maps, line);) {
-    const std::optional<Mapping> m = parse_maps_line(line);
+    const std::optional<ProcMapping> m = parse_maps_line(line);
     if (!m) return bad_input("--from-process {}: unexpected line in {}/maps: '{}'", pid, dir, line);
     if (!m->read && !m->write && !m->exec) continue;
     if (m->start >= KVM_ADDR_SPACE || m->end > KVM_ADDR_SPACE || m->end <= m->start) continue;
@@ -109,7 +82,7 @@ Status read_maps(int64_t pid, const std::string& dir, ProcessPages* p) {
 
 // Adds the present pages of mapping `mi`, reading pagemap when it could be opened.
 Status read_mapping_pages(int64_t pid, const std::string& dir, int pagemap, uint32_t mi, ProcessPages* p) {
-  const Mapping& m = p->mappings[mi];
+  const ProcMapping& m = p->mappings[mi];
   std::vector<uint64_t> buf;
   const uint64_t first = m.start / PAGE_SIZE, last = m.end / PAGE_SIZE;
   for (uint64_t vpn = first; vpn < last;) {

@@ -1,0 +1,78 @@
+// The oracle of ptx_trace_fuzz (and of tests/formats/fuzz_regressions_test.cc): read_trace
+// (formats/trace.h) on arbitrary bytes must return either a proper error (fuzz_util.h) or a
+// trace that keeps trace.h's contract: each VM's sections are seq 0, 1, ... of that VM, every op
+// passes check_map_op, at most one op per section under sekvm, the header's counts are the
+// file's; and the trace written back by TraceWriter reads back equal.
+#ifndef PTX_FUZZ_PTX_TRACE_ORACLE_H_
+#define PTX_FUZZ_PTX_TRACE_ORACLE_H_
+
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "formats/trace.h"
+#include "fuzz/fuzz_util.h"
+#include "pagetable/map_op.h"
+
+namespace ptx::fuzz {
+
+inline std::string check_trace_sections(const formats::Trace& t) {
+  uint64_t sections = 0, ops = 0;
+  for (uint32_t v = 0; v < kVmCount; ++v) {
+    for (size_t i = 0; i < t.vms[v].size(); ++i) {
+      const Section& s = t.vms[v][i].section;
+      if (s.vmid != v || s.seq != i) return fmt::format("vms[{}][{}] is vmid {} seq {}", v, i, s.vmid, s.seq);
+      if (t.header.policy == SectionPolicy::kSekvm && s.ops.size() > 1) return "a sekvm section with several ops";
+      for (const MapOp& op : s.ops) {
+        if (Status st = check_map_op(v, op); !st.ok()) return "accepted op fails check_map_op: " + st.to_string();
+      }
+      ++sections;
+      ops += s.ops.size();
+    }
+  }
+  if (sections != t.header.sections || ops != t.header.ops) return "the header's counts are not the trace's";
+  return "";
+}
+
+// Writes `t` with TraceWriter to `path` and reads it back.
+inline std::string check_trace_round_trip(const formats::Trace& t, const std::string& path) {
+  formats::TraceWriter writer;
+  for (const auto& list : t.vms) {
+    for (const formats::TraceSection& s : list) {
+      if (Status st = writer.add(s.section); !st.ok()) return "TraceWriter::add: " + st.to_string();
+    }
+  }
+  if (Status st = writer.commit(path, t.header); !st.ok()) return "TraceWriter::commit: " + st.to_string();
+  const StatusOr<formats::Trace> r = formats::read_trace(path);
+  if (!r.ok()) return "the trace written back is refused: " + r.status().to_string();
+  const formats::TraceHeader &a = t.header, &b = r->header;
+  if (a.source != b.source || a.description != b.description || a.policy != b.policy ||
+      a.sections != b.sections || a.ops != b.ops) {
+    return "the header differs once written back and read again";
+  }
+  for (uint32_t v = 0; v < kVmCount; ++v) {
+    if (t.vms[v].size() != r->vms[v].size()) return fmt::format("VM {} has another number of sections", v);
+    for (size_t i = 0; i < t.vms[v].size(); ++i) {
+      if (!(t.vms[v][i].section == r->vms[v][i].section)) return fmt::format("VM {} section {} differs", v, i);
+    }
+  }
+  return "";
+}
+
+// `scratch`: a directory for the round trip's file. `accepted` (if given) is set to whether
+// read_trace accepts the input.
+inline std::string check_trace_input(std::string_view data, const std::string& scratch, bool* accepted = nullptr) {
+  std::istringstream in{std::string(data)};
+  const StatusOr<formats::Trace> t = formats::read_trace(in, "fuzz");
+  if (accepted != nullptr) *accepted = t.ok();
+  if (!t.ok()) return check_parse_error(t.status(), data, "fuzz");
+  if (t->path != "fuzz") return "Trace::path is '" + t->path + "'";
+  if (std::string p = check_trace_sections(*t); !p.empty()) return p;
+  return check_trace_round_trip(*t, scratch + "/again.trace");
+}
+
+}  // namespace ptx::fuzz
+
+#endif  // PTX_FUZZ_PTX_TRACE_ORACLE_H_

@@ -2,7 +2,7 @@
 # Installs what ptx needs on Debian 12 (by package name), only where something is missing.
 set -euo pipefail
 PKGS=(cmake g++ make libtbb-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
-      libcli11-dev nlohmann-json3-dev libfmt-dev graphviz
+      libcli11-dev nlohmann-json3-dev libfmt-dev graphviz pkg-config
       chromium chromium-driver python3-selenium clang libclang-rt-14-dev)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,6 +1,7 @@
 #include "armcheck/casemate_check.h"
 
 #include "armtrace/casemate_reader.h"
+#include "base/interrupt.h"
 
 namespace ptx::armcheck {
 
@@ -24,6 +25,7 @@ StatusOr<CasemateRun> check_casemate(std::istream& in, const std::string& name, 
   armtrace::Event e;
   uint64_t records = 0, last_line = 0;
   for (;;) {
+    if (interrupted()) break;  // what was read so far is checked and returned, marked interrupted
     PTX_ASSIGN_OR_RETURN(const bool more, reader.next(&e));
     if (!more) break;
     PTX_RETURN_IF_ERROR(checker.add(e));
@@ -34,6 +36,7 @@ StatusOr<CasemateRun> check_casemate(std::istream& in, const std::string& name, 
   if (progress) progress(records);
   CasemateRun run;
   PTX_ASSIGN_OR_RETURN(run.result, checker.finish(reader.verdict(), last_line));
+  run.result.interrupted = interrupt_signal();
   run.warnings = reader.warnings();
   return run;
 }

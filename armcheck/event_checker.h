@@ -69,6 +69,7 @@ struct CheckResult {
   EventCounts counts;
   uint64_t roots = 0;                 // roots registered
   std::optional<std::string> casemate_verdict;  // the trace's final "! message", not input
+  int interrupted = 0;  // the signal that stopped the check (base/interrupt.h), or 0
 };
 
 class EventChecker {

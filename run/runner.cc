@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "base/interrupt.h"
 #include "run/lane_scheduler.h"
 
 namespace ptx::run {
@@ -47,7 +48,7 @@ class Runner {
     for (size_t k = 0; k < kChunkSections; ++k) {
       // Relaxed: stop_ is a hint to give up early; nothing is read through it (each lane's state
       // is its own, and the run's end is ordered by the threads' join).
-      if (stop_.load(std::memory_order_relaxed) || !one(lane)) return false;
+      if (stop_.load(std::memory_order_relaxed) || interrupted() || !one(lane)) return false;
     }
     return true;
   }
@@ -130,6 +131,11 @@ StatusOr<RunOutcome> run_sections(SectionSource& source, const RunConfig& config
   const auto start = std::chrono::steady_clock::now();
   run_lanes(config.threads, source.lanes(), [&](uint32_t lane) { return r.step(lane); });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (interrupted()) {
+    RunOutcome partial = r.outcome(seconds);
+    partial.interrupted = interrupt_signal();
+    return partial;
+  }
   if (const Status* e = r.first_error()) {
     if (e->code() == StatusCode::kIoError) return *e;
     Status first = replay_in_input_order(source, config);

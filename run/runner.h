@@ -9,7 +9,8 @@
 // on one thread in input order — always taking the lane whose next section comes first — and the
 // first error of that replay is returned, so which error is reported does not depend on the
 // thread count. An I/O error of the sink is returned as it is (the replay writes nothing).
-// Every error is positioned (source name, line).
+// Every error is positioned (source name, line). A SIGINT / SIGTERM (base/interrupt.h) stops every
+// lane at its next section: the outcome then holds what was done so far, marked interrupted.
 #ifndef PTX_RUN_RUNNER_H_
 #define PTX_RUN_RUNNER_H_
 
@@ -46,6 +47,8 @@ struct RunOutcome {
   Totals totals;
   std::vector<CheckedSection> kept;  // by (lane, seq)
   double seconds = 0;                // wall time of making and exploring the sections
+  int interrupted = 0;               // the signal (base/interrupt.h) that stopped the run, or 0:
+                                     // then the figures are those of the sections done so far
 };
 
 // Runs every section of `source` (see above). REQUIRES: config.threads >= 1.

@@ -225,7 +225,21 @@ struct Explored {
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
+// An interrupted run (SIGINT/SIGTERM): the summary of what was done, no output file, 128 + signal.
+int finish_interrupted(const std::string& head, const run::RunOutcome& r, const std::string& source, bool explored,
+                       std::string_view ops_name = "ops") {
+  print_summary(stdout, head, r.totals, r.kept, {}, source, r.seconds, explored, ops_name);
+  std::printf("interrupted by signal %d: the figures above are those of the work done so far; no file was written\n",
+              r.interrupted);
+  std::fflush(stdout);
+  return 128 + r.interrupted;
+}
+
 int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcome& r, Pictures* pictures) {
+  if (r.interrupted) {
+    return finish_interrupted(e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
+                              e.source, true, e.casemate != nullptr ? "records" : "ops");
+  }
   if (!c.report.empty()) {
     formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}};
     if (e.casemate) {
@@ -293,6 +307,9 @@ int do_record_casemate(const workload::Workload& w, CommonArgs c, const std::str
   run::EngineSource source(w, c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, nullptr);
   if (!r.ok()) return fail(r.status());
+  if (r->interrupted) {
+    return finish_interrupted(head_line("record", w.description, c, c.sections, c.engine, false), *r, w.source, false);
+  }
   if (Status s = file.write(buffer.view()); !s.ok()) return fail(s);
   if (Status s = file.commit(); !s.ok()) return fail(s);
   print_summary(stdout, head_line("record", w.description, c, c.sections, c.engine, false), r->totals, r->kept, {},
@@ -314,6 +331,9 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
   run::EngineSource source(*w, c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, nullptr);
   if (!r.ok()) return fail(r.status());
+  if (r->interrupted) {
+    return finish_interrupted(head_line("record", w->description, c, c.sections, c.engine, false), *r, w->source, false);
+  }
   if (Status s = trace.commit(out, formats::TraceHeader{w->source, w->description, c.sections, 0, 0, c.engine});
       !s.ok()) {
     return fail(s);
@@ -348,6 +368,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   run::RunOutcome r{run->result.totals, std::move(run->result.kept),
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
   r.totals.ops = run->result.counts.records();  // shown as "records"
+  r.interrupted = run->result.interrupted;
   Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings), &run->result, ""};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",

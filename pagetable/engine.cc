@@ -80,6 +80,7 @@ Section Stage2Engine::close_section(uint32_t vmid) {
   Section s = std::move(vm.open);
   s.vmid = vmid;
   s.seq = vm.completed++;
+  vm.published.store(vm.completed, std::memory_order_release);
   s.closing_barrier = variant_ != EngineVariant::kMissingBarrier;
   vm.open = Section{};
   vm.tstate = 0;
@@ -182,6 +183,7 @@ void Stage2Engine::commit_set_npt(VmNpt& vm, const Plan& p, const MapOp& op) {
   for (int l = 1; l <= 3; ++l) vm.set_next(l, p.next[l]);
   if (p.reused) {
     vm.free_tables.pop_back();
+    if (reuse_hook_) reuse_hook_();
     clear_stale_entries(vm, p.table[3], p.leaf_entry);  // after the link: dirty-reuse's bug
   }
   write_leaf(vm, p.level, p.leaf_entry, p.leaf_old, op.descriptor);
@@ -328,6 +330,10 @@ int Stage2Engine::tstate(uint32_t vmid) const {
 std::vector<Update> Stage2Engine::pending_updates(uint32_t vmid) const {
   MaybeLock l(*vms_[vmid]);
   return vms_[vmid]->open.updates;
+}
+
+uint64_t Stage2Engine::sections_published(uint32_t vmid) const {
+  return vms_[vmid]->published.load(std::memory_order_acquire);
 }
 
 uint64_t Stage2Engine::sections_completed(uint32_t vmid) const {

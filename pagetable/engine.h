@@ -28,6 +28,7 @@
 #define PTX_PAGETABLE_ENGINE_H_
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -131,6 +132,15 @@ class Stage2Engine {
   std::vector<Update> pending_updates(uint32_t vmid) const;
   // Completed sections of vmid so far.
   uint64_t sections_completed(uint32_t vmid) const;
+  // The same without the lock, for walkers racing the writers: when it returns n, every write of
+  // the VM's sections 0..n-1 is visible to this thread (acquire), and section n, if one is open,
+  // may have made some of its writes. REQUIRES: valid_vmid(vmid).
+  uint64_t sections_published(uint32_t vmid) const;
+
+  // Test only: the dirty-reuse variant calls `hook` (on the writer's thread, holding the VM's
+  // lock) between linking a reused table page and clearing its stale entries: the window a racing
+  // walker can fall into, which a test can then hold open until its walker has walked.
+  void set_reuse_hook_for_test(std::function<void()> hook) { reuse_hook_ = std::move(hook); }
 
   // Coq `valid_lnpt vmid` (SPEC §5), as check_valid_lnpt(const VmNpt&) in valid_lnpt.h states it.
   // Takes vmid's lock unless this thread holds it. REQUIRES: valid_vmid(vmid).
@@ -143,6 +153,7 @@ class Stage2Engine {
   friend class CriticalSection;
   Section close_section(uint32_t vmid);
   struct Plan;
+  std::function<void()> reuse_hook_;
   NptError check_op(uint32_t vmid, const MapOp& op, VmNpt** vm);
   WalkResult walk_to(const VmNpt& vm, uint64_t ipa, int level) const;
   NptError plan_set_npt(const VmNpt& vm, uint64_t ipa, int level, Plan* plan);

@@ -70,6 +70,9 @@ class VmNpt {
   int tstate = 0;          // 1 once the open section made its leaf op
   Section open;            // the open section: ops, pt_updates (program order) and barriers
   uint64_t completed = 0;  // sections completed so far
+  // `completed`, published after each section's writes (release) for lock-free readers: a walker
+  // that reads n (acquire) sees every write of sections 0..n-1.
+  std::atomic<uint64_t> published{0};
   // Level-3 table pages freed with their entries still set (the dirty-reuse engine variant only;
   // SeKVM never frees table pages): handed out again, last freed first, before the bump pointer.
   std::vector<uint64_t> free_tables;

@@ -46,6 +46,43 @@ std::set<EntryKey> written_entries(const Geometry& g, std::span<const Update> up
 // ---------------------------------------------------------------------------------------------
 // (a) Address classes against brute force.
 
+// Representatives are ascending page IPAs, each its own class. False after reporting a failure.
+bool check_representatives(const SectionCase& c, const AddressClasses& classes, Failures& fails) {
+  const Geometry& g = c.before.geometry();
+  const std::vector<uint64_t>& reps = classes.representatives();
+  for (size_t i = 0; i < reps.size(); ++i) {
+    const uint64_t r = reps[i];
+    if (r >= g.ipa_limit() || r % g.page_size() != 0 || (i > 0 && reps[i - 1] >= r)) {
+      fails.add(c, fmt::format("representatives not page aligned, in range and ascending: {:#x}", r));
+      return false;
+    }
+    const std::optional<uint64_t> cr = classes.class_of(r);
+    if (cr != std::optional<uint64_t>(r)) {
+      fails.add(c, fmt::format("class_of(rep {:#x}) = {}", r, cr ? fmt::format("{:#x}", *cr) : "nullopt"));
+      return false;
+    }
+  }
+  return true;
+}
+
+// Each class's size is the number of page IPAs class_of puts in it.
+bool check_class_sizes(const SectionCase& c, const AddressClasses& classes, Failures& fails) {
+  const Geometry& g = c.before.geometry();
+  const std::vector<uint64_t>& reps = classes.representatives();
+  std::map<uint64_t, uint64_t> members;
+  for (uint64_t ipa = 0; ipa < g.ipa_limit(); ipa += g.page_size()) {
+    if (const std::optional<uint64_t> cls = classes.class_of(ipa)) ++members[*cls];
+  }
+  for (size_t i = 0; i < reps.size(); ++i) {
+    if (members[reps[i]] != classes.class_pages()[i]) {
+      fails.add(c, fmt::format("class {:#x} has {} pages, class_pages says {}", reps[i], members[reps[i]],
+                               classes.class_pages()[i]));
+      return false;
+    }
+  }
+  return true;
+}
+
 void check_classes(const SectionCase& c, Failures& fails) {
   const NptImage& before = c.before;
   const Geometry& g = before.geometry();
@@ -57,35 +94,9 @@ void check_classes(const SectionCase& c, Failures& fails) {
   }
   const EntryHistories histories(before, c.updates);
   const AddressClasses classes(before, histories);
+  if (!check_representatives(c, classes, fails) || !check_class_sizes(c, classes, fails)) return;
   const std::vector<uint64_t>& reps = classes.representatives();
   const auto written = written_entries(g, c.updates);
-
-  for (size_t i = 0; i < reps.size(); ++i) {
-    const uint64_t r = reps[i];
-    if (r >= g.ipa_limit() || r % g.page_size() != 0 || (i > 0 && reps[i - 1] >= r)) {
-      fails.add(c, fmt::format("representatives not page aligned, in range and ascending: {:#x}", r));
-      return;
-    }
-    const std::optional<uint64_t> cr = classes.class_of(r);
-    if (cr != std::optional<uint64_t>(r)) {
-      fails.add(c, fmt::format("class_of(rep {:#x}) = {}", r, cr ? fmt::format("{:#x}", *cr) : "nullopt"));
-      return;
-    }
-  }
-
-  // Each class's size is the number of page IPAs class_of puts in it.
-  std::map<uint64_t, uint64_t> members;
-  for (uint64_t ipa = 0; ipa < g.ipa_limit(); ipa += g.page_size()) {
-    if (const std::optional<uint64_t> cls = classes.class_of(ipa)) ++members[*cls];
-  }
-  for (size_t i = 0; i < reps.size(); ++i) {
-    if (members[reps[i]] != classes.class_pages()[i]) {
-      fails.add(c, fmt::format("class {:#x} has {} pages, class_pages says {}", reps[i], members[reps[i]],
-                               classes.class_pages()[i]));
-      return;
-    }
-  }
-
   for (const CompareMode mode : kModes) {
     std::map<uint64_t, AddressVerdict> rep_verdict;
     for (const uint64_t r : reps) rep_verdict.emplace(r, states.verdict(r, mode));

@@ -78,27 +78,61 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vec
 
 }  // namespace
 
-Status write_report(const std::string& path, const ReportMeta& meta, const Totals& t,
-                    const std::vector<CheckedSection>& sections, const std::vector<Finding>& findings, bool all) {
-  // The head's members, then "sections" as the last member, streamed one section per line.
+namespace {
+
+// The report's text up to its sections: the head's members, then "sections" as the last member.
+std::string report_start(const ReportMeta& meta, const Totals& t, const std::vector<Finding>& findings) {
   const nlohmann::json head = head_json(meta, t, findings);
   std::string text = "{";
   for (const auto& [key, value] : head.items()) {
     text += nlohmann::json(key).dump() + ":" + value.dump() + ",";
   }
-  text += "\"sections\":[";
+  return text + "\"sections\":[";
+}
+
+// One section per line: "\n" before the first, ",\n" before the others; "\n]}\n" ends.
+constexpr std::string_view kReportEnd = "\n]}\n";
+
+}  // namespace
+
+Status write_report(const std::string& path, const ReportMeta& meta, const Totals& t,
+                    const std::vector<CheckedSection>& sections, const std::vector<Finding>& findings, bool all) {
   AtomicFile out(path);
   PTX_RETURN_IF_ERROR(out.open());
-  PTX_RETURN_IF_ERROR(out.write(text));
+  PTX_RETURN_IF_ERROR(out.write(report_start(meta, t, findings)));
   bool first = true;
   for (const CheckedSection& s : sections) {
     if (!all && s.exploration.violations.empty()) continue;
-    text = first ? "\n" : ",\n";
+    std::string text = first ? "\n" : ",\n";
     text += section_json(s).dump();
     PTX_RETURN_IF_ERROR(out.write(text));
     first = false;
   }
-  PTX_RETURN_IF_ERROR(out.write("\n]}\n"));
+  PTX_RETURN_IF_ERROR(out.write(kReportEnd));
+  return out.commit();
+}
+
+ReportSections::ReportSections(Order order) : order_(order) {}
+ReportSections::~ReportSections() = default;
+
+Status ReportSections::add(const CheckedSection& s) {
+  std::unique_ptr<SpoolFile>& spool = vms_[order_ == Order::kByVm ? s.section.vmid : 0];
+  if (spool == nullptr) spool = std::make_unique<SpoolFile>("report");
+  return spool->append(",\n" + section_json(s).dump());
+}
+
+Status write_report(const std::string& path, const ReportMeta& meta, const Totals& t, ReportSections& sections,
+                    const std::vector<Finding>& findings) {
+  AtomicFile out(path);
+  PTX_RETURN_IF_ERROR(out.open());
+  PTX_RETURN_IF_ERROR(out.write(report_start(meta, t, findings)));
+  bool first = true;
+  for (const std::unique_ptr<SpoolFile>& spool : sections.vms_) {
+    if (spool == nullptr || spool->empty()) continue;
+    PTX_RETURN_IF_ERROR(spool->copy_to(out, first ? 1 : 0));  // the first section has no comma
+    first = false;
+  }
+  PTX_RETURN_IF_ERROR(out.write(kReportEnd));
   return out.commit();
 }
 

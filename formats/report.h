@@ -29,6 +29,8 @@
 #ifndef PTX_FORMATS_REPORT_H_
 #define PTX_FORMATS_REPORT_H_
 
+#include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -39,6 +41,8 @@
 #include "base/status.h"
 #include "explorer/exploration.h"
 #include "explorer/totals.h"
+#include "formats/spool_file.h"
+#include "pagetable/constants.h"
 #include "pagetable/engine_variant.h"
 #include "pagetable/section_policy.h"
 
@@ -57,6 +61,33 @@ struct ReportMeta {
 
 // One section's record.
 nlohmann::json section_json(const CheckedSection& s);
+
+// A report's sections, spooled while a run explores them (one SpoolFile per VM), so that a report
+// of millions of sections is never held in memory: each add() writes the section's record line.
+// add() from the VM's thread: one VM's sections in seq order, different VMs concurrently.
+class ReportSections {
+ public:
+  enum class Order {
+    kByVm,     // by (vmid, seq): one spool per VM (the engine's and ptx traces' sections)
+    kAsAdded,  // in the order added, from one thread (an Arm trace's (section, root) records)
+  };
+  explicit ReportSections(Order order = Order::kByVm);
+  ~ReportSections();
+  // Spools `s` (section_json) in its place. Errors: SpoolFile's kIoError.
+  Status add(const CheckedSection& s);
+
+ private:
+  friend Status write_report(const std::string&, const ReportMeta&, const Totals&, ReportSections&,
+                             const std::vector<Finding>&);
+  Order order_;
+  std::array<std::unique_ptr<SpoolFile>, kVmCount> vms_;  // kAsAdded: vms_[0] only
+};
+
+// Writes the report to `path` atomically with `sections` (every section added, by (vmid, seq)).
+// The same bytes as the vector form given the same sections. Errors: kIoError naming `path` or
+// the temporary file (no file left behind).
+Status write_report(const std::string& path, const ReportMeta& meta, const Totals& totals, ReportSections& sections,
+                    const std::vector<Finding>& findings);
 
 // Writes the report to `path` atomically. `sections` ordered by (vmid, seq); with all == false
 // only those with violations are written. Errors: kIoError naming `path` (no file left behind).

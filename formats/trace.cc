@@ -13,8 +13,10 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "base/line_reader.h"
 #include "base/number.h"
 #include "formats/atomic_file.h"
+#include "formats/spool_file.h"
 #include "pagetable/map_op.h"
 #include "pagetable/npt_error.h"
 
@@ -23,39 +25,10 @@ namespace ptx::formats {
 using nlohmann::json;
 
 struct TraceWriter::Part {
-  std::FILE* file = nullptr;
-  std::string buffer;
+  SpoolFile lines{"trace"};
+  std::string line;
   uint64_t sections = 0;
   uint64_t ops = 0;
-  ~Part() {
-    if (file != nullptr) std::fclose(file);
-  }
-  Status flush() {
-    if (buffer.empty()) return ok_status();
-    if (file == nullptr) {
-      file = std::tmpfile();
-      if (file == nullptr) return io_error("cannot create a temporary file for the trace: {}", std::strerror(errno));
-    }
-    if (std::fwrite(buffer.data(), 1, buffer.size(), file) != buffer.size()) {
-      return io_error("writing a temporary trace file: {}", std::strerror(errno));
-    }
-    buffer.clear();
-    return ok_status();
-  }
-  // Copies what was added, in order, to `out`.
-  Status copy_to(AtomicFile& out) {
-    if (file != nullptr) {
-      if (std::fflush(file) != 0 || std::fseek(file, 0, SEEK_SET) != 0) {
-        return io_error("reading a temporary trace file: {}", std::strerror(errno));
-      }
-      std::vector<char> chunk(1 << 20);
-      for (size_t n; (n = std::fread(chunk.data(), 1, chunk.size(), file)) > 0;) {
-        PTX_RETURN_IF_ERROR(out.write(std::string_view(chunk.data(), n)));
-      }
-      if (std::ferror(file)) return io_error("reading a temporary trace file: {}", std::strerror(errno));
-    }
-    return out.write(buffer);
-  }
 };
 
 TraceWriter::TraceWriter() {
@@ -66,7 +39,8 @@ TraceWriter::~TraceWriter() = default;
 
 Status TraceWriter::add(const Section& s) {
   Part& p = *parts_[s.vmid];
-  std::string& line = p.buffer;
+  std::string& line = p.line;
+  line.clear();
   fmt::format_to(std::back_inserter(line), "{{\"vmid\":{},\"seq\":{},\"ops\":[", s.vmid, s.seq);
   for (size_t i = 0; i < s.ops.size(); ++i) {
     const MapOp& op = s.ops[i];
@@ -85,7 +59,7 @@ Status TraceWriter::add(const Section& s) {
   line += "}\n";
   ++p.sections;
   p.ops += s.ops.size();
-  return line.size() >= (1u << 20) ? p.flush() : ok_status();
+  return p.lines.append(line);
 }
 
 Status TraceWriter::commit(const std::string& path, TraceHeader h) {
@@ -106,7 +80,7 @@ Status TraceWriter::commit(const std::string& path, TraceHeader h) {
   AtomicFile out(path);
   PTX_RETURN_IF_ERROR(out.open());
   PTX_RETURN_IF_ERROR(out.write(head.dump() + "\n"));
-  for (const auto& p : parts_) PTX_RETURN_IF_ERROR(p->copy_to(out));
+  for (const auto& p : parts_) PTX_RETURN_IF_ERROR(p->lines.copy_to(out));
   return out.commit();
 }
 
@@ -254,25 +228,60 @@ Status check_seqs(Trace& t) {
   return ok_status();
 }
 
-// One non-empty line: the header first, then sections.
-Status read_line(const std::string& text, bool* have_header, Trace* t, uint64_t lineno) {
-  json j;
+StatusOr<json> parse_json_line(std::string_view text) {
   try {
-    j = json::parse(text);
+    return json::parse(text);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     return bad_input("malformed trace line (not JSON: {})", e.what());
   }
+}
+
+// One non-empty line: the header first, then sections.
+Status read_line(const std::string& text, bool* have_header, Trace* t, uint64_t lineno) {
   if (!*have_header) {
     *have_header = true;
-    return parse_header(j, &t->header);
+    return parse_trace_header(text, &t->header);
   }
-  PTX_ASSIGN_OR_RETURN(Section s, parse_section(j, t->header.policy));
+  PTX_ASSIGN_OR_RETURN(Section s, parse_trace_section(text, t->header.policy));
   const uint32_t v = s.vmid;
   t->vms[v].push_back(TraceSection{std::move(s), lineno});
   return ok_status();
 }
 
+// The digits at text[*pos...] as a number (at most 18 digits); advances *pos.
+std::optional<uint64_t> peek_number(std::string_view text, size_t* pos) {
+  uint64_t v = 0;
+  const size_t start = *pos;
+  while (*pos < text.size() && *pos - start < 18 && text[*pos] >= '0' && text[*pos] <= '9') {
+    v = v * 10 + static_cast<uint64_t>(text[(*pos)++] - '0');
+  }
+  if (*pos == start || (*pos - start > 1 && text[start] == '0')) return std::nullopt;
+  return v;
+}
+
 }  // namespace
+
+Status parse_trace_header(std::string_view text, TraceHeader* header) {
+  PTX_ASSIGN_OR_RETURN(const json j, parse_json_line(text));
+  return parse_header(j, header);
+}
+
+StatusOr<Section> parse_trace_section(std::string_view text, SectionPolicy policy) {
+  PTX_ASSIGN_OR_RETURN(const json j, parse_json_line(text));
+  return parse_section(j, policy);
+}
+
+std::optional<SectionKey> peek_section_key(std::string_view text) {
+  constexpr std::string_view kVmid = "{\"vmid\":", kSeq = ",\"seq\":";
+  if (!text.starts_with(kVmid)) return std::nullopt;
+  size_t pos = kVmid.size();
+  const std::optional<uint64_t> vmid = peek_number(text, &pos);
+  if (!vmid || text.substr(pos, kSeq.size()) != kSeq) return std::nullopt;
+  pos += kSeq.size();
+  const std::optional<uint64_t> seq = peek_number(text, &pos);
+  if (!seq || pos >= text.size() || text[pos] != ',') return std::nullopt;
+  return SectionKey{*vmid, *seq};
+}
 
 StatusOr<Trace> read_trace(const std::string& path) {
   struct stat st;
@@ -286,12 +295,15 @@ StatusOr<Trace> read_trace(std::istream& in, const std::string& name) {
   Trace t;
   t.path = name;
   bool have_header = false;
+  LineReader reader(in, kMaxTraceLineBytes);
   std::string text;
-  for (uint64_t lineno = 1; std::getline(in, text); ++lineno) {
+  for (;;) {
+    StatusOr<bool> more = reader.next(&text);
+    if (!more.ok()) return std::move(more).status().at(name, reader.line());
+    if (!*more) break;
     if (text.empty()) continue;
-    if (Status s = read_line(text, &have_header, &t, lineno); !s.ok()) return std::move(s).at(name, lineno);
+    if (Status s = read_line(text, &have_header, &t, reader.line()); !s.ok()) return std::move(s).at(name, reader.line());
   }
-  if (in.bad()) return io_error("{}: read error", name);
   if (!have_header) return bad_input("{}: empty trace (no header line)", name);
   uint64_t sections = 0, ops = 0;
   for (const auto& list : t.vms) {

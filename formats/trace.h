@@ -21,7 +21,9 @@
 #include <cstdint>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -88,6 +90,27 @@ StatusOr<Trace> read_trace(const std::string& path);
 // The same from a stream (what read_trace(path) calls once the file is open); `name` stands for
 // the path in messages and in Trace::path. Errors: as above (kIoError when the stream fails).
 StatusOr<Trace> read_trace(std::istream& in, const std::string& name);
+
+// ---- One line of a trace (what read_trace and the streaming reader, trace_stream.h, share) ----
+
+// The longest trace line accepted, in bytes: a section of about 200k updates. Longer lines are
+// refused with kBadInput "line is longer than ..." at their line.
+inline constexpr uint64_t kMaxTraceLineBytes = uint64_t{16} << 20;
+
+// The header line. Errors: kBadInput (not positioned) as read_trace states them for the header.
+Status parse_trace_header(std::string_view text, TraceHeader* header);
+// A section line of a trace with `policy`. Errors: kBadInput (not positioned) as read_trace states
+// them for a malformed section line.
+StatusOr<Section> parse_trace_section(std::string_view text, SectionPolicy policy);
+
+// A section line's VM and seq, read from its first bytes when the line starts as `record` writes
+// it ({"vmid":N,"seq":M,... with N and M plain decimal numbers); nullopt otherwise (the line must
+// then be parsed to know them). Nothing else of the line is checked.
+struct SectionKey {
+  uint64_t vmid = 0;
+  uint64_t seq = 0;
+};
+std::optional<SectionKey> peek_section_key(std::string_view text);
 
 }  // namespace ptx::formats
 

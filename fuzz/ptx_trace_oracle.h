@@ -2,7 +2,9 @@
 // (formats/trace.h) on arbitrary bytes must return either a proper error (fuzz_util.h) or a
 // trace that keeps trace.h's contract: each VM's sections are seq 0, 1, ... of that VM, every op
 // passes check_map_op, at most one op per section under sekvm, the header's counts are the
-// file's; and the trace written back by TraceWriter reads back equal.
+// file's; and the trace written back by TraceWriter reads back equal. The streaming reader
+// (formats/trace_stream.h) must agree: on a streamable input its cursors give read_trace's
+// sections and lines, or an error exactly when read_trace gives one.
 #ifndef PTX_FUZZ_PTX_TRACE_ORACLE_H_
 #define PTX_FUZZ_PTX_TRACE_ORACLE_H_
 
@@ -13,6 +15,8 @@
 #include <fmt/format.h>
 
 #include "formats/trace.h"
+#include "formats/trace_stream.h"
+#include "formats/atomic_file.h"
 #include "fuzz/fuzz_util.h"
 #include "pagetable/map_op.h"
 
@@ -61,12 +65,56 @@ inline std::string check_trace_round_trip(const formats::Trace& t, const std::st
   return "";
 }
 
+// Reads every VM's sections of the indexed trace through cursors into *t; the first error.
+inline Status read_by_cursors(const formats::TraceIndex& index, formats::Trace* t) {
+  uint64_t ops = 0;
+  for (uint32_t v = 0; v < kVmCount; ++v) {
+    formats::TraceCursor cursor(index, v);
+    for (formats::TraceSection s;;) {
+      const uint64_t announced = cursor.next_line();
+      PTX_ASSIGN_OR_RETURN(const bool more, cursor.next(&s));
+      if (!more) break;
+      if (s.line != announced) return internal_error("next_line() said {}, next() read line {}", announced, s.line);
+      t->vms[v].push_back(std::move(s));
+    }
+    ops += cursor.ops();
+  }
+  return formats::check_op_count(index, ops);
+}
+
+// The streaming reader on `data` (written to scratch/input.trace) against read_trace's verdict.
+inline std::string check_streaming(std::string_view data, const std::string& scratch,
+                                   const StatusOr<formats::Trace>& whole) {
+  const std::string path = scratch + "/input.trace";
+  if (Status st = formats::write_file_atomically(path, data); !st.ok()) return "scratch file: " + st.to_string();
+  const StatusOr<formats::TraceIndex> index = formats::index_trace(path);
+  if (!index.ok()) {
+    return whole.ok() ? "index_trace refuses what read_trace accepts: " + index.status().to_string() : "";
+  }
+  if (!index->streamable()) return "";  // read whole by ptx check
+  formats::Trace streamed;
+  const Status st = read_by_cursors(*index, &streamed);
+  if (st.code() == StatusCode::kInternal) return st.message();
+  if (!whole.ok()) return st.ok() ? "the cursors accept what read_trace refuses: " + whole.status().to_string() : "";
+  if (!st.ok()) return "the cursors refuse what read_trace accepts: " + st.to_string();
+  for (uint32_t v = 0; v < kVmCount; ++v) {
+    if (streamed.vms[v].size() != whole->vms[v].size()) return fmt::format("VM {}: cursors give another count", v);
+    for (size_t i = 0; i < streamed.vms[v].size(); ++i) {
+      if (!(streamed.vms[v][i].section == whole->vms[v][i].section) || streamed.vms[v][i].line != whole->vms[v][i].line) {
+        return fmt::format("VM {} section {} differs between the cursors and read_trace", v, i);
+      }
+    }
+  }
+  return "";
+}
+
 // `scratch`: a directory for the round trip's file. `accepted` (if given) is set to whether
 // read_trace accepts the input.
 inline std::string check_trace_input(std::string_view data, const std::string& scratch, bool* accepted = nullptr) {
   std::istringstream in{std::string(data)};
   const StatusOr<formats::Trace> t = formats::read_trace(in, "fuzz");
   if (accepted != nullptr) *accepted = t.ok();
+  if (std::string p = check_streaming(data, scratch, t); !p.empty()) return p;
   if (!t.ok()) return check_parse_error(t.status(), data, "fuzz");
   if (t->path != "fuzz") return "Trace::path is '" + t->path + "'";
   if (std::string p = check_trace_sections(*t); !p.empty()) return p;

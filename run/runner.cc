@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "base/interrupt.h"
+#include "explorer/violation_groups.h"
 #include "run/lane_scheduler.h"
 
 namespace ptx::run {
@@ -14,6 +15,7 @@ namespace {
 struct LaneState {
   Totals totals;
   std::vector<CheckedSection> kept;
+  uint64_t groups = 0;
   Status error;
 };
 
@@ -66,6 +68,7 @@ class Runner {
     out.seconds = seconds;
     for (LaneState& st : lanes_) {
       out.totals.merge(st.totals);
+      out.violation_groups += st.groups;
       for (CheckedSection& c : st.kept) out.kept.push_back(std::move(c));
     }
     return out;
@@ -78,8 +81,15 @@ class Runner {
     isolated([&] { e = checker_.check(s.section, &x); });
     if (!e.ok()) return fail(st, std::move(e).at(source_.name(), s.line));
     st.totals.add(s.section, x);
-    if (config_.keep_all || !x.violations.empty()) {
-      st.kept.push_back(CheckedSection{std::move(s.section), std::move(x), s.line, nullptr});
+    if (!x.violations.empty()) st.groups += group_violations(x).size();
+    if (!config_.keep_all && x.violations.empty()) return true;
+    CheckedSection c{std::move(s.section), std::move(x), s.line, nullptr};
+    if (config_.keep_sink) {
+      if (Status e = config_.keep_sink(c); !e.ok()) return fail(st, std::move(e));
+    }
+    const bool bad = !c.exploration.violations.empty();
+    if (st.kept.size() < config_.keep_in_memory && (bad || config_.keep_in_memory == SIZE_MAX)) {
+      st.kept.push_back(std::move(c));
     }
     return true;
   }
@@ -103,6 +113,7 @@ Status replay_in_input_order(const SectionSource& failed, const RunConfig& confi
   const std::unique_ptr<SectionSource> source = failed.restart();
   RunConfig c = config;
   c.sink = nullptr;
+  c.keep_sink = nullptr;
   c.on_violation = nullptr;
   c.on_progress = nullptr;
   Runner r(*source, c);

@@ -14,6 +14,7 @@
 #ifndef PTX_RUN_RUNNER_H_
 #define PTX_RUN_RUNNER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -34,6 +35,14 @@ struct RunConfig {
   bool explore = true;  // false: only make (and sink) the sections: `record`, or a baseline
   ExploreOptions explore_options;
   bool keep_all = false;  // keep every explored section (else those with violations)
+  // Kept sections held in RunOutcome::kept: those with a violation, at most this many per lane
+  // (the summary shows the first few; a run of millions of bad sections must not hold them all).
+  // With keep_all every section is held, unless this limit is set.
+  size_t keep_in_memory = SIZE_MAX;
+  // Called with every kept section (keep_all: every section; else those with a violation), on
+  // the lane's thread: one lane's sections in order, lanes concurrently (`ptx --report`:
+  // formats::ReportSections::add, which spools them to disk). An error stops the run.
+  std::function<Status(const CheckedSection&)> keep_sink;
   // Called with every section, on the thread that made it: one lane's sections one at a time in
   // order, different lanes concurrently (record: TraceWriter::add). An error stops the run.
   std::function<Status(const Section&)> sink;
@@ -45,10 +54,11 @@ struct RunConfig {
 
 struct RunOutcome {
   Totals totals;
-  std::vector<CheckedSection> kept;  // by (lane, seq)
+  std::vector<CheckedSection> kept;  // by (lane, seq); see RunConfig::keep_in_memory
   double seconds = 0;                // wall time of making and exploring the sections
   int interrupted = 0;               // the signal (base/interrupt.h) that stopped the run, or 0:
                                      // then the figures are those of the sections done so far
+  uint64_t violation_groups = 0;     // group_violations() of every section with a violation
 };
 
 // Runs every section of `source` (see above). REQUIRES: config.threads >= 1.

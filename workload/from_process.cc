@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/line_reader.h"
 #include "workload/proc_maps.h"
 #include "workload/s2_descriptor.h"
 
@@ -55,6 +56,9 @@ class Fd {
   int fd_;
 };
 
+// A maps line is an address range, permissions, offset, device, inode and a path (PATH_MAX).
+constexpr uint64_t kMaxMapsLineBytes = 8192;
+
 // The mappings worth reading: accessible, below 2^48, at most 16 GiB.
 Status read_maps(int64_t pid, const std::string& dir, ProcessPages* p) {
   std::ifstream maps(dir + "/maps");
@@ -63,7 +67,13 @@ Status read_maps(int64_t pid, const std::string& dir, ProcessPages* p) {
     std::ifstream comm(dir + "/comm");
     std::getline(comm, p->comm);
   }
-  for (std::string line; std::getline(maps, line);) {
+  LineReader reader(maps, kMaxMapsLineBytes);
+  for (std::string line;;) {
+    StatusOr<bool> more = reader.next(&line);
+    if (!more.ok()) {
+      return std::move(more).status().with_context(fmt::format("--from-process {}: {}/maps line {}", pid, dir, reader.line()));
+    }
+    if (!*more) break;
     const std::optional<ProcMapping> m = parse_maps_line(line);
     if (!m) return bad_input("--from-process {}: unexpected line in {}/maps: '{}'", pid, dir, line);
     if (!m->read && !m->write && !m->exec) continue;

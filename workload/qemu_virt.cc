@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/interrupt.h"
 #include "workload/rng.h"
 #include "workload/s2_descriptor.h"
 
@@ -313,6 +314,12 @@ class VmBoot {
 
 }  // namespace
 
+Status interrupted_while_building() {
+  return Status(StatusCode::kInterrupted,
+                fmt::format("interrupted by signal {} while building the qemu-virt workload; nothing was run",
+                            interrupt_signal()));
+}
+
 StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
   if (o.vms < 1 || o.vms > kQemuVirtMaxVms) {
     return bad_input("--vms {}: qemu-virt runs 1..{} guests (vmids 1..K; MAX_VM_NUM)", o.vms, kQemuVirtMaxVms);
@@ -323,7 +330,10 @@ StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
   }
   std::vector<VmBoot> vms;
   vms.reserve(o.vms);
-  for (uint32_t i = 0; i < o.vms; ++i) vms.emplace_back(i + 1, o.seed, o.ops_per_vm, o.policy);
+  for (uint32_t i = 0; i < o.vms; ++i) {
+    if (interrupted()) return interrupted_while_building();
+    vms.emplace_back(i + 1, o.seed, o.ops_per_vm, o.policy);
+  }
 
   Workload w;
   w.source = "qemu-virt";
@@ -338,6 +348,7 @@ StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
   w.ops.reserve(remaining);
   SplitMix64 merge(o.seed * 0x2545F4914F6CDD1DULL + 7);
   while (remaining > 0) {
+    if ((remaining & 0xffff) == 0 && interrupted()) return interrupted_while_building();
     uint64_t x = merge.below(remaining);
     uint32_t i = 0;
     for (;; ++i) {

@@ -117,7 +117,8 @@ struct QemuVirtOptions {
 };
 
 // Builds the workload. Errors: kBadInput when vms is not 1..15 or ops_per_vm is outside
-// [kQemuVirtMinOpsPerVm, kQemuVirtMaxOpsPerVm].
+// [kQemuVirtMinOpsPerVm, kQemuVirtMaxOpsPerVm]; kInterrupted when SIGINT/SIGTERM arrives while it
+// is built (base/interrupt.h; polled between VMs and every 64k ops of the merge).
 StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& options);
 
 }  // namespace ptx::workload

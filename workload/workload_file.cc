@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/line_reader.h"
 #include "base/number.h"
 #include "pagetable/npt_error.h"
 
@@ -131,14 +132,17 @@ class Parser {
 
 StatusOr<Workload> parse_workload(std::istream& in, const std::string& name, const ParseOptions& options) {
   Parser p(name, options);
+  LineReader reader(in, kMaxWorkloadLineBytes);
   std::string line;
-  for (uint64_t lineno = 1; std::getline(in, line); ++lineno) {
+  for (;;) {
+    StatusOr<bool> more = reader.next(&line);
+    if (!more.ok()) return std::move(more).status().at(name, reader.line());
+    if (!*more) break;
     if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
     const std::vector<std::string> words = split_words(line);
     if (words.empty()) continue;
-    if (Status st = p.line(words, lineno); !st.ok()) return std::move(st).at(name, lineno);
+    if (Status st = p.line(words, reader.line()); !st.ok()) return std::move(st).at(name, reader.line());
   }
-  if (in.bad()) return io_error("{}: read error", name);
   return p.finish(name);
 }
 

@@ -24,9 +24,12 @@ struct ParseOptions {
   SectionPolicy policy = SectionPolicy::kSekvm;  // begin/end is accepted only with kBatched
 };
 
+// The longest workload line accepted, in bytes (an op line is under 100).
+inline constexpr uint64_t kMaxWorkloadLineBytes = 4096;
+
 // Parses a workload from `in`; `name` labels messages and Workload::source.
-// Errors: kBadInput at (name, line) "<what>: <rule>" for the first bad line (a malformed or
-// unknown line, a map check_workload_op refuses, begin without --sections batched, nested or
+// Errors: kBadInput at (name, line) "<what>: <rule>" for the first bad line (a line longer than
+// kMaxWorkloadLineBytes, a malformed or unknown line, a map check_workload_op refuses, begin without --sections batched, nested or
 // unclosed begin, end without begin, an empty section, ops of two VMs in one section);
 // kIoError when the stream fails.
 StatusOr<Workload> parse_workload(std::istream& in, const std::string& name, const ParseOptions& options);

@@ -64,8 +64,17 @@ constexpr double kStopSeconds = 10.0;
 constexpr double kStopSeconds = 1.0;
 #endif
 
-// A run long enough to be interrupted (several seconds on two cores).
-const std::vector<std::string> kLongRun = {"run", "--vms", "4", "--ops", "2000000", "--quiet"};
+// A run long enough to be interrupted (several seconds on two cores). Not --quiet: its progress
+// lines on stderr (one about every 2 s, off a terminal) show when the run is under way.
+const std::vector<std::string> kLongRun = {"run", "--vms", "4", "--ops", "2000000"};
+
+// Waits until the child's first progress line: the workload is built and sections are explored.
+void wait_until_running(const Child& c) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (read_file(c.err_path).find(" ops (") == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 void expect_stops(int sig, int code) {
   ScratchDir dir;
@@ -73,7 +82,7 @@ void expect_stops(int sig, int code) {
   std::vector<std::string> args = kLongRun;
   args.insert(args.end(), {"--report", dir / "out/r.json", "--html", dir / "out/html"});
   const Child c = start(args, dir);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  wait_until_running(c);
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(::kill(c.pid, sig), 0);
   const Result r = wait(c);
@@ -91,6 +100,23 @@ void expect_stops(int sig, int code) {
 }
 
 TEST(CliReliability, SigintStopsWithin1sWith130AndNoFile) { expect_stops(SIGINT, 130); }
+
+// A signal while the workload is still being built (8 M ops) stops it as quickly: exit 130, no file.
+TEST(CliReliability, SigintWhileBuildingTheWorkloadStopsToo) {
+  ScratchDir dir;
+  std::filesystem::create_directory(dir.path() / "out");
+  std::vector<std::string> args = kLongRun;
+  args.insert(args.end(), {"--report", dir / "out/r.json"});
+  const Child c = start(args, dir);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(c.pid, SIGINT), 0);
+  const Result r = wait(c);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), kStopSeconds);
+  EXPECT_EQ(r.exit_code, 130) << describe(r);
+  EXPECT_NE((r.out + r.err).find("interrupted by signal 2"), std::string::npos) << describe(r);
+  EXPECT_TRUE(dir.list("out").empty()) << testing::PrintToString(dir.list("out"));
+}
 TEST(CliReliability, SigtermStopsWithin1sWith143AndNoFile) { expect_stops(SIGTERM, 143); }
 
 TEST(CliReliability, AFileSizeLimitIsExit2AndKeepsTheGoodFile) {

@@ -14,11 +14,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "explorer/violation_groups.h"
 #include "formats/trace.h"
+#include "formats/trace_stream.h"
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
 #include "run/engine_source.h"
 #include "run/trace_source.h"
+#include "run/trace_stream_source.h"
 #include "tests/formats/scratch_dir.h"
 #include "workload/workload_file.h"
 
@@ -210,6 +213,41 @@ TEST(Runner, SinkSeesEverySectionOnceInLaneOrder) {
         for (const Entry& e : (*fake.script)[vm]) want.push_back(e.section.section.seq);
         EXPECT_EQ(seen[vm], want) << "vm " << vm << " threads " << threads << " explore " << explore;
       }
+    }
+  }
+}
+
+// keep_sink sees every kept section once, each lane's in order; keep_in_memory bounds what the
+// outcome holds to the first violating sections of each lane; violation_groups counts them all.
+TEST(Runner, KeptSectionsGoToTheSinkAndOnlyTheFirstFewAreHeld) {
+  const Fake fake(BuildScript(kSteps));
+  for (bool keep_all : {false, true}) {
+    const RunOutcome want = Expected(*fake.script, keep_all);
+    uint64_t want_groups = 0;
+    for (const CheckedSection& c : want.kept) want_groups += group_violations(c.exploration).size();
+    for (unsigned threads : {1u, 2u, 4u}) {
+      std::array<std::vector<uint64_t>, kVmCount> sunk;  // seqs per lane
+      RunConfig c = Config(threads, keep_all);
+      c.keep_in_memory = 2;
+      c.keep_sink = [&](const CheckedSection& s) {
+        sunk[s.section.vmid].push_back(s.section.seq);
+        return Status();
+      };
+      FakeSource src = fake.source();
+      const StatusOr<RunOutcome> got = run_sections(src, c);
+      ASSERT_TRUE(got.ok()) << got.status().to_string();
+      EXPECT_EQ(got->totals, want.totals);
+      EXPECT_EQ(got->violation_groups, want_groups);
+      std::array<std::vector<uint64_t>, kVmCount> want_sunk, want_held;
+      for (const CheckedSection& k : want.kept) {
+        want_sunk[k.section.vmid].push_back(k.section.seq);
+        auto& held = want_held[k.section.vmid];
+        if (!k.exploration.violations.empty() && held.size() < 2) held.push_back(k.section.seq);
+      }
+      std::array<std::vector<uint64_t>, kVmCount> held;
+      for (const CheckedSection& k : got->kept) held[k.section.vmid].push_back(k.section.seq);
+      EXPECT_EQ(sunk, want_sunk) << "threads " << threads << " keep_all " << keep_all;
+      EXPECT_EQ(held, want_held) << "threads " << threads << " keep_all " << keep_all;
     }
   }
 }
@@ -489,10 +527,16 @@ TEST(TraceSource, ReplayOfARecordedTraceGivesTheLiveRunsResults) {
   EXPECT_EQ(src.total_units(), live->totals.sections);
   EXPECT_EQ(src.lanes(), (std::vector<uint32_t>{1, 2, 3}));
   EXPECT_EQ(src.next_position(1), 2u) << "VM 1's first section follows the header";
-  for (unsigned threads : {1u, 4u}) {
-    TraceSource replay(*trace);
+  const StatusOr<formats::TraceIndex> index = formats::index_trace(path);
+  ASSERT_TRUE(index.ok() && index->streamable()) << index.status().to_string();
+  for (const auto& [threads, streamed] : {std::pair{1u, false}, {4u, false}, {1u, true}, {4u, true}}) {
+    TraceSource whole(*trace);
+    TraceStreamSource stream(*index);
+    SectionSource& replay = streamed ? static_cast<SectionSource&>(stream) : whole;
+    EXPECT_EQ(replay.next_position(1), 2u);
     const StatusOr<RunOutcome> got = run_sections(replay, Config(threads, true));
     ASSERT_TRUE(got.ok()) << got.status().to_string();
+    EXPECT_TRUE(!streamed || stream.check_op_count().ok());
     EXPECT_EQ(got->totals, live->totals);
     ASSERT_EQ(got->kept.size(), live->kept.size());
     for (size_t i = 0; i < got->kept.size(); ++i) {
@@ -518,8 +562,12 @@ TEST(TraceSource, ACorruptedSectionIsAnErrorAtItsTraceLine) {
   ASSERT_TRUE(writer.commit(path, formats::TraceHeader{"w.wl", "", SectionPolicy::kBatched, 0, 0}).ok());
   const StatusOr<formats::Trace> trace = formats::read_trace(path);
   ASSERT_TRUE(trace.ok()) << trace.status().to_string();
-  for (unsigned threads : {1u, 2u}) {
-    TraceSource replay(*trace);
+  const StatusOr<formats::TraceIndex> index = formats::index_trace(path);
+  ASSERT_TRUE(index.ok()) << index.status().to_string();
+  for (const auto& [threads, streamed] : {std::pair{1u, false}, {2u, false}, {1u, true}, {2u, true}}) {
+    TraceSource whole(*trace);
+    TraceStreamSource stream(*index);
+    SectionSource& replay = streamed ? static_cast<SectionSource&>(stream) : whole;
     const StatusOr<RunOutcome> got = run_sections(replay, Config(threads));
     ASSERT_FALSE(got.ok());
     EXPECT_EQ(got.status().position(), (InputPosition{path, trace->vms[2][5].line, 0})) << got.status().to_string();

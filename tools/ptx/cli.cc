@@ -18,12 +18,15 @@
 
 #include "armcheck/casemate_check.h"
 #include "armcheck/engine_export.h"
+#include "base/interrupt.h"
+#include "explorer/violation_groups.h"
 #include "formats/atomic_file.h"
 #include "formats/report.h"
 #include "formats/trace.h"
 #include "run/engine_source.h"
 #include "run/runner.h"
 #include "run/trace_source.h"
+#include "run/trace_stream_source.h"
 #include "tools/ptx/drawings.h"
 #include "tools/ptx/html_pages.h"
 #include "tools/ptx/progress.h"
@@ -44,6 +47,7 @@ constexpr int kExitInternal = 3;    // a bug
 int fail(const Status& s) {
   std::fflush(stdout);
   std::fprintf(stderr, "ptx: %s\n", s.to_string().c_str());
+  if (s.code() == StatusCode::kInterrupted) return 128 + interrupt_signal();
   return s.code() == StatusCode::kInternal ? kExitInternal : kExitBadInput;
 }
 
@@ -152,6 +156,15 @@ run::RunConfig config_of(const CommonArgs& c) {
   return cfg;
 }
 
+// An explored run holds only the sections its summary describes; with --report the kept sections
+// go to `sections` (spooled to disk), so a run of any length holds none of them.
+run::RunConfig explored_config(const CommonArgs& c, formats::ReportSections* sections) {
+  run::RunConfig cfg = config_of(c);
+  cfg.keep_in_memory = kSummaryGroups;
+  if (sections != nullptr) cfg.keep_sink = [sections](const CheckedSection& s) { return sections->add(s); };
+  return cfg;
+}
+
 StatusOr<workload::Workload> load_input(const InputArgs& a, SectionPolicy policy) {
   const bool preset = a.workload_opt->count() == 0 && a.pid_opt->count() == 0;
   if (!preset) {
@@ -222,13 +235,14 @@ struct Explored {
   std::vector<Finding> findings;
   const armcheck::CheckResult* casemate = nullptr;  // an Arm trace's counts and verdict
   std::string head;                                 // the summary's first line, when not head_line()
+  formats::ReportSections* sections = nullptr;      // the report's sections, when spooled
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
 // An interrupted run (SIGINT/SIGTERM): the summary of what was done, no output file, 128 + signal.
 int finish_interrupted(const std::string& head, const run::RunOutcome& r, const std::string& source, bool explored,
                        std::string_view ops_name = "ops") {
-  print_summary(stdout, head, r.totals, r.kept, {}, source, r.seconds, explored, ops_name);
+  print_summary(stdout, head, r, {}, source, explored, ops_name);
   std::printf("interrupted by signal %d: the figures above are those of the work done so far; no file was written\n",
               r.interrupted);
   std::fflush(stdout);
@@ -249,15 +263,15 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
         meta.records.emplace_back(armtrace::kEventKindNames[k].name, e.casemate->counts.by_kind[k]);
       }
     }
-    if (Status s = formats::write_report(c.report, meta, r.totals, r.kept, e.findings, c.report_all); !s.ok()) {
-      return fail(s);
-    }
+    const Status s = e.sections != nullptr ? formats::write_report(c.report, meta, r.totals, *e.sections, e.findings)
+                                           : formats::write_report(c.report, meta, r.totals, r.kept, e.findings, c.report_all);
+    if (!s.ok()) return fail(s);
   }
   if (pictures != nullptr) {
     if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
   }
-  print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r.totals, r.kept,
-                e.findings, e.source, r.seconds, true, e.casemate != nullptr ? "records" : "ops");
+  print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
+                e.findings, e.source, true, e.casemate != nullptr ? "records" : "ops");
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (pictures != nullptr && pictures->drawings) {
     const Drawings& d = *pictures->drawings;
@@ -282,9 +296,12 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   StatusOr<Pictures> p = pictures_of(c, w->source);
   if (!p.ok()) return fail(p.status());
   run::EngineSource source(*w, c.sections, c.engine);
-  StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, &*p);
+  formats::ReportSections sections;
+  StatusOr<run::RunOutcome> r =
+      run_with_progress(source, explored_config(c, c.report.empty() ? nullptr : &sections), c, &*p);
   if (!r.ok()) return fail(r.status());
-  return finish_explored(Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, ""}, c, *r, &*p);
+  return finish_explored(
+      Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, "", &sections}, c, *r, &*p);
 }
 
 // `ptx record --format casemate`: the engine's sections as a casemate trace (armcheck/engine_export.h),
@@ -312,8 +329,7 @@ int do_record_casemate(const workload::Workload& w, CommonArgs c, const std::str
   }
   if (Status s = file.write(buffer.view()); !s.ok()) return fail(s);
   if (Status s = file.commit(); !s.ok()) return fail(s);
-  print_summary(stdout, head_line("record", w.description, c, c.sections, c.engine, false), r->totals, r->kept, {},
-                w.source, r->seconds, false);
+  print_summary(stdout, head_line("record", w.description, c, c.sections, c.engine, false), *r, {}, w.source, false);
   std::printf("trace: %s (casemate, %llu records)\n", out.c_str(), static_cast<unsigned long long>(writer.records()));
   std::fflush(stdout);
   return kExitOk;
@@ -338,8 +354,8 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
       !s.ok()) {
     return fail(s);
   }
-  print_summary(stdout, head_line("record", w->description, c, c.sections, c.engine, false), r->totals, r->kept, {},
-                w->source, r->seconds, false);
+  print_summary(stdout, head_line("record", w->description, c, c.sections, c.engine, false), *r, {}, w->source,
+                false);
   std::printf("trace: %s\n", out.c_str());
   std::fflush(stdout);
   return kExitOk;
@@ -349,7 +365,14 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
 int do_check_casemate(const std::string& path, std::istream& in, const CommonArgs& c) {
   armcheck::CheckOptions options;
   options.explore = config_of(c).explore_options;
-  options.keep_all = c.report_all;
+  // The report's sections are spooled as they are explored; only the violating ones are held.
+  formats::ReportSections sections(formats::ReportSections::Order::kAsAdded);
+  Status spool_error;
+  if (!c.report.empty()) {
+    options.on_section = [&](const CheckedSection& s) {
+      if (spool_error.ok() && (c.report_all || !s.exploration.ok())) spool_error = sections.add(s);
+    };
+  }
   StatusOr<Pictures> pictures = pictures_of(c, path);
   if (!pictures.ok()) return fail(pictures.status());
   if (pictures->drawings || pictures->pages) {
@@ -364,12 +387,15 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   });
   progress.finish();
   if (!run.ok()) return fail(run.status());
+  if (!spool_error.ok()) return fail(spool_error);
   for (const std::string& w : run->warnings) std::fprintf(stderr, "ptx: warning: %s\n", w.c_str());
   run::RunOutcome r{run->result.totals, std::move(run->result.kept),
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
   r.totals.ops = run->result.counts.records();  // shown as "records"
+  for (const CheckedSection& k : r.kept) r.violation_groups += group_violations(k.exploration).size();
   r.interrupted = run->result.interrupted;
-  Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings), &run->result, ""};
+  Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings),
+             &run->result, "", &sections};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -378,6 +404,21 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
     std::printf("casemate verdict in the trace: %s\n", run->result.casemate_verdict->c_str());
   }
   return exit_status;
+}
+
+// The trace's sections, explored: streamed from the file (formats/trace_stream.h), or, when a VM's
+// sections are out of seq order in it, read whole (read_trace sorts them).
+StatusOr<run::RunOutcome> run_trace(const formats::TraceIndex& index, const run::RunConfig& cfg, const CommonArgs& c,
+                                    Pictures* p) {
+  if (!index.streamable()) {
+    PTX_ASSIGN_OR_RETURN(const formats::Trace trace, formats::read_trace(index.path));
+    run::TraceSource source(trace);
+    return run_with_progress(source, cfg, c, p);
+  }
+  run::TraceStreamSource source(index);
+  PTX_ASSIGN_OR_RETURN(run::RunOutcome r, run_with_progress(source, cfg, c, p));
+  if (!r.interrupted) PTX_RETURN_IF_ERROR(source.check_op_count());
+  return r;
 }
 
 int do_check(const std::string& path, const CommonArgs& c) {
@@ -389,16 +430,17 @@ int do_check(const std::string& path, const CommonArgs& c) {
     if (!in) return fail(io_error("{}: cannot open trace: {}", path, std::strerror(errno)));
     if (c.format == TraceFormat::kCasemate || armcheck::looks_like_casemate(in)) return do_check_casemate(path, in, c);
   }
-  StatusOr<formats::Trace> trace = formats::read_trace(path);
-  if (!trace.ok()) return fail(trace.status());
+  StatusOr<formats::TraceIndex> index = formats::index_trace(path);
+  if (!index.ok()) return fail(index.status());
   StatusOr<Pictures> p = pictures_of(c, path);
   if (!p.ok()) return fail(p.status());
-  run::TraceSource source(*trace);
-  StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, &*p);
+  formats::ReportSections sections;
+  const run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  StatusOr<run::RunOutcome> r = run_trace(*index, cfg, c, &*p);
   if (!r.ok()) return fail(r.status());
-  const formats::TraceHeader& h = trace->header;
+  const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, ""}, c, *r, &*p);
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, "", &sections}, c, *r, &*p);
 }
 
 }  // namespace

@@ -47,9 +47,11 @@ std::string verdict_text(const Totals& t, const std::vector<Finding>& findings) 
   return s + fmt::format("; findings: {} ({})", findings.size(), kinds);
 }
 
-void print_summary(std::FILE* out, const std::string& head, const Totals& t,
-                   const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
-                   const std::string& source, double seconds, bool explored, std::string_view ops_name) {
+void print_summary(std::FILE* out, const std::string& head, const run::RunOutcome& r,
+                   const std::vector<Finding>& findings, const std::string& source, bool explored,
+                   std::string_view ops_name) {
+  const Totals& t = r.totals;
+  const double seconds = r.seconds;
   const double secs = seconds > 0 ? seconds : 1e-9;
   std::string s = head + "\n";
   if (!explored) {
@@ -63,13 +65,14 @@ void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    t.ops, t.sections, t.updates, short_count(t.sequences), t.address_classes, t.violations);
   s += fmt::format("{} {}/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                    ops_name, human_rate(static_cast<double>(t.sections) / secs), seconds);
-  size_t shown = 0, groups = 0;
-  for (const CheckedSection& c : kept) {
+  uint64_t shown = 0;
+  for (const CheckedSection& c : r.kept) {
     const std::vector<ViolationGroup> gs = group_violations(c.exploration);
-    for (size_t i = 0; i < gs.size(); ++i, ++groups) {
-      if (shown < kSummaryGroups) s += formats::describe_group(c, gs[i], i + 1, gs.size(), source), ++shown;
+    for (size_t i = 0; i < gs.size() && shown < kSummaryGroups; ++i, ++shown) {
+      s += formats::describe_group(c, gs[i], i + 1, gs.size(), source);
     }
   }
+  const uint64_t groups = r.violation_groups;
   if (groups > shown) s += fmt::format("... and {} more violation groups (the report has them all)\n", groups - shown);
   for (size_t i = 0; i < findings.size() && i < kSummaryViolations; ++i) {
     s += fmt::format("finding: {}:{}: {}: {}\n", source, findings[i].line, findings[i].kind, findings[i].detail);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "explorer/totals.h"
+#include "run/runner.h"
 
 namespace ptx::cli {
 
@@ -28,11 +29,13 @@ inline constexpr size_t kSummaryViolations = 10;  // findings listed in the summ
 // "1.23 M", "456.7 k", "12" (3 significant digits past 1000).
 std::string human_rate(double per_second);
 
-// `head`: the first line (without "\n"). `source`: prefix of kept sections' locations.
-// `explored`: false for `record` (no sequences, classes or verdict).
-void print_summary(std::FILE* out, const std::string& head, const Totals& t,
-                   const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
-                   const std::string& source, double seconds, bool explored, std::string_view ops_name = "ops");
+// `head`: the first line (without "\n"). `r`: the run's totals, wall time, kept sections (the
+// first kSummaryGroups violation groups among them are described) and violation-group count.
+// `source`: prefix of kept sections' locations. `explored`: false for `record` (no sequences,
+// classes or verdict).
+void print_summary(std::FILE* out, const std::string& head, const run::RunOutcome& r,
+                   const std::vector<Finding>& findings, const std::string& source, bool explored,
+                   std::string_view ops_name = "ops");
 
 // The verdict line's text after "verdict: " (see above).
 std::string verdict_text(const Totals& t, const std::vector<Finding>& findings);

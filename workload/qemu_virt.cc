@@ -109,6 +109,7 @@ class VmBoot {
     const uint64_t dtb = boot_images(kernel, initrd);
     devices();
     scatter(rest - kernel - initrd - churn_.ops, (dtb - kVirtMem) / kBlockSize);
+    if (interrupted()) return;  // a partial boot: make_qemu_virt returns kInterrupted
     after_boot();
   }
 
@@ -172,6 +173,7 @@ class VmBoot {
     std::vector<uint32_t> slots(kRegionPages);
     uint64_t left = count;
     for (uint64_t region = 0; left > 0; ++region) {
+      if (region % 64 == 0 && interrupted()) return;
       if (region < used_.size() && used_[region]) continue;
       const uint64_t base = kVirtMem + region * kBlockSize;
       last_region = std::max(last_region, region);
@@ -331,8 +333,8 @@ StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
   std::vector<VmBoot> vms;
   vms.reserve(o.vms);
   for (uint32_t i = 0; i < o.vms; ++i) {
-    if (interrupted()) return interrupted_while_building();
     vms.emplace_back(i + 1, o.seed, o.ops_per_vm, o.policy);
+    if (interrupted()) return interrupted_while_building();
   }
 
   Workload w;

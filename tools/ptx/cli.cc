@@ -75,10 +75,29 @@ enum class TraceFormat : uint8_t { kAuto, kPtx, kCasemate };
 constexpr EnumNames<TraceFormat, 3> kTraceFormatNames{{
     {TraceFormat::kAuto, "auto"}, {TraceFormat::kPtx, "ptx"}, {TraceFormat::kCasemate, "casemate"}}};
 
+// What `ptx record` writes.
+constexpr EnumNames<TraceFormat, 2> kRecordFormatNames{{{TraceFormat::kPtx, "ptx"}, {TraceFormat::kCasemate, "casemate"}}};
+
 // Violation classes a run may show and still exit 0 (--allow).
 enum class Allowance : uint8_t { kNone, kTransientFaults };
 constexpr EnumNames<Allowance, 2> kAllowanceNames{{
     {Allowance::kNone, "none"}, {Allowance::kTransientFaults, "transient-faults"}}};
+
+// A flag's value read through the enum's name table: --help shows {a|b|c}, and a wrong value is
+// "'x' is not one of a, b or c". (The option's variable receives the enum's number.)
+template <class E, size_t N>
+CLI::Validator enum_option(const EnumNames<E, N>& names) {
+  std::string shown;
+  for (const EnumName<E>& n : names) shown += (shown.empty() ? "{" : "|") + std::string(n.name);
+  return CLI::Validator(
+      [&names](std::string& value) -> std::string {
+        const std::optional<E> e = parse_enum(names, value);
+        if (!e) return fmt::format("'{}' is not one of {}", value, enum_choices(names));
+        value = std::to_string(static_cast<int>(*e));
+        return "";
+      },
+      shown + "}");
+}
 
 struct CommonArgs {
   unsigned threads = default_threads();
@@ -119,15 +138,15 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
       ->check(CLI::Range(1u, 1024u));
   if (sections) {
     cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched")
-        ->transform(CLI::CheckedTransformer(enum_map(kSectionPolicyNames)));
+        ->transform(enum_option(kSectionPolicyNames));
     cmd->add_option("--engine", c->engine, "Engine variant: " + enum_choices(kEngineVariantNames) + " (default sekvm)")
-        ->transform(CLI::CheckedTransformer(enum_map(kEngineVariantNames)));
+        ->transform(enum_option(kEngineVariantNames));
   }
   if (explore) {
     cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)")
-        ->transform(CLI::CheckedTransformer(enum_map(kExploreModeNames)));
+        ->transform(enum_option(kExploreModeNames));
     cmd->add_option("--compare", c->compare, "What must match before/after: descriptor (Coq's pt_map value) or translation")
-        ->transform(CLI::CheckedTransformer(enum_map(kCompareModeNames)));
+        ->transform(enum_option(kCompareModeNames));
     cmd->add_option("--report", c->report, "Write a JSON report here (atomically)");
     cmd->add_flag("--report-all", c->report_all, "List every section in the report, not only violating ones");
     cmd->add_option("--draw", c->draw,
@@ -141,7 +160,7 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
     cmd->add_option("--allow", c->allow,
                     "transient-faults: exit 0 when the only violations are transient faults (break-before-make) "
                     "and there is no finding")
-        ->transform(CLI::CheckedTransformer(enum_map(kAllowanceNames)));
+        ->transform(enum_option(kAllowanceNames));
   }
   cmd->add_flag("--quiet", c->quiet, "No progress display");
 }
@@ -468,13 +487,12 @@ int ptx_main(int argc, char** argv) {
   record->add_option("--out", trace_out, "Trace file to write (atomically)")->required();
   record->add_option("--format", rec_c.format,
                      "ptx (JSON lines, the default) or casemate (Arm page-table events, for `ptx check`; one thread)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, TraceFormat>{{"ptx", TraceFormat::kPtx},
-                                                                            {"casemate", TraceFormat::kCasemate}}));
+      ->transform(enum_option(kRecordFormatNames));
 
   CLI::App* check = app.add_subcommand("check", "Check a trace offline: a ptx trace or an Arm (casemate) trace");
   check->add_option("TRACE", trace_in, "A trace written by ptx record, or a casemate-format trace")->required();
   check->add_option("--format", check_c.format, "auto (a first record '(' is casemate), ptx or casemate")
-      ->transform(CLI::CheckedTransformer(enum_map(kTraceFormatNames)));
+      ->transform(enum_option(kTraceFormatNames));
   add_common_options(check, &check_c, false, true);
 
   if (argc > 1 && argv[1][0] != '-') {

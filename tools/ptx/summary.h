@@ -10,12 +10,15 @@
 //   verdict: transactional (no violation)
 //   verdict: transactional except transient faults: 3 transient faults in 2 sections
 //   verdict: NOT transactional: 4 violations in 3 sections (1 wrong translation, 3 transient faults)
-// followed by "; findings: 2 (unlocked-write 1, mem-read 1)" when there are findings.
+// followed by "; findings: 2 (unlocked-write 1, mem-read 1)" when there are findings, and, with
+// `ptx check --tlb on`, by the TLB pass's "; TLB: clean" or "; TLB: 1 conflict, 1 stale mapping"
+// (`tlb`: its lines before the verdict and that suffix).
 #ifndef PTX_TOOLS_PTX_SUMMARY_H_
 #define PTX_TOOLS_PTX_SUMMARY_H_
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "explorer/totals.h"
@@ -32,7 +35,8 @@ std::string human_rate(double per_second);
 // `explored`: false for `record` (no sequences, classes or verdict).
 void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
-                   const std::string& source, double seconds, bool explored, std::string_view ops_name = "ops");
+                   const std::string& source, double seconds, bool explored, std::string_view ops_name = "ops",
+                   const std::pair<std::string, std::string>& tlb = {});
 
 // The verdict line's text after "verdict: " (see above).
 std::string verdict_text(const Totals& t, const std::vector<Finding>& findings);

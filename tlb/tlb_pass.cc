@@ -1,0 +1,268 @@
+// TlbPass: events, writes (what becomes stale) and contexts. TLBIs and DSBs are in
+// tlb_pass_tlbi.cc, the verdicts in tlb_pass_verdicts.cc.
+#include "tlb/tlb_pass.h"
+
+#include <algorithm>
+
+namespace ptx::tlb {
+
+using armtrace::Event;
+using armtrace::EventKind;
+
+namespace {
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kMaxNonZeroSet = uint64_t{16} << 20;  // as EventChecker: larger non-zero sets fail there
+}  // namespace
+
+TlbPass::TlbPass(TlbOptions options) : options_(options) {}
+
+TlbSummary TlbPass::summary() const {
+  TlbSummary s = summarize(findings_);
+  s.tlbis = tlbis_;
+  s.max_stale = max_stale_;
+  return s;
+}
+
+void TlbPass::before(const Event& e, const NptImage& memory, const armcheck::Roots&) {
+  memory_ = &memory;
+  collect_changes(e);
+}
+
+void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Roots& roots) {
+  memory_ = &memory;
+  switch (e.kind) {
+    case EventKind::kMemWrite:
+    case EventKind::kMemInit:
+    case EventKind::kMemSet: on_writes(e); break;
+    case EventKind::kMemFree: freed(e.address, e.address + e.size, e, "mem-free"); break;
+    case EventKind::kBarrier: on_dsb(e); break;
+    case EventKind::kTlbi: on_tlbi(e); break;
+    case EventKind::kSysregWrite: on_sysreg(e, roots); break;
+    case EventKind::kHint: on_hint(e); break;
+    case EventKind::kUnlock:
+      if (options_.deadline == Deadline::kUnlock) deadline(e, &e.address);
+      break;
+    case EventKind::kMemRead:
+    case EventKind::kLock:
+    case EventKind::kTrylock: break;
+  }
+  max_stale_ = std::max(max_stale_, stale_entries_);
+}
+
+void TlbPass::finish(uint64_t last_line, const NptImage& memory, const armcheck::Roots&) {
+  memory_ = &memory;
+  Event end;
+  end.line = last_line;
+  deadline(end, nullptr);
+}
+
+// The words `e` changes, with their old values (as EventChecker::write_word / write_range).
+void TlbPass::collect_changes(const Event& e) {
+  changes_.clear();
+  if (e.kind == EventKind::kMemWrite) {
+    const uint64_t w = e.address & ~uint64_t{7};
+    const uint64_t old = memory_->read(0, w);
+    if (old != e.value) changes_.push_back(Change{w, old, e.value});
+    return;
+  }
+  if (e.kind != EventKind::kMemInit && e.kind != EventKind::kMemSet) return;
+  const uint64_t value = e.kind == EventKind::kMemSet ? e.value : 0;
+  if (value != 0 && e.size > kMaxNonZeroSet) return;
+  const uint64_t begin = e.address & ~uint64_t{7};
+  const uint64_t end = e.address + ((e.size + 7) & ~uint64_t{7});
+  for (uint64_t p = begin & ~(kPage - 1); p < end; p += kPage) {
+    if (value == 0 && memory_->table(0, p) == nullptr) continue;
+    for (uint64_t w = std::max(p, begin); w < std::min(p + kPage, end); w += 8) {
+      const uint64_t old = memory_->read(0, w);
+      if (old != value) changes_.push_back(Change{w, old, value});
+    }
+  }
+}
+
+// A write: its old values stay visible until the writer's DSB; what a walk could read through them
+// at each position of the word becomes explicit stale entries; the new values may conflict.
+void TlbPass::on_writes(const Event& e) {
+  Thread& t = threads_[e.tid];
+  event_olds_.clear();
+  bool valid_old = false;
+  for (const Change& ch : changes_) {
+    event_olds_[ch.word] = ch.old;
+    if ((ch.old & 1) == 0) continue;
+    olds_[ch.word].push_back(ch.old);
+    t.writes.emplace_back(ch.word, ch.old);
+    valid_old = true;
+  }
+  if (valid_old || stale_entries_ > 0) {
+    for (const Change& ch : changes_) {
+      if ((ch.old & 1) == 0) continue;
+      positions(ch.word, positions_);
+      for (const Position& p : positions_) kill(p, ch, e);
+    }
+    bool found = false;
+    for (size_t i = 0; i < changes_.size() && !found; ++i) {
+      if ((changes_[i].now & 1) == 0) continue;
+      positions(changes_[i].word, positions_);
+      for (size_t k = 0; k < positions_.size() && !found; ++k) found = conflicts(positions_[k], changes_[i], e);
+    }
+  }
+  for (const Change& ch : changes_) {
+    if ((ch.now & 3) == 3) relinked(ch, e);
+  }
+  event_olds_.clear();
+}
+
+void TlbPass::positions(uint64_t word, std::vector<Position>& out) const {
+  out.clear();
+  std::vector<uint64_t> chain{word};
+  ascend(chain, out);
+}
+
+// chain[0] is the word, chain[k] a table descriptor pointing at chain[k-1]'s page. Each live root
+// at the top page, and each held stale Walk pointing at it, gives a position.
+void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out) const {
+  const uint64_t page = chain.back() & ~(kPage - 1);
+  if (const auto it = live_.find(page); it != live_.end()) {
+    const Context& c = ctxs_[it->second];
+    chain_position(c, it->second, c.top_level(), 0, kEveryClass, true, chain, out);
+  }
+  if (stale_entries_ > 0) {
+    const Walker w = walker();
+    for (size_t ci = 0; ci < ctxs_.size(); ++ci) {
+      const Context& c = ctxs_[ci];
+      if (c.dormant) continue;
+      for (const auto& [key, se] : c.stale) {
+        if (key.kind != EntryKind::kWalk || se.holders[0] == 0 || c.g.table_address(key.desc) != page) continue;
+        if (!w.live(c, key)) chain_position(c, ci, key.level + 1, key.ia, se.holders[0], false, chain, out);
+      }
+    }
+  }
+  if (chain.size() >= static_cast<size_t>(kMaxLevels)) return;
+  for (const uint64_t r : memory_->referrers(1, page)) {
+    if (std::find(chain.begin(), chain.end(), r) != chain.end()) continue;
+    chain.push_back(r);
+    ascend(chain, out);
+    chain.pop_back();
+  }
+}
+
+// The position of chain[0] when chain.back()'s page is read at Arm level `top` for the range
+// starting at `ia`; false (nothing added) when the chain is not a walk of `c`.
+bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, CpuMask holders, bool from_root,
+                             const std::vector<uint64_t>& chain, std::vector<Position>& out) const {
+  const int depth = static_cast<int>(chain.size()) - 1;
+  if (c.walk_level(top + depth) >= c.g.levels) return false;
+  uint64_t base = ia;
+  for (int k = depth; k >= 0; --k) {
+    const int wl = c.walk_level(top + depth - k);
+    base += c.g.ipa_of_index(wl, c.g.slot_of(chain[k]));
+    if (k > 0 && !c.g.is_table(wl, memory_->read(0, chain[k]))) return false;
+  }
+  out.push_back(Position{ci, top + depth, base, holders, from_root});
+  return true;
+}
+
+// What walks could read through `ch.old` at `p` — its entry and, for a table, its old subtree —
+// is no longer read through memory: explicit stale entries held by the position's classes.
+void TlbPass::kill(const Position& p, const Change& ch, const Event& e) {
+  Context& c = ctxs_[p.ctx];
+  const Cacheable k = cacheable(c.g, c.walk_level(p.level), ch.old, c.ha, options_.bbm_level);
+  if (!k.cached) return;
+  materialize(c, EntryKey{p.ia, p.level, k.kind, ch.old}, ch.word, p.holders, p.from_root, e);
+  if (k.kind != EntryKind::kWalk) return;
+  std::vector<Walker::Found> below;
+  walker().derive(c, p.level + 1, c.g.table_address(ch.old), p.ia, p.ia, p.ia + c.size(p.level), p.from_root,
+                  [&](const Walker::Found& f) { below.push_back(f); });
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, f.before, e);
+}
+
+// Adds `holders` to the stale entry `key` (made at `e`), unless memory gives it now. `reset`: it
+// was live before `e`, so any earlier record of it is from a former life and starts over.
+void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
+                          const Event& e) {
+  if (holders == 0 || walker().live(c, key)) return;
+  const CpuMask combined = c.stage == 2 && key.kind == EntryKind::kLeaf ? holders : 0;
+  const auto [it, inserted] = c.stale.try_emplace(key);
+  StaleEntry& se = it->second;
+  if (inserted) ++stale_entries_;
+  if (inserted || reset) {
+    se = StaleEntry{++serial_, {holders, combined}, {}, {}, word, e.line, e.src, e.tid, -1};
+    return;
+  }
+  se.holders[0] |= holders;
+  se.holders[1] |= combined;
+}
+
+// Everything the stale Walk `walk` leads to, made explicit for `holders`.
+void TlbPass::expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const Event& e) {
+  std::vector<Walker::Found> below;
+  walker().derive(c, walk.level + 1, c.g.table_address(walk.desc), walk.ia, walk.ia, walk.ia + c.size(walk.level),
+                  false, [&](const Walker::Found& f) { below.push_back(f); });
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, holders, false, e);
+}
+
+void TlbPass::erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it) {
+  c.stale.erase(it);
+  --stale_entries_;
+}
+
+// --- contexts -----------------------------------------------------------------------------------
+
+void TlbPass::on_sysreg(const Event& e, const armcheck::Roots& roots) {
+  Thread& t = threads_[e.tid];
+  using armtrace::Sysreg;
+  if (e.sysreg == Sysreg::kVtcrEl2) t.vtcr_ha = ((e.value >> 21) & 1) != 0;
+  if (e.sysreg == Sysreg::kTcrEl2) t.tcr_ha = ((e.value >> 21) & 1) != 0;
+  if (e.sysreg == Sysreg::kVttbrEl2) t.vmid = armtrace::decode_table_base(e.value).id;
+  for (const armcheck::Root& r : roots.live()) {
+    if (r.registered) bind(r, e);
+  }
+}
+
+// Root `r` is live with its id: its context (a new one, or a dormant one revived).
+void TlbPass::bind(const armcheck::Root& r, const Event& e) {
+  if (const auto it = live_.find(r.base); it != live_.end()) {
+    Context& c = ctxs_[it->second];
+    if (c.stage == r.stage && c.id == r.id) {
+      c.g = r.geometry;
+      return;
+    }
+    make_dormant(c);
+    live_.erase(it);
+  }
+  size_t ci = 0;
+  while (ci < ctxs_.size() && !(ctxs_[ci].root == r.base && ctxs_[ci].stage == r.stage && ctxs_[ci].id == r.id)) ++ci;
+  if (ci == ctxs_.size()) ctxs_.emplace_back();
+  Context& c = ctxs_[ci];
+  c.root = r.base;
+  c.stage = r.stage;
+  c.id = r.id;
+  c.g = r.geometry;
+  c.ha = r.stage == 2 ? threads_[e.tid].vtcr_ha : threads_[e.tid].tcr_ha;
+  c.dormant = false;
+  c.frozen = 0;
+  live_[r.base] = ci;
+  vmid_reuse(ci, e);
+}
+
+// No walk starts at `c` any more; what its tree maps may stay cached on every class.
+void TlbPass::make_dormant(Context& c) {
+  c.dormant = true;
+  c.frozen = 0;
+  for (uint64_t s = 0; s < c.g.entries_per_table() && c.frozen == 0; ++s) {
+    if (cacheable(c.g, 0, memory_->read(0, c.root + 8 * s), c.ha, options_.bbm_level).cached) c.frozen = kEveryClass;
+  }
+}
+
+void TlbPass::on_hint(const Event& e) {
+  const uint64_t page = e.location & ~(kPage - 1);
+  if (e.hint_kind == armtrace::HintKind::kSetRootLock) root_lock_[page] = e.value;
+  if (e.hint_kind != armtrace::HintKind::kReleaseTable) return;
+  if (const auto it = live_.find(page); it != live_.end()) {
+    make_dormant(ctxs_[it->second]);
+    live_.erase(it);
+    return;
+  }
+  freed(page, page + kPage, e, "release_table");
+}
+
+}  // namespace ptx::tlb

@@ -176,16 +176,17 @@ void TlbPass::kill(const Position& p, const Change& ch, const Event& e) {
 }
 
 // Adds `holders` to the stale entry `key` (made at `e`), unless memory gives it now. `reset`: it
-// was live before `e`, so any earlier record of it is from a former life and starts over.
+// was live before `e`, so any earlier record of it is from a former life and starts over. A new
+// record starts with `history` (what happened to the stale Walk it is cached through).
 void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
-                          const Event& e) {
+                          const Event& e, uint8_t history) {
   if (holders == 0 || walker().live(c, key)) return;
   const CpuMask combined = c.stage == 2 && key.kind == EntryKind::kLeaf ? holders : 0;
   const auto [it, inserted] = c.stale.try_emplace(key);
   StaleEntry& se = it->second;
   if (inserted) ++stale_entries_;
   if (inserted || reset) {
-    se = StaleEntry{++serial_, {holders, combined}, {}, {}, word, e.line, e.src, e.tid, -1};
+    se = StaleEntry{++serial_, {holders, combined}, {history, history}, {}, word, e.line, e.src, e.tid, -1};
     return;
   }
   se.holders[0] |= holders;
@@ -194,10 +195,12 @@ void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMas
 
 // Everything the stale Walk `walk` leads to, made explicit for `holders`.
 void TlbPass::expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const Event& e) {
+  const auto it = c.stale.find(walk);
+  const uint8_t history = it == c.stale.end() ? 0 : it->second.history[0];
   std::vector<Walker::Found> below;
   walker().derive(c, walk.level + 1, c.g.table_address(walk.desc), walk.ia, walk.ia, walk.ia + c.size(walk.level),
                   false, [&](const Walker::Found& f) { below.push_back(f); });
-  for (const Walker::Found& f : below) materialize(c, f.key, f.word, holders, false, e);
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, holders, false, e, history);
 }
 
 void TlbPass::erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it) {
@@ -210,11 +213,22 @@ void TlbPass::erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it) {
 void TlbPass::on_sysreg(const Event& e, const armcheck::Roots& roots) {
   Thread& t = threads_[e.tid];
   using armtrace::Sysreg;
-  if (e.sysreg == Sysreg::kVtcrEl2) t.vtcr_ha = ((e.value >> 21) & 1) != 0;
-  if (e.sysreg == Sysreg::kTcrEl2) t.tcr_ha = ((e.value >> 21) & 1) != 0;
-  if (e.sysreg == Sysreg::kVttbrEl2) t.vmid = armtrace::decode_table_base(e.value).id;
+  const uint64_t base = armtrace::decode_table_base(e.value).baddr & ~(kPage - 1);
+  uint64_t root = 0;  // the root this write may have made live (EventChecker::sysreg)
+  switch (e.sysreg) {
+    case Sysreg::kVtcrEl2: t.vtcr_ha = ((e.value >> 21) & 1) != 0; return;
+    case Sysreg::kTcrEl2: t.tcr_ha = ((e.value >> 21) & 1) != 0; return;
+    case Sysreg::kVttbrEl2:
+      t.vmid = armtrace::decode_table_base(e.value).id;
+      root = t.vttbr_root = base;
+      break;
+    case Sysreg::kTtbr0El2: root = t.ttbr0_root = base; break;
+    case Sysreg::kHcrEl2: root = t.vttbr_root; break;
+    case Sysreg::kSctlrEl2: root = t.ttbr0_root; break;
+    case Sysreg::kMairEl2: return;
+  }
   for (const armcheck::Root& r : roots.live()) {
-    if (r.registered) bind(r, e);
+    if (r.registered && r.base == root) bind(r, e);
   }
 }
 

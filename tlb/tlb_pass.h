@@ -43,6 +43,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -97,6 +98,7 @@ class TlbPass final : public armcheck::EventObserver {
   struct Thread {
     uint32_t vmid = 0;
     bool vtcr_ha = false, tcr_ha = false;
+    uint64_t vttbr_root = 0, ttbr0_root = 0;  // the roots its VTTBR_EL2 / TTBR0_EL2 name
     std::vector<std::pair<uint64_t, uint64_t>> writes;  // (word, old) not yet published by a DSB
     std::vector<PendingTlbi> tlbis;
   };
@@ -112,7 +114,7 @@ class TlbPass final : public armcheck::EventObserver {
                       const std::vector<uint64_t>& chain, std::vector<Position>& out) const;
   void kill(const Position& p, const Change& ch, const armtrace::Event& e);
   void materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
-                   const armtrace::Event& e);
+                   const armtrace::Event& e, uint8_t history = 0);
   void expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const armtrace::Event& e);
   void on_sysreg(const armtrace::Event& e, const armcheck::Roots& roots);
   void bind(const armcheck::Root& r, const armtrace::Event& e);
@@ -125,9 +127,9 @@ class TlbPass final : public armcheck::EventObserver {
   void doom(size_t ci, const TlbiScope& s, CpuMask targets, const armtrace::Event& e, PendingTlbi& pt);
   void doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part, const TlbiScope& s, CpuMask targets,
                  const armtrace::Event& e, PendingTlbi& pt);
-  bool rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
-                   const TlbiScope& s) const;
-  bool rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s) const;
+  std::optional<uint8_t> rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
+                                     const TlbiScope& s) const;
+  std::optional<uint8_t> rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s) const;
   void on_dsb(const armtrace::Event& e);
   void complete(PendingTlbi& pt, const armtrace::Event& e);
   void commit(Thread& t);

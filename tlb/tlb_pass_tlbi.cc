@@ -63,8 +63,9 @@ void TlbPass::doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part
   CpuMask doomed = 0;
   for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
     if ((targets & se.holders[part] & p) == 0) continue;
-    if (rederivable(c, key, se, part, p, s)) {
-      se.history[part] |= kCoveredBeforeDsb;
+    const std::optional<uint8_t> again = rederivable(c, key, se, part, p, s);
+    if (again) {
+      se.history[part] |= *again;
     } else {
       doomed |= p;
     }
@@ -75,27 +76,30 @@ void TlbPass::doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part
   if (pt.local) se.history[part] |= kDoomedLocally;
 }
 
-// Can class `p` fill part `part` of `key` again once the TLBI `s` has removed what it covers?
-// A Combined twin is re-derived from its stage-2 Leaf while `p` keeps that (TLB-MODEL.md §3).
-bool TlbPass::rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
-                          const TlbiScope& s) const {
-  const bool main = rederivable_main(c, key, p, &s);
+// Can class `p` fill part `part` of `key` again once the TLBI `s` has removed what it covers? If so,
+// the history bits that say why. A Combined twin is re-derived from its stage-2 Leaf while `p`
+// keeps that (TLB-MODEL.md §3).
+std::optional<uint8_t> TlbPass::rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part,
+                                            CpuMask p, const TlbiScope& s) const {
+  const std::optional<uint8_t> main = rederivable_main(c, key, p, &s);
   if (part == 0 || main) return main;
-  return (se.holders[0] & p) != 0 && s.covers(key, c.size(key.level), 0) != Cover::kYes;
+  if ((se.holders[0] & p) != 0 && s.covers(key, c.size(key.level), 0) != Cover::kYes) return uint8_t{0};
+  return std::nullopt;
 }
 
-// From the root, or from a stale Walk `p` holds that `s` (when given) does not cover, through
-// visible values.
-bool TlbPass::rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s) const {
+// From the root through visible values (the overwrite is not visible yet: kCoveredBeforeDsb), or
+// from a stale Walk `p` holds that `s` (when given) does not cover (that Walk's history).
+std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKey& key, CpuMask p,
+                                                 const TlbiScope* s) const {
   const Walker w = walker();
-  if (!c.dormant && w.reaches(c, c.top_level(), c.root, key)) return true;
+  if (!c.dormant && w.reaches(c, c.top_level(), c.root, key)) return uint8_t{kCoveredBeforeDsb};
   for (const auto& [wk, ws] : c.stale) {
     if (wk.kind != EntryKind::kWalk || (ws.holders[0] & p) == 0 || wk.level >= key.level) continue;
     if (key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
     if (s != nullptr && s->vmid_matches(c) && s->covers(wk, c.size(wk.level), 0) == Cover::kYes) continue;
-    if (w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return true;
+    if (w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return ws.history[0];
   }
-  return false;
+  return std::nullopt;
 }
 
 // DSB ISH completes the tid's TLBIs and publishes its writes; DSB NSH completes its local TLBIs;

@@ -53,6 +53,8 @@ struct StaleEntry {
   std::string src;
   uint32_t tid = 0;
   int reported = -1;                  // the highest Staleness rank reported (-1: none)
+  uint64_t touched = 0;               // the last event (TlbPass's count) that added holders to it
+  CpuMask held_before = 0;            // holders[0] before that event
   bool held() const { return (holders[0] | holders[1]) != 0; }
 };
 

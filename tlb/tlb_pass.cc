@@ -30,6 +30,7 @@ void TlbPass::before(const Event& e, const NptImage& memory, const armcheck::Roo
 
 void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Roots& roots) {
   memory_ = &memory;
+  ++events_;
   switch (e.kind) {
     case EventKind::kMemWrite:
     case EventKind::kMemInit:
@@ -92,17 +93,29 @@ void TlbPass::on_writes(const Event& e) {
     t.writes.emplace_back(ch.word, ch.old);
     valid_old = true;
   }
-  if (valid_old || stale_entries_ > 0) {
+  if (valid_old || stale_entries_ > 0 || !olds_.empty()) {
     for (const Change& ch : changes_) {
       if ((ch.old & 1) == 0) continue;
-      positions(ch.word, positions_);
+      positions(ch.word, positions_, true);
       for (const Position& p : positions_) kill(p, ch, e);
     }
-    bool found = false;
-    for (size_t i = 0; i < changes_.size() && !found; ++i) {
-      if ((changes_[i].now & 1) == 0) continue;
-      positions(changes_[i].word, positions_);
-      for (size_t k = 0; k < positions_.size() && !found; ++k) found = conflicts(positions_[k], changes_[i], e);
+    if (!olds_.empty()) {  // a new link reaches words whose old values are still visible
+      for (const Change& ch : changes_) {
+        if ((ch.now & 3) != 3) continue;
+        positions(ch.word, positions_);
+        for (const Position& p : positions_) link(p, ch, e);
+      }
+    }
+    conflict_.reset();
+    for (const Change& ch : changes_) {
+      if ((ch.now & 1) == 0) continue;
+      positions(ch.word, positions_);
+      for (const Position& p : positions_) conflicts(p, ch);
+    }
+    if (conflict_) {
+      conflict_->line = e.line;
+      conflict_->src = e.src;
+      add(std::move(*conflict_));
     }
   }
   for (const Change& ch : changes_) {
@@ -111,19 +124,21 @@ void TlbPass::on_writes(const Event& e) {
   event_olds_.clear();
 }
 
-void TlbPass::positions(uint64_t word, std::vector<Position>& out) const {
+// `before`: the positions the word had before the current event (the chain's table descriptors
+// read with their values before it).
+void TlbPass::positions(uint64_t word, std::vector<Position>& out, bool before) const {
   out.clear();
   std::vector<uint64_t> chain{word};
-  ascend(chain, out);
+  ascend(chain, out, before);
 }
 
 // chain[0] is the word, chain[k] a table descriptor pointing at chain[k-1]'s page. Each live root
 // at the top page, and each held stale Walk pointing at it, gives a position.
-void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out) const {
+void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const {
   const uint64_t page = chain.back() & ~(kPage - 1);
   if (const auto it = live_.find(page); it != live_.end()) {
     const Context& c = ctxs_[it->second];
-    chain_position(c, it->second, c.top_level(), 0, kEveryClass, true, chain, out);
+    chain_position(c, it->second, c.top_level(), 0, kEveryClass, true, chain, out, before);
   }
   if (stale_entries_ > 0) {
     const Walker w = walker();
@@ -132,15 +147,14 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out) c
       if (c.dormant) continue;
       for (const auto& [key, se] : c.stale) {
         if (key.kind != EntryKind::kWalk || se.holders[0] == 0 || c.g.table_address(key.desc) != page) continue;
-        if (!w.live(c, key)) chain_position(c, ci, key.level + 1, key.ia, se.holders[0], false, chain, out);
+        if (!w.live(c, key)) chain_position(c, ci, key.level + 1, key.ia, se.holders[0], false, chain, out, before);
       }
     }
   }
   if (chain.size() >= static_cast<size_t>(kMaxLevels)) return;
-  for (const uint64_t r : memory_->referrers(1, page)) {
-    if (std::find(chain.begin(), chain.end(), r) != chain.end()) continue;
+  for (const uint64_t r : memory_->referrers(1, page)) {  // a word may repeat: a table may point to itself
     chain.push_back(r);
-    ascend(chain, out);
+    ascend(chain, out, before);
     chain.pop_back();
   }
 }
@@ -148,14 +162,17 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out) c
 // The position of chain[0] when chain.back()'s page is read at Arm level `top` for the range
 // starting at `ia`; false (nothing added) when the chain is not a walk of `c`.
 bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, CpuMask holders, bool from_root,
-                             const std::vector<uint64_t>& chain, std::vector<Position>& out) const {
+                             const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const {
   const int depth = static_cast<int>(chain.size()) - 1;
   if (c.walk_level(top + depth) >= c.g.levels) return false;
   uint64_t base = ia;
   for (int k = depth; k >= 0; --k) {
     const int wl = c.walk_level(top + depth - k);
     base += c.g.ipa_of_index(wl, c.g.slot_of(chain[k]));
-    if (k > 0 && !c.g.is_table(wl, memory_->read(0, chain[k]))) return false;
+    if (k == 0) continue;
+    const auto old = before ? event_olds_.find(chain[k]) : event_olds_.end();
+    const uint64_t v = old != event_olds_.end() ? old->second : memory_->read(0, chain[k]);
+    if (!c.g.is_table(wl, v) || c.g.table_address(v) != (chain[k - 1] & ~(kPage - 1))) return false;
   }
   out.push_back(Position{ci, top + depth, base, holders, from_root});
   return true;
@@ -175,6 +192,17 @@ void TlbPass::kill(const Position& p, const Change& ch, const Event& e) {
   for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, f.before, e);
 }
 
+// A table value `ch.now` at `p`: what walks through it can read only through old values still
+// visible (pending writes below it) is cached but not live: explicit stale entries.
+void TlbPass::link(const Position& p, const Change& ch, const Event& e) {
+  Context& c = ctxs_[p.ctx];
+  if (!c.g.is_table(c.walk_level(p.level), ch.now)) return;
+  std::vector<Walker::Found> below;
+  walker().derive(c, p.level + 1, c.g.table_address(ch.now), p.ia, p.ia, p.ia + c.size(p.level), false,
+                  [&](const Walker::Found& f) { below.push_back(f); });
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, false, e);
+}
+
 // Adds `holders` to the stale entry `key` (made at `e`), unless memory gives it now. `reset`: it
 // was live before `e`, so any earlier record of it is from a former life and starts over. A new
 // record starts with `history` (what happened to the stale Walk it is cached through).
@@ -185,8 +213,11 @@ void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMas
   const auto [it, inserted] = c.stale.try_emplace(key);
   StaleEntry& se = it->second;
   if (inserted) ++stale_entries_;
+  if (se.touched != events_) se.held_before = inserted ? 0 : se.holders[0];
+  se.touched = events_;
   if (inserted || reset) {
-    se = StaleEntry{++serial_, {holders, combined}, {history, history}, {}, word, e.line, e.src, e.tid, -1};
+    se = StaleEntry{++serial_, {holders, combined}, {history, history}, {}, word, e.line, e.src, e.tid, -1, events_,
+                    se.held_before};
     return;
   }
   se.holders[0] |= holders;

@@ -108,11 +108,12 @@ class TlbPass final : public armcheck::EventObserver {
   // tlb_pass.cc: writes, contexts
   void collect_changes(const armtrace::Event& e);
   void on_writes(const armtrace::Event& e);
-  void positions(uint64_t word, std::vector<Position>& out) const;
-  void ascend(std::vector<uint64_t>& chain, std::vector<Position>& out) const;
+  void positions(uint64_t word, std::vector<Position>& out, bool before = false) const;
+  void ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
   bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, CpuMask holders, bool from_root,
-                      const std::vector<uint64_t>& chain, std::vector<Position>& out) const;
+                      const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
   void kill(const Position& p, const Change& ch, const armtrace::Event& e);
+  void link(const Position& p, const Change& ch, const armtrace::Event& e);
   void materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
                    const armtrace::Event& e, uint8_t history = 0);
   void expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const armtrace::Event& e);
@@ -136,12 +137,15 @@ class TlbPass final : public armcheck::EventObserver {
 
   // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse
   void deadline(const armtrace::Event& e, const uint64_t* lock);
+  void expand_held_walks(Context& c, const armtrace::Event& e);
   void judge(const Context& c, const EntryKey& key, StaleEntry& se, uint64_t line, const std::string& src);
-  bool conflicts(const Position& p, const Change& ch, const armtrace::Event& e);
-  bool conflict_at(Context& c, const Walker::Found& f, CpuMask holders, const armtrace::Event& e);
+  void conflicts(const Position& p, const Change& ch);
+  void conflict_at(const Context& c, const Walker::Found& f, CpuMask holders);
+  CpuMask new_for(const Context& c, const EntryKey& key, CpuMask holders, bool from_root) const;
   void freed(uint64_t begin, uint64_t end, const armtrace::Event& e, const char* what);
   bool still_linked(uint64_t page) const;
   void relinked(const Change& ch, const armtrace::Event& e);
+  std::optional<std::string> table_elsewhere(uint64_t page, size_t ci) const;
   void vmid_reuse(size_t ci, const armtrace::Event& e);
   void add(TlbFinding f);
 
@@ -155,9 +159,11 @@ class TlbPass final : public armcheck::EventObserver {
   std::vector<Change> changes_;
   std::vector<Position> positions_;
   std::vector<TlbFinding> findings_;
+  std::optional<TlbFinding> conflict_;  // the worst clash of the current write
   uint64_t serial_ = 0;
   size_t stale_entries_ = 0, max_stale_ = 0;
   uint64_t tlbis_ = 0;
+  uint64_t events_ = 0;
   const NptImage* memory_ = nullptr;  // the checker's, during a call
 };
 

@@ -51,16 +51,22 @@ void TlbPass::deadline(const Event& e, const uint64_t* lock) {
       const auto it = root_lock_.find(c.root);
       if (it != root_lock_.end() && it->second != *lock) continue;
     }
-    std::vector<std::pair<EntryKey, CpuMask>> walks;  // what held stale Walks lead to is cached too
+    expand_held_walks(c, e);
     const Walker w = walker();
-    for (const auto& [key, se] : c.stale) {
-      if (key.kind == EntryKind::kWalk && se.holders[0] != 0 && !w.live(c, key)) walks.emplace_back(key, se.holders[0]);
-    }
-    for (const auto& [key, holders] : walks) expand_walk(c, key, holders, e);
     for (auto& [key, se] : c.stale) {
       if (key.kind == EntryKind::kLeaf && se.held() && !w.live(c, key)) judge(c, key, se, e.line, e.src);
     }
   }
+}
+
+// What the held stale Walks of `c` lead to is cached too: explicit entries.
+void TlbPass::expand_held_walks(Context& c, const Event& e) {
+  std::vector<std::pair<EntryKey, CpuMask>> walks;
+  const Walker w = walker();
+  for (const auto& [key, se] : c.stale) {
+    if (key.kind == EntryKind::kWalk && se.holders[0] != 0 && !w.live(c, key)) walks.emplace_back(key, se.holders[0]);
+  }
+  for (const auto& [key, holders] : walks) expand_walk(c, key, holders, e);
 }
 
 void TlbPass::judge(const Context& c, const EntryKey& key, StaleEntry& se, uint64_t line, const std::string& src) {
@@ -83,53 +89,77 @@ void TlbPass::judge(const Context& c, const EntryKey& key, StaleEntry& se, uint6
 }
 
 // The new value `ch.now` at `p` — its entry and, for a table, what it leads to — against what the
-// position's classes may still hold. True when a finding was made.
-bool TlbPass::conflicts(const Position& p, const Change& ch, const Event& e) {
+// position's classes may hold: the worst clash goes to conflict_ (reported once per event).
+void TlbPass::conflicts(const Position& p, const Change& ch) {
   Context& c = ctxs_[p.ctx];
-  if (c.stale.empty()) return false;
+  if (c.stale.empty()) return;
   const Cacheable k = cacheable(c.g, c.walk_level(p.level), ch.now, c.ha, options_.bbm_level);
-  if (!k.cached) return false;
+  if (!k.cached) return;
   std::vector<Walker::Found> fresh{Walker::Found{EntryKey{p.ia, p.level, k.kind, ch.now}, ch.word, false}};
   if (k.kind == EntryKind::kWalk) {
     walker().derive(c, p.level + 1, c.g.table_address(ch.now), p.ia, p.ia, p.ia + c.size(p.level), false,
                     [&](const Walker::Found& f) { fresh.push_back(f); });
   }
   for (const Walker::Found& f : fresh) {
-    if (conflict_at(c, f, p.holders, e)) return true;
+    const CpuMask holders = new_for(c, f.key, p.holders, p.from_root);
+    if (holders != 0) conflict_at(c, f, holders);
   }
-  return false;
 }
 
-// Is an entry incompatible with `f` (clash()) held by one of `holders` — explicitly, or through a
-// stale Walk they hold?
-bool TlbPass::conflict_at(Context& c, const Walker::Found& f, CpuMask holders, const Event& e) {
+// The classes of `holders` that did not cache `key` before the current event: not the classes
+// holding it as a stale entry, or holding a stale Walk it was reached through before the event; not
+// anyone when memory gave it before the event, or gives it now and this position (reached through
+// a stale Walk, not `from_root`) is not the root's path.
+CpuMask TlbPass::new_for(const Context& c, const EntryKey& key, CpuMask holders, bool from_root) const {
+  const Walker w = walker();
+  if ((!from_root && w.live(c, key)) || w.live(c, key, true)) return 0;
+  const auto before = [&](const StaleEntry& se) { return se.touched == events_ ? se.held_before : se.holders[0]; };
+  CpuMask held = 0;
+  if (const auto it = c.stale.find(key); it != c.stale.end()) held = before(it->second);
+  for (const auto& [wk, ws] : c.stale) {
+    if (wk.kind != EntryKind::kWalk || wk.level >= key.level || key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) {
+      continue;
+    }
+    if ((before(ws) & ~held) != 0 && w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key, true)) {
+      held |= before(ws);
+    }
+  }
+  return static_cast<CpuMask>(holders & ~held);
+}
+
+// The entries incompatible with `f` (clash()) that one of `holders` may hold — stale ones, what
+// stale Walks they hold lead to, and what a walk from the root reads — into conflict_ when worse.
+void TlbPass::conflict_at(const Context& c, const Walker::Found& f, CpuMask holders) {
   const uint64_t size = c.size(f.key.level);
   std::vector<std::pair<EntryKey, CpuMask>> held;
   const Walker w = walker();
+  if (!c.dormant) {
+    w.derive(c, c.top_level(), c.root, 0, f.key.ia, f.key.ia + size, false,
+             [&](const Walker::Found& g) { held.emplace_back(g.key, holders); });
+  }
   for (const auto& [key, se] : c.stale) {
     const CpuMask h = static_cast<CpuMask>((se.holders[0] | se.holders[1]) & holders);
-    if (h == 0 || !overlaps(key.ia, c.size(key.level), f.key.ia, size) || w.live(c, key)) continue;
+    if (h == 0 || !overlaps(key.ia, c.size(key.level), f.key.ia, size)) continue;
     held.emplace_back(key, h);
     if (key.kind != EntryKind::kWalk || (se.holders[0] & holders) == 0) continue;
     w.derive(c, key.level + 1, c.g.table_address(key.desc), key.ia, f.key.ia, f.key.ia + size, false,
              [&](const Walker::Found& g) { held.emplace_back(g.key, static_cast<CpuMask>(se.holders[0] & holders)); });
   }
   for (const auto& [key, h] : held) {
-    if (key == f.key || w.live(c, key)) continue;
+    if (key == f.key) continue;
     const Clash x = clash(CachedView{f.key.kind, f.key.level, f.key.desc, size},
                           CachedView{key.kind, key.level, key.desc, c.size(key.level)});
     if (x == Clash::kNone) continue;
-    const bool multihit = x == Clash::kSizeOnly && options_.bbm_level >= 2;
-    add(TlbFinding{multihit ? Verdict::kBbml2Multihit : Verdict::kTlbConflict, Cause::kNone, "", e.line, e.src, c.root,
-                   f.key.ia, f.key.level,
-                   fmt::format("new {} {:#x} at level {} for {} {:#x} (root {:#x}, id {}) while {} may still hold {} "
-                               "{:#x} at level {} for {} {:#x}{}",
-                               enum_name(kEntryKindNames, f.key.kind), f.key.desc, f.key.level, ia_name(c), f.key.ia,
-                               c.root, c.id, classes_text(h), enum_name(kEntryKindNames, key.kind), key.desc, key.level,
-                               ia_name(c), key.ia, x == Clash::kSizeOnly ? " (a size change)" : "")});
-    return true;
+    const Verdict v = x == Clash::kSizeOnly && options_.bbm_level >= 2 ? Verdict::kBbml2Multihit : Verdict::kTlbConflict;
+    if (conflict_ && (conflict_->verdict == Verdict::kTlbConflict || v == Verdict::kBbml2Multihit)) continue;
+    conflict_ = TlbFinding{v, Cause::kNone, "", 0, "", c.root, f.key.ia, f.key.level,
+                           fmt::format("new {} {:#x} at level {} for {} {:#x} (root {:#x}, id {}) while {} may still "
+                                       "hold {} {:#x} at level {} for {} {:#x}{}",
+                                       enum_name(kEntryKindNames, f.key.kind), f.key.desc, f.key.level, ia_name(c),
+                                       f.key.ia, c.root, c.id, classes_text(h), enum_name(kEntryKindNames, key.kind),
+                                       key.desc, key.level, ia_name(c), key.ia,
+                                       x == Clash::kSizeOnly ? " (a size change)" : "")};
   }
-  return false;
 }
 
 // Pages [begin, end) freed (mem-free, release_table): a held Walk of a live context pointing into
@@ -138,6 +168,7 @@ void TlbPass::freed(uint64_t begin, uint64_t end, const Event& e, const char* wh
   if (end <= begin) return;
   for (Context& c : ctxs_) {
     if (c.dormant) continue;
+    expand_held_walks(c, e);
     const Walker w = walker();
     for (const auto& [key, se] : c.stale) {
       if (!se.held() || w.live(c, key)) continue;
@@ -178,30 +209,62 @@ bool TlbPass::still_linked(uint64_t page) const {
   return false;
 }
 
-// A table link of a page that another live context may still reach: freed-while-cached (§3 "Free /
+// A table link (the written table and the tables below it) of a page that another live context
+// may reach as a table — through memory or a stale Walk it holds: freed-while-cached (§3 "Free /
 // reuse / owner").
 void TlbPass::relinked(const Change& ch, const Event& e) {
-  if (live_.size() < 2 && stale_entries_ == 0) return;
+  if (live_.size() < 2) return;
   std::vector<Position> at;
   positions(ch.word, at);
-  std::vector<size_t> mine;
+  std::vector<std::pair<size_t, Walker::Found>> walks;  // (context, new Walk)
   for (const Position& p : at) {
-    if (ctxs_[p.ctx].g.is_table(ctxs_[p.ctx].walk_level(p.level), ch.now)) mine.push_back(p.ctx);
+    Context& c = ctxs_[p.ctx];
+    if (!c.g.is_table(c.walk_level(p.level), ch.now)) continue;
+    const EntryKey key{p.ia, p.level, EntryKind::kWalk, ch.now};
+    if (new_for(c, key, p.holders, p.from_root) != 0) walks.emplace_back(p.ctx, Walker::Found{key, ch.word, false});
+    walker().derive(c, p.level + 1, c.g.table_address(ch.now), p.ia, p.ia, p.ia + c.size(p.level), false,
+                    [&](const Walker::Found& f) {
+                      if (f.key.kind == EntryKind::kWalk && new_for(c, f.key, p.holders, p.from_root) != 0) {
+                        walks.emplace_back(p.ctx, f);
+                      }
+                    });
   }
-  if (mine.empty()) return;
-  const uint64_t page = ctxs_[mine.front()].g.table_address(ch.now);
+  for (const auto& [ci, f] : walks) {
+    const Context& c = ctxs_[ci];
+    const uint64_t page = c.g.table_address(f.key.desc);
+    const std::optional<std::string> other = table_elsewhere(page, ci);
+    if (!other) continue;
+    add(TlbFinding{Verdict::kFreedWhileCached, Cause::kNone, "still-linked", e.line, e.src, c.root, f.key.ia,
+                   f.key.level,
+                   fmt::format("page {:#x} becomes a table of root {:#x} (id {}) at {} {:#x} while {}", page, c.root,
+                               c.id, ia_name(c), f.key.ia, *other)});
+    return;
+  }
+}
+
+// Does a live context other than `ci` reach `page` as a table (through memory or a held stale
+// Walk)? What does, or nullopt.
+std::optional<std::string> TlbPass::table_elsewhere(uint64_t page, size_t ci) const {
+  std::vector<Position> at;
   for (const uint64_t r : memory_->referrers(1, page)) {
-    if (r == ch.word) continue;
     positions(r, at);
     for (const Position& p : at) {
       const Context& c = ctxs_[p.ctx];
-      if (std::find(mine.begin(), mine.end(), p.ctx) != mine.end() || !c.g.is_table(c.walk_level(p.level), memory_->read(0, r))) continue;
-      add(TlbFinding{Verdict::kFreedWhileCached, Cause::kNone, "still-linked", e.line, e.src, c.root, p.ia, p.level,
-                     fmt::format("page {:#x} linked as a table of root {:#x} while it is still a table of root {:#x} "
-                                 "(id {}) at {} {:#x}", page, ctxs_[mine.front()].root, c.root, c.id, ia_name(c), p.ia)});
-      return;
+      if (p.ctx == ci || !c.g.is_table(c.walk_level(p.level), memory_->read(0, r))) continue;
+      return fmt::format("root {:#x} (id {}) reaches it as a table at {} {:#x}", c.root, c.id, ia_name(c), p.ia);
     }
   }
+  for (size_t di = 0; di < ctxs_.size(); ++di) {
+    const Context& d = ctxs_[di];
+    if (d.dormant || di == ci) continue;
+    for (const auto& [key, se] : d.stale) {
+      if (key.kind == EntryKind::kWalk && se.holders[0] != 0 && d.g.table_address(key.desc) == page) {
+        return fmt::format("{} may still hold a stale walk entry of root {:#x} (id {}) pointing to it",
+                           classes_text(se.holders[0]), d.root, d.id);
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 // Context `ci` was just bound to its id: another context with that id may still be cached.

@@ -4,10 +4,12 @@
 
 namespace ptx::tlb {
 
-// f(value, from_memory) for each distinct valid visible value of `word`, memory's first.
+// f(value, from_memory) for each distinct valid visible value of `word`, memory's first. Before the
+// event, a word the event changed held only its old values (which OldValues has).
 template <class F>
-void Walker::for_each_visible(uint64_t word, F&& f) const {
-  const uint64_t now = memory_.read(0, word);
+void Walker::for_each_visible(uint64_t word, F&& f, bool before_event) const {
+  const bool changed = before_event && event_olds_ != nullptr && event_olds_->contains(word);
+  const uint64_t now = changed ? 0 : memory_.read(0, word);
   if (now & 1) f(now, true);
   if (olds_.empty()) return;
   const auto it = olds_.find(word);
@@ -54,7 +56,7 @@ void Walker::derive(const Context& c, int level, uint64_t table, uint64_t ia, ui
   }
 }
 
-bool Walker::reaches(const Context& c, int level, uint64_t table, const EntryKey& k) const {
+bool Walker::reaches(const Context& c, int level, uint64_t table, const EntryKey& k, bool before_event) const {
   const int wl = c.walk_level(level);
   const uint64_t word = c.g.entry_address(table, wl, k.ia);
   bool found = false;
@@ -65,17 +67,20 @@ bool Walker::reaches(const Context& c, int level, uint64_t table, const EntryKey
     if (level == k.level) {
       found = v == k.desc && ck.kind == k.kind;
     } else if (ck.kind == EntryKind::kWalk && level < k.level) {
-      found = reaches(c, level + 1, c.g.table_address(v), k);
+      found = reaches(c, level + 1, c.g.table_address(v), k, before_event);
     }
-  });
+  }, before_event);
   return found;
 }
 
-bool Walker::live(const Context& c, const EntryKey& k) const {
+bool Walker::live(const Context& c, const EntryKey& k, bool before_event) const {
   uint64_t table = c.root;
   for (int level = c.top_level(); level <= k.level; ++level) {
     const int wl = c.walk_level(level);
-    const uint64_t v = memory_.read(0, c.g.entry_address(table, wl, k.ia));
+    const uint64_t word = c.g.entry_address(table, wl, k.ia);
+    const auto old = before_event && event_olds_ != nullptr ? event_olds_->find(word) : EventOlds::const_iterator{};
+    const bool changed = before_event && event_olds_ != nullptr && old != event_olds_->end();
+    const uint64_t v = changed ? old->second : memory_.read(0, word);
     const Cacheable ck = cacheable(c.g, wl, v, c.ha, bbm_level_);
     if (!ck.cached) return false;
     if (level == k.level) return v == k.desc && ck.kind == k.kind;

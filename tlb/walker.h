@@ -45,10 +45,12 @@ class Walker {
   // range overlaps [lo, hi). `before`: the path down to `table` read values before the event.
   void derive(const Context& c, int level, uint64_t table, uint64_t ia, uint64_t lo, uint64_t hi, bool before,
               const Visit& f) const;
-  // Can a walk of `c` starting at that table read the entry `k` (through visible values)?
-  bool reaches(const Context& c, int level, uint64_t table, const EntryKey& k) const;
-  // Is `k` read by the walk of `c` from its root through memory values now?
-  bool live(const Context& c, const EntryKey& k) const;
+  // Can a walk of `c` starting at that table read the entry `k` (through visible values; with
+  // `before_event`, through the values visible before the current event)?
+  bool reaches(const Context& c, int level, uint64_t table, const EntryKey& k, bool before_event = false) const;
+  // Is `k` read by the walk of `c` from its root through memory values now (with `before_event`:
+  // through the memory before the current event)?
+  bool live(const Context& c, const EntryKey& k, bool before_event = false) const;
 
   // The leaf memory maps at `ia` in `c` now (level -1: none).
   struct Leaf {
@@ -59,7 +61,7 @@ class Walker {
 
  private:
   template <class F>
-  void for_each_visible(uint64_t word, F&& f) const;
+  void for_each_visible(uint64_t word, F&& f, bool before_event = false) const;
   bool value_before(uint64_t word, uint64_t value, bool from_memory) const;
 
   const NptImage& memory_;

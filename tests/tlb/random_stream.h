@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "armtrace/event.h"
@@ -30,13 +31,16 @@ struct StreamShape {
   bool publish = false;     // every section's writes end with a DSB ISH before its unlock
 };
 
+// Makes a stream from a seed (a pseudo-random choice each time) or from bytes (each choice is the
+// next byte modulo the number of options; the stream ends with the section the bytes end in).
 class StreamMaker {
  public:
   StreamMaker(uint64_t seed, const StreamShape& shape) : rng_(seed), shape_(shape) {}
+  StreamMaker(std::string_view bytes, const StreamShape& shape) : bytes_(bytes), from_bytes_(true), shape_(shape) {}
 
   std::vector<armtrace::Event> make() {
     setup();
-    for (int s = 0; s < shape_.sections; ++s) section();
+    for (int s = 0; from_bytes_ ? next_ < bytes_.size() : s < shape_.sections; ++s) section();
     return std::move(events_);
   }
 
@@ -44,7 +48,10 @@ class StreamMaker {
   using Event = armtrace::Event;
   using Kind = armtrace::EventKind;
 
-  uint64_t pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
+  uint64_t pick(uint64_t n) {
+    if (!from_bytes_) return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_);
+    return next_ < bytes_.size() ? static_cast<uint8_t>(bytes_[next_++]) % n : 0;
+  }
   Event& add(Kind k, uint32_t tid) {
     Event e;
     e.kind = k;
@@ -143,12 +150,20 @@ class StreamMaker {
   }
 
   std::mt19937_64 rng_;
+  std::string_view bytes_;
+  size_t next_ = 0;
+  bool from_bytes_ = false;
   StreamShape shape_;
   std::vector<armtrace::Event> events_;
 };
 
 inline std::vector<armtrace::Event> random_stream(uint64_t seed, const StreamShape& shape = {}) {
   return StreamMaker(seed, shape).make();
+}
+
+// The stream `bytes` choose (the fuzz target's input, fuzz/tlb_fold_oracle.h).
+inline std::vector<armtrace::Event> stream_of_bytes(std::string_view bytes, const StreamShape& shape = {}) {
+  return StreamMaker(bytes, shape).make();
 }
 
 }  // namespace ptx::tlb::testing

@@ -14,6 +14,7 @@
 #include <compare>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "pagetable/geometry.h"
@@ -67,6 +68,7 @@ struct Context {
   bool dormant = false;   // its root was released or rebound: no walks start at it
   CpuMask frozen = 0;     // dormant: classes that may still hold what its tree mapped when released
   std::map<EntryKey, StaleEntry> stale;
+  std::set<EntryKey> walks;  // the keys of `stale` of kind kWalk (TlbPass keeps it in step)
 
   int top_level() const { return kMaxLevels - g.levels; }        // Arm level of the root table
   int walk_level(int arm_level) const { return arm_level - top_level(); }

@@ -84,14 +84,16 @@ void TlbPass::collect_changes(const Event& e) {
 // at each position of the word becomes explicit stale entries; the new values may conflict.
 void TlbPass::on_writes(const Event& e) {
   Thread& t = threads_[e.tid];
-  event_olds_.clear();
   bool valid_old = false;
   for (const Change& ch : changes_) {
-    event_olds_[ch.word] = ch.old;
     if ((ch.old & 1) == 0) continue;
     olds_[ch.word].push_back(ch.old);
     t.writes.emplace_back(ch.word, ch.old);
     valid_old = true;
+  }
+  const bool links = std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 3) == 3; });
+  if (valid_old || stale_entries_ > 0 || !olds_.empty() || links) {
+    for (const Change& ch : changes_) event_olds_[ch.word] = ch.old;
   }
   if (valid_old || stale_entries_ > 0 || !olds_.empty()) {
     for (const Change& ch : changes_) {
@@ -145,8 +147,9 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, b
     for (size_t ci = 0; ci < ctxs_.size(); ++ci) {
       const Context& c = ctxs_[ci];
       if (c.dormant) continue;
-      for (const auto& [key, se] : c.stale) {
-        if (key.kind != EntryKind::kWalk || se.holders[0] == 0 || c.g.table_address(key.desc) != page) continue;
+      for (const EntryKey& key : c.walks) {
+        const StaleEntry& se = c.stale.at(key);
+        if (se.holders[0] == 0 || c.g.table_address(key.desc) != page) continue;
         if (!w.live(c, key)) chain_position(c, ci, key.level + 1, key.ia, se.holders[0], false, chain, out, before);
       }
     }
@@ -212,7 +215,10 @@ void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMas
   const CpuMask combined = c.stage == 2 && key.kind == EntryKind::kLeaf ? holders : 0;
   const auto [it, inserted] = c.stale.try_emplace(key);
   StaleEntry& se = it->second;
-  if (inserted) ++stale_entries_;
+  if (inserted) {
+    ++stale_entries_;
+    if (key.kind == EntryKind::kWalk) c.walks.insert(key);
+  }
   if (se.touched != events_) se.held_before = inserted ? 0 : se.holders[0];
   se.touched = events_;
   if (inserted || reset) {
@@ -235,6 +241,7 @@ void TlbPass::expand_walk(Context& c, const EntryKey& walk, CpuMask holders, con
 }
 
 void TlbPass::erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it) {
+  if (it->first.kind == EntryKind::kWalk) c.walks.erase(it->first);
   c.stale.erase(it);
   --stale_entries_;
 }

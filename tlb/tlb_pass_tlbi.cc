@@ -30,8 +30,9 @@ void TlbPass::doom(size_t ci, const TlbiScope& s, CpuMask targets, const Event& 
   if (s.vmid_matches(c)) {  // what a covered Walk led to is cached too: explicit before it goes
     std::vector<std::pair<EntryKey, CpuMask>> walks;
     const Walker w = walker();
-    for (const auto& [key, se] : c.stale) {
-      if (key.kind == EntryKind::kWalk && (se.holders[0] & targets) != 0 &&
+    for (const EntryKey& key : c.walks) {
+      const StaleEntry& se = c.stale.at(key);
+      if ((se.holders[0] & targets) != 0 &&
           s.covers(key, c.size(key.level), 0) == Cover::kYes && !w.live(c, key)) {
         walks.emplace_back(key, se.holders[0]);
       }
@@ -93,8 +94,9 @@ std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKe
                                                  const TlbiScope* s) const {
   const Walker w = walker();
   if (!c.dormant && w.reaches(c, c.top_level(), c.root, key)) return uint8_t{kCoveredBeforeDsb};
-  for (const auto& [wk, ws] : c.stale) {
-    if (wk.kind != EntryKind::kWalk || (ws.holders[0] & p) == 0 || wk.level >= key.level) continue;
+  for (const EntryKey& wk : c.walks) {
+    const StaleEntry& ws = c.stale.at(wk);
+    if ((ws.holders[0] & p) == 0 || wk.level >= key.level) continue;
     if (key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
     if (s != nullptr && s->vmid_matches(c) && s->covers(wk, c.size(wk.level), 0) == Cover::kYes) continue;
     if (w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return ws.history[0];

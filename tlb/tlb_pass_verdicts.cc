@@ -63,8 +63,9 @@ void TlbPass::deadline(const Event& e, const uint64_t* lock) {
 void TlbPass::expand_held_walks(Context& c, const Event& e) {
   std::vector<std::pair<EntryKey, CpuMask>> walks;
   const Walker w = walker();
-  for (const auto& [key, se] : c.stale) {
-    if (key.kind == EntryKind::kWalk && se.holders[0] != 0 && !w.live(c, key)) walks.emplace_back(key, se.holders[0]);
+  for (const EntryKey& key : c.walks) {
+    const StaleEntry& se = c.stale.at(key);
+    if (se.holders[0] != 0 && !w.live(c, key)) walks.emplace_back(key, se.holders[0]);
   }
   for (const auto& [key, holders] : walks) expand_walk(c, key, holders, e);
 }
@@ -116,10 +117,9 @@ CpuMask TlbPass::new_for(const Context& c, const EntryKey& key, CpuMask holders,
   const auto before = [&](const StaleEntry& se) { return se.touched == events_ ? se.held_before : se.holders[0]; };
   CpuMask held = 0;
   if (const auto it = c.stale.find(key); it != c.stale.end()) held = before(it->second);
-  for (const auto& [wk, ws] : c.stale) {
-    if (wk.kind != EntryKind::kWalk || wk.level >= key.level || key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) {
-      continue;
-    }
+  for (const EntryKey& wk : c.walks) {
+    const StaleEntry& ws = c.stale.at(wk);
+    if (wk.level >= key.level || key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
     if ((before(ws) & ~held) != 0 && w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key, true)) {
       held |= before(ws);
     }
@@ -257,8 +257,9 @@ std::optional<std::string> TlbPass::table_elsewhere(uint64_t page, size_t ci) co
   for (size_t di = 0; di < ctxs_.size(); ++di) {
     const Context& d = ctxs_[di];
     if (d.dormant || di == ci) continue;
-    for (const auto& [key, se] : d.stale) {
-      if (key.kind == EntryKind::kWalk && se.holders[0] != 0 && d.g.table_address(key.desc) == page) {
+    for (const EntryKey& key : d.walks) {
+      const StaleEntry& se = d.stale.at(key);
+      if (se.holders[0] != 0 && d.g.table_address(key.desc) == page) {
         return fmt::format("{} may still hold a stale walk entry of root {:#x} (id {}) pointing to it",
                            classes_text(se.holders[0]), d.root, d.id);
       }

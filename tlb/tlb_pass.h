@@ -20,21 +20,31 @@
 //    a Walk it keeps, through visible values — is doomed for that class; at the issuer's next
 //    DSB ISH (local ops: NSH or ISH; ISHST completes nothing) it is removed from those classes.
 //    Broadcast ops target every class, local ops the issuer only (⊤ keeps it). A Walk removed
-//    from a class leaves that class the entries it led to.
-//  * Deadline (§3): at an unlock of lock A (--tlb-deadline unlock) the contexts whose root's lock
-//    (set_root_lock hint) is A, or that have none, are judged; at the end all live contexts.
-//    Each held, non-live stale Leaf is compared with memory's translation of its address
-//    (compare_leaf): stale-mapping / stale-permission / stale-benign, with its `cause` (choice:
-//    not-completed > local-tlbi > tlbi-before-dsb > ttl-mismatch > wrong-vmid > no-tlbi; a
-//    Combined twin held alone: no-stage1-tlbi; wrong-vmid when the entry's own writer flushed it
-//    with another VMID loaded). Stale Walks are judged through the leaves they lead to. An entry is
-//    reported once per rank (again only if it gets worse).
-//  * tlb-conflict / bbml2-multihit (§4): a write giving a new cacheable entry (and its subtree)
-//    at a position where a class may still hold an overlapping incompatible entry (clash()).
+//    from a class leaves that class the entries it led to. [Arm ARM RDDMVT: invalid -> DSB ->
+//    broadcast TLBI -> DSB; IPAS2E1IS text on TTL and combined entries]
+//  * Deadline (§3; Sequential-TLB, Arm ARM RGPPYH): at an unlock of lock A (--tlb-deadline
+//    unlock) the contexts whose root's lock (set_root_lock hint) is A, or that have none, are
+//    judged; at the end all live contexts. Each held, non-live stale Leaf is compared with
+//    memory's translation of its address (compare_leaf): stale-mapping / stale-permission /
+//    stale-benign, with its `cause` (choice: not-completed > local-tlbi > tlbi-before-dsb >
+//    ttl-mismatch > wrong-vmid > no-tlbi; a Combined twin held alone: no-stage1-tlbi; wrong-vmid
+//    when the entry's own writer flushed it with another VMID loaded). Stale Walks are judged
+//    through the leaves they lead to. An entry is reported once per rank (again if it gets worse).
+//  * What walks reach through old values still visible becomes explicit too when a new table link
+//    reaches them (choice: an entry is judged once it may be cached, even before its DSB).
+//  * tlb-conflict / bbml2-multihit (§4; RWHZWS, RFVQCK, IHYQMB, archsem is_bbm_violation): a
+//    write giving a class an entry it did not cache before (the new value at each position of
+//    the word, and what it leads to) that clash()es with an entry that class may hold — stale,
+//    through a stale Walk, or read from the root now. One finding per write, the worst clash
+//    (tlb-conflict over bbml2-multihit).
 //  * freed-while-cached (§3 Free): mem-free, release_table of a non-root page, or a table link of
-//    a page into another context, while a held Walk of a live context points to it or a held
-//    Leaf maps it ("still-linked" when a live walk reaches it now). vmid-reuse: a root bound to a
-//    VMID that another context with cached entries holds.
+//    a page (or of the tables below it) that another live context may reach as a table, while a
+//    held Walk of a live context points to it or a held non-live Leaf maps it ("still-linked"
+//    when a live walk reaches it now; choice: a live leaf mapping a freed data page is not
+//    reported — data-page ownership is not traced, §6). vmid-reuse: a root bound to a VMID that
+//    another context with cached entries (stale ones, or a released root's whole tree) holds.
+// All of this is checked against an independent brute-force model of per-class TLB contents
+// (tests/tlb/brute_tlb.h) on random streams: the verdict sets are equal.
 // Cost: O(stale) per TLBI and deadline; a write with an invalid old value costs one test while
 // nothing is stale (correct map-only code: zero stale entries).
 #ifndef PTX_TLB_TLB_PASS_H_

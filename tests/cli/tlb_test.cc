@@ -90,11 +90,24 @@ TEST_F(TlbCli, OffLeavesTheReportAndVerdictAsBefore) {
   }
 }
 
+// The TLB pass is one fold in trace order: the report is the same for every --threads.
+TEST_F(TlbCli, ReportIsTheSameForEveryThreadCount) {
+  for (const char* name : {"remap_no_bbm.trace", "table_zap_ttl.trace", "vmid_reuse.trace"}) {
+    const Result one = check(tlb_data(name), {"--tlb", "on", "--threads", "1", "--report", dir_ / "1.json"});
+    const Result two = check(tlb_data(name), {"--tlb", "on", "--threads", "2", "--report", dir_ / "2.json"});
+    EXPECT_EQ(one.exit_code, 1) << describe(one);
+    EXPECT_EQ(read_file(dir_ / "1.json"), read_file(dir_ / "2.json")) << name;
+    EXPECT_EQ(verdict(one), verdict(two)) << name;
+  }
+}
+
 TEST_F(TlbCli, FlagsAreChecked) {
   EXPECT_EQ(check(tlb_data("bbm_correct.trace"), {"--tlb", "maybe"}).exit_code, 2);
   EXPECT_EQ(check(tlb_data("bbm_correct.trace"), {"--tlb", "on", "--ttl", "loose"}).exit_code, 2);
   EXPECT_EQ(check(tlb_data("bbm_correct.trace"), {"--tlb", "on", "--bbm-level", "3"}).exit_code, 2);
   EXPECT_EQ(check(tlb_data("bbm_correct.trace"), {"--tlb", "on", "--tlb-deadline", "never"}).exit_code, 2);
+  const Result ptx_trace = check(std::string(PTX_SOURCE_DIR) + "/README.md", {"--format", "ptx", "--tlb", "on"});
+  EXPECT_EQ(ptx_trace.exit_code, 2) << describe(ptx_trace);
 }
 
 }  // namespace

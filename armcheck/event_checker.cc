@@ -37,6 +37,14 @@ void EventChecker::find(std::string kind, const Event& e, std::string detail) {
 
 Status EventChecker::add(const Event& e) {
   ++result_.counts.by_kind[static_cast<size_t>(e.kind)];
+  if (options_.observer == nullptr) return apply(e);
+  options_.observer->before(e, memory_, roots_);
+  PTX_RETURN_IF_ERROR(apply(e));
+  options_.observer->after(e, memory_, roots_);
+  return ok_status();
+}
+
+Status EventChecker::apply(const Event& e) {
   switch (e.kind) {
     case EventKind::kMemWrite: return write_word(e, e.address, e.value);
     case EventKind::kMemInit: return write_range(e, 0);
@@ -285,6 +293,7 @@ Status EventChecker::explore_for(const Root& root, const OpenSection& s, const S
 }
 
 StatusOr<CheckResult> EventChecker::finish(std::optional<std::string> verdict, uint64_t last_line) {
+  if (options_.observer != nullptr) options_.observer->finish(last_line, memory_, roots_);
   for (uint32_t tid = 0; tid < threads_.size(); ++tid) {
     while (!threads_[tid].open.empty()) {
       OpenSection s = std::move(threads_[tid].open.back());

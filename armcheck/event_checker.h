@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "armcheck/event_observer.h"
 #include "armcheck/roots.h"
 #include "armtrace/event.h"
 #include "base/status.h"
@@ -54,6 +55,9 @@ struct CheckOptions {
   // Called with every (section, root) pair that has a violation, with the memory before the
   // section walked from that root (pictures of the violation).
   std::function<void(const Tables& before, const CheckedSection&)> on_violation;
+  // A second fold over the same events (event_observer.h), e.g. the TLB pass; not owned, must
+  // outlive the checker. None: no cost, the results are the same.
+  EventObserver* observer = nullptr;
 };
 
 // Records of each kind seen (the report's counts).
@@ -106,6 +110,7 @@ class EventChecker {
     std::optional<uint64_t> vttbr, ttbr0;
   };
 
+  Status apply(const armtrace::Event& e);
   Status write_word(const armtrace::Event& e, uint64_t address, uint64_t value);
   Status write_range(const armtrace::Event& e, uint64_t value);
   void read_word(const armtrace::Event& e);

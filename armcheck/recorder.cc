@@ -81,6 +81,11 @@ void Recorder::write(uint64_t pa, uint64_t value, const char* src) {
   add(event(EventKind::kMemWrite, pa, value), src);
 }
 void Recorder::barrier(const char* src) { add(event(EventKind::kBarrier), src); }  // dsb ish
+void Recorder::barrier(armtrace::DsbKind kind, const char* src) {
+  Event e = event(EventKind::kBarrier);
+  e.dsb_kind = kind;
+  add(std::move(e), src);
+}
 void Recorder::tlbi(armtrace::TlbiOp op, uint64_t value, const char* src) {
   Event e = event(EventKind::kTlbi, 0, armtrace::tlbi_op_info(op).takes_value ? value : 0);
   e.tlbi_op = op;

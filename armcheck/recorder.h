@@ -44,7 +44,9 @@ enum class Stage : uint8_t { k1 = 1, k2 = 2 };
 class Recorder {
  public:
   struct Options {
-    armcheck::CheckOptions check;  // explore mode, compare mode, keep_all
+    // Explore mode, compare mode, keep_all; check.observer: a second fold over the recorded events,
+    // e.g. a tlb::TlbPass for the TLB verdicts (it must outlive the recorder).
+    armcheck::CheckOptions check;
     bool keep_events = true;       // keep the events for write_casemate()
     // Called (under the recorder's mutex) with every (section, root) pair a section changes,
     // when its unlock explores it.
@@ -68,6 +70,8 @@ class Recorder {
   void write(uint64_t pa, uint64_t value, const char* src = nullptr);
   // A DSB ISH by this thread: its section's earlier writes are complete.
   void barrier(const char* src = nullptr);
+  // A DSB of another kind (ISHST: completes writes but no TLBI; NSH: completes local TLBIs only).
+  void barrier(armtrace::DsbKind kind, const char* src = nullptr);
   // A TLBI by this thread: `op` with its register operand (armtrace::decode_tlbi_value's layout,
   // 0 for the ops that take none). Kept for the TLB check; the TPT check counts it.
   void tlbi(armtrace::TlbiOp op, uint64_t value = 0, const char* src = nullptr);

@@ -71,6 +71,8 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vec
                      {"transient_faults", t.transient_faults},
                      {"wrong_translations", t.wrong_translations},
                      {"findings", t.findings}};
+  if (!meta.tlb_summary.is_null()) head["summary"]["tlb"] = meta.tlb_summary;
+  if (!meta.tlb_findings.is_null()) head["tlb_findings"] = meta.tlb_findings;
   head["findings"] = nlohmann::json::array();
   for (const Finding& f : findings) head["findings"].push_back({{"kind", f.kind}, {"line", f.line}, {"detail", f.detail}});
   return head;

@@ -20,7 +20,9 @@
 // by record kind), "casemate_verdict" (the trace's "! message", or null), and its sections carry
 // "tid", "lock", "lines": [first, last], "open_at_end", "root", "stage", "vmid" (the root's VMID or
 // ASID), "barriers" (update indexes where a DSB completed the earlier writes), and each update
-// its trace "line" and "src". One record per (section, root) the section changes.
+// its trace "line" and "src". One record per (section, root) the section changes. With
+// `ptx check --tlb on` only, the head also has "tlb_findings" (the TLB pass's verdicts) and
+// "summary"."tlb" (their counts); tools/ptx/tlb_output.h.
 // `sections` lists every section with --report-all, else only those with a violation, ordered by
 // (vmid, seq), one per line: the report is streamed, so --report-all of millions of sections
 // never holds one JSON document in memory. `targets` has the counts of each op's own IPA;
@@ -57,6 +59,10 @@ struct ReportMeta {
   bool casemate = false;                          // an Arm trace in the casemate format
   std::optional<std::string> casemate_verdict;    // casemate only
   std::vector<std::pair<std::string, uint64_t>> records;  // casemate only: records by kind
+  // `ptx check --tlb on` only (null otherwise): the TLB pass's "tlb_findings" list and
+  // "summary"."tlb" object (tools/ptx/tlb_output.h).
+  nlohmann::json tlb_findings;
+  nlohmann::json tlb_summary;
 };
 
 // One section's record.

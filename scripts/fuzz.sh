@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build-fuzz}
 SECONDS_PER_TARGET=${2:-60}
 # target:max_len (bytes; enough for several lines of each format)
-TARGETS=(casemate_reader:4096 workload_file:4096 ptx_trace:8192 proc_maps:4096 number:64)
+TARGETS=(casemate_reader:4096 workload_file:4096 ptx_trace:8192 proc_maps:4096 number:64 tlb_fold:1024)
 
 bash scripts/bootstrap.sh
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (scripts/bootstrap.sh installs it)" >&2; exit 2; }

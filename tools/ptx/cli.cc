@@ -7,6 +7,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -31,6 +32,7 @@
 #include "tools/ptx/html_pages.h"
 #include "tools/ptx/progress.h"
 #include "tools/ptx/summary.h"
+#include "tools/ptx/tlb_output.h"
 #include "workload/from_process.h"
 #include "workload/qemu_virt.h"
 #include "workload/workload_file.h"
@@ -113,7 +115,24 @@ struct CommonArgs {
   std::string html;
   uint64_t draw_limit = 4;
   bool quiet = false;
+  // `ptx check` of a casemate trace: the TLB pass (tlb/tlb_pass.h); off: output as without it.
+  bool tlb = false;
+  tlb::TlbOptions tlb_options;
+  bool strict = false;  // TLB warnings fail too
 };
+
+void add_tlb_options(CLI::App* cmd, CommonArgs* c) {
+  cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts; casemate traces); default off")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, bool>{{"on", true}, {"off", false}}));
+  cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore")
+      ->transform(CLI::CheckedTransformer(enum_map(tlb::kTtlModeNames)));
+  cmd->add_option("--tlb-deadline", c->tlb_options.deadline,
+                  "With --tlb on: judge stale entries at each unlock (default) or at the end only")
+      ->transform(CLI::CheckedTransformer(enum_map(tlb::kDeadlineNames)));
+  cmd->add_option("--bbm-level", c->tlb_options.bbm_level, "With --tlb on: FEAT_BBM level 0 (default), 1 or 2")
+      ->check(CLI::Range(0, 2));
+  cmd->add_flag("--strict", c->strict, "With --tlb on: TLB warnings (stale-permission, bbml2-multihit) fail too");
+}
 
 void add_input_options(CLI::App* cmd, InputArgs* a) {
   CLI::Option* preset = cmd->add_option("--preset", a->preset, "Embedded workload (default qemu-virt)")
@@ -253,6 +272,7 @@ struct Explored {
   EngineVariant engine;
   std::vector<Finding> findings;
   const armcheck::CheckResult* casemate = nullptr;  // an Arm trace's counts and verdict
+  const tlb::TlbPass* tlb = nullptr;                // with --tlb on
   std::string head;                                 // the summary's first line, when not head_line()
   formats::ReportSections* sections = nullptr;      // the report's sections, when spooled
 };
@@ -274,13 +294,17 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
                               e.source, true, e.casemate != nullptr ? "records" : "ops");
   }
   if (!c.report.empty()) {
-    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}};
+    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}, nullptr, nullptr};
     if (e.casemate) {
       meta.casemate = true;
       meta.casemate_verdict = e.casemate->casemate_verdict;
       for (size_t k = 0; k < e.casemate->counts.by_kind.size(); ++k) {
         meta.records.emplace_back(armtrace::kEventKindNames[k].name, e.casemate->counts.by_kind[k]);
       }
+    }
+    if (e.tlb != nullptr) {
+      meta.tlb_findings = tlb_findings_json(e.tlb->findings());
+      meta.tlb_summary = tlb_summary_json(e.tlb->summary());
     }
     const Status s = e.sections != nullptr ? formats::write_report(c.report, meta, r.totals, *e.sections, e.findings)
                                            : formats::write_report(c.report, meta, r.totals, r.kept, e.findings, c.report_all);
@@ -289,8 +313,12 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   if (pictures != nullptr) {
     if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
   }
+  std::pair<std::string, std::string> tlb_text;
+  if (e.tlb != nullptr) {
+    tlb_text = {tlb_lines(e.tlb->findings(), e.source, kSummaryViolations), tlb::verdict_suffix(e.tlb->summary())};
+  }
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
-                e.findings, e.source, true, e.casemate != nullptr ? "records" : "ops");
+                e.findings, e.source, true, e.casemate != nullptr ? "records" : "ops", tlb_text);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (pictures != nullptr && pictures->drawings) {
     const Drawings& d = *pictures->drawings;
@@ -303,7 +331,8 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   }
   std::fflush(stdout);
   const uint64_t failing = c.allow == Allowance::kTransientFaults ? r.totals.wrong_translations : r.totals.violations;
-  return failing == 0 && e.findings.empty() ? kExitOk : kExitViolations;
+  const bool tlb_fails = e.tlb != nullptr && (e.tlb->summary().errors > 0 || (c.strict && e.tlb->summary().warnings > 0));
+  return failing == 0 && e.findings.empty() && !tlb_fails ? kExitOk : kExitViolations;
 }
 
 int do_run(const InputArgs& in, const CommonArgs& c) {
@@ -320,7 +349,7 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
       run_with_progress(source, explored_config(c, c.report.empty() ? nullptr : &sections), c, &*p);
   if (!r.ok()) return fail(r.status());
   return finish_explored(
-      Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, "", &sections}, c, *r, &*p);
+      Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, nullptr, "", &sections}, c, *r, &*p);
 }
 
 // `ptx record --format casemate`: the engine's sections as a casemate trace (armcheck/engine_export.h),
@@ -384,6 +413,8 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
 int do_check_casemate(const std::string& path, std::istream& in, const CommonArgs& c) {
   armcheck::CheckOptions options;
   options.explore = config_of(c).explore_options;
+  std::optional<tlb::TlbPass> tlb_pass;
+  if (c.tlb) options.observer = &tlb_pass.emplace(c.tlb_options);
   // The report's sections are spooled as they are explored; only the violating ones are held.
   formats::ReportSections sections(formats::ReportSections::Order::kAsAdded);
   Status spool_error;
@@ -414,7 +445,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   for (const CheckedSection& k : r.kept) r.violation_groups += group_violations(k.exploration).size();
   r.interrupted = run->result.interrupted;
   Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings),
-             &run->result, "", &sections};
+             &run->result, tlb_pass ? &*tlb_pass : nullptr, "", &sections};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -449,6 +480,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
     if (!in) return fail(io_error("{}: cannot open trace: {}", path, std::strerror(errno)));
     if (c.format == TraceFormat::kCasemate || armcheck::looks_like_casemate(in)) return do_check_casemate(path, in, c);
   }
+  if (c.tlb) return fail(bad_input("--tlb on checks casemate traces only; {} is a ptx trace", path));
   StatusOr<formats::TraceIndex> index = formats::index_trace(path);
   if (!index.ok()) return fail(index.status());
   StatusOr<Pictures> p = pictures_of(c, path);
@@ -459,7 +491,8 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, "", &sections}, c, *r, &*p);
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, nullptr, "", &sections}, c,
+                         *r, &*p);
 }
 
 }  // namespace
@@ -494,6 +527,7 @@ int ptx_main(int argc, char** argv) {
   check->add_option("--format", check_c.format, "auto (a first record '(' is casemate), ptx or casemate")
       ->transform(enum_option(kTraceFormatNames));
   add_common_options(check, &check_c, false, true);
+  add_tlb_options(check, &check_c);
 
   if (argc > 1 && argv[1][0] != '-') {
     const std::string sub = argv[1];

@@ -49,7 +49,7 @@ std::string verdict_text(const Totals& t, const std::vector<Finding>& findings) 
 
 void print_summary(std::FILE* out, const std::string& head, const run::RunOutcome& r,
                    const std::vector<Finding>& findings, const std::string& source, bool explored,
-                   std::string_view ops_name) {
+                   std::string_view ops_name, const std::pair<std::string, std::string>& tlb) {
   const Totals& t = r.totals;
   const double seconds = r.seconds;
   const double secs = seconds > 0 ? seconds : 1e-9;
@@ -78,7 +78,8 @@ void print_summary(std::FILE* out, const std::string& head, const run::RunOutcom
     s += fmt::format("finding: {}:{}: {}: {}\n", source, findings[i].line, findings[i].kind, findings[i].detail);
   }
   if (findings.size() > kSummaryViolations) s += fmt::format("... and {} more findings\n", findings.size() - kSummaryViolations);
-  s += "verdict: " + verdict_text(t, findings) + "\n";
+  s += tlb.first;
+  s += "verdict: " + verdict_text(t, findings) + (tlb.second.empty() ? "" : "; " + tlb.second) + "\n";
   std::fputs(s.c_str(), out);
 }
 

@@ -10,12 +10,15 @@
 //   verdict: transactional (no violation)
 //   verdict: transactional except transient faults: 3 transient faults in 2 sections
 //   verdict: NOT transactional: 4 violations in 3 sections (1 wrong translation, 3 transient faults)
-// followed by "; findings: 2 (unlocked-write 1, mem-read 1)" when there are findings.
+// followed by "; findings: 2 (unlocked-write 1, mem-read 1)" when there are findings, and, with
+// `ptx check --tlb on`, by the TLB pass's "; TLB: clean" or "; TLB: 1 conflict, 1 stale mapping"
+// (`tlb`: its lines before the verdict and that suffix).
 #ifndef PTX_TOOLS_PTX_SUMMARY_H_
 #define PTX_TOOLS_PTX_SUMMARY_H_
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "explorer/totals.h"
@@ -32,10 +35,10 @@ std::string human_rate(double per_second);
 // `head`: the first line (without "\n"). `r`: the run's totals, wall time, kept sections (the
 // first kSummaryGroups violation groups among them are described) and violation-group count.
 // `source`: prefix of kept sections' locations. `explored`: false for `record` (no sequences,
-// classes or verdict).
+// classes or verdict). `tlb`: with --tlb on, the TLB findings' lines and the verdict's suffix.
 void print_summary(std::FILE* out, const std::string& head, const run::RunOutcome& r,
                    const std::vector<Finding>& findings, const std::string& source, bool explored,
-                   std::string_view ops_name = "ops");
+                   std::string_view ops_name = "ops", const std::pair<std::string, std::string>& tlb = {});
 
 // The verdict line's text after "verdict: " (see above).
 std::string verdict_text(const Totals& t, const std::vector<Finding>& findings);

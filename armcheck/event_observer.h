@@ -1,0 +1,31 @@
+// EventObserver: a second fold over the events an EventChecker checks (event_checker.h), called in
+// trace order with the checker's own memory and roots. The TLB pass (tlb/tlb_pass.h) is one.
+//
+// For each event e the checker calls before(e, memory, roots) with the state before e is applied,
+// then applies e, then calls after(e, memory, roots) with the state after it (after is not called
+// when applying e failed). finish() is called once, from EventChecker::finish, before the sections
+// still open are closed. The memory and roots are the checker's: valid only during the call.
+// An observer must not change the checker's results: it only reads.
+#ifndef PTX_ARMCHECK_EVENT_OBSERVER_H_
+#define PTX_ARMCHECK_EVENT_OBSERVER_H_
+
+#include <cstdint>
+
+#include "armcheck/roots.h"
+#include "armtrace/event.h"
+#include "pagetable/npt_image.h"
+
+namespace ptx::armcheck {
+
+class EventObserver {
+ public:
+  virtual ~EventObserver() = default;
+  virtual void before(const armtrace::Event& e, const NptImage& memory, const Roots& roots) = 0;
+  virtual void after(const armtrace::Event& e, const NptImage& memory, const Roots& roots) = 0;
+  // The end of the stream: `last_line` is the trace's last line.
+  virtual void finish(uint64_t last_line, const NptImage& memory, const Roots& roots) = 0;
+};
+
+}  // namespace ptx::armcheck
+
+#endif  // PTX_ARMCHECK_EVENT_OBSERVER_H_

@@ -1,0 +1,109 @@
+// The TLB pass's cost (tlb/tlb_pass.h; TLB-MODEL.md §8.4: goal <= 10 %): checking a long correct
+// casemate trace — qemu-virt, 4 VMs x 25,000 ops, --sections sekvm, with KVM's flushes after each
+// break and break-before-make for remaps (tests/tlb/engine_trace.h) — with the TLB pass on and off
+// in the same run.
+//
+//   BM_CheckText/tlb:T    armcheck::check_casemate on the trace's text (what `ptx check --threads 1
+//                         --tlb on|off` does): reading, folding, exploring, and the TLB pass when T=1;
+//   BM_CheckEvents/tlb:T  EventChecker on the trace's events, already read: the fold's share.
+// Setup (untimed) makes the trace and checks that the pass finds nothing and leaves no stale entry.
+// Ratios: tlb on vs off (records/s; 1.00 = free, 0.91 = the 10 % goal).
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "armcheck/casemate_check.h"
+#include "armtrace/casemate_writer.h"
+#include "bench/bench_ratio.h"
+#include "tests/tlb/engine_trace.h"
+#include "tlb/tlb_pass.h"
+
+namespace ptx {
+namespace {
+
+constexpr double kMinTime = 1.0;
+
+void fail(const std::string& what) {
+  std::fprintf(stderr, "bench_tlb setup: %s\n", what.c_str());
+  std::abort();
+}
+
+struct Input {
+  std::vector<armtrace::Event> events;
+  std::string text;
+};
+
+const Input& input() {
+  static const Input* in = [] {
+    StatusOr<std::vector<armtrace::Event>> events = tlb::testing::qemu_virt_events(4, 25000);
+    if (!events.ok()) fail(events.status().to_string());
+    auto* made = new Input{std::move(*events), {}};
+    std::ostringstream text;
+    armtrace::CasemateWriter w(text);
+    for (const armtrace::Event& e : made->events) {
+      if (!w.write(e).ok()) fail("CasemateWriter");
+    }
+    made->text = text.str();
+    tlb::TlbPass pass;
+    armcheck::CheckOptions o;
+    o.explore.parallel = false;
+    o.observer = &pass;
+    std::istringstream is(made->text);
+    if (!armcheck::check_casemate(is, "bench", o, {}).ok()) fail("check_casemate");
+    if (!pass.findings().empty() || pass.stale_entries() != 0) fail("the trace is not TLB-correct");
+    return made;
+  }();
+  return *in;
+}
+
+void counters(benchmark::State& state, const Input& in) {
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(in.events.size()), benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::to_string(in.events.size()) + " records");
+}
+
+void BM_CheckText(benchmark::State& state) {
+  const Input& in = input();
+  for (auto _ : state) {
+    tlb::TlbPass pass;
+    armcheck::CheckOptions o;
+    o.explore.parallel = false;
+    if (state.range(0) == 1) o.observer = &pass;
+    std::istringstream is(in.text);
+    StatusOr<armcheck::CasemateRun> r = armcheck::check_casemate(is, "bench", o, {});
+    benchmark::DoNotOptimize(r);
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_CheckText)->ArgName("tlb")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_CheckEvents(benchmark::State& state) {
+  const Input& in = input();
+  for (auto _ : state) {
+    tlb::TlbPass pass;
+    armcheck::CheckOptions o;
+    o.explore.parallel = false;
+    if (state.range(0) == 1) o.observer = &pass;
+    armcheck::EventChecker checker("bench", o);
+    for (const armtrace::Event& e : in.events) {
+      if (!checker.add(e).ok()) fail("EventChecker::add");
+    }
+    StatusOr<armcheck::CheckResult> r = checker.finish({}, in.events.size());
+    benchmark::DoNotOptimize(r);
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_CheckEvents)->ArgName("tlb")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ptx
+
+int main(int argc, char** argv) {
+  return ptx::bench::run_with_ratios(
+      argc, argv,
+      {{"TLB pass on vs off, casemate text", "BM_CheckText/tlb:1/real_time", "BM_CheckText/tlb:0/real_time", "records/s"},
+       {"TLB pass on vs off, events", "BM_CheckEvents/tlb:1/real_time", "BM_CheckEvents/tlb:0/real_time",
+        "records/s"}});
+}

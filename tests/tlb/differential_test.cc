@@ -1,0 +1,73 @@
+// The TLB pass against BruteTlb (brute_tlb.h), a brute-force model of per-PE TLB contents, on
+// thousands of random event streams (random_stream.h): the verdict sets are equal
+// (TLB-MODEL.md §8.3).
+#include <cstdlib>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/tlb/brute_tlb.h"
+#include "tests/tlb/random_stream.h"
+#include "tests/tlb/tlb_run.h"
+
+namespace ptx::tlb {
+namespace {
+
+using testing::FindingKey;
+
+std::string text(const std::set<FindingKey>& ks) {
+  std::string s;
+  for (const auto& [v, line, root, ia, level] : ks) {
+    s += fmt::format("  {} line {} root {:#x} ia {:#x} level {}\n", enum_name(kVerdictNames, v), line, root, ia, level);
+  }
+  return s;
+}
+
+std::set<FindingKey> brute(const std::vector<armtrace::Event>& events, const TlbOptions& o) {
+  testing::BruteTlb b(o);
+  for (const armtrace::Event& e : events) b.add(e);
+  b.finish(events.size());
+  return b.findings();
+}
+
+// Runs `seeds` streams of `shape` with options `o`; returns the number of findings seen.
+size_t compare(uint64_t first, uint64_t seeds, const testing::StreamShape& shape, const TlbOptions& o) {
+  size_t findings = 0, failures = 0;
+  for (uint64_t seed = first; seed < first + seeds && failures < 5; ++seed) {
+    const std::vector<armtrace::Event> events = testing::random_stream(seed, shape);
+    const std::set<FindingKey> want = brute(events, o);
+    const std::set<FindingKey> got = testing::keys(testing::run_events(events, true, o).findings);
+    findings += got.size();
+    if (want == got) continue;
+    ++failures;
+    ADD_FAILURE() << "seed " << seed << "\nbrute force:\n" << text(want) << "TLB pass:\n" << text(got);
+  }
+  return findings;
+}
+
+// PTX_TLB_SEEDS=N runs N streams here instead of 3000 (longer local runs).
+TEST(DifferentialTest, DefaultOptions) {
+  const char* n = std::getenv("PTX_TLB_SEEDS");
+  EXPECT_GT(compare(0, n != nullptr ? std::stoull(n) : 3000, {}, {}), 3000u);
+}
+
+TEST(DifferentialTest, TtlIgnoreDeadlineEndBbmLevels) {
+  TlbOptions o;
+  o.ttl = TtlMode::kIgnore;
+  o.deadline = Deadline::kEnd;
+  o.bbm_level = 1;
+  EXPECT_GT(compare(10000, 1000, {}, o), 500u);
+  o = TlbOptions{};
+  o.bbm_level = 2;
+  EXPECT_GT(compare(20000, 1000, {}, o), 500u);
+}
+
+TEST(DifferentialTest, OneRootNoFrees) {
+  testing::StreamShape shape;
+  shape.second_root = false;
+  shape.frees = false;
+  EXPECT_GT(compare(30000, 1000, shape, {}), 500u);
+}
+
+}  // namespace
+}  // namespace ptx::tlb

@@ -1,0 +1,117 @@
+// The stale verdicts (TLB-MODEL.md §4 stale-mapping / stale-permission / stale-benign) and their
+// causes, on the traces of tests/tlb/data/ (README.md there). IPA 0x40000000 is the level-3 leaf
+// at word 0x7f2f0000 of root 0x7f2c0000 (VMID 1); tid 1 updates it under lock 0x7f300040.
+#include <gtest/gtest.h>
+
+#include "tests/tlb/tlb_util.h"
+
+namespace ptx::tlb {
+namespace {
+
+using testing::check_file;
+using testing::describe;
+using testing::reported;
+
+// The one reported finding of `name`: verdict, cause, line, and the entry it is about.
+void expect_one(const std::string& name, Verdict v, Cause c, uint64_t line, const TlbOptions& o = {}) {
+  const testing::TlbRun r = check_file(name, o);
+  const std::vector<TlbFinding> fs = reported(r);
+  ASSERT_EQ(fs.size(), 1u) << name << "\n" << describe(r.findings);
+  EXPECT_EQ(enum_name(kVerdictNames, fs[0].verdict), enum_name(kVerdictNames, v)) << describe(fs);
+  EXPECT_EQ(enum_name(kCauseNames, fs[0].cause), enum_name(kCauseNames, c)) << describe(fs);
+  EXPECT_EQ(fs[0].line, line);
+  EXPECT_EQ(fs[0].root, 0x7f2c0000u);
+  EXPECT_EQ(fs[0].ia, 0x40000000u);
+  EXPECT_EQ(fs[0].level, 3);
+  EXPECT_EQ(fs[0].src, "pgt.c:" + std::to_string(100 + line));
+}
+
+TEST(StaleTest, CorrectBreakBeforeMakeIsClean) {
+  const testing::TlbRun r = check_file("bbm_correct.trace");
+  EXPECT_TRUE(r.findings.empty()) << describe(r.findings);
+  EXPECT_EQ(r.stale_left, 0u);
+  EXPECT_EQ(r.summary.max_stale, 1u);  // the broken leaf, until the TLBIs complete
+  EXPECT_EQ(verdict_suffix(r.summary), "TLB: clean");
+}
+
+TEST(StaleTest, MissingTlbiIsAStaleMappingAtTheUnlock) {
+  expect_one("missing_tlbi.trace", Verdict::kStaleMapping, Cause::kNoTlbi, 14);
+  EXPECT_EQ(verdict_suffix(check_file("missing_tlbi.trace").summary), "TLB: 1 stale mapping");
+}
+
+TEST(StaleTest, MissingTlbiIsReportedAtTheEndWithDeadlineEnd) {
+  TlbOptions o;
+  o.deadline = Deadline::kEnd;
+  const testing::TlbRun r = check_file("missing_tlbi.trace", o);
+  ASSERT_EQ(reported(r).size(), 1u);
+  EXPECT_EQ(reported(r)[0].line, 14u);  // the last line
+  EXPECT_EQ(reported(r)[0].src, "");
+}
+
+TEST(StaleTest, TlbiBeforeTheDsbDoesNotRemoveTheEntry) {
+  expect_one("tlbi_before_dsb.trace", Verdict::kStaleMapping, Cause::kTlbiBeforeDsb, 17);
+}
+
+TEST(StaleTest, DsbIshstCompletesNoTlbi) {
+  expect_one("ishst_completion.trace", Verdict::kStaleMapping, Cause::kNotCompleted, 18);
+}
+
+TEST(StaleTest, LeafHintAtTheWrongLevelCoversNothing) {
+  expect_one("ttl_mismatch.trace", Verdict::kStaleMapping, Cause::kTtlMismatch, 18);
+  TlbOptions ignore;
+  ignore.ttl = TtlMode::kIgnore;
+  const testing::TlbRun r = check_file("ttl_mismatch.trace", ignore);
+  EXPECT_TRUE(r.findings.empty()) << describe(r.findings);
+}
+
+TEST(StaleTest, LocalFlushLeavesEveryOtherPe) {
+  expect_one("local_flush.trace", Verdict::kStaleMapping, Cause::kLocalTlbi, 16);
+  const testing::TlbRun r = check_file("local_flush.trace");
+  EXPECT_NE(r.findings[0].detail.find("may still be used by tid 0,2,3 and every other PE"), std::string::npos)
+      << r.findings[0].detail;
+}
+
+TEST(StaleTest, IpaOnlyTlbiLeavesTheCombinedEntry) {
+  expect_one("ipa_only.trace", Verdict::kStaleMapping, Cause::kNoStage1Tlbi, 16);
+}
+
+TEST(StaleTest, TlbiWithAnotherVmidLoaded) {
+  expect_one("wrong_vmid.trace", Verdict::kStaleMapping, Cause::kWrongVmid, 17);
+}
+
+TEST(StaleTest, WriteProtectWithoutTlbiIsAStalePermission) {
+  expect_one("wrprotect.trace", Verdict::kStalePermission, Cause::kNoTlbi, 14);
+  const testing::TlbRun r = check_file("wrprotect.trace");
+  EXPECT_EQ(r.summary.errors, 0u);
+  EXPECT_EQ(r.summary.warnings, 1u);
+  EXPECT_EQ(r.stale_left, 0u);  // the vmalls12e1is after the unlock removed it
+  TlbOptions end;
+  end.deadline = Deadline::kEnd;
+  EXPECT_TRUE(check_file("wrprotect.trace", end).findings.empty());
+}
+
+TEST(StaleTest, RelaxedPermissionsWithALocalFlushAreBenign) {
+  const testing::TlbRun r = check_file("relax_perms.trace");
+  EXPECT_TRUE(reported(r).empty()) << describe(r.findings);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].verdict, Verdict::kStaleBenign);
+  EXPECT_EQ(r.summary.benign, 1u);
+  EXPECT_EQ(verdict_suffix(r.summary), "TLB: clean");
+}
+
+TEST(StaleTest, TheTptResultIsTheSameWithTheTlbPass) {
+  for (const char* name : {"bbm_correct.trace", "missing_tlbi.trace", "wrprotect.trace", "relax_perms.trace"}) {
+    std::ifstream in(testing::tlb_data(name), std::ios::binary);
+    armcheck::CheckOptions c;
+    c.explore.parallel = false;
+    StatusOr<armcheck::CasemateRun> plain = armcheck::check_casemate(in, name, c, {});
+    ASSERT_TRUE(plain.ok());
+    const testing::TlbRun r = check_file(name);
+    EXPECT_EQ(plain->result.totals.violations, r.result.totals.violations) << name;
+    EXPECT_EQ(plain->result.totals.sequences, r.result.totals.sequences) << name;
+    EXPECT_EQ(plain->result.findings.size(), r.result.findings.size()) << name;
+  }
+}
+
+}  // namespace
+}  // namespace ptx::tlb

@@ -1,0 +1,320 @@
+// TlbPass: events, writes (what becomes stale) and contexts. TLBIs and DSBs are in
+// tlb_pass_tlbi.cc, the verdicts in tlb_pass_verdicts.cc.
+#include "tlb/tlb_pass.h"
+
+#include <algorithm>
+
+namespace ptx::tlb {
+
+using armtrace::Event;
+using armtrace::EventKind;
+
+namespace {
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kMaxNonZeroSet = uint64_t{16} << 20;  // as EventChecker: larger non-zero sets fail there
+}  // namespace
+
+TlbPass::TlbPass(TlbOptions options) : options_(options) {}
+
+TlbSummary TlbPass::summary() const {
+  TlbSummary s = summarize(findings_);
+  s.tlbis = tlbis_;
+  s.max_stale = max_stale_;
+  return s;
+}
+
+void TlbPass::before(const Event& e, const NptImage& memory, const armcheck::Roots&) {
+  memory_ = &memory;
+  collect_changes(e);
+}
+
+void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Roots& roots) {
+  memory_ = &memory;
+  ++events_;
+  switch (e.kind) {
+    case EventKind::kMemWrite:
+    case EventKind::kMemInit:
+    case EventKind::kMemSet: on_writes(e); break;
+    case EventKind::kMemFree: freed(e.address, e.address + e.size, e, "mem-free"); break;
+    case EventKind::kBarrier: on_dsb(e); break;
+    case EventKind::kTlbi: on_tlbi(e); break;
+    case EventKind::kSysregWrite: on_sysreg(e, roots); break;
+    case EventKind::kHint: on_hint(e); break;
+    case EventKind::kUnlock:
+      if (options_.deadline == Deadline::kUnlock) deadline(e, &e.address);
+      break;
+    case EventKind::kMemRead:
+    case EventKind::kLock:
+    case EventKind::kTrylock: break;
+  }
+  max_stale_ = std::max(max_stale_, stale_entries_);
+}
+
+void TlbPass::finish(uint64_t last_line, const NptImage& memory, const armcheck::Roots&) {
+  memory_ = &memory;
+  Event end;
+  end.line = last_line;
+  deadline(end, nullptr);
+}
+
+// The words `e` changes, with their old values (as EventChecker::write_word / write_range).
+void TlbPass::collect_changes(const Event& e) {
+  changes_.clear();
+  if (e.kind == EventKind::kMemWrite) {
+    const uint64_t w = e.address & ~uint64_t{7};
+    const uint64_t old = memory_->read(0, w);
+    if (old != e.value) changes_.push_back(Change{w, old, e.value});
+    return;
+  }
+  if (e.kind != EventKind::kMemInit && e.kind != EventKind::kMemSet) return;
+  const uint64_t value = e.kind == EventKind::kMemSet ? e.value : 0;
+  if (value != 0 && e.size > kMaxNonZeroSet) return;
+  const uint64_t begin = e.address & ~uint64_t{7};
+  const uint64_t end = e.address + ((e.size + 7) & ~uint64_t{7});
+  for (uint64_t p = begin & ~(kPage - 1); p < end; p += kPage) {
+    if (value == 0 && memory_->table(0, p) == nullptr) continue;
+    for (uint64_t w = std::max(p, begin); w < std::min(p + kPage, end); w += 8) {
+      const uint64_t old = memory_->read(0, w);
+      if (old != value) changes_.push_back(Change{w, old, value});
+    }
+  }
+}
+
+// A write: its old values stay visible until the writer's DSB; what a walk could read through them
+// at each position of the word becomes explicit stale entries; the new values may conflict.
+void TlbPass::on_writes(const Event& e) {
+  Thread& t = threads_[e.tid];
+  bool valid_old = false;
+  for (const Change& ch : changes_) {
+    if ((ch.old & 1) == 0) continue;
+    olds_[ch.word].push_back(ch.old);
+    t.writes.emplace_back(ch.word, ch.old);
+    valid_old = true;
+  }
+  const bool links = std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 3) == 3; });
+  if (valid_old || stale_entries_ > 0 || !olds_.empty() || links) {
+    for (const Change& ch : changes_) event_olds_[ch.word] = ch.old;
+  }
+  if (valid_old || stale_entries_ > 0 || !olds_.empty()) {
+    for (const Change& ch : changes_) {
+      if ((ch.old & 1) == 0) continue;
+      positions(ch.word, positions_, true);
+      for (const Position& p : positions_) kill(p, ch, e);
+    }
+    if (!olds_.empty()) {  // a new link reaches words whose old values are still visible
+      for (const Change& ch : changes_) {
+        if ((ch.now & 3) != 3) continue;
+        positions(ch.word, positions_);
+        for (const Position& p : positions_) link(p, ch, e);
+      }
+    }
+    conflict_.reset();
+    for (const Change& ch : changes_) {
+      if ((ch.now & 1) == 0) continue;
+      positions(ch.word, positions_);
+      for (const Position& p : positions_) conflicts(p, ch);
+    }
+    if (conflict_) {
+      conflict_->line = e.line;
+      conflict_->src = e.src;
+      add(std::move(*conflict_));
+    }
+  }
+  for (const Change& ch : changes_) {
+    if ((ch.now & 3) == 3) relinked(ch, e);
+  }
+  event_olds_.clear();
+}
+
+// `before`: the positions the word had before the current event (the chain's table descriptors
+// read with their values before it).
+void TlbPass::positions(uint64_t word, std::vector<Position>& out, bool before) const {
+  out.clear();
+  std::vector<uint64_t> chain{word};
+  ascend(chain, out, before);
+}
+
+// chain[0] is the word, chain[k] a table descriptor pointing at chain[k-1]'s page. Each live root
+// at the top page, and each held stale Walk pointing at it, gives a position.
+void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const {
+  const uint64_t page = chain.back() & ~(kPage - 1);
+  if (const auto it = live_.find(page); it != live_.end()) {
+    const Context& c = ctxs_[it->second];
+    chain_position(c, it->second, c.top_level(), 0, kEveryClass, true, chain, out, before);
+  }
+  if (stale_entries_ > 0) {
+    const Walker w = walker();
+    for (size_t ci = 0; ci < ctxs_.size(); ++ci) {
+      const Context& c = ctxs_[ci];
+      if (c.dormant) continue;
+      for (const EntryKey& key : c.walks) {
+        const StaleEntry& se = c.stale.at(key);
+        if (se.holders[0] == 0 || c.g.table_address(key.desc) != page) continue;
+        if (!w.live(c, key)) chain_position(c, ci, key.level + 1, key.ia, se.holders[0], false, chain, out, before);
+      }
+    }
+  }
+  if (chain.size() >= static_cast<size_t>(kMaxLevels)) return;
+  for (const uint64_t r : memory_->referrers(1, page)) {  // a word may repeat: a table may point to itself
+    chain.push_back(r);
+    ascend(chain, out, before);
+    chain.pop_back();
+  }
+}
+
+// The position of chain[0] when chain.back()'s page is read at Arm level `top` for the range
+// starting at `ia`; false (nothing added) when the chain is not a walk of `c`.
+bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, CpuMask holders, bool from_root,
+                             const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const {
+  const int depth = static_cast<int>(chain.size()) - 1;
+  if (c.walk_level(top + depth) >= c.g.levels) return false;
+  uint64_t base = ia;
+  for (int k = depth; k >= 0; --k) {
+    const int wl = c.walk_level(top + depth - k);
+    base += c.g.ipa_of_index(wl, c.g.slot_of(chain[k]));
+    if (k == 0) continue;
+    const auto old = before ? event_olds_.find(chain[k]) : event_olds_.end();
+    const uint64_t v = old != event_olds_.end() ? old->second : memory_->read(0, chain[k]);
+    if (!c.g.is_table(wl, v) || c.g.table_address(v) != (chain[k - 1] & ~(kPage - 1))) return false;
+  }
+  out.push_back(Position{ci, top + depth, base, holders, from_root});
+  return true;
+}
+
+// What walks could read through `ch.old` at `p` — its entry and, for a table, its old subtree —
+// is no longer read through memory: explicit stale entries held by the position's classes.
+void TlbPass::kill(const Position& p, const Change& ch, const Event& e) {
+  Context& c = ctxs_[p.ctx];
+  const Cacheable k = cacheable(c.g, c.walk_level(p.level), ch.old, c.ha, options_.bbm_level);
+  if (!k.cached) return;
+  materialize(c, EntryKey{p.ia, p.level, k.kind, ch.old}, ch.word, p.holders, p.from_root, e);
+  if (k.kind != EntryKind::kWalk) return;
+  std::vector<Walker::Found> below;
+  walker().derive(c, p.level + 1, c.g.table_address(ch.old), p.ia, p.ia, p.ia + c.size(p.level), p.from_root,
+                  [&](const Walker::Found& f) { below.push_back(f); });
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, f.before, e);
+}
+
+// A table value `ch.now` at `p`: what walks through it can read only through old values still
+// visible (pending writes below it) is cached but not live: explicit stale entries.
+void TlbPass::link(const Position& p, const Change& ch, const Event& e) {
+  Context& c = ctxs_[p.ctx];
+  if (!c.g.is_table(c.walk_level(p.level), ch.now)) return;
+  std::vector<Walker::Found> below;
+  walker().derive(c, p.level + 1, c.g.table_address(ch.now), p.ia, p.ia, p.ia + c.size(p.level), false,
+                  [&](const Walker::Found& f) { below.push_back(f); });
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, false, e);
+}
+
+// Adds `holders` to the stale entry `key` (made at `e`), unless memory gives it now. `reset`: it
+// was live before `e`, so any earlier record of it is from a former life and starts over. A new
+// record starts with `history` (what happened to the stale Walk it is cached through).
+void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
+                          const Event& e, uint8_t history) {
+  if (holders == 0 || walker().live(c, key)) return;
+  const CpuMask combined = c.stage == 2 && key.kind == EntryKind::kLeaf ? holders : 0;
+  const auto [it, inserted] = c.stale.try_emplace(key);
+  StaleEntry& se = it->second;
+  if (inserted) {
+    ++stale_entries_;
+    if (key.kind == EntryKind::kWalk) c.walks.insert(key);
+  }
+  if (se.touched != events_) se.held_before = inserted ? 0 : se.holders[0];
+  se.touched = events_;
+  if (inserted || reset) {
+    se = StaleEntry{++serial_, {holders, combined}, {history, history}, {}, word, e.line, e.src, e.tid, -1, events_,
+                    se.held_before};
+    return;
+  }
+  se.holders[0] |= holders;
+  se.holders[1] |= combined;
+}
+
+// Everything the stale Walk `walk` leads to, made explicit for `holders`.
+void TlbPass::expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const Event& e) {
+  const auto it = c.stale.find(walk);
+  const uint8_t history = it == c.stale.end() ? 0 : it->second.history[0];
+  std::vector<Walker::Found> below;
+  walker().derive(c, walk.level + 1, c.g.table_address(walk.desc), walk.ia, walk.ia, walk.ia + c.size(walk.level),
+                  false, [&](const Walker::Found& f) { below.push_back(f); });
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, holders, false, e, history);
+}
+
+void TlbPass::erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it) {
+  if (it->first.kind == EntryKind::kWalk) c.walks.erase(it->first);
+  c.stale.erase(it);
+  --stale_entries_;
+}
+
+// --- contexts -----------------------------------------------------------------------------------
+
+void TlbPass::on_sysreg(const Event& e, const armcheck::Roots& roots) {
+  Thread& t = threads_[e.tid];
+  using armtrace::Sysreg;
+  const uint64_t base = armtrace::decode_table_base(e.value).baddr & ~(kPage - 1);
+  uint64_t root = 0;  // the root this write may have made live (EventChecker::sysreg)
+  switch (e.sysreg) {
+    case Sysreg::kVtcrEl2: t.vtcr_ha = ((e.value >> 21) & 1) != 0; return;
+    case Sysreg::kTcrEl2: t.tcr_ha = ((e.value >> 21) & 1) != 0; return;
+    case Sysreg::kVttbrEl2:
+      t.vmid = armtrace::decode_table_base(e.value).id;
+      root = t.vttbr_root = base;
+      break;
+    case Sysreg::kTtbr0El2: root = t.ttbr0_root = base; break;
+    case Sysreg::kHcrEl2: root = t.vttbr_root; break;
+    case Sysreg::kSctlrEl2: root = t.ttbr0_root; break;
+    case Sysreg::kMairEl2: return;
+  }
+  for (const armcheck::Root& r : roots.live()) {
+    if (r.registered && r.base == root) bind(r, e);
+  }
+}
+
+// Root `r` is live with its id: its context (a new one, or a dormant one revived).
+void TlbPass::bind(const armcheck::Root& r, const Event& e) {
+  if (const auto it = live_.find(r.base); it != live_.end()) {
+    Context& c = ctxs_[it->second];
+    if (c.stage == r.stage && c.id == r.id) {
+      c.g = r.geometry;
+      return;
+    }
+    make_dormant(c);
+    live_.erase(it);
+  }
+  size_t ci = 0;
+  while (ci < ctxs_.size() && !(ctxs_[ci].root == r.base && ctxs_[ci].stage == r.stage && ctxs_[ci].id == r.id)) ++ci;
+  if (ci == ctxs_.size()) ctxs_.emplace_back();
+  Context& c = ctxs_[ci];
+  c.root = r.base;
+  c.stage = r.stage;
+  c.id = r.id;
+  c.g = r.geometry;
+  c.ha = r.stage == 2 ? threads_[e.tid].vtcr_ha : threads_[e.tid].tcr_ha;
+  c.dormant = false;
+  c.frozen = 0;
+  live_[r.base] = ci;
+  vmid_reuse(ci, e);
+}
+
+// No walk starts at `c` any more; what its tree maps may stay cached on every class.
+void TlbPass::make_dormant(Context& c) {
+  c.dormant = true;
+  c.frozen = 0;
+  for (uint64_t s = 0; s < c.g.entries_per_table() && c.frozen == 0; ++s) {
+    if (cacheable(c.g, 0, memory_->read(0, c.root + 8 * s), c.ha, options_.bbm_level).cached) c.frozen = kEveryClass;
+  }
+}
+
+void TlbPass::on_hint(const Event& e) {
+  const uint64_t page = e.location & ~(kPage - 1);
+  if (e.hint_kind == armtrace::HintKind::kSetRootLock) root_lock_[page] = e.value;
+  if (e.hint_kind != armtrace::HintKind::kReleaseTable) return;
+  if (const auto it = live_.find(page); it != live_.end()) {
+    make_dormant(ctxs_[it->second]);
+    live_.erase(it);
+    return;
+  }
+  freed(page, page + kPage, e, "release_table");
+}
+
+}  // namespace ptx::tlb

@@ -1,0 +1,182 @@
+// TlbPass: the TLB-aware verdict of ptx (/work/shared/TLB-MODEL.md, "the model"): which
+// translations some PE may still use from its TLBs and walk caches, and when that is a bug. An
+// armcheck::EventObserver: the EventChecker calls it with every event in trace order, with its
+// memory and roots, so the pass is one sequential fold (identical for every --threads).
+//
+// The model, as implemented (each choice where the model leaves room is marked "choice"):
+//  * Contexts (§2): one per registered root (VTTBR_EL2 / TTBR0_EL2 write), keyed by (root, stage,
+//    id). A release_table hint of a root, or the root rebound to another id, makes its context
+//    dormant: no walks start there; what its tree mapped stays cached (`frozen`) until a
+//    whole-context TLBI of it completes. Roots only announced by set_root_lock are not walked.
+//  * Caching (decision (a),(b), §3 Fill): every PE class (tid 0..3, ⊤) may cache every entry a
+//    walk can read — from a live root, or from a Walk entry it still holds — through *visible*
+//    values (memory, plus values overwritten by writes not yet followed by their writer's DSB
+//    ISH/ISHST; choice: DSB NSH does not publish a write). Leaves need AF=1 (or HA); with
+//    --bbm-level >= 1 nT blocks are not cached. Live entries are implicit; an entry becomes an
+//    explicit StaleEntry when a write overwrites a descriptor on its path (with the whole old
+//    subtree), holders = every class (or, through a stale Walk, that Walk's holders).
+//  * TLBI (§3, decision (d)): at execution, each covered stale part (TlbiScope: op, the issuer's
+//    current VTTBR VMID, address, TTL) that the targeted class cannot re-derive — from the root or
+//    a Walk it keeps, through visible values — is doomed for that class; at the issuer's next
+//    DSB ISH (local ops: NSH or ISH; ISHST completes nothing) it is removed from those classes.
+//    Broadcast ops target every class, local ops the issuer only (⊤ keeps it). A Walk removed
+//    from a class leaves that class the entries it led to. [Arm ARM RDDMVT: invalid -> DSB ->
+//    broadcast TLBI -> DSB; IPAS2E1IS text on TTL and combined entries]
+//  * Deadline (§3; Sequential-TLB, Arm ARM RGPPYH): at an unlock of lock A (--tlb-deadline
+//    unlock) the contexts whose root's lock (set_root_lock hint) is A, or that have none, are
+//    judged; at the end all live contexts. Each held, non-live stale Leaf is compared with
+//    memory's translation of its address (compare_leaf): stale-mapping / stale-permission /
+//    stale-benign, with its `cause` (choice: not-completed > local-tlbi > tlbi-before-dsb >
+//    ttl-mismatch > wrong-vmid > no-tlbi; a Combined twin held alone: no-stage1-tlbi; wrong-vmid
+//    when the entry's own writer flushed it with another VMID loaded). Stale Walks are judged
+//    through the leaves they lead to. An entry is reported once per rank (again if it gets worse).
+//  * What walks reach through old values still visible becomes explicit too when a new table link
+//    reaches them (choice: an entry is judged once it may be cached, even before its DSB).
+//  * tlb-conflict / bbml2-multihit (§4; RWHZWS, RFVQCK, IHYQMB, archsem is_bbm_violation): a
+//    write giving a class an entry it did not cache before (the new value at each position of
+//    the word, and what it leads to) that clash()es with an entry that class may hold — stale,
+//    through a stale Walk, or read from the root now. One finding per write, the worst clash
+//    (tlb-conflict over bbml2-multihit).
+//  * freed-while-cached (§3 Free): mem-free, release_table of a non-root page, or a table link of
+//    a page (or of the tables below it) that another live context may reach as a table, while a
+//    held Walk of a live context points to it or a held non-live Leaf maps it ("still-linked"
+//    when a live walk reaches it now; choice: a live leaf mapping a freed data page is not
+//    reported — data-page ownership is not traced, §6). vmid-reuse: a root bound to a VMID that
+//    another context with cached entries (stale ones, or a released root's whole tree) holds.
+// All of this is checked against an independent brute-force model of per-class TLB contents
+// (tests/tlb/brute_tlb.h) on random streams: the verdict sets are equal.
+// Cost: O(stale) per TLBI and deadline; a write with an invalid old value costs one test while
+// nothing is stale (correct map-only code: zero stale entries).
+#ifndef PTX_TLB_TLB_PASS_H_
+#define PTX_TLB_TLB_PASS_H_
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "armcheck/event_observer.h"
+#include "tlb/context.h"
+#include "tlb/finding.h"
+#include "tlb/options.h"
+#include "tlb/tlbi_scope.h"
+#include "tlb/walker.h"
+
+namespace ptx::tlb {
+
+class TlbPass final : public armcheck::EventObserver {
+ public:
+  explicit TlbPass(TlbOptions options = {});
+
+  void before(const armtrace::Event& e, const NptImage& memory, const armcheck::Roots& roots) override;
+  void after(const armtrace::Event& e, const NptImage& memory, const armcheck::Roots& roots) override;
+  void finish(uint64_t last_line, const NptImage& memory, const armcheck::Roots& roots) override;
+
+  // Every finding so far, in trace order (stale-benign included; severity kInfo).
+  const std::vector<TlbFinding>& findings() const { return findings_; }
+  TlbSummary summary() const;
+  // Explicit stale entries kept now (over every context).
+  size_t stale_entries() const { return stale_entries_; }
+  const TlbOptions& options() const { return options_; }
+
+ private:
+  struct Change {
+    uint64_t word, old, now;
+  };
+  struct Position {  // where a walk reads a word
+    size_t ctx;
+    int level;
+    uint64_t ia;
+    CpuMask holders;
+    bool from_root;
+  };
+  struct Doom {
+    size_t ctx;
+    EntryKey key;
+    uint64_t serial;
+    int part;
+    CpuMask classes;
+  };
+  struct PendingTlbi {
+    uint64_t line;
+    bool local;
+    std::vector<Doom> dooms;
+    std::vector<std::pair<size_t, CpuMask>> frozen;  // dormant contexts' frozen classes to clear
+  };
+  struct Thread {
+    uint32_t vmid = 0;
+    bool vtcr_ha = false, tcr_ha = false;
+    uint64_t vttbr_root = 0, ttbr0_root = 0;  // the roots its VTTBR_EL2 / TTBR0_EL2 name
+    std::vector<std::pair<uint64_t, uint64_t>> writes;  // (word, old) not yet published by a DSB
+    std::vector<PendingTlbi> tlbis;
+  };
+
+  Walker walker() const { return Walker(*memory_, olds_, &event_olds_, options_.bbm_level); }
+
+  // tlb_pass.cc: writes, contexts
+  void collect_changes(const armtrace::Event& e);
+  void on_writes(const armtrace::Event& e);
+  void positions(uint64_t word, std::vector<Position>& out, bool before = false) const;
+  void ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
+  bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, CpuMask holders, bool from_root,
+                      const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
+  void kill(const Position& p, const Change& ch, const armtrace::Event& e);
+  void link(const Position& p, const Change& ch, const armtrace::Event& e);
+  void materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
+                   const armtrace::Event& e, uint8_t history = 0);
+  void expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const armtrace::Event& e);
+  void on_sysreg(const armtrace::Event& e, const armcheck::Roots& roots);
+  void bind(const armcheck::Root& r, const armtrace::Event& e);
+  void make_dormant(Context& c);
+  void on_hint(const armtrace::Event& e);
+  void erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it);
+
+  // tlb_pass_tlbi.cc: TLBIs and DSBs
+  void on_tlbi(const armtrace::Event& e);
+  void doom(size_t ci, const TlbiScope& s, CpuMask targets, const armtrace::Event& e, PendingTlbi& pt);
+  void doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part, const TlbiScope& s, CpuMask targets,
+                 const armtrace::Event& e, PendingTlbi& pt);
+  std::optional<uint8_t> rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
+                                     const TlbiScope& s) const;
+  std::optional<uint8_t> rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s) const;
+  void on_dsb(const armtrace::Event& e);
+  void complete(PendingTlbi& pt, const armtrace::Event& e);
+  void commit(Thread& t);
+
+  // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse
+  void deadline(const armtrace::Event& e, const uint64_t* lock);
+  void expand_held_walks(Context& c, const armtrace::Event& e);
+  void judge(const Context& c, const EntryKey& key, StaleEntry& se, uint64_t line, const std::string& src);
+  void conflicts(const Position& p, const Change& ch);
+  void conflict_at(const Context& c, const Walker::Found& f, CpuMask holders);
+  CpuMask new_for(const Context& c, const EntryKey& key, CpuMask holders, bool from_root) const;
+  void freed(uint64_t begin, uint64_t end, const armtrace::Event& e, const char* what);
+  bool still_linked(uint64_t page) const;
+  void relinked(const Change& ch, const armtrace::Event& e);
+  std::optional<std::string> table_elsewhere(uint64_t page, size_t ci) const;
+  void vmid_reuse(size_t ci, const armtrace::Event& e);
+  void add(TlbFinding f);
+
+  TlbOptions options_;
+  std::deque<Context> ctxs_;
+  std::unordered_map<uint64_t, size_t> live_;        // root -> its live context
+  std::unordered_map<uint64_t, uint64_t> root_lock_;  // root -> lock (set_root_lock)
+  std::array<Thread, armtrace::kMaxTid + 1> threads_;
+  OldValues olds_;
+  EventOlds event_olds_;
+  std::vector<Change> changes_;
+  std::vector<Position> positions_;
+  std::vector<TlbFinding> findings_;
+  std::optional<TlbFinding> conflict_;  // the worst clash of the current write
+  uint64_t serial_ = 0;
+  size_t stale_entries_ = 0, max_stale_ = 0;
+  uint64_t tlbis_ = 0;
+  uint64_t events_ = 0;
+  const NptImage* memory_ = nullptr;  // the checker's, during a call
+};
+
+}  // namespace ptx::tlb
+
+#endif  // PTX_TLB_TLB_PASS_H_

@@ -1,0 +1,163 @@
+// TlbPass: TLBIs (TLB-MODEL.md §3 "TLBI", "Completion") and DSBs.
+#include <algorithm>
+
+#include "tlb/tlb_pass.h"
+
+namespace ptx::tlb {
+
+using armtrace::Event;
+
+void TlbPass::on_tlbi(const Event& e) {
+  ++tlbis_;
+  Thread& t = threads_[e.tid];
+  const TlbiScope s(e.tlbi_op, e.value, t.vmid, options_.ttl);
+  const CpuMask targets = s.broadcast() ? kEveryClass : class_of(e.tid);
+  PendingTlbi pt{e.line, !s.broadcast(), {}, {}};
+  for (size_t ci = 0; ci < ctxs_.size(); ++ci) {
+    Context& c = ctxs_[ci];
+    if (!s.reaches_stage(c.stage)) continue;
+    if (c.dormant && s.whole_context() && s.vmid_matches(c) && (c.frozen & targets) != 0) {
+      pt.frozen.emplace_back(ci, c.frozen & targets);
+    }
+    if (!c.stale.empty()) doom(ci, s, targets, e, pt);
+  }
+  if (!pt.dooms.empty() || !pt.frozen.empty()) t.tlbis.push_back(std::move(pt));
+}
+
+// Dooms, for the targeted classes, the covered stale parts of context `ci` they cannot re-derive.
+void TlbPass::doom(size_t ci, const TlbiScope& s, CpuMask targets, const Event& e, PendingTlbi& pt) {
+  Context& c = ctxs_[ci];
+  if (s.vmid_matches(c)) {  // what a covered Walk led to is cached too: explicit before it goes
+    std::vector<std::pair<EntryKey, CpuMask>> walks;
+    const Walker w = walker();
+    for (const EntryKey& key : c.walks) {
+      const StaleEntry& se = c.stale.at(key);
+      if ((se.holders[0] & targets) != 0 &&
+          s.covers(key, c.size(key.level), 0) == Cover::kYes && !w.live(c, key)) {
+        walks.emplace_back(key, se.holders[0]);
+      }
+    }
+    for (const auto& [key, holders] : walks) expand_walk(c, key, holders, e);
+  }
+  const Walker w = walker();
+  for (auto& [key, se] : c.stale) {
+    if (!se.held() || w.live(c, key)) continue;
+    for (int part = 0; part < 2; ++part) {
+      if (se.holders[part] != 0) doom_part(ci, key, se, part, s, targets, e, pt);
+    }
+  }
+}
+
+void TlbPass::doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part, const TlbiScope& s,
+                        CpuMask targets, const Event& e, PendingTlbi& pt) {
+  const Context& c = ctxs_[ci];
+  const Cover cov = s.covers(key, c.size(key.level), part);
+  if (cov == Cover::kNo) return;
+  if (!s.vmid_matches(c)) {
+    if (se.tid == e.tid) se.history[part] |= kCoveredButVmid;
+    return;
+  }
+  if (cov == Cover::kTtl) {
+    se.history[part] |= kCoveredButTtl;
+    return;
+  }
+  CpuMask doomed = 0;
+  for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
+    if ((targets & se.holders[part] & p) == 0) continue;
+    const std::optional<uint8_t> again = rederivable(c, key, se, part, p, s);
+    if (again) {
+      se.history[part] |= *again;
+    } else {
+      doomed |= p;
+    }
+  }
+  if (doomed == 0) return;
+  pt.dooms.push_back(Doom{ci, key, se.serial, part, doomed});
+  ++se.dooms[part];
+  if (pt.local) se.history[part] |= kDoomedLocally;
+}
+
+// Can class `p` fill part `part` of `key` again once the TLBI `s` has removed what it covers? If so,
+// the history bits that say why. A Combined twin is re-derived from its stage-2 Leaf while `p`
+// keeps that (TLB-MODEL.md §3).
+std::optional<uint8_t> TlbPass::rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part,
+                                            CpuMask p, const TlbiScope& s) const {
+  const std::optional<uint8_t> main = rederivable_main(c, key, p, &s);
+  if (part == 0 || main) return main;
+  if ((se.holders[0] & p) != 0 && s.covers(key, c.size(key.level), 0) != Cover::kYes) return uint8_t{0};
+  return std::nullopt;
+}
+
+// From the root through visible values (the overwrite is not visible yet: kCoveredBeforeDsb), or
+// from a stale Walk `p` holds that `s` (when given) does not cover (that Walk's history).
+std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKey& key, CpuMask p,
+                                                 const TlbiScope* s) const {
+  const Walker w = walker();
+  if (!c.dormant && w.reaches(c, c.top_level(), c.root, key)) return uint8_t{kCoveredBeforeDsb};
+  for (const EntryKey& wk : c.walks) {
+    const StaleEntry& ws = c.stale.at(wk);
+    if ((ws.holders[0] & p) == 0 || wk.level >= key.level) continue;
+    if (key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
+    if (s != nullptr && s->vmid_matches(c) && s->covers(wk, c.size(wk.level), 0) == Cover::kYes) continue;
+    if (w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return ws.history[0];
+  }
+  return std::nullopt;
+}
+
+// DSB ISH completes the tid's TLBIs and publishes its writes; DSB NSH completes its local TLBIs;
+// DSB ISHST publishes its writes only (TLB-MODEL.md §3 "Completion"; herd dsb.full).
+void TlbPass::on_dsb(const Event& e) {
+  if (e.barrier != armtrace::BarrierType::kDsb) return;
+  Thread& t = threads_[e.tid];
+  if (e.dsb_kind != armtrace::DsbKind::kIshst) {
+    const bool ish = e.dsb_kind == armtrace::DsbKind::kIsh;
+    std::vector<PendingTlbi> keep;
+    for (PendingTlbi& pt : t.tlbis) {
+      if (ish || pt.local) {
+        complete(pt, e);
+      } else {
+        keep.push_back(std::move(pt));
+      }
+    }
+    t.tlbis = std::move(keep);
+  }
+  if (e.dsb_kind != armtrace::DsbKind::kNsh) commit(t);
+}
+
+// Removes a completed TLBI's doomed parts from their classes. A Walk leaving a class first leaves
+// it, explicitly, everything it led to.
+void TlbPass::complete(PendingTlbi& pt, const Event& e) {
+  for (const Doom& d : pt.dooms) {
+    if (d.part != 0 || d.key.kind != EntryKind::kWalk) continue;
+    Context& c = ctxs_[d.ctx];
+    const auto it = c.stale.find(d.key);
+    if (it != c.stale.end() && it->second.serial == d.serial) {
+      expand_walk(c, d.key, d.classes & it->second.holders[0], e);
+    }
+  }
+  for (const Doom& d : pt.dooms) {
+    Context& c = ctxs_[d.ctx];
+    const auto it = c.stale.find(d.key);
+    if (it == c.stale.end() || it->second.serial != d.serial) continue;
+    StaleEntry& se = it->second;
+    se.holders[d.part] &= static_cast<CpuMask>(~d.classes);
+    --se.dooms[d.part];
+    if (!se.held()) erase(c, it);
+  }
+  for (const auto& [ci, classes] : pt.frozen) ctxs_[ci].frozen &= static_cast<CpuMask>(~classes);
+}
+
+// The tid's writes since its last DSB ISH/ISHST are visible to every walker: their old values no
+// longer are.
+void TlbPass::commit(Thread& t) {
+  for (const auto& [word, old] : t.writes) {
+    const auto it = olds_.find(word);
+    if (it == olds_.end()) continue;
+    const auto v = std::find(it->second.begin(), it->second.end(), old);
+    if (v != it->second.end()) it->second.erase(v);
+    if (it->second.empty()) olds_.erase(it);
+  }
+  t.writes.clear();
+}
+
+}  // namespace ptx::tlb

@@ -10,7 +10,8 @@ after the binary (bench_walk.json, ...). OUT.json gets
 and the goals table is printed to stdout. Every figure is a same-run ratio (or a time) of two
 benchmarks of one binary.
 
-Benchmarks are named as in their RATIO contract below, by function and arguments only: the
+Benchmarks are named as in the goal functions below (the contract with the bench programs), by
+function and arguments only, whatever binary holds them (a name in two files: the last wins): the
 run-control parts Google Benchmark adds to a name ("min_time:0.200", "iterations:1", "repeats:3",
 "real_time", "manual_time") are ignored. A benchmark's value is the median aggregate when the run
 was repeated, else the mean of its iteration runs. A "time" is the time the benchmark is measured
@@ -47,8 +48,12 @@ class Results:
         self.runs = {}    # name -> [iteration entries]
 
     def add_file(self, data):
-        for b in data.get("benchmarks", []):
-            if b.get("error_occurred"):
+        """Adds one Google Benchmark JSON document; False when it is not one (nothing added)."""
+        benchmarks = data.get("benchmarks") if isinstance(data, dict) else None
+        if not isinstance(benchmarks, list):
+            return False
+        for b in benchmarks:
+            if not isinstance(b, dict) or b.get("error_occurred"):
                 continue
             name = normalize(b.get("run_name", b.get("name", "")))
             if b.get("run_type") == "aggregate":
@@ -56,13 +61,14 @@ class Results:
                     self.median[name] = b
             else:
                 self.runs.setdefault(name, []).append(b)
+        return True
 
     def has(self, name):
         key = normalize(name)
         return key in self.median or key in self.runs
 
     def field(self, name, field):
-        """The value of `field` (a counter, or "time_ns" for real time), or None."""
+        """The value of `field` (a counter or a time, see value_of), or None."""
         key = normalize(name)
         entries = [self.median[key]] if key in self.median else self.runs.get(key, [])
         values = [value_of(e, field) for e in entries]
@@ -71,9 +77,9 @@ class Results:
 
 
 def value_of(entry, field):
-    """A counter of the entry, or one of its times in ns: "real_ns" (wall clock), "cpu_ns", "time_ns" (the
-    time the benchmark is measured by: real time for UseRealTime benchmarks, whose names say
-    "real_time", else CPU time, as Google Benchmark's own rates use)."""
+    """A counter of the entry, or one of its times in ns: "real_ns" (wall clock), "cpu_ns", or
+    "time_ns" (the time the benchmark is measured by: real time for UseRealTime benchmarks, whose
+    names say "real_time", else CPU time, as Google Benchmark's own rates use)."""
     if field in ("time_ns", "real_ns", "cpu_ns"):
         real = field == "real_ns" or (field == "time_ns" and
                                       "real_time" in entry.get("run_name", entry.get("name", "")).split("/"))
@@ -127,7 +133,6 @@ def goal(name, compute, op, bound, unit="x", target=None):
     entry["measured"] = round(measured, 4)
     entry["holds"] = check(measured, op, bound)
     return entry
-
 
 
 # --- The goals of issue 12 (the benchmark names are the contract with the bench programs) -----
@@ -307,11 +312,14 @@ def main(argv=None):
         name = os.path.splitext(os.path.basename(path))[0]
         try:
             with open(path) as f:
-                raw[name] = json.load(f)
+                data = json.load(f)
         except (OSError, ValueError) as e:
             sys.stderr.write("goals.py: %s: %s (its goals will be missing)\n" % (path, e))
             continue
-        r.add_file(raw[name])
+        if not r.add_file(data):
+            sys.stderr.write("goals.py: %s: not Google Benchmark JSON (no benchmarks list)\n" % path)
+            continue
+        raw[name] = data
     goals = all_goals(r)
     doc = {"command": a.command, "machine": machine(), "benchmarks": raw, "goals": goals}
     with open(a.out, "w") as f:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Self-test of bench/goals.py (CTest: bench_goals): feeds it small hand-made Google Benchmark JSON
 # files and checks the goals it computes: medians over iteration runs, run-control name parts,
-# real/CPU time, counters, a missing benchmark (measured null, holds false, a note), an unreadable
-# file. Runs no benchmark.
+# real/CPU time, counters, a missing benchmark (measured null, holds false, a note), files that are
+# unreadable or not Google Benchmark JSON. Runs no benchmark.
 #   bash tests/bench/goals_test.sh [path/to/goals.py]
 set -euo pipefail
 goals=${1:-$(cd "$(dirname "$0")/../.." && pwd)/bench/goals.py}
@@ -69,11 +69,13 @@ write("bench_casemate", [
 ])
 with open("%s/bench_broken.json" % d, "w") as f:
     f.write("{ not json")
+with open("%s/bench_other.json" % d, "w") as f:
+    json.dump({"benchmarks": "not a list", "goals": []}, f)
 EOF
 
 cd "$tmp"
 python3 "$goals" --out out.json --command "test" bench_explore.json bench_run.json bench_walk.json \
-  bench_map.json bench_casemate.json bench_broken.json no_such_file.json >table.txt 2>stderr.txt
+  bench_map.json bench_casemate.json bench_broken.json bench_other.json no_such_file.json >table.txt 2>stderr.txt
 
 python3 - "$tmp" <<'EOF'
 import json, sys
@@ -133,7 +135,7 @@ table = open(d + "/table.txt").read()
 if "| g4 walk hot: engine pt_map / flat-array floor (time) | 1.2x | <= 1.3 | yes |" not in table:
     failures.append("table lacks the g4 hot row:\n" + table)
 stderr = open(d + "/stderr.txt").read()
-if "bench_broken.json" not in stderr or "no_such_file.json" not in stderr:
+if any(f not in stderr for f in ("bench_broken.json", "bench_other.json", "no_such_file.json")):
     failures.append("unreadable files not reported: " + stderr)
 for f in failures:
     print("FAIL:", f)

@@ -19,7 +19,8 @@
 // Threads: each OS thread that records is one traced CPU (tid 0, 1, ... in order of first use; at
 // most 4, as in casemate). Thread-safe: events of concurrent threads (e.g. writers holding
 // different locks) are serialised in the order their calls take the recorder's mutex, which is a
-// valid trace order. Cost: one mutex and one EventChecker step per call (bench/bench_recorder.cc).
+// valid trace order. Cost: one mutex and one EventChecker step per call (BM_Recorder in
+// bench/bench_casemate.cc).
 // Errors (an unlock without its lock, a fifth thread, ...) are kept: status() is the first one, and
 // every call after it does nothing.
 #ifndef PTX_ARMCHECK_RECORDER_H_

@@ -1,6 +1,8 @@
-// The engine path against the Arm (casemate) path, on the same critical sections: the qemu-virt
+// The engine path against the Arm (casemate) paths, on the same critical sections: the qemu-virt
 // workload with 1 VM and 25,000 ops (--sections sekvm: 25,000 sections, ~100k casemate records;
-// batched: fewer, larger sections).
+// batched: fewer, larger sections). Goal 7 of issue 12 is the first two ratios of the table:
+// casemate records per second of `ptx check --format casemate` against the engine-driven run, and
+// the recorder's cost per write against the engine-driven run's, for the same sections.
 //
 //   BM_EnginePath/policy:P    run::EngineSource + run::run_sections, one thread: the engine makes
 //                             each section and SectionChecker explores it on the VM's shadow
@@ -8,13 +10,18 @@
 //   BM_CasemateText/policy:P  armcheck::check_casemate on the sections' casemate trace held in
 //                             memory (an istringstream): reading, folding events, exploring (what
 //                             `ptx check --threads 1` does on `ptx record --format casemate`'s output);
+//   BM_Recorder/policy:P      ptx::Recorder (armcheck/recorder.h) fed the same trace's events through
+//                             its calls (init, lock, write, barrier, unlock, and record() for the
+//                             rest), as a user's instrumented page-table code would: a mutex and an
+//                             EventChecker step per call, each section explored at its unlock;
 //   BM_CasemateEvents/policy:P  EventChecker on the same trace's events, already read: the
-//                             checker's share of the above;
+//                             checker's share of BM_CasemateText;
 //   BM_CasemateRead/policy:P  CasemateReader alone over the text: the reader's share.
-// The trace is made once, untimed (armcheck::EngineCasemateWriter); setup checks that both paths
-// find the same sections, updates and violations. Counters: sections/s (the workload's sections per
-// second), records/s (casemate records per second; the engine path gets the same figure for its
-// sections, so the ratios of both counters agree). Explorations run single-threaded
+// The trace is made once, untimed (armcheck::EngineCasemateWriter); setup checks that every path
+// finds the same sections, updates and violations. Counters, the same for every path of a policy:
+// sections/s (the workload's sections per second), records/s (the trace's casemate records per
+// second) and writes/s (the sections' page-table writes, i.e. updates = the trace's mem-writes,
+// per second; the inverse of the cost per write). Explorations run single-threaded
 // (ExploreOptions::parallel = false).
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +31,7 @@
 
 #include "armcheck/casemate_check.h"
 #include "armcheck/engine_export.h"
+#include "armcheck/recorder.h"
 #include "armtrace/casemate_reader.h"
 #include "bench/bench_ratio.h"
 #include "run/engine_source.h"
@@ -47,6 +55,7 @@ struct Input {
   std::string text;                    // the casemate trace
   std::vector<armtrace::Event> events;  // the trace, read
   uint64_t sections = 0;
+  uint64_t writes = 0;  // the trace's mem-write records: the sections' updates
 };
 
 run::RunConfig engine_config(bool explore) {
@@ -79,23 +88,57 @@ Input make_input(SectionPolicy policy) {
   std::istringstream is(in.text);
   armtrace::CasemateReader reader(is, "bench");
   armtrace::Event e;
-  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) in.events.push_back(e);
+  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) {
+    in.events.push_back(e);
+    if (e.kind == armtrace::EventKind::kMemWrite) ++in.writes;
+  }
+  if (in.writes != made->totals.updates) fail("the trace's writes are not the sections' updates");
   return in;
 }
 
-// Both paths agree on the verdicts (and the trace reads back whole).
+// Feeds the trace's events to a Recorder through the calls instrumented code makes, and returns
+// its result.
+StatusOr<armcheck::CheckResult> record(const Input& in) {
+  using armtrace::EventKind;
+  Recorder::Options options;
+  options.check = casemate_options();
+  Recorder rec(options);
+  for (const armtrace::Event& e : in.events) {
+    const char* src = e.src.c_str();
+    switch (e.kind) {
+      case EventKind::kMemInit: rec.init(e.address, e.size, src); break;
+      case EventKind::kLock: rec.lock(e.address, src); break;
+      case EventKind::kUnlock: rec.unlock(e.address, src); break;
+      case EventKind::kMemWrite: rec.write(e.address, e.value, src); break;
+      case EventKind::kBarrier:
+        if (e.barrier == armtrace::BarrierType::kDsb && e.dsb_kind == armtrace::DsbKind::kIsh) {
+          rec.barrier(src);
+          break;
+        }
+        [[fallthrough]];
+      default: rec.record(e);
+    }
+  }
+  return rec.finish();
+}
+
+bool same_totals(const Totals& a, const Totals& b) {
+  return a.sections == b.sections && a.updates == b.updates && a.violations == b.violations &&
+         a.sequences == b.sequences && a.address_classes == b.address_classes;
+}
+
+// The three paths agree on the verdicts (and the trace reads back whole).
 void check_agree(const Input& in) {
   run::EngineSource source(in.workload, in.policy);
   const StatusOr<run::RunOutcome> engine = run::run_sections(source, engine_config(true));
   std::istringstream is(in.text);
   const StatusOr<armcheck::CasemateRun> arm = armcheck::check_casemate(is, "bench", casemate_options(), {});
   if (!engine.ok() || !arm.ok()) fail("a path failed");
-  const Totals &a = engine->totals, &b = arm->result.totals;
-  if (a.sections != b.sections || a.updates != b.updates || a.violations != b.violations ||
-      a.sequences != b.sequences || a.address_classes != b.address_classes) {
-    fail("the engine path and the casemate path disagree");
-  }
+  if (!same_totals(engine->totals, arm->result.totals)) fail("the engine path and the casemate path disagree");
   if (arm->result.counts.records() != in.events.size()) fail("the trace does not read back whole");
+  const StatusOr<armcheck::CheckResult> rec = record(in);
+  if (!rec.ok()) fail("the recorder: " + rec.status().to_string());
+  if (!same_totals(engine->totals, rec->totals)) fail("the engine path and the recorder disagree");
 }
 
 const Input& input(int64_t policy) {
@@ -111,6 +154,7 @@ void counters(benchmark::State& state, const Input& in) {
   using benchmark::Counter;
   state.counters["sections/s"] = Counter(static_cast<double>(in.sections), Counter::kIsIterationInvariantRate);
   state.counters["records/s"] = Counter(static_cast<double>(in.events.size()), Counter::kIsIterationInvariantRate);
+  state.counters["writes/s"] = Counter(static_cast<double>(in.writes), Counter::kIsIterationInvariantRate);
   state.SetLabel(std::to_string(in.sections) + " sections, " + std::to_string(in.events.size()) + " records");
 }
 
@@ -135,6 +179,16 @@ void BM_CasemateText(benchmark::State& state) {
   counters(state, in);
 }
 BENCHMARK(BM_CasemateText)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_Recorder(benchmark::State& state) {
+  const Input& in = input(state.range(0));
+  for (auto _ : state) {
+    StatusOr<armcheck::CheckResult> r = record(in);
+    benchmark::DoNotOptimize(r);
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_Recorder)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_CasemateEvents(benchmark::State& state) {
   const Input& in = input(state.range(0));
@@ -169,14 +223,21 @@ BENCHMARK(BM_CasemateRead)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTim
 
 int main(int argc, char** argv) {
   std::vector<ptx::bench::RatioPair> pairs;
+  auto run = [](const char* bm, const std::string& policy) { return std::string(bm) + policy + "/real_time"; };
+  pairs.push_back({"goal 7: casemate check (ptx check --format casemate) vs engine-driven run, sekvm",
+                   run("BM_CasemateText", "/policy:0"), run("BM_EnginePath", "/policy:0"), "records/s"});
+  pairs.push_back({"goal 7: recorder vs engine-driven run, per write (inverse cost), sekvm",
+                   run("BM_Recorder", "/policy:0"), run("BM_EnginePath", "/policy:0"), "writes/s"});
   for (const char* p : {"0", "1"}) {
     const std::string policy = std::string("/policy:") + p, name = p[0] == '0' ? "sekvm" : "batched";
-    auto run = [&](const char* bm) { return std::string(bm) + policy + "/real_time"; };
-    pairs.push_back({"casemate text vs engine path (" + name + ")", run("BM_CasemateText"), run("BM_EnginePath"), "sections/s"});
-    pairs.push_back({"casemate events (no parsing) vs engine path (" + name + ")", run("BM_CasemateEvents"),
-                     run("BM_EnginePath"), "sections/s"});
-    pairs.push_back({"casemate read only vs engine path (" + name + ")", run("BM_CasemateRead"), run("BM_EnginePath"),
+    pairs.push_back({"casemate text vs engine path (" + name + ")", run("BM_CasemateText", policy),
+                     run("BM_EnginePath", policy), "sections/s"});
+    pairs.push_back({"recorder vs engine path (" + name + ")", run("BM_Recorder", policy), run("BM_EnginePath", policy),
                      "sections/s"});
+    pairs.push_back({"casemate events (no parsing) vs engine path (" + name + ")", run("BM_CasemateEvents", policy),
+                     run("BM_EnginePath", policy), "sections/s"});
+    pairs.push_back({"casemate read only vs engine path (" + name + ")", run("BM_CasemateRead", policy),
+                     run("BM_EnginePath", policy), "sections/s"});
   }
   return ptx::bench::run_with_ratios(argc, argv, pairs);
 }

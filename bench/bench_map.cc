@@ -1,4 +1,4 @@
-// Map throughput: Stage2Engine::set_npt, against a baseline measured in the same process.
+// Map throughput: Stage2Engine::set_npt, against baselines measured in the same process.
 //   * BM_SetNptSekvm:   one SeKVM critical section per page (open_section, one set_npt, close),
 //                       the only shape SectionPolicy::kSekvm allows;
 //   * BM_SetNptBatched: SectionPolicy::kBatched, one section (lock + barrier) per 512 pages;
@@ -7,8 +7,24 @@
 //                       (no table allocation, no update records, no lock).
 // One iteration maps 64 MiB (16384 pages, in IPA order) into a fresh engine / map; constructing
 // and destroying the engine or map is outside the timed region. items/s = pages mapped per second.
+//
+// Goal 5 of issue 12 (one SeKVM section per page, one iteration = one page, 2^20 pages per thread
+// in IPA order, into a fresh engine shared by the threads of a run):
+//   * BM_SetNptVms/threads:N:   thread t maps into its own VM (vmid 1 + t): no shared lock, so
+//                               items/s (all threads' pages per second) should scale with N;
+//   * BM_SetNptOneVm/threads:2: both threads map disjoint IPA ranges of VM 1: they contend for its
+//                               lock (reported against BM_SetNptVms/threads:1);
+//   * BM_MapRss, BM_MapRssSparse: resident memory per mapped 4 KiB page (counter
+//                               rss_bytes_per_page): the growth of the process's RSS while 2^18
+//                               pages are mapped into a fresh engine, densely (1 GiB in IPA order;
+//                               the floor is 8 bytes, one PTE) or sparsely (1 page in 8 of 8 GiB).
+//                               The engine's fixed cost (17 VMs' bookkeeping, ~1.1 MiB) is not
+//                               counted: constructed first, it may reuse memory freed earlier.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -113,6 +129,75 @@ void BM_UnorderedMapInsert(benchmark::State& state) {
 }
 BENCHMARK(BM_UnorderedMapInsert)->Unit(benchmark::kMillisecond);
 
+// ---- goal 5 -------------------------------------------------------------------------------
+
+constexpr int64_t kThreadPages = int64_t{1} << 20;  // pages each thread maps per run
+
+// The engine of the current run: made by thread 0 before the run's start barrier (the benchmark
+// loop's first step), which the other threads pass before they touch it; replaced at the next run.
+std::unique_ptr<Stage2Engine>& shared_engine() {
+  static std::unique_ptr<Stage2Engine> engine;
+  return engine;
+}
+
+// One SeKVM section per iteration, mapping consecutive pages of `vmid` from `ipa`.
+void map_pages(benchmark::State& state, uint32_t vmid, uint64_t ipa) {
+  if (state.thread_index() == 0) shared_engine() = std::make_unique<Stage2Engine>(SectionPolicy::kSekvm);
+  uint64_t pa = 0x8000'0000ULL + ipa;
+  for (auto _ : state) {
+    Stage2Engine& engine = *shared_engine();
+    CriticalSection cs;
+    engine.open_section(vmid, &cs);
+    const NptError e = cs.set_npt(ipa, 3, pa | 0x7FF);
+    benchmark::DoNotOptimize(cs.close());
+    if (e != NptError::kOk) check(false, state, "set_npt failed");
+    ipa += PAGE_SIZE;
+    pa += PAGE_SIZE;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
+void BM_SetNptVms(benchmark::State& state) {
+  map_pages(state, 1 + static_cast<uint32_t>(state.thread_index()), kIpaBase);
+}
+BENCHMARK(BM_SetNptVms)->Iterations(kThreadPages)->UseRealTime()->Threads(1)->Threads(2);
+
+void BM_SetNptOneVm(benchmark::State& state) {
+  const uint64_t span = static_cast<uint64_t>(kThreadPages) * PAGE_SIZE;
+  map_pages(state, kVm, kIpaBase + static_cast<uint64_t>(state.thread_index()) * span);
+}
+BENCHMARK(BM_SetNptOneVm)->Iterations(kThreadPages)->UseRealTime()->Threads(2);
+
+// Resident set size of this process, bytes (/proc/self/statm).
+double rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+// Maps 2^18 pages, one in `stride`, and reports the RSS growth per page.
+void map_rss(benchmark::State& state, uint64_t stride) {
+  constexpr uint64_t kRssPages = uint64_t{1} << 18;
+  for (auto _ : state) {
+    Stage2Engine engine(SectionPolicy::kSekvm);
+    const double made = rss_bytes();
+    for (uint64_t i = 0; i < kRssPages; ++i) {
+      CriticalSection cs;
+      engine.open_section(kVm, &cs);
+      const uint64_t ipa = kIpaBase + i * stride * PAGE_SIZE, desc = (0x8000'0000ULL + i * PAGE_SIZE) | 0x7FF;
+      const NptError e = cs.set_npt(ipa, 3, desc);
+      cs.close();
+      if (e != NptError::kOk) check(false, state, "set_npt failed");
+    }
+    state.counters["rss_bytes_per_page"] = (rss_bytes() - made) / static_cast<double>(kRssPages);
+  }
+}
+void BM_MapRss(benchmark::State& state) { map_rss(state, 1); }
+void BM_MapRssSparse(benchmark::State& state) { map_rss(state, 8); }
+BENCHMARK(BM_MapRss)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MapRssSparse)->Iterations(1)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace ptx
 
@@ -125,5 +210,9 @@ int main(int argc, char** argv) {
           {"set_npt, batched sections vs unordered_map insert", "BM_SetNptBatched", "BM_UnorderedMapInsert",
            ips},
           {"set_npt, batched (512/section) vs sekvm (1/section)", "BM_SetNptBatched", "BM_SetNptSekvm", ips},
+          {"goal 5: set_npt scaling, 2 threads on 2 VMs vs 1 thread", "BM_SetNptVms/real_time/threads:2",
+           "BM_SetNptVms/real_time/threads:1", ips},
+          {"goal 5: set_npt contention, 2 threads on one VM vs 1 thread", "BM_SetNptOneVm/real_time/threads:2",
+           "BM_SetNptVms/real_time/threads:1", ips},
       });
 }

@@ -50,7 +50,10 @@ Section CriticalSection::close() {
 
 Stage2Engine::Stage2Engine(SectionPolicy policy, EngineVariant variant) : policy_(policy), variant_(variant) {
   vms_.reserve(kVmCount);
-  for (uint32_t v = 0; v < kVmCount; ++v) vms_.push_back(std::make_unique<VmNpt>(v));
+  for (uint32_t v = 0; v < kVmCount; ++v) {
+    vms_.push_back(std::make_unique<VmNpt>(v));
+    readers_[v] = vms_[v]->reader();
+  }
 }
 
 Stage2Engine::~Stage2Engine() = default;
@@ -290,12 +293,8 @@ uint64_t Stage2Engine::read_entry(uint32_t vmid, int level, uint64_t entry) cons
   return vms_[vmid]->read(level, entry & ~uint64_t{7});
 }
 
-uint64_t Stage2Engine::pt_map(uint32_t vmid, uint64_t ipa) const {
-  return ptx::pt_map(kGeometry, pt_vttbr(vmid), ipa, *vms_[vmid]);
-}
-
 WalkResult Stage2Engine::walk(uint32_t vmid, uint64_t ipa) const {
-  return ptx::walk(kGeometry, pt_vttbr(vmid), ipa, *vms_[vmid]);
+  return ptx::walk(kGeometry, pt_vttbr(vmid), ipa, readers_[vmid]);
 }
 
 int Stage2Engine::get_npt_level(uint32_t vmid, uint64_t ipa) const {

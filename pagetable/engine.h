@@ -27,6 +27,7 @@
 #ifndef PTX_PAGETABLE_ENGINE_H_
 #define PTX_PAGETABLE_ENGINE_H_
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <cstdint>
@@ -38,6 +39,7 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/engine_variant.h"
 #include "pagetable/npt_error.h"
+#include "pagetable/pool_reader.h"
 #include "pagetable/section.h"
 #include "pagetable/section_policy.h"
 #include "pagetable/valid_lnpt.h"
@@ -106,7 +108,12 @@ class Stage2Engine {
 
   // Coq `pt_map vmid addr` / `walk_npt`: the descriptor translating `ipa`, 0 if unmapped. Lock-free;
   // may run concurrently with writers. REQUIRES: valid_vmid(vmid), valid_addr(ipa).
-  uint64_t pt_map(uint32_t vmid, uint64_t ipa) const;
+  // Inline: a walk is a straight line of at most four loads and tests (walk.h, pool_reader.h),
+  // through a local copy of the VM's reader, which stays in registers across the acquire loads.
+  uint64_t pt_map(uint32_t vmid, uint64_t ipa) const {
+    const PoolReader reader = readers_[vmid];
+    return ptx::pt_map(kGeometry, pt_vttbr(vmid), ipa, reader);
+  }
   uint64_t walk_npt(uint32_t vmid, uint64_t ipa) const { return pt_map(vmid, ipa); }
   // The full walk (entries read at each level). Same requirements.
   WalkResult walk(uint32_t vmid, uint64_t ipa) const;
@@ -169,6 +176,7 @@ class Stage2Engine {
   const EngineVariant variant_;
   std::atomic<bool> halted_{false};
   std::vector<std::unique_ptr<VmNpt>> vms_;  // index = vmid, 0..16
+  std::array<PoolReader, kVmCount> readers_;  // vms_[v]->reader(), for the lock-free walkers
 };
 
 }  // namespace ptx

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "pagetable/constants.h"
+#include "pagetable/pool_reader.h"
 #include "pagetable/section.h"
 
 namespace ptx {
@@ -47,6 +48,9 @@ class VmNpt {
   }
   // Coq pool read: the entry at `addr` of the pool the walk reads at `level`, 0 outside it.
   uint64_t read(int level, uint64_t addr) const { return in_pool(level, addr) ? load(addr) : 0; }
+
+  // The same reads, for lock-free walkers (pool_reader.h).
+  PoolReader reader() const { return PoolReader(mem_, vmid_); }
 
   // --- state guarded by the lock (the holder only) ----------------------------------------
   // Publishes `value` at `addr` (release) and notes the page as written.

@@ -51,9 +51,14 @@ bool walk_range(const Geometry& g, uint64_t root, uint64_t begin, uint64_t end, 
 // The walk of one IPA: calls `visit` for each entry read, from the root down, until the walk
 // ends or the visitor returns kStop (kContinue on a table entry also ends it). Returns false when
 // the visitor stopped it. The tight loop behind pt_map(); REQUIRES: ipa < g.ipa_limit().
+// Always inlined: its callers' visitors then fold into the walk, leaving only the reads and tests.
 template <class Memory, class Visitor>
-bool walk_ipa(const Geometry& g, uint64_t root, uint64_t ipa, const Memory& mem, Visitor&& visit) {
+[[gnu::always_inline]] inline bool walk_ipa(const Geometry& g, uint64_t root, uint64_t ipa,
+                                            const Memory& mem, Visitor&& visit) {
   uint64_t table = g.phys_page(root);
+  // Unrolled (at most kMaxLevels levels): with a constant geometry every level's classify() and
+  // pool test fold to constants, which makes pt_map() a straight line of loads and tests.
+#pragma GCC unroll 4
   for (int level = 0; level < g.levels; ++level) {
     WalkVisit v;
     v.level = level;
@@ -112,9 +117,10 @@ WalkResult walk(const Geometry& g, uint64_t root, uint64_t ipa, const Memory& me
 }
 
 // Coq `pt_map`: just the final descriptor (0 when the walk meets a zero entry).
-// REQUIRES: ipa < g.ipa_limit().
+// REQUIRES: ipa < g.ipa_limit(). Always inlined, as walk_ipa is.
 template <class Memory>
-uint64_t pt_map(const Geometry& g, uint64_t root, uint64_t ipa, const Memory& mem) {
+[[gnu::always_inline]] inline uint64_t pt_map(const Geometry& g, uint64_t root, uint64_t ipa,
+                                              const Memory& mem) {
   uint64_t d = 0;
   walk_ipa(g, root, ipa, mem, [&d](const WalkVisit& v) {
     d = v.value;

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "armcheck/casemate_check.h"
+#include "base/process_memory.h"
 #include "armcheck/engine_export.h"
 #include "formats/atomic_file.h"
 #include "formats/report.h"
@@ -222,6 +223,7 @@ struct Explored {
   std::vector<Finding> findings;
   const armcheck::CheckResult* casemate = nullptr;  // an Arm trace's counts and verdict
   std::string head;                                 // the summary's first line, when not head_line()
+  std::string memory;                               // the summary's memory line (`run`), or empty
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
@@ -257,7 +259,7 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
     if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
   }
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r.totals, r.kept,
-                e.findings, e.source, r.seconds, true, e.casemate != nullptr ? "records" : "ops");
+                e.findings, e.source, r.seconds, true, e.casemate != nullptr ? "records" : "ops", e.memory);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (pictures != nullptr && pictures->drawings) {
     const Drawings& d = *pictures->drawings;
@@ -284,7 +286,9 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   run::EngineSource source(*w, c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, config_of(c), c, &*p);
   if (!r.ok()) return fail(r.status());
-  return finish_explored(Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, ""}, c, *r, &*p);
+  Explored e{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, "", ""};
+  e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
+  return finish_explored(e, c, *r, &*p);
 }
 
 // `ptx record --format casemate`: the engine's sections as a casemate trace (armcheck/engine_export.h),
@@ -369,7 +373,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
   r.totals.ops = run->result.counts.records();  // shown as "records"
   r.interrupted = run->result.interrupted;
-  Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings), &run->result, ""};
+  Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings), &run->result, "", ""};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -398,7 +402,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = trace->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, ""}, c, *r, &*p);
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, "", ""}, c, *r, &*p);
 }
 
 }  // namespace

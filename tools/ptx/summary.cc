@@ -47,9 +47,16 @@ std::string verdict_text(const Totals& t, const std::vector<Finding>& findings) 
   return s + fmt::format("; findings: {} ({})", findings.size(), kinds);
 }
 
+std::string memory_line(uint64_t engine_page_table_bytes, uint64_t peak_rss_bytes) {
+  const double engine = static_cast<double>(engine_page_table_bytes), peak = static_cast<double>(peak_rss_bytes);
+  return fmt::format("memory: engine page tables {:.1f} MB  peak RSS {:.1f} MB ({:.2f}x)", engine / 1e6, peak / 1e6,
+                     engine > 0 ? peak / engine : 0.0);
+}
+
 void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
-                   const std::string& source, double seconds, bool explored, std::string_view ops_name) {
+                   const std::string& source, double seconds, bool explored, std::string_view ops_name,
+                   const std::string& memory) {
   const double secs = seconds > 0 ? seconds : 1e-9;
   std::string s = head + "\n";
   if (!explored) {
@@ -63,6 +70,7 @@ void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    t.ops, t.sections, t.updates, short_count(t.sequences), t.address_classes, t.violations);
   s += fmt::format("{} {}/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                    ops_name, human_rate(static_cast<double>(t.sections) / secs), seconds);
+  if (!memory.empty()) s += memory + "\n";
   size_t shown = 0, groups = 0;
   for (const CheckedSection& c : kept) {
     const std::vector<ViolationGroup> gs = group_violations(c.exploration);

@@ -2,6 +2,7 @@
 //   ptx run: qemu-virt, 4 VMs x 250000 ops (RAM 1.00 GiB), 2 threads, mode fast, compare descriptor, sections sekvm
 //   ops 1000000  sections 1000000  updates 1012345  sequences 2036035  address classes 1000000  violations 0
 //   412.3 k ops/s  412.3 k sections explored/s  wall 2.43 s
+//   memory: engine page tables 12.3 MB  peak RSS 45.6 MB (3.71x)      (`ptx run` only)
 //   verdict: transactional (no violation)
 // With violations, the first few violation groups of the kept sections are described before the
 // verdict (formats/violation_text.h: the section, its updates decoded, the IPAs, before / observed /
@@ -29,10 +30,17 @@ inline constexpr size_t kSummaryViolations = 10;  // findings listed in the summ
 std::string human_rate(double per_second);
 
 // `head`: the first line (without "\n"). `source`: prefix of kept sections' locations.
-// `explored`: false for `record` (no sequences, classes or verdict).
+// `explored`: false for `record` (no sequences, classes or verdict). `memory`: a line (without
+// "\n") printed after the rates when not empty (memory_line()).
 void print_summary(std::FILE* out, const std::string& head, const Totals& t,
                    const std::vector<CheckedSection>& kept, const std::vector<Finding>& findings,
-                   const std::string& source, double seconds, bool explored, std::string_view ops_name = "ops");
+                   const std::string& source, double seconds, bool explored, std::string_view ops_name = "ops",
+                   const std::string& memory = "");
+
+// "memory: engine page tables 12.3 MB  peak RSS 45.6 MB (3.71x)": the engine's page-table bytes
+// (Stage2Engine::page_table_bytes) and the process's peak RSS (base/process_memory.h), MB = 10^6
+// bytes, and their ratio.
+std::string memory_line(uint64_t engine_page_table_bytes, uint64_t peak_rss_bytes);
 
 // The verdict line's text after "verdict: " (see above).
 std::string verdict_text(const Totals& t, const std::vector<Finding>& findings);

@@ -11,9 +11,10 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
   for (const EntryHistory& e : h_.all()) {
     const uint64_t slot = g_.slot_of(e.entry);
     if (slot < g_.entries_per_table()) {
-      written_[g_.key(e.level, g_.table_of(e.entry))].push_back(static_cast<uint32_t>(slot));
+      written_.emplace_back(g_.key(e.level, g_.table_of(e.entry)), static_cast<uint32_t>(slot));
     }
   }
+  std::sort(written_.begin(), written_.end());
   // Roots: for every written entry, every before-walk prefix reaching its table; the root of a
   // prefix is cut at the first written entry on it.
   struct Root {
@@ -23,8 +24,8 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
     bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
     bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
   };
-  std::vector<Root> roots;
-  std::vector<uint64_t> pre;
+  boost::container::small_vector<Root, 8> roots;
+  Prefixes pre;
   const bool flat = g_.memory == MemoryModel::kFlat;
   for (const EntryHistory& w : h_.all()) {
     const uint64_t slot = g_.slot_of(w.entry);
@@ -53,6 +54,8 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
     }
   }
   std::sort(found_.begin(), found_.end());
+  reps_.reserve(found_.size());
+  pages_.reserve(found_.size());
   for (const auto& [ipa, n] : found_) {
     if (!reps_.empty() && reps_.back() == ipa) continue;  // classes partition the IPAs: one each
     reps_.push_back(ipa);
@@ -74,7 +77,7 @@ const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, i
   return f;
 }
 
-void AddressClasses::prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const {
+void AddressClasses::prefixes(int level, uint64_t page, Prefixes* out) const {
   if (level == 0) {
     if (page == t_.root) out->push_back(0);
     return;
@@ -98,8 +101,9 @@ void AddressClasses::relevant(int level, const Pages& pages, Indexes* out, uint3
         if (t[i] != 0) out->push_back(i);
       }
     }
-    auto it = written_.find(g_.key(level, page));
-    if (it != written_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+    const EntryKey k = g_.key(level, page);
+    auto it = std::lower_bound(written_.begin(), written_.end(), std::pair<EntryKey, uint32_t>(k, 0));
+    for (; it != written_.end() && it->first == k; ++it) out->push_back(it->second);
   }
   std::sort(out->begin(), out->end());
   out->erase(std::unique(out->begin(), out->end()), out->end());

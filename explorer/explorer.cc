@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -118,9 +119,11 @@ __int128 count_small(size_t n, const Assignment& a) {
 // signatures, and each count is a sum of products of numbers of ~n log n bits.
 class BigCounts {
  public:
-  explicit BigCounts(size_t n) : n_(n) {}
+  // The per-thread caches are made only for sections past kSmallN (small ones never ask).
+  explicit BigCounts(size_t n)
+      : n_(n), caches_(n > kSmallN ? std::make_unique<tbb::enumerable_thread_specific<Cache>>() : nullptr) {}
   const BigCount& count(const Assignment& a) const {
-    Cache& cache = caches_.local();
+    Cache& cache = caches_->local();
     const Signature sig = signature_of(a);
     for (const auto& [s, c] : cache) {
       if (s == sig) return c;
@@ -134,7 +137,8 @@ class BigCounts {
   static constexpr size_t kMaxCached = 64;
   using Cache = std::vector<std::pair<Signature, BigCount>>;
   size_t n_;
-  mutable tbb::enumerable_thread_specific<Cache> caches_;  // per thread: evaluate() runs in parallel
+  // Per thread (evaluate() runs in parallel); the pointer is const, the caches are not.
+  std::unique_ptr<tbb::enumerable_thread_specific<Cache>> caches_;
 };
 
 // Memory adapter: the after-state (each written entry at its last written value).

@@ -15,34 +15,8 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
     }
   }
   std::sort(written_.begin(), written_.end());
-  // Roots: for every written entry, every before-walk prefix reaching its table; the root of a
-  // prefix is cut at the first written entry on it.
-  struct Root {
-    int level;              // level of F
-    uint64_t ipa;           // IPA bits down to F's index
-    const EntryHistory* f;  // F
-    bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
-    bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
-  };
-  boost::container::small_vector<Root, 8> roots;
-  Prefixes pre;
-  const bool flat = g_.memory == MemoryModel::kFlat;
-  for (const EntryHistory& w : h_.all()) {
-    const uint64_t slot = g_.slot_of(w.entry);
-    if (slot >= g_.entries_per_table()) continue;  // no walk reads it
-    // The levels a walk may read the entry at: its pool's, or in a flat memory any.
-    for (int wl = flat ? 0 : w.level; wl <= (flat ? g_.leaf_level() : w.level); ++wl) {
-      pre.clear();
-      prefixes(wl, g_.table_of(w.entry), &pre);
-      for (uint64_t p : pre) {
-        const uint64_t ipa = p | g_.ipa_of_index(wl, slot);
-        int level = 0;
-        if (const EntryHistory* f = first_written(ipa, wl, &level)) {
-          roots.push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
-        }
-      }
-    }
-  }
+  Roots roots;
+  find_roots(&roots);
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
   for (const auto& [level, ipa, f] : roots) {
@@ -63,6 +37,36 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
   }
   found_.clear();
   found_.shrink_to_fit();
+}
+
+// Roots: for every written entry, every before-walk prefix reaching its table; the root of a
+// prefix is cut at the first written entry on it. Entries of one table share its prefixes (a
+// batched section writes many): they are found once per run of such entries.
+void AddressClasses::find_roots(Roots* roots) const {
+  Prefixes pre;
+  int pre_level = -1;
+  uint64_t pre_table = 0;
+  const bool flat = g_.memory == MemoryModel::kFlat;
+  for (const EntryHistory& w : h_.all()) {
+    const uint64_t slot = g_.slot_of(w.entry);
+    if (slot >= g_.entries_per_table()) continue;  // no walk reads it
+    // The levels a walk may read the entry at: its pool's, or in a flat memory any.
+    for (int wl = flat ? 0 : w.level; wl <= (flat ? g_.leaf_level() : w.level); ++wl) {
+      if (wl != pre_level || g_.table_of(w.entry) != pre_table) {
+        pre.clear();
+        prefixes(wl, g_.table_of(w.entry), &pre);
+        pre_level = wl;
+        pre_table = g_.table_of(w.entry);
+      }
+      for (uint64_t p : pre) {
+        const uint64_t ipa = p | g_.ipa_of_index(wl, slot);
+        int level = 0;
+        if (const EntryHistory* f = first_written(ipa, wl, &level)) {
+          roots->push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
+        }
+      }
+    }
+  }
 }
 
 void AddressClasses::add_rep(uint64_t ipa, uint64_t pages) { found_.emplace_back(ipa, pages); }

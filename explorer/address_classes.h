@@ -42,6 +42,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <boost/container/flat_map.hpp>
@@ -82,6 +83,16 @@ class AddressClasses {
   // `level` (page == root at level 0 gives {0}).
   using Prefixes = boost::container::small_vector<uint64_t, 4>;
   void prefixes(int level, uint64_t page, Prefixes* out) const;
+  // Where the walks through a written entry first meet a written entry F (argument, step 2).
+  struct Root {
+    int level;              // level of F
+    uint64_t ipa;           // IPA bits down to F's index
+    const EntryHistory* f;  // F
+    bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
+    bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
+  };
+  using Roots = boost::container::small_vector<Root, 8>;
+  void find_roots(Roots* roots) const;
   // The first written entry on the before-walk of `ipa` and its level, or nullptr when the walk
   // reads none (the IPA is unaffected). Reads no deeper than `max_level`.
   const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;

@@ -141,16 +141,6 @@ class BigCounts {
   std::unique_ptr<tbb::enumerable_thread_specific<Cache>> caches_;
 };
 
-// Memory adapter: the after-state (each written entry at its last written value).
-struct AfterMemory {
-  const Tables& before;
-  const EntryHistories& h;
-  uint64_t read(int level, uint64_t entry) const {
-    if (const EntryHistory* e = h.find(level, entry)) return e->writes.back().second;
-    return before.read(level, entry);
-  }
-};
-
 // Counts of one address while it is evaluated: Int is __int128 while n <= kSmallN (every count
 // is at most a(n)), BigCount beyond.
 template <class Int>
@@ -225,74 +215,95 @@ class Evaluator {
   }
 
  private:
+  // One leaf of the search: the written entries' values it fixed and the walk's final entry.
+  struct Leaf {
+    Assignment a;
+    uint64_t v;       // the final descriptor
+    int level;        // read at this level
+    uint64_t mapping;
+  };
+  using Leaves = boost::container::small_vector<Leaf, 16>;
+
+  // The search's leaves give the before- and after-mapping too: the branch that gives every
+  // written entry its before-value walks as the before-state does, and the branch that gives each
+  // its last written value walks as the after-state does (each is one branch: a history's values
+  // are distinct).
   template <class Int>
   Tally<Int> evaluate_as(uint64_t ipa) const {
     Tally<Int> r;
+    Leaves leaves;
+    Assignment a;
+    search(ipa, 0, before_.root, a, leaves);
     if (reference_ != nullptr) {
       r.before = reference_->before_mapping(before_, compare_, ipa);
       r.after = reference_->after_mapping(before_, compare_, ipa);
     } else {
-      r.before = mapping_of(compare_, g_, ipa, before_.walk(ipa));
-      r.after = mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root, ipa, AfterMemory{before_, h_}));
+      for (const Leaf& l : leaves) {
+        if (std::all_of(l.a.begin(), l.a.end(), [](const Choice& c) { return c.value == c.entry->before; })) {
+          r.before = l.mapping;
+        }
+        if (std::all_of(l.a.begin(), l.a.end(),
+                        [](const Choice& c) { return c.value == c.entry->writes.back().second; })) {
+          r.after = l.mapping;
+        }
+      }
     }
-    Assignment a;
-    search(ipa, 0, before_.root, a, r);
+    for (const Leaf& l : leaves) {
+      if constexpr (std::is_same_v<Int, BigCount>) {
+        tally(l, big_.count(l.a), r);
+      } else {
+        tally(l, count_small(h_.update_count(), l.a), r);
+      }
+    }
     return r;
   }
 
   // Depth-first walk of `ipa` from `table` at `level`, branching over the history values of each
   // written entry read. An entry read again deeper on the same walk (a flat memory: a page
   // reached at two levels) has the value this branch already gave it: one state, one value.
-  template <class Int>
-  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Tally<Int>& r) const {
+  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Leaves& out) const {
     const uint64_t entry = g_.entry_address(table, level, ipa);
     const EntryHistory* h = h_.find(level, entry);
     if (h == nullptr) {
-      step(ipa, level, before_.read(level, entry), a, r);
+      step(ipa, level, before_.read(level, entry), a, out);
       return;
     }
     for (const Choice& ch : a) {
       if (ch.entry == h) {
-        step(ipa, level, ch.value, a, r);
+        step(ipa, level, ch.value, a, out);
         return;
       }
     }
     for (uint64_t v : h->values) {
       a.push_back(Choice{h, v});
-      step(ipa, level, v, a, r);
+      step(ipa, level, v, a, out);
       a.pop_back();
     }
   }
 
-  template <class Int>
-  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Tally<Int>& r) const {
+  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Leaves& out) const {
     if (g_.is_table(level, v)) {
-      search(ipa, level + 1, g_.phys_page(v), a, r);
+      search(ipa, level + 1, g_.phys_page(v), a, out);
       return;
     }
-    if constexpr (std::is_same_v<Int, BigCount>) {
-      tally(ipa, level, v, a, big_.count(a), r);
-    } else {
-      tally(ipa, level, v, a, count_small(h_.update_count(), a), r);
-    }
+    out.push_back(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
   }
 
   // Adds a leaf's `lists` to the mapping it gives.
   template <class Int>
-  void tally(uint64_t ipa, int level, uint64_t v, const Assignment& a, const Int& lists, Tally<Int>& r) const {
+  void tally(const Leaf& l, const Int& lists, Tally<Int>& r) const {
     if (lists == 0) return;
-    const uint64_t m = mapping_of(compare_, g_, ipa, v, level);
-    if (m == r.before) {
+    if (l.mapping == r.before) {
       r.in_before += lists;
-    } else if (m == r.after) {
+    } else if (l.mapping == r.after) {
       r.in_after += lists;
     } else {
       r.in_other += lists;
-      ObservedAgg<Int>& o = r.others[m];
+      ObservedAgg<Int>& o = r.others[l.mapping];
       o.sequences += lists;
-      o.fault = o.fault && maps_nothing(g_, v, level);
-      const size_t len = changed(a);
-      std::vector<uint32_t> w = witness_of(a);
+      o.fault = o.fault && maps_nothing(g_, l.v, l.level);
+      const size_t len = changed(l.a);
+      std::vector<uint32_t> w = witness_of(l.a);
       if (len < o.witness_len || (len == o.witness_len && w < o.witness)) {
         o.witness_len = len;
         o.witness = std::move(w);

@@ -25,11 +25,6 @@ NptImage& NptImage::operator=(const NptImage& other) {
   return *this;
 }
 
-uint64_t NptImage::read(int level, uint64_t entry) const {
-  const Page* p = find(page_key(level, entry));
-  return p == nullptr || !p->entries ? 0 : p->entries[g_.slot_of(entry)];
-}
-
 const uint64_t* NptImage::table(int level, uint64_t page) const {
   const Page* p = find(page_key(level, page));
   return p == nullptr ? nullptr : p->entries.get();

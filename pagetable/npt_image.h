@@ -54,7 +54,10 @@ class NptImage {
 
   // The entry at byte address `entry` of the pool the walk reads at `level`; 0 if never written.
   // REQUIRES: 0 <= level < geometry().levels.
-  uint64_t read(int level, uint64_t entry) const;
+  uint64_t read(int level, uint64_t entry) const {
+    const Page* p = find(page_key(level, entry));
+    return p == nullptr || !p->entries ? 0 : p->entries[g_.slot_of(entry)];
+  }
 
   // Sets that entry to `value` and updates the reverse index. `entry` is rounded down to 8 bytes.
   // REQUIRES: 0 <= level < geometry().levels.

@@ -42,11 +42,15 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
 // Roots: for every written entry, every before-walk prefix reaching its table; the root of a
 // prefix is cut at the first written entry on it. Entries of one table share its prefixes (a
 // batched section writes many): they are found once per run of such entries.
+// In per-level pools, a walk through an entry at level wl reads no written entry above it when no
+// entry above wl is written: the entry itself is then the first written one (no walk needed).
 void AddressClasses::find_roots(Roots* roots) const {
   Prefixes pre;
   int pre_level = -1;
   uint64_t pre_table = 0;
   const bool flat = g_.memory == MemoryModel::kFlat;
+  int top = g_.levels;  // the lowest level of a written entry (per-level pools)
+  for (const EntryHistory& w : h_.all()) top = std::min(top, w.level);
   for (const EntryHistory& w : h_.all()) {
     const uint64_t slot = g_.slot_of(w.entry);
     if (slot >= g_.entries_per_table()) continue;  // no walk reads it
@@ -60,8 +64,8 @@ void AddressClasses::find_roots(Roots* roots) const {
       }
       for (uint64_t p : pre) {
         const uint64_t ipa = p | g_.ipa_of_index(wl, slot);
-        int level = 0;
-        if (const EntryHistory* f = first_written(ipa, wl, &level)) {
+        int level = wl;
+        if (const EntryHistory* f = !flat && wl <= top ? &w : first_written(ipa, wl, &level)) {
           roots->push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
         }
       }

@@ -88,12 +88,22 @@ Int count_lists_in(size_t n, const Signature& sig, const Int& (*a_of)(size_t)) {
     m_total += f.m;
     denominator *= static_cast<long long>(f.m);
   }
+  // Only subsets T whose every factor is non-zero contribute: T holds every entry whose factor
+  // outside T is 0 and only entries whose factor inside T is not 0.
+  uint32_t in_nonzero = 0, out_nonzero = 0;
+  for (size_t i = 0; i < r; ++i) {
+    in_nonzero |= sig[i].c != 0 ? 1u << i : 0;
+    out_nonzero |= sig[i].alpha * sig[i].m != sig[i].c ? 1u << i : 0;
+  }
+  const uint32_t forced = ((1u << r) - 1) & ~out_nonzero, free = in_nonzero & out_nonzero;
   Int sum = 0;
-  for (uint32_t t = 0; t < (1u << r); ++t) {
+  if ((forced & ~in_nonzero) != 0) return sum;  // an entry no value of T can satisfy
+  for (uint32_t s = free;; s = (s - 1) & free) {  // every subset of `free`
+    const uint32_t t = forced | s;
     // |coef| <= prod m_e: 64 bits while n <= kSmallN, the count's own type beyond.
     std::conditional_t<std::is_same_v<Int, BigCount>, BigCount, long long> coef = 1;
     size_t extra = 0;
-    for (size_t i = 0; i < r && coef != 0; ++i) {
+    for (size_t i = 0; i < r; ++i) {
       const Factor& f = sig[i];
       if (t & (1u << i)) {
         coef *= static_cast<long long>(f.c);
@@ -102,7 +112,8 @@ Int count_lists_in(size_t n, const Signature& sig, const Int& (*a_of)(size_t)) {
         coef *= static_cast<long long>(f.alpha * f.m) - static_cast<long long>(f.c);
       }
     }
-    if (coef != 0) sum += coef * a_of(n - m_total + extra);
+    sum += coef * a_of(n - m_total + extra);
+    if (s == 0) break;
   }
   if (denominator == 1) return sum;  // every entry written once: SeKVM sections
   return sum / denominator;          // exact
@@ -286,7 +297,7 @@ class Evaluator {
       search(ipa, level + 1, g_.phys_page(v), a, out);
       return;
     }
-    out.push_back(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
+    out.emplace_back(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
   }
 
   // Adds a leaf's `lists` to the mapping it gives.
@@ -341,7 +352,7 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
   const Evaluator ev(before, h, options.compare, options.reference);
 
   const std::vector<uint64_t>& reps = classes.representatives();
-  std::vector<AddressResult> results(reps.size());
+  boost::container::small_vector<AddressResult, 4> results(reps.size());
   auto run = [&](size_t i) { results[i] = ev.evaluate(reps[i]); };
   if (options.parallel && reps.size() >= 64) {
     tbb::parallel_for(size_t{0}, reps.size(), run);

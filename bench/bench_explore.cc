@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -173,6 +174,71 @@ void BM_CaseRowFaithful(benchmark::State& state) {
 }
 BENCHMARK(BM_CaseRowFaithful)->ArgName("row")->DenseRange(0, 5)->MinTime(kMinTime);
 
+// Making the same sections: open, the row's set_npt, close. Each section must have the row's
+// shape on the same kind of before-state as BM_CaseRowFast's (the same writes: PGD/PUD/PMD/PTE
+// entries going from 0 to a value, fresh tables from the same pools, under tables that exist or
+// not as the row says), so each iteration maps the next IPA of the row's sequence on a state
+// that a setup op prepared; the engine cannot undo a map, so every kSectionsPerEngine sections it
+// is rebuilt (and prepared) with the timer paused. Fails when a section has another shape.
+struct MakeRow {
+  int level;            // set_npt level
+  int shift;            // the IPA of section k is (k + 1) << shift ...
+  int prepare_level;    // ... after a setup map of IPA 0 at this level (0: none)
+  size_t updates;       // the row's update count
+};
+constexpr MakeRow kMakeRows[] = {
+    {3, 39, 0, 4},  // L3, nothing mapped: a new root entry each time
+    {3, 30, 3, 3},  // L3, level-1 table exists: a new level-1 entry
+    {3, 21, 3, 2},  // L3, level-2 table exists: a new level-2 entry
+    {3, 12, 3, 1},  // L3, level-3 table exists: a new level-3 entry
+    {2, 39, 0, 3},  // L2, nothing mapped
+    {2, 21, 2, 1},  // L2, level-2 table exists
+};
+// Fewer than the level-1 pool's 256 pages, and than 512 entries per table.
+constexpr uint64_t kSectionsPerEngine = 250;
+
+std::unique_ptr<Stage2Engine> prepared_engine(const MakeRow& row) {
+  auto engine = std::make_unique<Stage2Engine>();
+  if (row.prepare_level != 0) {
+    CriticalSection cs;
+    const uint64_t desc = row.prepare_level == 3 ? 0x4000'0000ULL | 0x7FF : 0x8000'0000ULL | 0x7FD;
+    if (engine->open_section(1, &cs) != NptError::kOk || cs.set_npt(0, row.prepare_level, desc) != NptError::kOk) {
+      fail("BM_MakeSection: setup map");
+    }
+  }
+  return engine;
+}
+
+void BM_MakeSection(benchmark::State& state) {
+  const MakeRow& row = kMakeRows[state.range(0)];
+  state.SetLabel(case_rows()[static_cast<size_t>(state.range(0))].name);
+  const uint64_t desc = row.level == 3 ? 0x4000'0000ULL | 0x7FF : 0x8000'0000ULL | 0x7FD;
+  std::unique_ptr<Stage2Engine> engine = prepared_engine(row);
+  uint64_t k = 0;
+  for (auto _ : state) {
+    if (k == kSectionsPerEngine) {
+      state.PauseTiming();
+      engine = prepared_engine(row);
+      k = 0;
+      state.ResumeTiming();
+    }
+    CriticalSection cs;
+    if (engine->open_section(1, &cs) != NptError::kOk || cs.set_npt((k + 1) << row.shift, row.level, desc) != NptError::kOk) {
+      state.SkipWithError("set_npt refused");
+      break;
+    }
+    Section s = cs.close();
+    if (s.updates.size() != row.updates) {
+      state.SkipWithError("a section of another shape than the row's");
+      break;
+    }
+    benchmark::DoNotOptimize(s);
+    ++k;
+  }
+  state.counters["sections/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_MakeSection)->ArgName("row")->DenseRange(0, 5)->MinTime(kMinTime);
+
 // ---------------------------------------------------------------------------------------------
 // (b) batched sections: n PTE writes into one fresh level-3 table
 
@@ -180,15 +246,18 @@ Input make_batched(size_t n) {
   constexpr uint32_t vm = 1;
   const uint64_t ipa = 0x0000'0040'0000'0000ULL;
   Input in{"batched n=" + std::to_string(n), NptImage(Geometry::sekvm(), pt_vttbr(vm)), {}, {}};
-  // root -> level-1 -> level-2 -> a fresh (all-zero) level-3 table, as the first three writes of
-  // set_npt would leave them after a barrier.
+  // root -> level-1 -> level-2 -> fresh (all-zero) level-3 tables, one per 512 pages, as the
+  // table writes of set_npt would leave them after a barrier.
   const uint64_t l1 = pgd_start(vm), l2 = pud_start(vm), l3 = pmd_start(vm);
   in.before.write(0, pool_start(vm) | pgd_index(ipa) * 8, l1 | 3);
   in.before.write(1, l1 | pud_index(ipa) * 8, l2 | 3);
-  in.before.write(2, l2 | pmd_index(ipa) * 8, l3 | 3);
+  for (uint64_t t = 0; t * 512 < n; ++t) {
+    in.before.write(2, l2 | pmd_index(ipa + t * 512 * PAGE_SIZE) * 8, (l3 + t * PAGE_SIZE) | 3);
+  }
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t page_ipa = ipa + i * PAGE_SIZE;
-    in.updates.push_back(Update{UpdateKind::kPte, l3 | pte_index(page_ipa) * 8, 0,
+    const uint64_t table = l3 + (i / 512) * PAGE_SIZE;
+    in.updates.push_back(Update{UpdateKind::kPte, table | pte_index(page_ipa) * 8, 0,
                                 (0x4000'0000ULL + i * PAGE_SIZE) | 0x7FF});
     in.targets.push_back(page_ipa);
   }
@@ -196,21 +265,34 @@ Input make_batched(size_t n) {
 }
 
 const Input& batched(size_t n) {
-  static std::vector<std::unique_ptr<Input>> cache(513);
+  static std::map<size_t, std::unique_ptr<Input>> cache;
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
-  if (!cache[n]) {
-    cache[n] = std::make_unique<Input>(make_batched(n));
-    if (n <= 8) check_agree(*cache[n]);  // n = 10 is checked once by its faithful benchmark
+  std::unique_ptr<Input>& in = cache[n];
+  if (!in) {
+    in = std::make_unique<Input>(make_batched(n));
+    if (n <= 8) check_agree(*in);  // n = 10 is checked once by its faithful benchmark
   }
-  return *cache[n];
+  return *in;
 }
 
 void BM_BatchedFast(benchmark::State& state) {
   const Input& in = batched(static_cast<size_t>(state.range(0)));
   time_exploration(state, in, &explore);
+  state.counters["leaves/s"] =
+      benchmark::Counter(static_cast<double>(in.updates.size()), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_BatchedFast)->ArgName("n")->Arg(6)->Arg(8)->Arg(10)->Arg(64)->Arg(512)->MinTime(kMinTime);
+BENCHMARK(BM_BatchedFast)
+    ->ArgName("n")
+    ->Arg(6)
+    ->Arg(8)
+    ->Arg(10)
+    ->Arg(64)
+    ->Arg(512)
+    ->Arg(1024)
+    ->Arg(2048)
+    ->Arg(4096)
+    ->MinTime(kMinTime);
 
 void BM_BatchedFaithful(benchmark::State& state) {
   const Input& in = batched(static_cast<size_t>(state.range(0)));
@@ -378,6 +460,14 @@ int main(int argc, char** argv) {
   }
   pairs.push_back({"(b) fast vs faithful, batched n=10", "BM_BatchedFast/n:10",
                    "BM_BatchedFaithful/n:10", sps});
+  for (int r = 0; r < 6; ++r) {
+    pairs.push_back({std::string("(g1) explore vs make (goal >= 0.33x), case row ") + rows[r], "BM_CaseRowFast/row:" + std::to_string(r),
+                     "BM_MakeSection/row:" + std::to_string(r), sps});
+  }
+  for (int n : {1024, 2048, 4096}) {
+    pairs.push_back({"(g3) per-leaf rate, batched n=" + std::to_string(n) + " vs n=512 (1 = linear)",
+                     "BM_BatchedFast/n:" + std::to_string(n), "BM_BatchedFast/n:512", "leaves/s"});
+  }
   const char* sections[] = {"set_npt (4 upd)", "batched (8 upd)"};
   for (int s = 0; s < 2; ++s) {
     const std::string arg = "/section:" + std::to_string(s);
@@ -391,5 +481,7 @@ int main(int argc, char** argv) {
     pairs.push_back({"(c) faithful on classes vs brute force (full)" + what, "BM_ClassesFaithful" + arg,
                      "BM_BruteForceFull" + arg, sps});
   }
-  return ptx::bench::run_with_ratios(argc, argv, std::move(pairs));
+  std::vector<ptx::bench::SlopeLine> slopes = {
+      {"(g3) batched exploration, per leaf", "BM_BatchedFast/n:512", "BM_BatchedFast/n:4096", sps, 512, 4096}};
+  return ptx::bench::run_with_ratios(argc, argv, std::move(pairs), std::move(slopes));
 }

@@ -38,12 +38,24 @@ struct RatioPair {
   std::string counter;   // counter compared (a rate: higher is better)
 };
 
+// A cost slope between two runs of one benchmark at sizes x_small < x_large (e.g. leaves of a
+// section): (1/rate_large - 1/rate_small) / (x_large - x_small), printed in microseconds per
+// unit after the ratio table. `counter` is a rate of the benchmark's items (e.g. sections/s).
+struct SlopeLine {
+  std::string label;  // e.g. "(g3) batched exploration, per leaf"
+  std::string small, large;
+  std::string counter;
+  double x_small = 0, x_large = 0;
+};
+
 // A console reporter that remembers each run's counters and prints the ratio table at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   // Colour only on a terminal, like the library's own default (--benchmark_color=auto).
-  explicit RatioReporter(std::vector<RatioPair> pairs)
-      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular), pairs_(std::move(pairs)) {}
+  explicit RatioReporter(std::vector<RatioPair> pairs, std::vector<SlopeLine> slopes = {})
+      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular),
+        pairs_(std::move(pairs)),
+        slopes_(std::move(slopes)) {}
 
   void ReportRuns(const std::vector<Run>& reports) override {
     ConsoleReporter::ReportRuns(reports);
@@ -80,6 +92,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       out << fmt::format("| {} | `{}` | `{}` | {} | {} | {} | **{:.2f}x** |\n", p.label, p.measured,
                          p.baseline, p.counter, human(m), human(b), m / b);
     }
+    print_slopes(out);
     out.flush();
   }
 
@@ -107,6 +120,16 @@ class RatioReporter : public benchmark::ConsoleReporter {
     return out;
   }
 
+  void print_slopes(std::ostream& out) const {
+    for (const SlopeLine& l : slopes_) {
+      double a = 0, b = 0;
+      if (!value(l.small, l.counter, &a) || !value(l.large, l.counter, &b) || a == 0 || b == 0) continue;
+      const double us = (1 / b - 1 / a) / (l.x_large - l.x_small) * 1e6;
+      out << fmt::format("\nSlope: {}: {:.4g} us per unit between `{}` ({:.4g} us) and `{}` ({:.4g} us)\n", l.label, us,
+                         l.small, 1e6 / a, l.large, 1e6 / b);
+    }
+  }
+
   bool value(const std::string& run, const std::string& counter, double* out) const {
     auto it = seen_.find(normalize(run));
     if (it == seen_.end()) return false;
@@ -131,13 +154,14 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
 
   std::vector<RatioPair> pairs_;
+  std::vector<SlopeLine> slopes_;
   std::map<std::string, Seen> seen_;
 };
 
-inline int run_with_ratios(int argc, char** argv, std::vector<RatioPair> pairs) {
+inline int run_with_ratios(int argc, char** argv, std::vector<RatioPair> pairs, std::vector<SlopeLine> slopes = {}) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter(std::move(pairs));
+  RatioReporter reporter(std::move(pairs), std::move(slopes));
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   return 0;

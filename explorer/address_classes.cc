@@ -11,37 +11,12 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
   for (const EntryHistory& e : h_.all()) {
     const uint64_t slot = g_.slot_of(e.entry);
     if (slot < g_.entries_per_table()) {
-      written_[g_.key(e.level, g_.table_of(e.entry))].push_back(static_cast<uint32_t>(slot));
+      written_.emplace_back(g_.key(e.level, g_.table_of(e.entry)), static_cast<uint32_t>(slot));
     }
   }
-  // Roots: for every written entry, every before-walk prefix reaching its table; the root of a
-  // prefix is cut at the first written entry on it.
-  struct Root {
-    int level;              // level of F
-    uint64_t ipa;           // IPA bits down to F's index
-    const EntryHistory* f;  // F
-    bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
-    bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
-  };
-  std::vector<Root> roots;
-  std::vector<uint64_t> pre;
-  const bool flat = g_.memory == MemoryModel::kFlat;
-  for (const EntryHistory& w : h_.all()) {
-    const uint64_t slot = g_.slot_of(w.entry);
-    if (slot >= g_.entries_per_table()) continue;  // no walk reads it
-    // The levels a walk may read the entry at: its pool's, or in a flat memory any.
-    for (int wl = flat ? 0 : w.level; wl <= (flat ? g_.leaf_level() : w.level); ++wl) {
-      pre.clear();
-      prefixes(wl, g_.table_of(w.entry), &pre);
-      for (uint64_t p : pre) {
-        const uint64_t ipa = p | g_.ipa_of_index(wl, slot);
-        int level = 0;
-        if (const EntryHistory* f = first_written(ipa, wl, &level)) {
-          roots.push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
-        }
-      }
-    }
-  }
+  std::sort(written_.begin(), written_.end());
+  Roots roots;
+  find_roots(&roots);
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
   for (const auto& [level, ipa, f] : roots) {
@@ -53,6 +28,8 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
     }
   }
   std::sort(found_.begin(), found_.end());
+  reps_.reserve(found_.size());
+  pages_.reserve(found_.size());
   for (const auto& [ipa, n] : found_) {
     if (!reps_.empty() && reps_.back() == ipa) continue;  // classes partition the IPAs: one each
     reps_.push_back(ipa);
@@ -60,6 +37,40 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
   }
   found_.clear();
   found_.shrink_to_fit();
+}
+
+// Roots: for every written entry, every before-walk prefix reaching its table; the root of a
+// prefix is cut at the first written entry on it. Entries of one table share its prefixes (a
+// batched section writes many): they are found once per run of such entries.
+// In per-level pools, a walk through an entry at level wl reads no written entry above it when no
+// entry above wl is written: the entry itself is then the first written one (no walk needed).
+void AddressClasses::find_roots(Roots* roots) const {
+  Prefixes pre;
+  int pre_level = -1;
+  uint64_t pre_table = 0;
+  const bool flat = g_.memory == MemoryModel::kFlat;
+  int top = g_.levels;  // the lowest level of a written entry (per-level pools)
+  for (const EntryHistory& w : h_.all()) top = std::min(top, w.level);
+  for (const EntryHistory& w : h_.all()) {
+    const uint64_t slot = g_.slot_of(w.entry);
+    if (slot >= g_.entries_per_table()) continue;  // no walk reads it
+    // The levels a walk may read the entry at: its pool's, or in a flat memory any.
+    for (int wl = flat ? 0 : w.level; wl <= (flat ? g_.leaf_level() : w.level); ++wl) {
+      if (wl != pre_level || g_.table_of(w.entry) != pre_table) {
+        pre.clear();
+        prefixes(wl, g_.table_of(w.entry), &pre);
+        pre_level = wl;
+        pre_table = g_.table_of(w.entry);
+      }
+      for (uint64_t p : pre) {
+        const uint64_t ipa = p | g_.ipa_of_index(wl, slot);
+        int level = wl;
+        if (const EntryHistory* f = !flat && wl <= top ? &w : first_written(ipa, wl, &level)) {
+          roots->push_back(Root{level, ipa & ~(g_.granule_size(level) - 1), f});
+        }
+      }
+    }
+  }
 }
 
 void AddressClasses::add_rep(uint64_t ipa, uint64_t pages) { found_.emplace_back(ipa, pages); }
@@ -74,7 +85,7 @@ const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, i
   return f;
 }
 
-void AddressClasses::prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const {
+void AddressClasses::prefixes(int level, uint64_t page, Prefixes* out) const {
   if (level == 0) {
     if (page == t_.root) out->push_back(0);
     return;
@@ -98,8 +109,9 @@ void AddressClasses::relevant(int level, const Pages& pages, Indexes* out, uint3
         if (t[i] != 0) out->push_back(i);
       }
     }
-    auto it = written_.find(g_.key(level, page));
-    if (it != written_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+    const EntryKey k = g_.key(level, page);
+    auto it = std::lower_bound(written_.begin(), written_.end(), std::pair<EntryKey, uint32_t>(k, 0));
+    for (; it != written_.end() && it->first == k; ++it) out->push_back(it->second);
   }
   std::sort(out->begin(), out->end());
   out->erase(std::unique(out->begin(), out->end()), out->end());

@@ -42,6 +42,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include <boost/container/flat_map.hpp>
@@ -69,7 +70,7 @@ class AddressClasses {
 
  private:
   using Pages = boost::container::small_vector<uint64_t, 4>;
-  using Indexes = std::vector<uint32_t>;
+  using Indexes = boost::container::small_vector<uint32_t, 8>;
   // Indexes at `level` where some page of `pages` has a non-zero before-entry or a written entry,
   // ascending, and the smallest other index (entries_per_table() when there is none).
   void relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const;
@@ -80,7 +81,18 @@ class AddressClasses {
   Pages below(const EntryHistory& f, int level) const;
   // The index prefix of every before-walk that reaches table `page` at `level`, as IPA bits above
   // `level` (page == root at level 0 gives {0}).
-  void prefixes(int level, uint64_t page, std::vector<uint64_t>* out) const;
+  using Prefixes = boost::container::small_vector<uint64_t, 4>;
+  void prefixes(int level, uint64_t page, Prefixes* out) const;
+  // Where the walks through a written entry first meet a written entry F (argument, step 2).
+  struct Root {
+    int level;              // level of F
+    uint64_t ipa;           // IPA bits down to F's index
+    const EntryHistory* f;  // F
+    bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
+    bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
+  };
+  using Roots = boost::container::small_vector<Root, 8>;
+  void find_roots(Roots* roots) const;
   // The first written entry on the before-walk of `ipa` and its level, or nullptr when the walk
   // reads none (the IPA is unaffected). Reads no deeper than `max_level`.
   const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;
@@ -92,11 +104,12 @@ class AddressClasses {
   const NptImage& before_;
   const EntryHistories& h_;
   const Geometry g_;
-  // table page (as the key of its first entry) -> slots of that table written by the section
-  boost::container::flat_map<EntryKey, boost::container::small_vector<uint32_t, 4>> written_;
+  // (table page as the key of its first entry, slot) of every entry the section writes, sorted
+  boost::container::small_vector<std::pair<EntryKey, uint32_t>, 8> written_;
   std::vector<uint64_t> reps_;
   std::vector<uint64_t> pages_;
-  std::vector<std::pair<uint64_t, uint64_t>> found_;  // (representative, pages) while building
+  // (representative, pages) while building
+  boost::container::small_vector<std::pair<uint64_t, uint64_t>, 8> found_;
 };
 
 }  // namespace ptx

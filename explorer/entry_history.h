@@ -30,23 +30,44 @@ struct EntryHistory {
   boost::container::small_vector<uint64_t, 3> values;
 };
 
+// Cost: O(n log n) for n updates; sections of at most kLinearEntries updates (every SeKVM
+// section) allocate nothing and are searched linearly.
 class EntryHistories {
  public:
+  // Sections with at most this many updates keep no index: find() scans the entries.
+  static constexpr size_t kLinearEntries = 8;
+
   // REQUIRES: every update's kind is a level of t.geometry() (per-level pools); `t` outlives
   // this object.
   EntryHistories(const Tables& t, std::span<const Update> updates);
 
   // The history of the entry a walk reads at (level, entry), or nullptr when the section does not
   // write it.
-  const EntryHistory* find(int level, uint64_t entry) const;
-  const std::vector<EntryHistory>& all() const { return entries_; }
+  const EntryHistory* find(int level, uint64_t entry) const {
+    const EntryKey k = g_.key(level, entry);
+    if (index_.empty()) {
+      for (size_t i = 0; i < entries_.size(); ++i) {
+        if (keys_[i] == k) return &entries_[i];
+      }
+      return nullptr;
+    }
+    auto it = index_.find(k);
+    return it == index_.end() ? nullptr : &entries_[it->second];
+  }
+  // Every written entry, in order of first write.
+  std::span<const EntryHistory> all() const { return {entries_.data(), entries_.size()}; }
   size_t update_count() const { return n_; }
 
  private:
+  void add(const NptImage& before, int level, EntryKey k, uint64_t entry);
+  void build_small(const Tables& t, std::span<const Update> updates);
+  void build_large(const Tables& t, std::span<const Update> updates);
+
   Geometry g_;
   size_t n_ = 0;
-  std::vector<EntryHistory> entries_;                     // in order of first write
-  boost::container::flat_map<EntryKey, uint32_t> index_;  // entry key -> entries_ index
+  boost::container::small_vector<EntryHistory, 4> entries_;  // in order of first write
+  boost::container::small_vector<EntryKey, 4> keys_;         // keys_[i]: the key of entries_[i]
+  boost::container::flat_map<EntryKey, uint32_t> index_;     // entry key -> entries_ index (large n)
 };
 
 }  // namespace ptx

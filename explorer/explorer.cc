@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <boost/container/small_vector.hpp>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include "explorer/address_classes.h"
@@ -34,26 +39,39 @@ size_t changed(const Assignment& a) {
 // its chosen value. See explorer.h: with m writes to an entry, c of them of value v, its sub-lists
 // have EGF [v = before] + (c/m)((1+x)^m - 1); unconstrained entries contribute (1+x)^m_e and
 // sum_K K! [x^K] (1+x)^N = a(N). Multiplying through by prod m keeps the arithmetic in integers.
-template <class Int>
-Int count_lists_in(size_t n, const Assignment& a, const Int& (*a_of)(size_t));
+// A leaf's count depends only on n and the multiset of its entries' (m, c, [v = before]): its
+// Signature.
+struct Factor {
+  uint32_t m;      // writes to the entry
+  uint32_t c;      // of them, writes of the chosen value
+  uint32_t alpha;  // 1 when the chosen value is the before-value
+  friend auto operator<=>(const Factor&, const Factor&) = default;
+};
+using Signature = boost::container::small_vector<Factor, kMaxLevels>;
 
-const __int128& small_sequence_count(size_t n);
-
-BigCount count_lists(size_t n, const Assignment& a) {
-  // a(30) < 2^109.3; a term's coefficient is a product over the r <= 4 read entries of factors of
-  // size <= m_e with sum m_e <= n, so |coef| <= (30/4)^4 < 2^11.7, and there are 2^r <= 16 terms:
-  // every partial sum stays below 2^125, so 128-bit arithmetic is exact up to n = 30 (the common
-  // case, and allocation-free).
-  if (n <= 30) {
-    const __int128 c = count_lists_in<__int128>(n, a, &small_sequence_count);
-    return BigCount(static_cast<uint64_t>(c >> 64)) << 64 | BigCount(static_cast<uint64_t>(c));
+// The leaf's factors in the order of `a` (the count does not depend on the order).
+Signature factors_of(const Assignment& a) {
+  Signature sig;
+  for (const Choice& ch : a) {
+    uint32_t c = 0;
+    for (const auto& w : ch.entry->writes) c += w.second == ch.value;
+    sig.push_back(Factor{static_cast<uint32_t>(ch.entry->writes.size()), c, ch.value == ch.entry->before ? 1u : 0u});
   }
-  return count_lists_in<BigCount>(n, a, &sequence_count);
+  return sig;
 }
 
+// The leaf's signature: its factors sorted (the count is symmetric in the entries).
+Signature signature_of(const Assignment& a) {
+  Signature sig = factors_of(a);
+  std::sort(sig.begin(), sig.end());
+  return sig;
+}
+
+// a(n) for n <= kSmallN in 128 bits: a(30) < 2^109.3.
+constexpr size_t kSmallN = 30;
 const __int128& small_sequence_count(size_t n) {
-  static const std::array<__int128, 31> table = [] {
-    std::array<__int128, 31> t{};
+  static const std::array<__int128, kSmallN + 1> table = [] {
+    std::array<__int128, kSmallN + 1> t{};
     t[0] = 1;
     for (size_t k = 1; k < t.size(); ++k) t[k] = static_cast<__int128>(k) * t[k - 1] + 1;
     return t;
@@ -62,138 +80,241 @@ const __int128& small_sequence_count(size_t n) {
 }
 
 template <class Int>
-Int count_lists_in(size_t n, const Assignment& a, const Int& (*a_of)(size_t)) {
-  const size_t r = a.size();
+Int count_lists_in(size_t n, const Signature& sig, const Int& (*a_of)(size_t)) {
+  const size_t r = sig.size();
   size_t m_total = 0;
   Int denominator = 1;
-  boost::container::small_vector<long long, kMaxLevels> in_t, out_t;  // coefficients x m
-  boost::container::small_vector<size_t, kMaxLevels> m;
-  for (const Choice& ch : a) {
-    const size_t me = ch.entry->writes.size();
-    size_t c = 0;
-    for (const auto& w : ch.entry->writes) c += w.second == ch.value;
-    const long long alpha = ch.value == ch.entry->before ? 1 : 0;
-    in_t.push_back(static_cast<long long>(c));
-    out_t.push_back(alpha * static_cast<long long>(me) - static_cast<long long>(c));
-    m.push_back(me);
-    m_total += me;
-    denominator *= static_cast<long long>(me);
+  for (const Factor& f : sig) {
+    m_total += f.m;
+    denominator *= static_cast<long long>(f.m);
   }
+  // Only subsets T whose every factor is non-zero contribute: T holds every entry whose factor
+  // outside T is 0 and only entries whose factor inside T is not 0.
+  uint32_t in_nonzero = 0, out_nonzero = 0;
+  for (size_t i = 0; i < r; ++i) {
+    in_nonzero |= sig[i].c != 0 ? 1u << i : 0;
+    out_nonzero |= sig[i].alpha * sig[i].m != sig[i].c ? 1u << i : 0;
+  }
+  const uint32_t forced = ((1u << r) - 1) & ~out_nonzero, free = in_nonzero & out_nonzero;
   Int sum = 0;
-  for (uint32_t t = 0; t < (1u << r); ++t) {
-    Int coef = 1;
+  if ((forced & ~in_nonzero) != 0) return sum;  // an entry no value of T can satisfy
+  for (uint32_t s = free;; s = (s - 1) & free) {  // every subset of `free`
+    const uint32_t t = forced | s;
+    // |coef| <= prod m_e: 64 bits while n <= kSmallN, the count's own type beyond.
+    std::conditional_t<std::is_same_v<Int, BigCount>, BigCount, long long> coef = 1;
     size_t extra = 0;
     for (size_t i = 0; i < r; ++i) {
+      const Factor& f = sig[i];
       if (t & (1u << i)) {
-        coef *= in_t[i];
-        extra += m[i];
+        coef *= static_cast<long long>(f.c);
+        extra += f.m;
       } else {
-        coef *= out_t[i];
+        coef *= static_cast<long long>(f.alpha * f.m) - static_cast<long long>(f.c);
       }
-      if (coef == 0) break;
     }
-    if (coef != 0) sum += coef * a_of(n - m_total + extra);
+    sum += coef * a_of(n - m_total + extra);
+    if (s == 0) break;
   }
-  return sum / denominator;  // exact
+  if (denominator == 1) return sum;  // every entry written once: SeKVM sections
+  return sum / denominator;          // exact
 }
 
-// Memory adapter: the after-state (each written entry at its last written value).
-struct AfterMemory {
-  const Tables& before;
-  const EntryHistories& h;
-  uint64_t read(int level, uint64_t entry) const {
-    if (const EntryHistory* e = h.find(level, entry)) return e->writes.back().second;
-    return before.read(level, entry);
+// 128-bit arithmetic is exact up to n = kSmallN: a term's coefficient is a product over the
+// r <= 4 read entries of factors of size <= m_e with sum m_e <= n, so |coef| <= (30/4)^4 < 2^11.7,
+// and there are 2^r <= 16 terms: every partial sum stays below 2^125.
+__int128 count_small(size_t n, const Assignment& a) {
+  return count_lists_in<__int128>(n, factors_of(a), &small_sequence_count);
+}
+
+// Arbitrary precision, memoised per signature: a batched section's leaves share a few
+// signatures, and each count is a sum of products of numbers of ~n log n bits.
+class BigCounts {
+ public:
+  // The per-thread caches are made only for sections past kSmallN (small ones never ask).
+  explicit BigCounts(size_t n)
+      : n_(n), caches_(n > kSmallN ? std::make_unique<tbb::enumerable_thread_specific<Cache>>() : nullptr) {}
+  const BigCount& count(const Assignment& a) const {
+    Cache& cache = caches_->local();
+    const Signature sig = signature_of(a);
+    for (const auto& [s, c] : cache) {
+      if (s == sig) return c;
+    }
+    if (cache.size() >= kMaxCached) cache.erase(cache.begin());
+    cache.emplace_back(sig, count_lists_in<BigCount>(n_, sig, &sequence_count));
+    return cache.back().second;
   }
+
+ private:
+  static constexpr size_t kMaxCached = 64;
+  using Cache = std::vector<std::pair<Signature, BigCount>>;
+  size_t n_;
+  // Per thread (evaluate() runs in parallel); the pointer is const, the caches are not.
+  std::unique_ptr<tbb::enumerable_thread_specific<Cache>> caches_;
 };
 
+// Counts of one address while it is evaluated: Int is __int128 while n <= kSmallN (every count
+// is at most a(n)), BigCount beyond.
+template <class Int>
 struct ObservedAgg {
-  BigCount sequences = 0;
+  Int sequences = 0;
   std::vector<uint32_t> witness;
   size_t witness_len = SIZE_MAX;
   bool fault = true;  // every walk giving this mapping ended at an invalid entry
+};
+
+template <class Int>
+struct Tally {
+  uint64_t before = 0;
+  uint64_t after = 0;
+  Int in_before = 0, in_after = 0, in_other = 0;
+  std::map<uint64_t, ObservedAgg<Int>> others;  // observed mapping -> lists and shortest witness
+};
+
+BigCount to_big(const __int128& v) {
+  if (v >= 0 && v <= static_cast<__int128>(UINT64_MAX)) return BigCount(static_cast<uint64_t>(v));
+  return BigCount(static_cast<uint64_t>(v >> 64)) << 64 | BigCount(static_cast<uint64_t>(v));
+}
+BigCount to_big(BigCount&& v) { return std::move(v); }
+
+struct ObservedResult {
+  BigCount sequences;
+  std::vector<uint32_t> witness;
+  bool fault = true;
 };
 
 struct AddressResult {
   uint64_t before = 0;
   uint64_t after = 0;
   Counts counts;
-  std::map<uint64_t, ObservedAgg> others;  // observed mapping -> lists and shortest witness
+  std::map<uint64_t, ObservedResult> others;  // observed mapping -> lists and shortest witness
 };
+
+template <class Int>
+AddressResult result_of(Tally<Int>&& t) {
+  AddressResult r{t.before, t.after, Counts{to_big(std::move(t.in_before)), to_big(std::move(t.in_after)),
+                                            to_big(std::move(t.in_other))}, {}};
+  for (auto& [m, o] : t.others) r.others.emplace(m, ObservedResult{to_big(std::move(o.sequences)), std::move(o.witness), o.fault});
+  return r;
+}
+
+// The shortest witness of a leaf: one write of its value for each entry off its before-value.
+std::vector<uint32_t> witness_of(const Assignment& a) {
+  std::vector<uint32_t> w;
+  w.reserve(changed(a));
+  for (const Choice& ch : a) {
+    if (ch.value == ch.entry->before) continue;
+    for (const auto& [idx, val] : ch.entry->writes) {
+      if (val == ch.value) {
+        w.push_back(idx);
+        break;
+      }
+    }
+  }
+  std::sort(w.begin(), w.end());
+  return w;
+}
 
 class Evaluator {
  public:
   Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare, const Reference* reference)
-      : before_(before), h_(h), g_(before.geometry), compare_(compare), reference_(reference) {}
+      : before_(before), h_(h), g_(before.geometry), compare_(compare), reference_(reference),
+        big_(h.update_count()) {}
 
   AddressResult evaluate(uint64_t ipa) const {
-    AddressResult r;
+    if (h_.update_count() <= kSmallN) return result_of(evaluate_as<__int128>(ipa));
+    return result_of(evaluate_as<BigCount>(ipa));
+  }
+
+ private:
+  // One leaf of the search: the written entries' values it fixed and the walk's final entry.
+  struct Leaf {
+    Assignment a;
+    uint64_t v;       // the final descriptor
+    int level;        // read at this level
+    uint64_t mapping;
+  };
+  using Leaves = boost::container::small_vector<Leaf, 16>;
+
+  // The search's leaves give the before- and after-mapping too: the branch that gives every
+  // written entry its before-value walks as the before-state does, and the branch that gives each
+  // its last written value walks as the after-state does (each is one branch: a history's values
+  // are distinct).
+  template <class Int>
+  Tally<Int> evaluate_as(uint64_t ipa) const {
+    Tally<Int> r;
+    Leaves leaves;
+    Assignment a;
+    search(ipa, 0, before_.root, a, leaves);
     if (reference_ != nullptr) {
       r.before = reference_->before_mapping(before_, compare_, ipa);
       r.after = reference_->after_mapping(before_, compare_, ipa);
     } else {
-      r.before = mapping_of(compare_, g_, ipa, before_.walk(ipa));
-      r.after = mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root, ipa, AfterMemory{before_, h_}));
+      for (const Leaf& l : leaves) {
+        if (std::all_of(l.a.begin(), l.a.end(), [](const Choice& c) { return c.value == c.entry->before; })) {
+          r.before = l.mapping;
+        }
+        if (std::all_of(l.a.begin(), l.a.end(),
+                        [](const Choice& c) { return c.value == c.entry->writes.back().second; })) {
+          r.after = l.mapping;
+        }
+      }
     }
-    Assignment a;
-    search(ipa, 0, before_.root, a, r);
+    for (const Leaf& l : leaves) {
+      if constexpr (std::is_same_v<Int, BigCount>) {
+        tally(l, big_.count(l.a), r);
+      } else {
+        tally(l, count_small(h_.update_count(), l.a), r);
+      }
+    }
     return r;
   }
 
- private:
   // Depth-first walk of `ipa` from `table` at `level`, branching over the history values of each
   // written entry read. An entry read again deeper on the same walk (a flat memory: a page
   // reached at two levels) has the value this branch already gave it: one state, one value.
-  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, AddressResult& r) const {
+  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Leaves& out) const {
     const uint64_t entry = g_.entry_address(table, level, ipa);
     const EntryHistory* h = h_.find(level, entry);
     if (h == nullptr) {
-      step(ipa, level, before_.read(level, entry), a, r);
+      step(ipa, level, before_.read(level, entry), a, out);
       return;
     }
     for (const Choice& ch : a) {
       if (ch.entry == h) {
-        step(ipa, level, ch.value, a, r);
+        step(ipa, level, ch.value, a, out);
         return;
       }
     }
     for (uint64_t v : h->values) {
       a.push_back(Choice{h, v});
-      step(ipa, level, v, a, r);
+      step(ipa, level, v, a, out);
       a.pop_back();
     }
   }
 
-  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, AddressResult& r) const {
+  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Leaves& out) const {
     if (g_.is_table(level, v)) {
-      search(ipa, level + 1, g_.phys_page(v), a, r);
+      search(ipa, level + 1, g_.phys_page(v), a, out);
       return;
     }
-    const BigCount lists = count_lists(h_.update_count(), a);
+    out.emplace_back(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
+  }
+
+  // Adds a leaf's `lists` to the mapping it gives.
+  template <class Int>
+  void tally(const Leaf& l, const Int& lists, Tally<Int>& r) const {
     if (lists == 0) return;
-    const uint64_t m = mapping_of(compare_, g_, ipa, v, level);
-    if (m == r.before) {
-      r.counts.before += lists;
-    } else if (m == r.after) {
-      r.counts.after += lists;
+    if (l.mapping == r.before) {
+      r.in_before += lists;
+    } else if (l.mapping == r.after) {
+      r.in_after += lists;
     } else {
-      r.counts.other += lists;
-      ObservedAgg& o = r.others[m];
+      r.in_other += lists;
+      ObservedAgg<Int>& o = r.others[l.mapping];
       o.sequences += lists;
-      o.fault = o.fault && maps_nothing(g_, v, level);
-      const size_t len = changed(a);
-      std::vector<uint32_t> w;
-      w.reserve(len);
-      for (const Choice& ch : a) {
-        if (ch.value == ch.entry->before) continue;
-        for (const auto& [idx, val] : ch.entry->writes) {
-          if (val == ch.value) {
-            w.push_back(idx);
-            break;
-          }
-        }
-      }
-      std::sort(w.begin(), w.end());
+      o.fault = o.fault && maps_nothing(g_, l.v, l.level);
+      const size_t len = changed(l.a);
+      std::vector<uint32_t> w = witness_of(l.a);
       if (len < o.witness_len || (len == o.witness_len && w < o.witness)) {
         o.witness_len = len;
         o.witness = std::move(w);
@@ -206,6 +327,7 @@ class Evaluator {
   const Geometry g_;
   const CompareMode compare_;
   const Reference* reference_;
+  const BigCounts big_;
 };
 
 }  // namespace
@@ -230,7 +352,7 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
   const Evaluator ev(before, h, options.compare, options.reference);
 
   const std::vector<uint64_t>& reps = classes.representatives();
-  std::vector<AddressResult> results(reps.size());
+  boost::container::small_vector<AddressResult, 4> results(reps.size());
   auto run = [&](size_t i) { results[i] = ev.evaluate(reps[i]); };
   if (options.parallel && reps.size() >= 64) {
     tbb::parallel_for(size_t{0}, reps.size(), run);
@@ -238,18 +360,23 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
     for (size_t i = 0; i < reps.size(); ++i) run(i);
   }
 
+  // A target that is a representative has its class's counts (the same evaluation).
+  x.targets.reserve(targets.size());
+  for (uint64_t t : targets) {
+    auto it = std::lower_bound(reps.begin(), reps.end(), t);
+    x.targets.push_back(it != reps.end() && *it == t ? results[static_cast<size_t>(it - reps.begin())].counts
+                                                     : ev.evaluate(t).counts);
+  }
   x.classes.reserve(reps.size());
   for (size_t i = 0; i < reps.size(); ++i) {
     AddressResult& r = results[i];
-    x.classes.push_back(AddressClass{reps[i], r.before, r.after, r.counts, 0, classes.class_pages()[i]});
+    x.classes.push_back(AddressClass{reps[i], r.before, r.after, std::move(r.counts), 0, classes.class_pages()[i]});
     for (auto& [observed, o] : r.others) {
       x.violations.push_back(Violation{reps[i], r.before, r.after, observed, std::move(o.sequences),
                                        std::move(o.witness),
                                        o.fault ? ViolationClass::kTransientFault : ViolationClass::kWrongTranslation});
     }
   }
-  x.targets.reserve(targets.size());
-  for (uint64_t t : targets) x.targets.push_back(ev.evaluate(t).counts);
   return x;
 }
 

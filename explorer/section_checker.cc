@@ -1,7 +1,10 @@
 #include "explorer/section_checker.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <unordered_map>
+
+#include <boost/container/small_vector.hpp>
 
 #include "explorer/epochs.h"
 #include "explorer/explorer.h"
@@ -24,6 +27,39 @@ std::vector<Update> unfinished(const Section& s) {
   const size_t from = s.barriers.empty() ? 0 : s.barriers.back();
   return std::vector<Update>(s.updates.begin() + static_cast<std::ptrdiff_t>(from), s.updates.end());
 }
+
+// Entry -> value, for the entries a section wrote so far: a linear list for a few updates (every
+// SeKVM section: no allocation), a hash map for many.
+class CurrentValues {
+ public:
+  explicit CurrentValues(size_t updates) : large_(updates > kLinear) {}
+  const uint64_t* find(uint64_t entry) const {
+    if (large_) {
+      auto it = map_.find(entry);
+      return it == map_.end() ? nullptr : &it->second;
+    }
+    auto it = std::find_if(list_.begin(), list_.end(), [entry](const auto& p) { return p.first == entry; });
+    return it == list_.end() ? nullptr : &it->second;
+  }
+  void set(uint64_t entry, uint64_t value) {
+    if (large_) {
+      map_[entry] = value;
+      return;
+    }
+    auto it = std::find_if(list_.begin(), list_.end(), [entry](const auto& p) { return p.first == entry; });
+    if (it != list_.end()) {
+      it->second = value;
+    } else {
+      list_.emplace_back(entry, value);
+    }
+  }
+
+ private:
+  static constexpr size_t kLinear = 16;
+  bool large_;
+  boost::container::small_vector<std::pair<uint64_t, uint64_t>, kLinear> list_;
+  std::unordered_map<uint64_t, uint64_t> map_;
+};
 
 }  // namespace
 
@@ -50,7 +86,7 @@ Status SectionChecker::check_fits(const Section& s) const {
   // Every update must write inside its pool, and its old value must be what the entry holds at
   // that point of the section (the shadow, then the section's earlier writes).
   const NptImage& shadow = *shadows_[s.vmid];
-  std::unordered_map<uint64_t, uint64_t> current;  // entry -> value after earlier writes
+  CurrentValues current(s.updates.size());  // entry -> value after earlier writes
   for (size_t i = 0; i < s.updates.size(); ++i) {
     const Update& u = s.updates[i];
     const int level = level_of_kind(u.kind, 4);
@@ -60,14 +96,14 @@ Status SectionChecker::check_fits(const Section& s) const {
                        "VM's {} pool [{:#x}, {:#x})", s.vmid, s.seq, i, update_kind_name(u.kind),
                        u.entry, update_kind_name(u.kind), lo, hi);
     }
-    auto it = current.find(u.entry);
-    const uint64_t now = it != current.end() ? it->second : shadow.read(level, u.entry);
+    const uint64_t* earlier = current.find(u.entry);
+    const uint64_t now = earlier != nullptr ? *earlier : shadow.read(level, u.entry);
     if (now != u.old_value) {
       return bad_input("vm {} section {} update {} ({} entry {:#x}) says the old value was {:#x} but "
                        "the entry held {:#x}: sections out of lock order or a corrupted trace",
                        s.vmid, s.seq, i, update_kind_name(u.kind), u.entry, u.old_value, now);
     }
-    current[u.entry] = u.new_value;
+    current.set(u.entry, u.new_value);
   }
   return check_barriers(s);
 }
@@ -93,9 +129,9 @@ Status SectionChecker::check_barriers(const Section& s) const {
 Status SectionChecker::check(const Section& s, Exploration* out) {
   PTX_RETURN_IF_ERROR(check_fits(s));
   NptImage& shadow = *shadows_[s.vmid];
-  std::vector<uint64_t> targets;
-  targets.reserve(s.ops.size());
-  for (const MapOp& op : s.ops) targets.push_back(op.ipa);
+  boost::container::small_vector<uint64_t, 4> target_ipas;
+  for (const MapOp& op : s.ops) target_ipas.push_back(op.ipa);
+  const std::span<const uint64_t> targets(target_ipas.data(), target_ipas.size());
   if (pending_[s.vmid].empty() && s.barriers.empty()) {
     *out = options_.mode == ExploreMode::kFast ? explore(shadow, s.updates, targets, options_)
                                                : explore_faithful(shadow, s.updates, targets, options_);

@@ -340,6 +340,12 @@ uint64_t Stage2Engine::sections_completed(uint32_t vmid) const {
   return vms_[vmid]->completed;
 }
 
+uint64_t Stage2Engine::page_table_bytes() const {
+  uint64_t bytes = 0;
+  for (const auto& vm : vms_) bytes += vm->resident_bytes();
+  return bytes;
+}
+
 LnptReport Stage2Engine::check_valid_lnpt(uint32_t vmid) const {
   VmNpt& vm = *vms_[vmid];
   MaybeLock lock(vm);

@@ -153,6 +153,11 @@ class Stage2Engine {
   // Takes vmid's lock unless this thread holds it. REQUIRES: valid_vmid(vmid).
   LnptReport check_valid_lnpt(uint32_t vmid) const;
 
+  // The memory the engine's page tables occupy: over every VM, the bytes of its pool resident in
+  // RAM (its pools are committed lazily, so this is what the stores touched) and its parent
+  // records. Lock-free; a snapshot when writers run.
+  uint64_t page_table_bytes() const;
+
   // The machine-wide halt flag: set by pool exhaustion, never cleared.
   bool halted() const { return halted_.load(std::memory_order_acquire); }
 

@@ -5,16 +5,18 @@
 
 namespace ptx {
 
-NptImage::NptImage(const Geometry& g, uint64_t root) : g_(g), root_(g.phys_page(root)) {}
+NptImage::NptImage(const Geometry& g, uint64_t root) : g_(g), root_(g.phys_page(root)), index_(g.page_shift) {}
 
 NptImage::NptImage(const NptImage& other)
-    : g_(other.g_), root_(other.root_), referrers_(other.referrers_) {
+    : g_(other.g_), root_(other.root_), index_(other.index_), written_pages_(other.written_pages_) {
   const size_t words = g_.page_size() / 8;
   pages_.reserve(other.pages_.size());
-  for (const auto& [k, p] : other.pages_) {
-    auto copy = std::make_unique<uint64_t[]>(words);
-    std::memcpy(copy.get(), p.get(), words * 8);
-    pages_.emplace(k, std::move(copy));
+  for (const Page& p : other.pages_) {
+    Page& copy = pages_.emplace_back(Page{p.key, nullptr, p.referrers});
+    if (p.entries) {
+      copy.entries = std::make_unique<uint64_t[]>(words);
+      std::memcpy(copy.entries.get(), p.entries.get(), words * 8);
+    }
   }
 }
 
@@ -23,20 +25,26 @@ NptImage& NptImage::operator=(const NptImage& other) {
   return *this;
 }
 
-uint64_t NptImage::read(int level, uint64_t entry) const {
-  auto it = pages_.find(page_key(level, entry));
-  return it == pages_.end() ? 0 : it->second[g_.slot_of(entry)];
-}
-
 const uint64_t* NptImage::table(int level, uint64_t page) const {
-  auto it = pages_.find(page_key(level, page));
-  return it == pages_.end() ? nullptr : it->second.get();
+  const Page* p = find(page_key(level, page));
+  return p == nullptr ? nullptr : p->entries.get();
 }
 
 std::span<const uint64_t> NptImage::referrers(int level, uint64_t page) const {
-  auto it = referrers_.find(page_key(level, page));
-  if (it == referrers_.end()) return {};
-  return {it->second.data(), it->second.size()};
+  const Page* p = find(page_key(level, page));
+  if (p == nullptr) return {};
+  return {p->referrers.data(), p->referrers.size()};
+}
+
+size_t NptImage::memory_bytes() const {
+  return written_pages_ * g_.page_size() + pages_.capacity() * sizeof(Page) + index_.memory_bytes();
+}
+
+NptImage::Page& NptImage::find_or_add(EntryKey page) {
+  if (const uint32_t id = index_.find(page)) return pages_[id - 1];
+  pages_.push_back(Page{page, nullptr, {}});
+  index_.insert(page, static_cast<uint32_t>(pages_.size()));
+  return pages_.back();
 }
 
 // Does the reverse index link `value`, written at `level`?
@@ -46,30 +54,34 @@ bool NptImage::links(int level, uint64_t value) const {
 
 void NptImage::unlink(int level, uint64_t entry, uint64_t value) {
   if (!links(level, value)) return;
-  auto it = referrers_.find(page_key(level + 1, g_.table_address(value)));
-  if (it == referrers_.end()) return;
-  auto& v = it->second;
+  const uint32_t id = index_.find(page_key(level + 1, g_.table_address(value)));
+  if (id == 0) return;
+  auto& v = pages_[id - 1].referrers;
   v.erase(std::remove(v.begin(), v.end(), entry), v.end());
-  if (v.empty()) referrers_.erase(it);
 }
 
 void NptImage::link(int level, uint64_t entry, uint64_t value) {
   if (!links(level, value)) return;
-  referrers_[page_key(level + 1, g_.table_address(value))].push_back(entry);
+  find_or_add(page_key(level + 1, g_.table_address(value))).referrers.push_back(entry);
 }
 
 void NptImage::write(int level, uint64_t entry, uint64_t value) {
   entry &= ~uint64_t{7};
   const EntryKey k = page_key(level, entry);
-  auto it = pages_.find(k);
-  if (it == pages_.end()) {
+  uint32_t id = index_.find(k);
+  if (id == 0 || !pages_[id - 1].entries) {
     if (value == 0) return;  // absent pages are all zero already
-    it = pages_.emplace(k, std::make_unique<uint64_t[]>(g_.page_size() / 8)).first;
+    Page& p = find_or_add(k);
+    p.entries = std::make_unique<uint64_t[]>(g_.page_size() / 8);
+    ++written_pages_;
+    id = index_.find(k);
   }
-  uint64_t& slot = it->second[g_.slot_of(entry)];
+  uint64_t& slot = pages_[id - 1].entries[g_.slot_of(entry)];
   if (slot == value) return;
-  unlink(level, entry, slot);
+  const uint64_t old = slot;
   slot = value;
+  // link/unlink may add a page (pages_ may move), but the entries array stays where it is.
+  unlink(level, entry, old);
   link(level, entry, value);
 }
 

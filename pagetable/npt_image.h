@@ -16,6 +16,10 @@
 // the index holds every word that may be a table descriptor at some level (may_be_table); callers
 // check the level they need.
 //
+// Storage: each table page is a record (its entries, allocated at its first non-zero write, and
+// its referrers) in a vector, found through a PageIndex (page_index.h) rather than a hash map:
+// a read is an index load and an array load.
+//
 // Not thread-safe: one writer, or any number of readers with no writer.
 #ifndef PTX_PAGETABLE_NPT_IMAGE_H_
 #define PTX_PAGETABLE_NPT_IMAGE_H_
@@ -23,12 +27,12 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/container/small_vector.hpp>
 
 #include "pagetable/geometry.h"
+#include "pagetable/page_index.h"
 #include "pagetable/update.h"
 #include "pagetable/walk.h"
 
@@ -50,7 +54,10 @@ class NptImage {
 
   // The entry at byte address `entry` of the pool the walk reads at `level`; 0 if never written.
   // REQUIRES: 0 <= level < geometry().levels.
-  uint64_t read(int level, uint64_t entry) const;
+  uint64_t read(int level, uint64_t entry) const {
+    const Page* p = find(page_key(level, entry));
+    return p == nullptr || !p->entries ? 0 : p->entries[g_.slot_of(entry)];
+  }
 
   // Sets that entry to `value` and updates the reverse index. `entry` is rounded down to 8 bytes.
   // REQUIRES: 0 <= level < geometry().levels.
@@ -70,6 +77,7 @@ class NptImage {
   // Entries (byte addresses, read at level-1) whose current value is a table descriptor pointing
   // at the page `page` read at `level`. Empty for level 0 and for unreferenced pages. In a flat
   // memory: every entry whose value may_be_table() and points at `page` (check the level).
+  // The span is valid until the next write.
   std::span<const uint64_t> referrers(int level, uint64_t page) const;
 
   // Coq `pt_map` on this image. REQUIRES: ipa < geometry().ipa_limit().
@@ -77,26 +85,43 @@ class NptImage {
   WalkResult walk(uint64_t ipa) const { return ptx::walk(g_, root_, ipa, *this); }
 
   // Number of table pages that hold a written entry, over all levels.
-  size_t page_count() const { return pages_.size(); }
+  size_t page_count() const { return written_pages_; }
 
   // Calls f(level, page_address, const uint64_t* entries) for every page with a written entry.
   template <class F>
   void for_each_page(F&& f) const {
-    for (const auto& [key, p] : pages_) f(key.level(), key.entry(), p.get());
+    for (const Page& p : pages_) {
+      if (p.entries) f(p.key.level(), p.key.entry(), p.entries.get());
+    }
   }
+
+  // Bytes this image holds: its pages' entries, their records and the index (an estimate of the
+  // heap it uses, for memory reports).
+  size_t memory_bytes() const;
 
  private:
   using Referrers = boost::container::small_vector<uint64_t, 2>;
+  struct Page {
+    EntryKey key;                         // the key of its first entry
+    std::unique_ptr<uint64_t[]> entries;  // null until an entry is written non-zero
+    Referrers referrers;                  // entries pointing at it as a table
+  };
   // A table page read at `level`, named by the key of its first entry.
   EntryKey page_key(int level, uint64_t addr) const { return g_.key(level, g_.table_of(addr)); }
+  const Page* find(EntryKey page) const {
+    const uint32_t id = index_.find(page);
+    return id == 0 ? nullptr : &pages_[id - 1];
+  }
+  Page& find_or_add(EntryKey page);
   bool links(int level, uint64_t value) const;
   void unlink(int level, uint64_t entry, uint64_t value);
   void link(int level, uint64_t entry, uint64_t value);
 
   Geometry g_;
   uint64_t root_;
-  std::unordered_map<EntryKey, std::unique_ptr<uint64_t[]>> pages_;  // page key -> entries
-  std::unordered_map<EntryKey, Referrers> referrers_;                 // page key -> entries
+  std::vector<Page> pages_;  // every page written or referred to; id = index + 1
+  PageIndex index_;          // page key -> id
+  size_t written_pages_ = 0;
 };
 
 }  // namespace ptx

@@ -2,7 +2,10 @@
 
 #include <sys/mman.h>
 
+#include <unistd.h>
+
 #include <new>
+#include <vector>
 
 namespace ptx {
 
@@ -18,6 +21,15 @@ VmNpt::VmNpt(uint32_t vmid) : vmid_(vmid) {
 }
 
 VmNpt::~VmNpt() { munmap(mem_, PT_POOL_PER_VM); }
+
+uint64_t VmNpt::resident_bytes() const {
+  const uint64_t os_page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((PT_POOL_PER_VM + os_page - 1) / os_page);
+  uint64_t bytes = par_.capacity() * sizeof(uint64_t);
+  if (mincore(mem_, PT_POOL_PER_VM, resident.data()) != 0) return bytes + written_.count() * PAGE_SIZE;
+  for (unsigned char r : resident) bytes += (r & 1) != 0 ? os_page : 0;
+  return bytes;
+}
 
 void VmNpt::lock() {
   mu_.lock();

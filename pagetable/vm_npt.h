@@ -62,6 +62,9 @@ class VmNpt {
   uint64_t page_index(uint64_t page) const { return (page - pool_start(vmid_)) / PAGE_SIZE; }
   // Has any store touched the page? (Never-written pages are zero by mmap.)
   bool page_written(uint64_t page) const { return written_.test(page_index(page)); }
+  // Bytes of the pool resident in RAM (mincore: pages the kernel has committed, which a store
+  // commits), plus the parent records: the memory the VM's page tables cost.
+  uint64_t resident_bytes() const;
 
   // Bump pointer of the pool of level-`level` tables (1: pt_pgd_next, 2: pt_pud_next,
   // 3: pt_pmd_next). REQUIRES: 1 <= level <= 3.

@@ -20,6 +20,7 @@
 #include "armcheck/casemate_check.h"
 #include "armcheck/engine_export.h"
 #include "base/interrupt.h"
+#include "base/process_memory.h"
 #include "explorer/violation_groups.h"
 #include "formats/atomic_file.h"
 #include "formats/report.h"
@@ -275,13 +276,14 @@ struct Explored {
   const tlb::TlbPass* tlb = nullptr;                // with --tlb on
   std::string head;                                 // the summary's first line, when not head_line()
   formats::ReportSections* sections = nullptr;      // the report's sections, when spooled
+  std::string memory;                               // the summary's memory line (`run`), or empty
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
 // An interrupted run (SIGINT/SIGTERM): the summary of what was done, no output file, 128 + signal.
 int finish_interrupted(const std::string& head, const run::RunOutcome& r, const std::string& source, bool explored,
                        std::string_view ops_name = "ops") {
-  print_summary(stdout, head, r, {}, source, explored, ops_name);
+  print_summary(stdout, head, r, {}, source, explored, SummaryNotes{std::string(ops_name), "", "", ""});
   std::printf("interrupted by signal %d: the figures above are those of the work done so far; no file was written\n",
               r.interrupted);
   std::fflush(stdout);
@@ -313,12 +315,13 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   if (pictures != nullptr) {
     if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
   }
-  std::pair<std::string, std::string> tlb_text;
+  SummaryNotes notes{e.casemate != nullptr ? "records" : "ops", e.memory, "", ""};
   if (e.tlb != nullptr) {
-    tlb_text = {tlb_lines(e.tlb->findings(), e.source, kSummaryViolations), tlb::verdict_suffix(e.tlb->summary())};
+    notes.tlb_lines = tlb_lines(e.tlb->findings(), e.source, kSummaryViolations);
+    notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary());
   }
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
-                e.findings, e.source, true, e.casemate != nullptr ? "records" : "ops", tlb_text);
+                e.findings, e.source, true, notes);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
   if (pictures != nullptr && pictures->drawings) {
     const Drawings& d = *pictures->drawings;
@@ -348,8 +351,9 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   StatusOr<run::RunOutcome> r =
       run_with_progress(source, explored_config(c, c.report.empty() ? nullptr : &sections), c, &*p);
   if (!r.ok()) return fail(r.status());
-  return finish_explored(
-      Explored{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, nullptr, "", &sections}, c, *r, &*p);
+  Explored e{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, nullptr, "", &sections, ""};
+  e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
+  return finish_explored(e, c, *r, &*p);
 }
 
 // `ptx record --format casemate`: the engine's sections as a casemate trace (armcheck/engine_export.h),
@@ -445,7 +449,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   for (const CheckedSection& k : r.kept) r.violation_groups += group_violations(k.exploration).size();
   r.interrupted = run->result.interrupted;
   Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings),
-             &run->result, tlb_pass ? &*tlb_pass : nullptr, "", &sections};
+             &run->result, tlb_pass ? &*tlb_pass : nullptr, "", &sections, ""};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -491,8 +495,8 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, nullptr, "", &sections}, c,
-                         *r, &*p);
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, nullptr, "", &sections, ""},
+                         c, *r, &*p);
 }
 
 }  // namespace

@@ -47,11 +47,18 @@ std::string verdict_text(const Totals& t, const std::vector<Finding>& findings) 
   return s + fmt::format("; findings: {} ({})", findings.size(), kinds);
 }
 
+std::string memory_line(uint64_t engine_page_table_bytes, uint64_t peak_rss_bytes) {
+  const double engine = static_cast<double>(engine_page_table_bytes), peak = static_cast<double>(peak_rss_bytes);
+  return fmt::format("memory: engine page tables {:.1f} MB  peak RSS {:.1f} MB ({:.2f}x)", engine / 1e6, peak / 1e6,
+                     engine > 0 ? peak / engine : 0.0);
+}
+
 void print_summary(std::FILE* out, const std::string& head, const run::RunOutcome& r,
                    const std::vector<Finding>& findings, const std::string& source, bool explored,
-                   std::string_view ops_name, const std::pair<std::string, std::string>& tlb) {
+                   const SummaryNotes& notes) {
   const Totals& t = r.totals;
   const double seconds = r.seconds;
+  const std::string& ops_name = notes.ops_name;
   const double secs = seconds > 0 ? seconds : 1e-9;
   std::string s = head + "\n";
   if (!explored) {
@@ -65,6 +72,7 @@ void print_summary(std::FILE* out, const std::string& head, const run::RunOutcom
                    t.ops, t.sections, t.updates, short_count(t.sequences), t.address_classes, t.violations);
   s += fmt::format("{} {}/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                    ops_name, human_rate(static_cast<double>(t.sections) / secs), seconds);
+  if (!notes.memory.empty()) s += notes.memory + "\n";
   uint64_t shown = 0;
   for (const CheckedSection& c : r.kept) {
     const std::vector<ViolationGroup> gs = group_violations(c.exploration);
@@ -78,8 +86,8 @@ void print_summary(std::FILE* out, const std::string& head, const run::RunOutcom
     s += fmt::format("finding: {}:{}: {}: {}\n", source, findings[i].line, findings[i].kind, findings[i].detail);
   }
   if (findings.size() > kSummaryViolations) s += fmt::format("... and {} more findings\n", findings.size() - kSummaryViolations);
-  s += tlb.first;
-  s += "verdict: " + verdict_text(t, findings) + (tlb.second.empty() ? "" : "; " + tlb.second) + "\n";
+  s += notes.tlb_lines;
+  s += "verdict: " + verdict_text(t, findings) + (notes.tlb_verdict.empty() ? "" : "; " + notes.tlb_verdict) + "\n";
   std::fputs(s.c_str(), out);
 }
 

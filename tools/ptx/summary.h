@@ -2,6 +2,7 @@
 //   ptx run: qemu-virt, 4 VMs x 250000 ops (RAM 1.00 GiB), 2 threads, mode fast, compare descriptor, sections sekvm
 //   ops 1000000  sections 1000000  updates 1012345  sequences 2036035  address classes 1000000  violations 0
 //   412.3 k ops/s  412.3 k sections explored/s  wall 2.43 s
+//   memory: engine page tables 12.3 MB  peak RSS 45.6 MB (3.71x)      (`ptx run` only)
 //   verdict: transactional (no violation)
 // With violations, the first few violation groups of the kept sections are described before the
 // verdict (formats/violation_text.h: the section, its updates decoded, the IPAs, before / observed /
@@ -12,7 +13,7 @@
 //   verdict: NOT transactional: 4 violations in 3 sections (1 wrong translation, 3 transient faults)
 // followed by "; findings: 2 (unlocked-write 1, mem-read 1)" when there are findings, and, with
 // `ptx check --tlb on`, by the TLB pass's "; TLB: clean" or "; TLB: 1 conflict, 1 stale mapping"
-// (`tlb`: its lines before the verdict and that suffix).
+// (SummaryNotes::tlb_lines before the verdict and SummaryNotes::tlb_verdict as that suffix).
 #ifndef PTX_TOOLS_PTX_SUMMARY_H_
 #define PTX_TOOLS_PTX_SUMMARY_H_
 
@@ -32,13 +33,29 @@ inline constexpr size_t kSummaryViolations = 10;  // findings listed in the summ
 // "1.23 M", "456.7 k", "12" (3 significant digits past 1000).
 std::string human_rate(double per_second);
 
+// Optional parts of the summary. `ops_name`: what the first count counts ("ops", or "records"
+// for a casemate trace). `memory`: a line (without "\n") printed after the rates when not empty
+// (memory_line()). `tlb_lines` / `tlb_verdict`: with `ptx check --tlb on`, the TLB findings' lines
+// (each ending in "\n") before the verdict and the verdict's suffix.
+struct SummaryNotes {
+  std::string ops_name = "ops";
+  std::string memory;
+  std::string tlb_lines;
+  std::string tlb_verdict;
+};
+
 // `head`: the first line (without "\n"). `r`: the run's totals, wall time, kept sections (the
 // first kSummaryGroups violation groups among them are described) and violation-group count.
 // `source`: prefix of kept sections' locations. `explored`: false for `record` (no sequences,
-// classes or verdict). `tlb`: with --tlb on, the TLB findings' lines and the verdict's suffix.
+// classes or verdict).
 void print_summary(std::FILE* out, const std::string& head, const run::RunOutcome& r,
                    const std::vector<Finding>& findings, const std::string& source, bool explored,
-                   std::string_view ops_name = "ops", const std::pair<std::string, std::string>& tlb = {});
+                   const SummaryNotes& notes = {});
+
+// "memory: engine page tables 12.3 MB  peak RSS 45.6 MB (3.71x)": the engine's page-table bytes
+// (Stage2Engine::page_table_bytes) and the process's peak RSS (base/process_memory.h), MB = 10^6
+// bytes, and their ratio.
+std::string memory_line(uint64_t engine_page_table_bytes, uint64_t peak_rss_bytes);
 
 // The verdict line's text after "verdict: " (see above).
 std::string verdict_text(const Totals& t, const std::vector<Finding>& findings);

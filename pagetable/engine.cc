@@ -1,5 +1,6 @@
 #include "pagetable/engine.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "pagetable/map_op.h"
@@ -76,6 +77,7 @@ NptError Stage2Engine::open_section(uint32_t vmid, CriticalSection* out) {
   }
   vm.open = Section{};
   vm.open.vmid = vmid;
+  vm.unflushed.clear();
   vm.tstate = 0;
   *out = CriticalSection(this, vmid);
   return NptError::kOk;
@@ -83,6 +85,7 @@ NptError Stage2Engine::open_section(uint32_t vmid, CriticalSection* out) {
 
 Section Stage2Engine::close_section(uint32_t vmid) {
   VmNpt& vm = *vms_[vmid];
+  flush(vm);
   // The barrier: every buffered write is complete (they were stored already; the walker side is
   // modelled by the explorer), so the buffer and tstate are emptied for the next section.
   Section s = std::move(vm.open);
@@ -232,7 +235,8 @@ void Stage2Engine::write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old
   if (replaces && variant_ == EngineVariant::kBbm) {
     store(old_value, 0);  // break
     vm.open.barriers.push_back(static_cast<uint32_t>(updates.size()));
-    invalidate(vm, op.ipa, level, false);  // its first DSB is the barrier above
+    vm.unflushed.push_back(VmNpt::Unflushed{op.ipa, level, false});
+    flush(vm);  // now, between the break and the make: its first DSB is the barrier above
     store(0, value);  // make
     return;
   }
@@ -244,22 +248,20 @@ void Stage2Engine::write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old
   } else {
     store(old_value, value);
   }
-  if (replaces) invalidate(vm, op.ipa, level, false);  // the old leaf, after the remap
+  if (replaces) vm.unflushed.push_back(VmNpt::Unflushed{op.ipa, level, false});  // the old leaf
 }
 
-// The TLB maintenance after writes that removed or replaced what `ipa` mapped (engine_variant.h):
-// Linux's kvm_tlb_flush_vmid_ipa — DSB, TLBI IPAS2E1IS of the IPA with the leaf's level as TTL
-// hint, DSB, TLBI VMALLE1IS (the combined entries), DSB — or, for a whole range (`range`: the
-// PTEs of a level-3 table), __kvm_tlb_flush_vmid — DSB, TLBI VMALLS12E1IS, DSB. missing-barrier
-// issues the same TLBIs without any DSB.
-void Stage2Engine::invalidate(VmNpt& vm, uint64_t ipa, int level, bool range) {
+// The TLB maintenance of what the section removed or replaced (engine_variant.h), made before
+// the caller's next step or at the close (a batched section flushes once, after its last write,
+// as a range operation does): Linux's kvm_tlb_flush_vmid_ipa — DSB, TLBI IPAS2E1IS of each IPA
+// with its leaf's level as TTL hint, DSB, TLBI VMALLE1IS (the combined entries), DSB — or, when a
+// whole range was cleared (the PTEs of a level-3 table), __kvm_tlb_flush_vmid — DSB, TLBI
+// VMALLS12E1IS, DSB. missing-barrier issues the same TLBIs without any DSB.
+void Stage2Engine::flush(VmNpt& vm) {
+  if (vm.unflushed.empty()) return;
   std::vector<TlbMaintenance>& m = vm.open.maintenance;
   const uint32_t at = static_cast<uint32_t>(vm.open.updates.size());
   const bool dsbs = variant_ != EngineVariant::kMissingBarrier;
-  // Its DSBs complete the writes so far: a barrier when later writes of the section follow
-  // (close_section drops it when none do).
-  std::vector<uint32_t>& barriers = vm.open.barriers;
-  if (dsbs && (barriers.empty() || barriers.back() != at)) barriers.push_back(at);
   auto dsb = [&] {
     if (dsbs) m.push_back(TlbMaintenance{at, TlbMaintenance::Kind::kDsb, TlbiKind::kVmalls12e1is, 0, 0});
   };
@@ -267,14 +269,23 @@ void Stage2Engine::invalidate(VmNpt& vm, uint64_t ipa, int level, bool range) {
     m.push_back(TlbMaintenance{at, TlbMaintenance::Kind::kTlbi, op, a, static_cast<uint8_t>(l)});
   };
   dsb();
-  if (range) {
+  if (std::any_of(vm.unflushed.begin(), vm.unflushed.end(), [](const VmNpt::Unflushed& u) { return u.range; })) {
     tlbi(TlbiKind::kVmalls12e1is, 0, 0);
   } else {
-    tlbi(TlbiKind::kIpas2e1is, ipa & ~(kGeometry.granule_size(level) - 1), level);
+    for (size_t i = 0; i < vm.unflushed.size(); ++i) {
+      const VmNpt::Unflushed& u = vm.unflushed[i];
+      const bool again = i > 0 && vm.unflushed[i - 1].ipa == u.ipa && vm.unflushed[i - 1].level == u.level;
+      if (!again) tlbi(TlbiKind::kIpas2e1is, u.ipa & ~(kGeometry.granule_size(u.level) - 1), u.level);
+    }
     dsb();
     tlbi(TlbiKind::kVmalle1is, 0, 0);
   }
   dsb();
+  // Its DSBs complete the writes so far: a barrier when later writes of the section follow
+  // (close_section drops it when none do).
+  std::vector<uint32_t>& barriers = vm.open.barriers;
+  if (dsbs && at > 0 && (barriers.empty() || barriers.back() != at)) barriers.push_back(at);
+  vm.unflushed.clear();
 }
 
 // The writes clear_npt will make (each to 0), decided before the first; *freed: the level-3 table
@@ -324,7 +335,7 @@ NptError Stage2Engine::apply(uint32_t vmid, const MapOp& op) {
     vm->set_parent(freed, 0);
     vm->free_tables.push_back(freed);
   } else {  // a page, a block, or every PTE of a level-3 table (a range)
-    invalidate(*vm, op.ipa, op.level, writes.front().kind != static_cast<UpdateKind>(op.level));
+    vm->unflushed.push_back(VmNpt::Unflushed{op.ipa, op.level, writes.front().kind != static_cast<UpdateKind>(op.level)});
   }
   vm->open.ops.push_back(op);
   vm->tstate = 1;
@@ -336,6 +347,7 @@ NptError Stage2Engine::maintain(uint32_t vmid, TlbMaintenance step) {
   if (!valid_vmid(vmid)) return NptError::kInvalidVmid;
   VmNpt& vm = *vms_[vmid];
   if (!vm.held_by_me()) return NptError::kLockNotHeld;
+  flush(vm);  // the engine's own flush comes first
   Section& s = vm.open;
   step.at = static_cast<uint32_t>(s.updates.size());
   // A DSB between writes completes the earlier ones: a barrier the explorer sees (at the end of

@@ -46,8 +46,12 @@
 // what an IPA mapped, the engine invalidates it as Linux KVM does: kvm_tlb_flush_vmid_ipa (DSB,
 // TLBI IPAS2E1IS of the IPA with the leaf's level as TTL hint, DSB, TLBI VMALLE1IS, DSB) for a
 // page or block, __kvm_tlb_flush_vmid (DSB, TLBI VMALLS12E1IS, DSB; Linux without
-// FEAT_TLBIRANGE) for the PTEs of a table-mapped 2 MiB range. Per variant:
-//   sekvm            after clear_npt; after a remap (its one write of a valid leaf over another).
+// FEAT_TLBIRANGE) for the PTEs of a table-mapped 2 MiB range. The flush comes after the section's
+// last write — at its close, or before the caller's next `tlbi` / `dsb` step — so a batched
+// section flushes once for everything it removed (one IPAS2E1IS per IPA, or VMALLS12E1IS when a
+// range was cleared), as Linux's range operations do, and its writes are explored as one epoch
+// as before; bbm flushes at once, between its break and its make. Per variant:
+//   sekvm            for clear_npt; for a remap (its one write of a valid leaf over another).
 //                    Expected: clean, except a remap that changes the output address of a
 //                    cacheable leaf (qemu-virt's copy-on-write deflation): tlb-conflict, since
 //                    one leaf write per section leaves no room for break-before-make — the TPT

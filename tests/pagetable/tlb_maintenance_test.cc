@@ -1,6 +1,6 @@
 // The TLB maintenance each engine variant records (Section::maintenance, engine_variant.h): none
-// for a map over an invalid entry; Linux's flush after an unmap or remap; bbm's between the break
-// and the make; none for dirty-reuse's unlinked table; no DSB under missing-barrier; and the
+// for a map over an invalid entry; Linux's flush after an unmap or remap (after the section's
+// last write); bbm's between the break and the make; none for dirty-reuse's unlinked table; no DSB under missing-barrier; and the
 // caller's steps (Stage2Engine::maintain) with their barriers.
 #include <cstdint>
 #include <vector>
@@ -89,8 +89,40 @@ TEST(TlbMaintenanceTest, MissingBarrierIssuesTheTlbisWithoutDsbs) {
   EXPECT_FALSE(s.closing_barrier);
 }
 
-// The caller's steps come after the engine's, at the current write; a DSB between writes is a
-// barrier, one after the last write the closing barrier (even under missing-barrier).
+// A batched section flushes once, after its last write, for everything it removed: its writes
+// stay one epoch (no barrier inside).
+TEST(TlbMaintenanceTest, ABatchedSectionFlushesOnceAtItsEnd) {
+  Stage2Engine e(SectionPolicy::kBatched);
+  const uint64_t other = SIpa(1, 2, 3, 6);
+  Map(e, kIpa, 3, Page(1));
+  Map(e, other, 3, Page(6));
+  CriticalSection cs;
+  ASSERT_EQ(e.open_section(kVm, &cs), NptError::kOk);
+  ASSERT_EQ(cs.clear_npt(kIpa, 3), NptError::kOk);
+  ASSERT_EQ(cs.set_npt(other, 3, Page(7)), NptError::kOk);  // a remap
+  ASSERT_EQ(cs.set_npt(SIpa(1, 2, 3, 8), 3, Page(8)), NptError::kOk);
+  const Section s = cs.close();
+  EXPECT_TRUE(s.barriers.empty());
+  EXPECT_EQ(s.maintenance, (std::vector<TlbMaintenance>{Dsb(3), Tlbi(3, TlbiKind::kIpas2e1is, kIpa, 3),
+                                                         Tlbi(3, TlbiKind::kIpas2e1is, other, 3), Dsb(3),
+                                                         Tlbi(3, TlbiKind::kVmalle1is), Dsb(3)}));
+}
+
+// The caller's steps come after the engine's flush of what the section removed so far, at the
+// current write; a DSB between writes is a barrier, one after the last write the closing barrier
+// (even under missing-barrier).
+TEST(TlbMaintenanceTest, CallerStepsFollowTheEnginesFlush) {
+  Stage2Engine e(SectionPolicy::kBatched);
+  Map(e, kIpa, 3, Page(1));
+  CriticalSection cs;
+  ASSERT_EQ(e.open_section(kVm, &cs), NptError::kOk);
+  ASSERT_EQ(cs.clear_npt(kIpa, 3), NptError::kOk);
+  ASSERT_EQ(cs.maintain(Tlbi(0, TlbiKind::kAlle1is)), NptError::kOk);
+  std::vector<TlbMaintenance> want = FlushIpa(1, kIpa, 3);
+  want.push_back(Tlbi(1, TlbiKind::kAlle1is));
+  EXPECT_EQ(cs.close().maintenance, want);
+}
+
 TEST(TlbMaintenanceTest, CallerStepsAndTheirBarriers) {
   Stage2Engine e(SectionPolicy::kBatched, EngineVariant::kMissingBarrier);
   CriticalSection cs;

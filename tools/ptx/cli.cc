@@ -272,6 +272,7 @@ StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::Run
 struct TlbResult {
   std::vector<tlb::TlbFinding> findings;
   tlb::TlbSummary summary;
+  std::string source;  // what the findings' lines count: the workload or the trace read
 };
 
 // The TLB pass over the sections of a run (engine or ptx trace), when --tlb on: hooked into the
@@ -279,8 +280,9 @@ struct TlbResult {
 struct SectionTlbRun {
   std::optional<tlb::SectionTlb> pass;
   std::optional<TlbResult> result;
+  std::string source;
 
-  SectionTlbRun(const CommonArgs& c, const std::string& source, run::RunConfig* cfg) {
+  SectionTlbRun(const CommonArgs& c, const std::string& source_name, run::RunConfig* cfg) : source(source_name) {
     if (!c.tlb) return;
     tlb::SectionTlb* p = &pass.emplace(source, c.tlb_options);
     cfg->on_section = [p](const Section& s, uint64_t line) { return p->add(s, line); };
@@ -289,7 +291,7 @@ struct SectionTlbRun {
   const TlbResult* finish() {
     if (!pass) return nullptr;
     pass->finish();
-    result = TlbResult{pass->findings(), pass->summary()};
+    result = TlbResult{pass->findings(), pass->summary(), source};
     return &*result;
   }
 };
@@ -344,7 +346,7 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   }
   SummaryNotes notes{e.casemate != nullptr ? "records" : "ops", e.memory, "", ""};
   if (e.tlb != nullptr) {
-    notes.tlb_lines = tlb_lines(e.tlb->findings, e.source, kSummaryViolations);
+    notes.tlb_lines = tlb_lines(e.tlb->findings, e.tlb->source, kSummaryViolations);
     notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary);
   }
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
@@ -477,7 +479,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   r.totals.ops = run->result.counts.records();  // shown as "records"
   for (const CheckedSection& k : r.kept) r.violation_groups += group_violations(k.exploration).size();
   r.interrupted = run->result.interrupted;
-  if (tlb_pass) tlb_result = TlbResult{tlb_pass->findings(), tlb_pass->summary()};
+  if (tlb_pass) tlb_result = TlbResult{tlb_pass->findings(), tlb_pass->summary(), path};
   Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings),
              &run->result, tlb_result ? &*tlb_result : nullptr, "", &sections, ""};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,

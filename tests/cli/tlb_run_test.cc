@@ -163,6 +163,13 @@ TEST_F(TlbRunCli, FlagsAndWorkloadErrorsAreBadInput) {
   EXPECT_EQ(bad.exit_code, 2) << describe(bad);
   EXPECT_NE(bad.err.find("bad.wl:2: invalid TTL level 5"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "r.json"));
+  // A descriptor the Arm rules read otherwise cannot go through the Arm events of the TLB pass.
+  write_file(dir_ / "arm.wl", "map 1 0x1000 3 0x80000002\n");
+  EXPECT_EQ(run({"--workload", dir_ / "arm.wl"}).exit_code, 0);
+  const Result arm = run({"--workload", dir_ / "arm.wl", "--tlb", "on"});
+  EXPECT_EQ(arm.exit_code, 2) << describe(arm);
+  EXPECT_NE(arm.err.find("arm.wl:1: vmid 1 seq 0: update 3 writes 0x80000002 at level 3"), std::string::npos)
+      << arm.err;
 }
 
 }  // namespace

@@ -140,8 +140,9 @@ void add_input_options(CLI::App* cmd, InputArgs* a) {
   CLI::Option* preset = cmd->add_option("--preset", a->preset, "Embedded workload (default qemu-virt)")
                             ->check(CLI::IsMember({"qemu-virt"}));
   a->workload_opt = cmd->add_option("--workload", a->workload,
-                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>' and "
-                                    "'unmap <vmid> <ipa> <level>' lines, begin/end sections, # comments");
+                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>', "
+                                    "'unmap <vmid> <ipa> <level>', 'tlbi <vmid> <op> [<ipa> <level>]' and "
+                                    "'dsb <vmid>' lines, begin/end sections, # comments");
   a->pid_opt = cmd->add_option("--from-process", a->pid,
                                "Use the present pages of a live process (/proc/PID/maps, pagemap) as VM 1's memory");
   preset->excludes(a->workload_opt)->excludes(a->pid_opt);

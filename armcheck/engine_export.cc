@@ -44,6 +44,11 @@ Status check_arm_compatible(const Section& s) {
   return ok_status();
 }
 
+uint64_t tlbi_value(const TlbMaintenance& m) {
+  const uint64_t ttl = m.level >= 1 && m.level <= 3 ? uint64_t{4} | m.level : 0;  // 0b01LL, or no hint
+  return (m.ipa >> 12 & ((uint64_t{1} << 36) - 1)) | ttl << 44;
+}
+
 EngineExporter::EngineExporter(EngineExportOptions options) : options_(options) {}
 
 Event EngineExporter::event(EventKind kind, uint64_t seq) {
@@ -53,6 +58,21 @@ Event EngineExporter::event(EventKind kind, uint64_t seq) {
   e.tid = options_.tid;
   e.src = fmt::format("engine:{}", seq);
   return e;
+}
+
+Event EngineExporter::dsb(uint64_t seq) {
+  Event d = event(EventKind::kBarrier, seq);
+  d.barrier = armtrace::BarrierType::kDsb;
+  d.dsb_kind = armtrace::DsbKind::kIsh;
+  return d;
+}
+
+Event EngineExporter::maintenance(const Section& s, const TlbMaintenance& m) {
+  if (m.kind == TlbMaintenance::Kind::kDsb) return dsb(s.seq);
+  Event t = event(EventKind::kTlbi, s.seq);
+  t.tlbi_op = *parse_enum(armtrace::kTlbiOpNames, tlbi_kind_name(m.op));
+  if (armtrace::tlbi_op_info(t.tlbi_op).takes_value) t.value = tlbi_value(m);
+  return t;
 }
 
 void EngineExporter::prelude(uint32_t vmid, uint64_t seq, std::vector<Event>* out) {
@@ -101,25 +121,30 @@ Status EngineExporter::add(const Section& s, std::vector<Event>* out) {
   Event lock = event(EventKind::kLock, s.seq);
   lock.address = engine_lock(s.vmid);
   out->push_back(lock);
-  auto dsb = [&] {
-    Event d = event(EventKind::kBarrier, s.seq);
-    d.barrier = armtrace::BarrierType::kDsb;
-    d.dsb_kind = armtrace::DsbKind::kIsh;
-    return d;
-  };
-  for (uint32_t i = 0; i < s.updates.size(); ++i) {
-    const Update& u = s.updates[i];
-    Event w = event(EventKind::kMemWrite, s.seq);
-    w.mem_order = armtrace::MemOrder::kRelease;
-    w.address = u.entry;
-    w.value = u.new_value;
-    out->push_back(std::move(w));
-    // A barrier inside the section (the bbm engine variant's break) completes the writes so far.
-    if (i + 1 < s.updates.size() && std::find(s.barriers.begin(), s.barriers.end(), i + 1) != s.barriers.end()) {
-      out->push_back(dsb());
+  size_t step = 0;  // the next of s.maintenance
+  const uint32_t n = static_cast<uint32_t>(s.updates.size());
+  for (uint32_t i = 0; i <= n; ++i) {
+    if (i > 0) {
+      const Update& u = s.updates[i - 1];
+      Event w = event(EventKind::kMemWrite, s.seq);
+      w.mem_order = armtrace::MemOrder::kRelease;
+      w.address = u.entry;
+      w.value = u.new_value;
+      out->push_back(std::move(w));
     }
+    const bool at_i = step < s.maintenance.size() && s.maintenance[step].at <= i;
+    // A barrier inside the section (the bbm engine variant's break) completes the writes so far;
+    // recorded without its DSB step (an older trace), it comes before the steps at that write.
+    if (i > 0 && i < n && !(at_i && s.maintenance[step].kind == TlbMaintenance::Kind::kDsb) &&
+        std::find(s.barriers.begin(), s.barriers.end(), i) != s.barriers.end()) {
+      out->push_back(dsb(s.seq));
+    }
+    while (step < s.maintenance.size() && s.maintenance[step].at <= i) out->push_back(maintenance(s, s.maintenance[step++]));
   }
-  if (s.closing_barrier) out->push_back(dsb());  // the missing-barrier variant closes without it
+  // The closing barrier, unless the last step was a DSB (the missing-barrier variant closes without it).
+  const bool closed = !s.maintenance.empty() && s.maintenance.back().kind == TlbMaintenance::Kind::kDsb &&
+                      s.maintenance.back().at >= n;
+  if (s.closing_barrier && !closed) out->push_back(dsb(s.seq));
   Event unlock = event(EventKind::kUnlock, s.seq);
   unlock.address = engine_lock(s.vmid);
   out->push_back(std::move(unlock));

@@ -12,7 +12,10 @@
 // initialised yet (in casemate a page must be initialised before it becomes reachable; the
 // engine's fresh pages are zero), then `lock` of the VM's lock (engine_lock(vm)), each update as
 // a `release` mem-write in program order (the engine publishes every entry with a release store),
-// `barrier dsb ish` (closing a section is its barrier) and `unlock`. Every event has the tid of
+// after each write the section's TLB maintenance at that write (Section::maintenance: `barrier dsb
+// ish`, `tlbi OP` with, for ipas2e1is, the value tlbi_value(); a barrier inside the section
+// recorded without a DSB step gets its `dsb ish` first), `barrier dsb ish` (closing a section is
+// its barrier) unless the last step was one, and `unlock`. Every event has the tid of
 // the options, src "engine:SEQ" (SEQ: the section's per-VM seq) and the next id, from 1.
 //
 // Why the two paths agree. The engine's descriptors mean the same under SeKVM's descriptor rules
@@ -38,6 +41,11 @@
 #include "pagetable/section.h"
 
 namespace ptx::armcheck {
+
+// The `value` of a TLBI by IPA (casemate-trace.md §2, the TLBI IPAS2E1IS register layout): IPA
+// bits [47:12] in bits [35:0], and the TTL hint 0b01LL in bits [47:44] when m.level is 1..3
+// (0: no hint).
+uint64_t tlbi_value(const TlbMaintenance& m);
 
 // The lock address (its identity) of VM `vmid`'s sections in the trace.
 inline constexpr uint64_t kEngineLockBase = 0x1000;
@@ -69,6 +77,8 @@ class EngineExporter {
 
  private:
   armtrace::Event event(armtrace::EventKind kind, uint64_t seq);
+  armtrace::Event dsb(uint64_t seq);
+  armtrace::Event maintenance(const Section& s, const TlbMaintenance& m);
   void prelude(uint32_t vmid, uint64_t seq, std::vector<armtrace::Event>* out);
   void init_linked_pages(const Section& s, std::vector<armtrace::Event>* out);
 

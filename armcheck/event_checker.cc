@@ -252,7 +252,7 @@ Status EventChecker::close(uint32_t tid, OpenSection&& s, uint64_t last_line, bo
   for (Update& u : s.updates) u.kind = kind_at_level(arm_level_of(u.entry), kMaxLevels);
   section.updates = s.updates;
   result_.totals.add(section);
-  if (s.updates.empty()) return ok_status();
+  if (s.updates.empty() || !options_.explore_sections) return ok_status();
   if (!options_.explore.fits(largest_epoch(s.updates.size(), s.barriers))) {
     return std::move(options_.explore.check(largest_epoch(s.updates.size(), s.barriers))
                          .with_context(fmt::format("the section of tid {} under lock {:#x}", tid, s.lock))

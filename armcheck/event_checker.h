@@ -58,6 +58,9 @@ struct CheckOptions {
   // A second fold over the same events (event_observer.h), e.g. the TLB pass; not owned, must
   // outlive the checker. None: no cost, the results are the same.
   EventObserver* observer = nullptr;
+  // false: sections are counted but not explored (no kept sections, no violations): the checker
+  // only keeps memory and roots for the observer (the TLB pass over sections explored elsewhere).
+  bool explore_sections = true;
 };
 
 // Records of each kind seen (the report's counts).

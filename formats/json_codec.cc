@@ -8,6 +8,16 @@ namespace ptx {
 
 std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
+void to_json(nlohmann::json& j, const TlbMaintenance& m) {
+  if (m.kind == TlbMaintenance::Kind::kDsb) {
+    j = {m.at, "dsb"};
+  } else if (m.op == TlbiKind::kIpas2e1is) {
+    j = {m.at, tlbi_kind_name(m.op), hex(m.ipa), m.level};
+  } else {
+    j = {m.at, tlbi_kind_name(m.op)};
+  }
+}
+
 nlohmann::json count_json(const BigCount& c) {
   if (c >= 0 && c <= std::numeric_limits<uint64_t>::max()) return c.convert_to<uint64_t>();
   return to_string(c);

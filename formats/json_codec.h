@@ -5,6 +5,8 @@
 //   MapOp     {"kind": "map", "ipa": "0x40000000", "level": 3, "descriptor": "0x...7ff"}
 //             (an unmap: {"kind": "unmap", ..., "descriptor": "0x0"})
 //   Update    {"kind": "PTE", "entry": "0x...", "old": "0x0", "new": "0x..."}
+//   TlbMaintenance  [at, "dsb"], [at, "vmalle1is"] (a TLBI), [at, "ipas2e1is", "0x40000000", 3]
+//             (a TLBI by IPA with its TTL level, 0 for none); `at`: the update index it precedes
 //   Counts    {"before": N, "after": N, "other": N}
 //   Violation {"ipa", "before", "after", "observed", "sequences", "witness": [update indexes],
 //              "class": "transient-fault" | "wrong-translation",
@@ -35,6 +37,7 @@ void to_json(nlohmann::json& j, CompareMode m);
 void to_json(nlohmann::json& j, EngineVariant v);
 void to_json(nlohmann::json& j, const MapOp& op);
 void to_json(nlohmann::json& j, const Update& u);
+void to_json(nlohmann::json& j, const TlbMaintenance& m);
 void to_json(nlohmann::json& j, const Counts& c);
 void to_json(nlohmann::json& j, const Violation& v);
 

@@ -41,6 +41,7 @@ nlohmann::json section_json(const CheckedSection& cs) {
   if (cs.context) add_context(j, *cs.context);
   if (!s.barriers.empty()) j["barriers"] = s.barriers;
   if (!s.closing_barrier) j["closing_barrier"] = false;
+  if (!s.maintenance.empty()) j["maintenance"] = s.maintenance;
   if (x.pending > 0) j["pending"] = x.pending;
   return j;
 }

@@ -14,14 +14,15 @@
 //   }
 // (keys sorted, as nlohmann writes objects; the records' forms are in json_codec.h). A section
 // also has "barriers" (update indexes) when it has barriers inside, "closing_barrier": false when
-// it was closed without its barrier, and "pending": N when the previous section's last N writes
-// were still pending and explored in front of its updates (witness indexes below N are those).
+// it was closed without its barrier, "maintenance" (json_codec.h) when its code did TLB
+// maintenance, and "pending": N when the previous section's last N writes were still pending
+// and explored in front of its updates (witness indexes below N are those).
 // An Arm trace (casemate format) has no "policy" and "engine"; it has "format": "casemate", "records" (counts
 // by record kind), "casemate_verdict" (the trace's "! message", or null), and its sections carry
 // "tid", "lock", "lines": [first, last], "open_at_end", "root", "stage", "vmid" (the root's VMID or
 // ASID), "barriers" (update indexes where a DSB completed the earlier writes), and each update
 // its trace "line" and "src". One record per (section, root) the section changes. With
-// `ptx check --tlb on` only, the head also has "tlb_findings" (the TLB pass's verdicts) and
+// `--tlb on` only (`ptx check`, `ptx run`), the head also has "tlb_findings" (the TLB pass's verdicts) and
 // "summary"."tlb" (their counts); tools/ptx/tlb_output.h.
 // `sections` lists every section with --report-all, else only those with a violation, ordered by
 // (vmid, seq), one per line: the report is streamed, so --report-all of millions of sections

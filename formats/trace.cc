@@ -16,6 +16,7 @@
 #include "base/line_reader.h"
 #include "base/number.h"
 #include "formats/atomic_file.h"
+#include "formats/json_codec.h"
 #include "formats/spool_file.h"
 #include "pagetable/map_op.h"
 #include "pagetable/npt_error.h"
@@ -56,6 +57,7 @@ Status TraceWriter::add(const Section& s) {
   line += "]";
   if (!s.barriers.empty()) line += fmt::format(",\"barriers\":[{}]", fmt::join(s.barriers, ","));
   if (!s.closing_barrier) line += ",\"closing_barrier\":false";
+  if (!s.maintenance.empty()) line += ",\"maintenance\":" + nlohmann::json(s.maintenance).dump();
   line += "}\n";
   ++p.sections;
   p.ops += s.ops.size();
@@ -156,6 +158,48 @@ Status parse_barriers(const json& j, Section* s) {
   return ok_status();
 }
 
+// One [at, "dsb" | op, ipa, level] step of "maintenance" (json_codec.h).
+StatusOr<TlbMaintenance> parse_step(const json& m) {
+  constexpr const char* kForm = "expected [at, \"dsb\"], [at, tlbi-op] or [at, \"ipas2e1is\", ipa, level]";
+  if (!m.is_array() || m.size() < 2 || !m[0].is_number_unsigned() || m[0].get<uint64_t>() > UINT32_MAX ||
+      !m[1].is_string()) {
+    return bad_input("malformed maintenance step {}: {}", m.dump(), kForm);
+  }
+  TlbMaintenance step;
+  step.at = m[0].get<uint32_t>();
+  const std::string name = m[1].get<std::string>();
+  if (name == "dsb" && m.size() == 2) return step;
+  const std::optional<TlbiKind> op = parse_enum(kTlbiKindNames, name);
+  if (!op || (m.size() == 4) != (*op == TlbiKind::kIpas2e1is)) {
+    return bad_input("malformed maintenance step {}: {} (tlbi-op: {})", m.dump(), kForm, enum_choices(kTlbiKindNames));
+  }
+  step.kind = TlbMaintenance::Kind::kTlbi;
+  step.op = *op;
+  if (m.size() == 2) return step;
+  PTX_ASSIGN_OR_RETURN(step.ipa, get_u64(m[2], "maintenance ipa"));
+  if (!m[3].is_number_unsigned() || m[3].get<uint64_t>() > 3 || step.ipa >> 48 != 0) {
+    return bad_input("malformed maintenance step {}: the IPA must be below 2^48 and the TTL level 0..3", m.dump());
+  }
+  step.level = m[3].get<uint8_t>();
+  return step;
+}
+
+// The optional "maintenance" of a section: steps in program order, each at an update index of
+// the section.
+Status parse_maintenance(const json& j, Section* s) {
+  if (!j.contains("maintenance")) return ok_status();
+  if (!j["maintenance"].is_array()) return bad_input("malformed section: \"maintenance\" must be an array");
+  for (const json& m : j["maintenance"]) {
+    PTX_ASSIGN_OR_RETURN(const TlbMaintenance step, parse_step(m));
+    if (step.at > s->updates.size() || (!s->maintenance.empty() && step.at < s->maintenance.back().at)) {
+      return bad_input("malformed maintenance step {}: its update index must be ascending and at most {}", m.dump(),
+                       s->updates.size());
+    }
+    s->maintenance.push_back(step);
+  }
+  return ok_status();
+}
+
 StatusOr<Section> parse_section(const json& j, SectionPolicy policy) {
   if (!j.is_object()) return bad_input("malformed section: expected a JSON object");
   Section s;
@@ -175,6 +219,7 @@ StatusOr<Section> parse_section(const json& j, SectionPolicy policy) {
     s.updates.push_back(up);
   }
   PTX_RETURN_IF_ERROR(parse_barriers(j, &s));
+  PTX_RETURN_IF_ERROR(parse_maintenance(j, &s));
   if (policy == SectionPolicy::kSekvm && s.ops.size() > 1) {
     return bad_input("section vmid {} seq {} has {} ops, but the trace's policy is sekvm: {}", s.vmid, s.seq,
                      s.ops.size(), npt_error_rule(NptError::kSecondLeafWrite));

@@ -7,7 +7,9 @@
 // fourth element names the op kind, "map" when absent); updates [kind, entry, old, new] in
 // program order (a compact array form of json_codec.h's records); addresses and descriptors are
 // "0x..." strings. A section with barriers inside has "barriers":[update indexes], and one closed
-// without its barrier "closing_barrier":false (both only then). The header names the engine
+// without its barrier "closing_barrier":false (both only then); a section whose code does TLB
+// maintenance has "maintenance":[steps] (Section::maintenance, json_codec.h's array form; only
+// then, so traces of before it read as they were). The header names the engine
 // variant ("sekvm" when absent: traces of before the variants read as they were). `record`
 // writes sections ordered by (vmid, seq), atomically; `check` accepts them in any order.
 //

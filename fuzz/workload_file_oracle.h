@@ -2,11 +2,13 @@
 // Input: the first byte chooses the section policy (odd: batched, even or none: sekvm), the rest
 // is a workload file. parse_workload must return either a proper error (fuzz_util.h) or a
 // workload that keeps workload_file.h's contract: every op passes check_workload_op, one op per
-// line in line order, sections as begin/end made them, and the workload written back as a file
-// parses to the same ops.
+// line in line order, sections as begin/end made them (a tlbi / dsb step joins its VM's section),
+// and the workload written back as a file parses to the same ops.
 #ifndef PTX_FUZZ_WORKLOAD_FILE_ORACLE_H_
 #define PTX_FUZZ_WORKLOAD_FILE_ORACLE_H_
 
+#include <array>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -29,7 +31,8 @@ inline std::string check_workload_ops(const workload::Workload& w, SectionPolicy
     const workload::WorkloadOp& prev = w.ops[i - 1];
     if (op.line <= prev.line) return fmt::format("op {} at line {} after line {}", i, op.line, prev.line);
     const bool same_section = op.section_id == prev.section_id;
-    if (op.section_id < prev.section_id || (same_section && policy == SectionPolicy::kSekvm)) {
+    const bool step = op.type != workload::OpType::kMapOp;  // joins an earlier section of its VM
+    if (!step && (op.section_id < prev.section_id || (same_section && policy == SectionPolicy::kSekvm))) {
       return fmt::format("op {}: section {} after section {}", i, op.section_id, prev.section_id);
     }
     if (same_section && op.vmid != prev.vmid) return fmt::format("op {}: one section, two VMs", i);
@@ -37,16 +40,35 @@ inline std::string check_workload_ops(const workload::Workload& w, SectionPolicy
   return "";
 }
 
-// The workload as a file: one map line per op, each section in begin/end under batched.
+// One op as a workload line.
+inline std::string op_line(const workload::WorkloadOp& op) {
+  switch (op.type) {
+    case workload::OpType::kDsb: return fmt::format("dsb {}\n", op.vmid);
+    case workload::OpType::kTlbi: {
+      const TlbiKind k = static_cast<TlbiKind>(op.descriptor);
+      if (k != TlbiKind::kIpas2e1is) return fmt::format("tlbi {} {}\n", op.vmid, tlbi_kind_name(k));
+      return fmt::format("tlbi {} {} {:#x} {}\n", op.vmid, tlbi_kind_name(k), op.ipa, op.level);
+    }
+    case workload::OpType::kMapOp: break;
+  }
+  if (op.kind == OpKind::kUnmap) return fmt::format("unmap {} {:#x} {}\n", op.vmid, op.ipa, op.level);
+  return fmt::format("map {} {:#x} {} {:#x}\n", op.vmid, op.ipa, op.level, op.descriptor);
+}
+
+// The workload as a file: one line per op, each section in begin/end under batched (a tlbi / dsb
+// step that joins its VM's earlier section stays outside: it joins that section again).
 inline std::string workload_text(const workload::Workload& w, SectionPolicy policy) {
   std::string text;
+  std::array<std::optional<uint64_t>, kVmCount> last;  // each VM's latest section
+  bool open = false;
   for (size_t i = 0; i < w.ops.size(); ++i) {
     const workload::WorkloadOp& op = w.ops[i];
-    const bool opens = i == 0 || w.ops[i - 1].section_id != op.section_id;
-    const bool closes = i + 1 == w.ops.size() || w.ops[i + 1].section_id != op.section_id;
-    if (policy == SectionPolicy::kBatched && opens) text += "begin\n";
-    text += fmt::format("map {} {:#x} {} {:#x}\n", op.vmid, op.ipa, op.level, op.descriptor);
-    if (policy == SectionPolicy::kBatched && closes) text += "end\n";
+    if (policy == SectionPolicy::kBatched && !open && last[op.vmid] != op.section_id) text += "begin\n", open = true;
+    last[op.vmid] = op.section_id;
+    text += op_line(op);
+    const bool closes = i + 1 == w.ops.size() || w.ops[i + 1].section_id != op.section_id ||
+                        w.ops[i + 1].vmid != op.vmid;
+    if (open && closes) text += "end\n", open = false;
   }
   return text;
 }
@@ -59,7 +81,7 @@ inline std::string check_round_trip(const workload::Workload& w, const workload:
   for (size_t i = 0; i < w.ops.size(); ++i) {
     const workload::WorkloadOp &a = w.ops[i], &b = r->ops[i];
     if (a.vmid != b.vmid || a.ipa != b.ipa || a.level != b.level || a.descriptor != b.descriptor ||
-        a.section_id != b.section_id) {
+        a.section_id != b.section_id || a.type != b.type || a.kind != b.kind) {
       return fmt::format("op {} differs once written back and read again", i);
     }
   }

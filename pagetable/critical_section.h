@@ -40,6 +40,8 @@ class CriticalSection {
   // set_npt(op.ipa, op.level, op.descriptor) for a map, clear_npt(op.ipa, op.level) for an
   // unmap (whose descriptor must be 0: kUnmapDescriptor otherwise).
   NptError apply(const MapOp& op);
+  // Stage2Engine::maintain on this section's VM. Errors as there; kLockNotHeld when not open.
+  NptError maintain(const TlbMaintenance& step);
 
   // Completes the section: returns {vmid, seq, ops, updates in program order}, empties the
   // buffer and tstate, releases the lock. Returns an empty Section when not open.

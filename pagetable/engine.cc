@@ -1,5 +1,6 @@
 #include "pagetable/engine.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "pagetable/map_op.h"
@@ -38,6 +39,11 @@ NptError CriticalSection::apply(const MapOp& op) {
   return engine_->apply(vmid_, op);
 }
 
+NptError CriticalSection::maintain(const TlbMaintenance& step) {
+  if (engine_ == nullptr) return NptError::kLockNotHeld;
+  return engine_->maintain(vmid_, step);
+}
+
 Section CriticalSection::close() {
   if (engine_ == nullptr) return Section{};
   Stage2Engine* e = engine_;
@@ -71,6 +77,7 @@ NptError Stage2Engine::open_section(uint32_t vmid, CriticalSection* out) {
   }
   vm.open = Section{};
   vm.open.vmid = vmid;
+  vm.unflushed.clear();
   vm.tstate = 0;
   *out = CriticalSection(this, vmid);
   return NptError::kOk;
@@ -78,6 +85,7 @@ NptError Stage2Engine::open_section(uint32_t vmid, CriticalSection* out) {
 
 Section Stage2Engine::close_section(uint32_t vmid) {
   VmNpt& vm = *vms_[vmid];
+  flush(vm);
   // The barrier: every buffered write is complete (they were stored already; the walker side is
   // modelled by the explorer), so the buffer and tstate are emptied for the next section.
   Section s = std::move(vm.open);
@@ -85,6 +93,13 @@ Section Stage2Engine::close_section(uint32_t vmid) {
   s.seq = vm.completed++;
   vm.published.store(vm.completed, std::memory_order_release);
   s.closing_barrier = variant_ != EngineVariant::kMissingBarrier;
+  // A DSB step after the last write (the caller's `dsb`) is the closing barrier, not one inside.
+  const uint32_t n = static_cast<uint32_t>(s.updates.size());
+  if (!s.barriers.empty() && s.barriers.back() == n) s.barriers.pop_back();
+  if (!s.maintenance.empty() && s.maintenance.back().at == n &&
+      s.maintenance.back().kind == TlbMaintenance::Kind::kDsb) {
+    s.closing_barrier = true;
+  }
   vm.open = Section{};
   vm.tstate = 0;
   vm.unlock();
@@ -189,7 +204,7 @@ void Stage2Engine::commit_set_npt(VmNpt& vm, const Plan& p, const MapOp& op) {
     if (reuse_hook_) reuse_hook_();
     clear_stale_entries(vm, p.table[3], p.leaf_entry);  // after the link: dirty-reuse's bug
   }
-  write_leaf(vm, p.level, p.leaf_entry, p.leaf_old, op.descriptor);
+  write_leaf(vm, p.level, p.leaf_entry, p.leaf_old, op);
   s.ops.push_back(op);
   vm.tstate = 1;
 }
@@ -205,8 +220,10 @@ void Stage2Engine::clear_stale_entries(VmNpt& vm, uint64_t table, uint64_t keep)
   }
 }
 
-// The leaf write of set_npt, as the variant makes it (engine_variant.h).
-void Stage2Engine::write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old_value, uint64_t value) {
+// The leaf write of set_npt, as the variant makes it (engine_variant.h), and the invalidation of
+// the leaf it replaces.
+void Stage2Engine::write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old_value, const MapOp& op) {
+  const uint64_t value = op.descriptor;
   std::vector<Update>& updates = vm.open.updates;
   auto store = [&](uint64_t from, uint64_t to) {
     vm.store(entry, to);
@@ -218,15 +235,57 @@ void Stage2Engine::write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old
   if (replaces && variant_ == EngineVariant::kBbm) {
     store(old_value, 0);  // break
     vm.open.barriers.push_back(static_cast<uint32_t>(updates.size()));
+    vm.unflushed.push_back(VmNpt::Unflushed{op.ipa, level, false});
+    flush(vm);  // now, between the break and the make: its first DSB is the barrier above
     store(0, value);  // make
-  } else if (replaces && variant_ == EngineVariant::kTwoStepUpdate && ((old_value ^ value) & kOutput) != 0 &&
-             ((old_value ^ value) & ~kOutput) != 0) {
+    return;
+  }
+  if (replaces && variant_ == EngineVariant::kTwoStepUpdate && ((old_value ^ value) & kOutput) != 0 &&
+      ((old_value ^ value) & ~kOutput) != 0) {
     const uint64_t step = (old_value & kOutput) | (value & ~kOutput);  // old output, new attributes
     store(old_value, step);
     store(step, value);
   } else {
     store(old_value, value);
   }
+  if (replaces) vm.unflushed.push_back(VmNpt::Unflushed{op.ipa, level, false});  // the old leaf
+}
+
+// The TLB maintenance of what the section removed or replaced (engine_variant.h), made before
+// the caller's next step or at the close (a batched section flushes once, after its last write,
+// as a range operation does): Linux's kvm_tlb_flush_vmid_ipa — DSB, TLBI IPAS2E1IS of each IPA
+// with its leaf's level as TTL hint, DSB, TLBI VMALLE1IS (the combined entries), DSB — or, when a
+// whole range was cleared (the PTEs of a level-3 table), __kvm_tlb_flush_vmid — DSB, TLBI
+// VMALLS12E1IS, DSB. missing-barrier issues the same TLBIs without any DSB.
+void Stage2Engine::flush(VmNpt& vm) {
+  if (vm.unflushed.empty()) return;
+  std::vector<TlbMaintenance>& m = vm.open.maintenance;
+  const uint32_t at = static_cast<uint32_t>(vm.open.updates.size());
+  const bool dsbs = variant_ != EngineVariant::kMissingBarrier;
+  auto dsb = [&] {
+    if (dsbs) m.push_back(TlbMaintenance{at, TlbMaintenance::Kind::kDsb, TlbiKind::kVmalls12e1is, 0, 0});
+  };
+  auto tlbi = [&](TlbiKind op, uint64_t a, int l) {
+    m.push_back(TlbMaintenance{at, TlbMaintenance::Kind::kTlbi, op, a, static_cast<uint8_t>(l)});
+  };
+  dsb();
+  if (std::any_of(vm.unflushed.begin(), vm.unflushed.end(), [](const VmNpt::Unflushed& u) { return u.range; })) {
+    tlbi(TlbiKind::kVmalls12e1is, 0, 0);
+  } else {
+    for (size_t i = 0; i < vm.unflushed.size(); ++i) {
+      const VmNpt::Unflushed& u = vm.unflushed[i];
+      const bool again = i > 0 && vm.unflushed[i - 1].ipa == u.ipa && vm.unflushed[i - 1].level == u.level;
+      if (!again) tlbi(TlbiKind::kIpas2e1is, u.ipa & ~(kGeometry.granule_size(u.level) - 1), u.level);
+    }
+    dsb();
+    tlbi(TlbiKind::kVmalle1is, 0, 0);
+  }
+  dsb();
+  // Its DSBs complete the writes so far: a barrier when later writes of the section follow
+  // (close_section drops it when none do).
+  std::vector<uint32_t>& barriers = vm.open.barriers;
+  if (dsbs && at > 0 && (barriers.empty() || barriers.back() != at)) barriers.push_back(at);
+  vm.unflushed.clear();
 }
 
 // The writes clear_npt will make (each to 0), decided before the first; *freed: the level-3 table
@@ -272,12 +331,31 @@ NptError Stage2Engine::apply(uint32_t vmid, const MapOp& op) {
     vm->store(u.entry, 0);
     vm->open.updates.push_back(u);
   }
-  if (freed != 0) {
+  if (freed != 0) {  // dirty-reuse: the unlinked table goes to the free list, with no TLBI
     vm->set_parent(freed, 0);
     vm->free_tables.push_back(freed);
+  } else {  // a page, a block, or every PTE of a level-3 table (a range)
+    vm->unflushed.push_back(VmNpt::Unflushed{op.ipa, op.level, writes.front().kind != static_cast<UpdateKind>(op.level)});
   }
   vm->open.ops.push_back(op);
   vm->tstate = 1;
+  return NptError::kOk;
+}
+
+NptError Stage2Engine::maintain(uint32_t vmid, TlbMaintenance step) {
+  if (halted()) return NptError::kHalted;
+  if (!valid_vmid(vmid)) return NptError::kInvalidVmid;
+  VmNpt& vm = *vms_[vmid];
+  if (!vm.held_by_me()) return NptError::kLockNotHeld;
+  flush(vm);  // the engine's own flush comes first
+  Section& s = vm.open;
+  step.at = static_cast<uint32_t>(s.updates.size());
+  // A DSB between writes completes the earlier ones: a barrier the explorer sees (at the end of
+  // the section, close_section makes it the closing barrier).
+  if (step.kind == TlbMaintenance::Kind::kDsb && step.at > 0 && (s.barriers.empty() || s.barriers.back() != step.at)) {
+    s.barriers.push_back(step.at);
+  }
+  s.maintenance.push_back(step);
   return NptError::kOk;
 }
 

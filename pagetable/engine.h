@@ -84,7 +84,10 @@ class Stage2Engine {
   // 0, barrier, new value under bbm, and two writes (old output with the new attributes, then
   // the new value) under two-step-update when both output and attributes change; under
   // dirty-reuse a level-3 table comes from the free list first (linked, then its stale entries
-  // written to 0).
+  // written to 0). Replacing a valid leaf also records the invalidation of the old one in
+  // Section::maintenance (engine_variant.h: under bbm between the break and the make, else after
+  // the section's last write, at the close or before the caller's next maintain()); a map over
+  // an invalid entry records none.
   NptError set_npt(uint32_t vmid, uint64_t ipa, int level, uint64_t descriptor);
 
   // Unmaps `ipa` at `level`: level 3 writes 0 into the level-3 entry that maps it; level 2 writes
@@ -94,12 +97,23 @@ class Stage2Engine {
   // sekvm policy the call is the section's one leaf op (tstate), as set_npt is.
   // Under dirty-reuse, the level-2 unmap of a table-mapped range writes 0 into the level-2 entry
   // instead and puts the table page, entries and all, on the VM's free list.
+  // Every unmap records its TLB invalidation in Section::maintenance (engine_variant.h; after the
+  // section's last write): the IPA with the leaf's level as TTL hint for a page or block, the
+  // whole VMID for a table's range; none for dirty-reuse's unlinked table.
   // The calling thread must hold vmid's lock. Errors, each leaving the engine unchanged and
   // checked before any write: kHalted, kInvalidVmid, kLockNotHeld, kInvalidIpa, kInvalidLevel,
   // kSecondLeafWrite (sekvm policy), kUnmapUnderBlock (level 3 under a block), kNotMapped (the
   // entry is already 0, the walk ends at an empty entry above `level`, or the level-3 table of
   // a level-2 unmap maps nothing).
   NptError clear_npt(uint32_t vmid, uint64_t ipa, int level);
+
+  // TLB maintenance the caller's code does inside the section (a workload's `dsb` / `tlbi` line):
+  // appends `step` to the section's Section::maintenance at the current write, after the
+  // engine's own flush of what the section removed so far (step.at is set here; op, ipa and
+  // level are kept as given). A DSB after a write is also a barrier
+  // (Section::barriers), or the closing barrier when no write follows it. Errors, leaving the
+  // engine unchanged: kHalted, kInvalidVmid, kLockNotHeld.
+  NptError maintain(uint32_t vmid, TlbMaintenance step);
 
   // set_npt(vmid, op.ipa, op.level, op.descriptor) for a map, clear_npt(vmid, op.ipa, op.level)
   // for an unmap. Errors as those, plus kUnmapDescriptor (an unmap whose descriptor is not 0,
@@ -172,7 +186,8 @@ class Stage2Engine {
   NptError allocate(const VmNpt& vm, int from, Plan* plan);
   void commit_set_npt(VmNpt& vm, const Plan& plan, const MapOp& op);
   void clear_stale_entries(VmNpt& vm, uint64_t table, uint64_t keep);
-  void write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old_value, uint64_t value);
+  void write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old_value, const MapOp& op);
+  void flush(VmNpt& vm);
   NptError plan_clear_npt(const VmNpt& vm, uint64_t ipa, int level, std::vector<Update>* writes,
                           uint64_t* freed) const;
 

@@ -40,6 +40,36 @@
 //                    Expected: wrong translations where a mapping removed or replaced by the
 //                    previous section is still seen, transient faults where a mapping it added is
 //                    not yet seen.
+//
+// TLB maintenance (Section::maintenance; what `ptx run --tlb on` checks, TLB-MODEL.md). Every
+// variant's set_npt over an invalid entry needs and issues none. Where a write removes or replaces
+// what an IPA mapped, the engine invalidates it as Linux KVM does: kvm_tlb_flush_vmid_ipa (DSB,
+// TLBI IPAS2E1IS of the IPA with the leaf's level as TTL hint, DSB, TLBI VMALLE1IS, DSB) for a
+// page or block, __kvm_tlb_flush_vmid (DSB, TLBI VMALLS12E1IS, DSB; Linux without
+// FEAT_TLBIRANGE) for the PTEs of a table-mapped 2 MiB range. The flush comes after the section's
+// last write — at its close, or before the caller's next `tlbi` / `dsb` step — so a batched
+// section flushes once for everything it removed (one IPAS2E1IS per IPA, or VMALLS12E1IS when a
+// range was cleared), as Linux's range operations do, and its writes are explored as one epoch
+// as before; bbm flushes at once, between its break and its make. Per variant:
+//   sekvm            for clear_npt; for a remap (its one write of a valid leaf over another).
+//                    Expected: clean, except a remap that changes the output address of a
+//                    cacheable leaf (qemu-virt's copy-on-write deflation): tlb-conflict, since
+//                    one leaf write per section leaves no room for break-before-make — the TPT
+//                    proof allows it (a walk sees before or after), the Arm ARM (RWHZWS) does not.
+//   bbm              after clear_npt; a remap invalidates between the break and the make (the
+//                    break's barrier is the sequence's first DSB): Linux's stage2_try_break_pte.
+//                    Expected: clean.
+//   dirty-reuse      as sekvm, except that unlinking a level-3 table frees it with no TLBI (the
+//                    bug: Linux frees a table only after kvm_tlb_flush_vmid_ipa). Expected:
+//                    stale-mapping (no-tlbi) at the unlink for every page the table mapped, and
+//                    tlb-conflict when such a page is mapped again while its old leaf may still be
+//                    cached. (No freed-while-cached: the engine's free list is not a traced free.)
+//   two-step-update  as sekvm, once after the second write. Expected: tlb-conflict (as sekvm's
+//                    remap, the second write changes the output address).
+//   missing-barrier  the same TLBIs with no DSB at all (the barriers are what it lacks).
+//                    Expected: stale-mapping (tlbi-before-dsb: no DSB made the write visible
+//                    before the TLBI, so it removes nothing), and tlb-conflict where the address
+//                    is mapped again while the old leaf may still be cached.
 #ifndef PTX_PAGETABLE_ENGINE_VARIANT_H_
 #define PTX_PAGETABLE_ENGINE_VARIANT_H_
 

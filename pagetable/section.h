@@ -32,6 +32,35 @@ struct MapOp {
   friend bool operator==(const MapOp&, const MapOp&) = default;
 };
 
+// A TLB maintenance instruction (TLB-MODEL.md §3 table), named as in casemate traces: the
+// stage-2 TLBIs of the issuer's VMID (ipas2e1is: by IPA; vmalle1is: the combined stage-1+2
+// entries; vmalls12e1is: everything) or of every VMID (alle1is), and their local (non-"is") forms.
+enum class TlbiKind : uint8_t { kIpas2e1is, kVmalle1is, kVmalls12e1is, kAlle1is, kVmalle1, kVmalls12e1, kAlle1 };
+
+inline constexpr EnumNames<TlbiKind, 7> kTlbiKindNames{{
+    {TlbiKind::kIpas2e1is, "ipas2e1is"},
+    {TlbiKind::kVmalle1is, "vmalle1is"},
+    {TlbiKind::kVmalls12e1is, "vmalls12e1is"},
+    {TlbiKind::kAlle1is, "alle1is"},
+    {TlbiKind::kVmalle1, "vmalle1"},
+    {TlbiKind::kVmalls12e1, "vmalls12e1"},
+    {TlbiKind::kAlle1, "alle1"},
+}};
+constexpr std::string_view tlbi_kind_name(TlbiKind k) { return enum_name(kTlbiKindNames, k); }
+
+// One step of the TLB maintenance a section's code does: a `dsb ish`, or a TLBI. Steps are kept
+// in program order; `at` places each among the section's writes.
+struct TlbMaintenance {
+  enum class Kind : uint8_t { kDsb, kTlbi };
+  uint32_t at = 0;  // issued after updates [0, at) (and after a barrier at `at`), before update `at`
+  Kind kind = Kind::kDsb;
+  TlbiKind op = TlbiKind::kVmalls12e1is;  // kTlbi: the operation
+  uint64_t ipa = 0;                       // kTlbi ipas2e1is: the IPA (bytes)
+  uint8_t level = 0;                      // kTlbi ipas2e1is: the TTL hint, the leaf's level 1..3; 0: none
+
+  friend bool operator==(const TlbMaintenance&, const TlbMaintenance&) = default;
+};
+
 struct Section {
   uint32_t vmid = 0;
   uint64_t seq = 0;               // per-VM completion number, 0, 1, 2, ... (the lock order)
@@ -45,6 +74,11 @@ struct Section {
   // false: the section was closed without its barrier (the missing-barrier engine variant), so
   // its writes after its last inner barrier may still be pending while the VM's next section runs.
   bool closing_barrier = true;
+  // The TLB maintenance the section's code does (DSBs and TLBIs), in program order, `at`
+  // ascending. Empty for a section that only writes 0 -> value (sekvm's set_npt). A DSB inside
+  // (0 < at < updates.size()) is also in `barriers`, which the explorer reads; one at
+  // updates.size() is the closing barrier when it is the last step.
+  std::vector<TlbMaintenance> maintenance;
 
   friend bool operator==(const Section&, const Section&) = default;
 };

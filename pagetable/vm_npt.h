@@ -76,6 +76,14 @@ class VmNpt {
 
   int tstate = 0;          // 1 once the open section made its leaf op
   Section open;            // the open section: ops, pt_updates (program order) and barriers
+  // What the open section removed or replaced and has not flushed yet (Stage2Engine::flush): the
+  // IPA and leaf level of each, `range` for the PTEs of a whole level-3 table.
+  struct Unflushed {
+    uint64_t ipa;
+    int level;
+    bool range;
+  };
+  std::vector<Unflushed> unflushed;
   uint64_t completed = 0;  // sections completed so far
   // `completed`, published after each section's writes (release) for lock-free readers: a walker
   // that reads n (acquire) sees every write of sections 0..n-1.

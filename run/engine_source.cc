@@ -33,7 +33,8 @@ StatusOr<bool> EngineSource::next(uint32_t vm, SourcedSection* out) {
   }
   for (size_t j = b; j < e; ++j) {
     const workload::WorkloadOp& op = w_.ops[stream.ops[j]];
-    if (const NptError err = cs.apply(op.map_op()); err != NptError::kOk) {
+    const NptError err = op.type == workload::OpType::kMapOp ? cs.apply(op.map_op()) : cs.maintain(op.maintenance());
+    if (err != NptError::kOk) {
       return std::move(npt_status(err)).at(w_.source, op.line);
     }
   }

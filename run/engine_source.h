@@ -1,7 +1,7 @@
 // EngineSource: the SeKVM engine (pagetable/engine.h), of any variant, driven by a workload: each
 // lane is a VM, and next(vm) makes the VM's next critical section — open_section, set_npt or
-// clear_npt of each of its ops in input order, close (the barrier) — and hands back the Section the
-// engine completed.
+// clear_npt of each of its ops in input order (a workload's tlbi / dsb steps through
+// Stage2Engine::maintain), close (the barrier) — and hands back the Section the engine completed.
 //
 // Errors: an op the engine refuses, as npt_status() "<rule> (<name>)" at (workload source, the
 // op's line). A refusal can depend on other VMs (pool exhaustion halts the whole machine), which

@@ -36,6 +36,9 @@ class Runner {
     if (config_.sink) {
       if (Status e = config_.sink(s.section); !e.ok()) return fail(st, std::move(e));
     }
+    if (config_.on_section) {
+      if (Status e = config_.on_section(s.section, s.line); !e.ok()) return fail(st, std::move(e));
+    }
     if (!config_.explore) {
       st.totals.add(s.section);
     } else if (!explore(st, s)) {
@@ -113,6 +116,7 @@ Status replay_in_input_order(const SectionSource& failed, const RunConfig& confi
   const std::unique_ptr<SectionSource> source = failed.restart();
   RunConfig c = config;
   c.sink = nullptr;
+  c.on_section = nullptr;
   c.keep_sink = nullptr;
   c.on_violation = nullptr;
   c.on_progress = nullptr;

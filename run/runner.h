@@ -46,6 +46,10 @@ struct RunConfig {
   // Called with every section, on the thread that made it: one lane's sections one at a time in
   // order, different lanes concurrently (record: TraceWriter::add). An error stops the run.
   std::function<Status(const Section&)> sink;
+  // Called with every section and its input line after `sink`, on the same terms (one lane's
+  // sections one at a time in order, lanes concurrently): `--tlb on`'s tlb::SectionTlb::add.
+  // An error stops the run.
+  std::function<Status(const Section&, uint64_t line)> on_section;
   // SectionChecker::set_violation_hook for the run (e.g. drawing bad interleavings).
   SectionChecker::ViolationHook on_violation;
   // Called with the progress units of each section done, from any thread.

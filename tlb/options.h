@@ -1,4 +1,4 @@
-// TlbOptions: the flags of the TLB pass (`ptx check --tlb on`; /work/shared/TLB-MODEL.md §4
+// TlbOptions: the flags of the TLB pass (`ptx check --tlb on`, `ptx run --tlb on`; /work/shared/TLB-MODEL.md §4
 // "Output"): how TLBI hints are read, when staleness is judged, and which FEAT_BBM level the
 // hardware has.
 #ifndef PTX_TLB_OPTIONS_H_

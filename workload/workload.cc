@@ -1,5 +1,7 @@
 #include "workload/workload.h"
 
+#include "pagetable/npt_error.h"
+
 namespace ptx::workload {
 
 void Workload::finalize() {
@@ -16,6 +18,24 @@ void Workload::finalize() {
     last_section[op.vmid] = op.section_id;
     s.ops.push_back(static_cast<uint32_t>(i));
   }
+}
+
+Status check_maintenance_op(uint64_t vmid, OpType type, uint64_t op, uint64_t ipa, uint64_t level) {
+  if (!valid_vmid(vmid)) return bad_input("invalid vmid {}: {}", vmid, npt_error_rule(NptError::kInvalidVmid));
+  const bool by_ipa = type == OpType::kTlbi && op == static_cast<uint64_t>(TlbiKind::kIpas2e1is);
+  if (type == OpType::kTlbi && op >= kTlbiKindNames.size()) {
+    return bad_input("invalid tlbi operation {}: it must be one of {}", op, enum_choices(kTlbiKindNames));
+  }
+  if (!by_ipa) {
+    if (ipa != 0 || level != 0) return bad_input("a {} takes no IPA and no level", type == OpType::kDsb ? "dsb" : "tlbi");
+    return ok_status();
+  }
+  if (ipa >> 48 != 0) return bad_input("invalid ipa {:#x}: {}", ipa, npt_error_rule(NptError::kInvalidIpa));
+  if (ipa % PAGE_SIZE != 0) return bad_input("invalid ipa {:#x}: a tlbi ipas2e1is's ipa must be aligned to 4 KiB", ipa);
+  if (level > 3) {
+    return bad_input("invalid TTL level {}: a tlbi's level is the leaf's level 1..3, or 0 for no hint", level);
+  }
+  return ok_status();
 }
 
 size_t Workload::section_count() const {

@@ -1,6 +1,6 @@
-// Workload: the ordered list of set_npt / clear_npt ops that `ptx run` / `ptx record` drive the
-// engine with,
-// whatever their source (the qemu-virt preset, a workload file, a live process).
+// Workload: the ordered list of set_npt / clear_npt ops (and, from workload files, the TLB
+// maintenance steps `dsb` / `tlbi` inside their sections) that `ptx run` / `ptx record` drive the
+// engine with, whatever their source (the qemu-virt preset, a workload file, a live process).
 //
 // Ops are kept in input order. Each op belongs to a section (`section_id`): consecutive ops of
 // one VM with the same section_id are made in one critical section (one open_section ... close),
@@ -21,6 +21,10 @@
 
 namespace ptx::workload {
 
+// What a workload op is: a set_npt / clear_npt call (MapOp, `kind`), or a step of the TLB
+// maintenance the section's code does (Stage2Engine::maintain): a DSB ISH, or a TLBI.
+enum class OpType : uint8_t { kMapOp, kDsb, kTlbi };
+
 // 32 bytes: the default qemu-virt run holds millions of them.
 struct WorkloadOp {
   uint64_t ipa = 0;
@@ -30,8 +34,15 @@ struct WorkloadOp {
   uint8_t vmid = 0;         // 0..16 once checked
   uint8_t level = 3;        // 2 or 3 once checked
   OpKind kind = OpKind::kMap;  // an unmap's descriptor is 0
+  // kTlbi: `descriptor` holds the TlbiKind, `ipa` and `level` (0..3, 0: no TTL hint) its
+  // address and hint (ipas2e1is; 0 otherwise). kDsb: only vmid.
+  OpType type = OpType::kMapOp;
 
   MapOp map_op() const { return MapOp{ipa, level, descriptor, kind}; }
+  TlbMaintenance maintenance() const {
+    return TlbMaintenance{0, type == OpType::kDsb ? TlbMaintenance::Kind::kDsb : TlbMaintenance::Kind::kTlbi,
+                          static_cast<TlbiKind>(descriptor), ipa, level};
+  }
 };
 static_assert(sizeof(WorkloadOp) == 32);
 
@@ -60,9 +71,16 @@ struct Workload {
   size_t section_count() const;
 };
 
-// The rules of one op that depend on the op alone: check_map_op (pagetable/map_op.h) with the
-// IPA aligned to its level's granule, which every workload source keeps.
+// The rules of a TLB maintenance step that depend on it alone: vmid 0..16; a TLBI's operation one
+// of kTlbiKindNames; for ipas2e1is an IPA below 2^48 aligned to 4 KiB and a TTL level 0..3, for
+// the others (and a DSB) IPA 0 and level 0. Errors: kBadInput "<what>: <rule>".
+Status check_maintenance_op(uint64_t vmid, OpType type, uint64_t op, uint64_t ipa, uint64_t level);
+
+// The rules of one op that depend on the op alone: for a map op check_map_op (pagetable/map_op.h)
+// with the IPA aligned to its level's granule, which every workload source keeps; for a TLB
+// maintenance step check_maintenance_op.
 inline Status check_workload_op(const WorkloadOp& op) {
+  if (op.type != OpType::kMapOp) return check_maintenance_op(op.vmid, op.type, op.descriptor, op.ipa, op.level);
   return check_map_op(op.vmid, op.map_op(), /*require_aligned=*/true);
 }
 

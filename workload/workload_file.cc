@@ -1,6 +1,8 @@
 #include "workload/workload_file.h"
 
+#include <array>
 #include <cerrno>
+#include <optional>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -35,12 +37,14 @@ class Parser {
     const std::string& kw = words[0];
     if (kw == "map") return op(words, OpKind::kMap);
     if (kw == "unmap") return op(words, OpKind::kUnmap);
+    if (kw == "dsb" || kw == "tlbi") return maintenance(words);
     if (kw == "begin" || kw == "end") {
       if (words.size() != 1) return bad_input("malformed {}: it takes no argument", kw);
       return kw == "begin" ? begin() : end();
     }
     return bad_input("unknown keyword '{}' (a line is 'map <vmid> <ipa> <level> <descriptor>', "
-                     "'unmap <vmid> <ipa> <level>', 'begin' or 'end')", kw);
+                     "'unmap <vmid> <ipa> <level>', 'tlbi <vmid> <op> [<ipa> <level>]', 'dsb <vmid>', "
+                     "'begin' or 'end')", kw);
   }
 
   // After the last line.
@@ -81,8 +85,58 @@ class Parser {
     return add(op, words[0]);
   }
 
-  // Adds a checked op to the open section, or as a section of its own.
+  // A `dsb <vmid>` or `tlbi <vmid> <op> [<ipa> <level>]` line.
+  Status maintenance(const std::vector<std::string>& words) {
+    const bool dsb = words[0] == "dsb";
+    const bool by_ipa = !dsb && words.size() > 2 && words[2] == tlbi_kind_name(TlbiKind::kIpas2e1is);
+    const size_t fields = dsb ? 1 : by_ipa ? 4 : 2;
+    if (words.size() != fields + 1) {
+      return bad_input("malformed {}: expected {}, got {} field{}", words[0],
+                       dsb ? "'dsb <vmid>'" : "'tlbi <vmid> <op>' or 'tlbi <vmid> ipas2e1is <ipa> <level>'",
+                       words.size() - 1, words.size() == 2 ? "" : "s");
+    }
+    WorkloadOp op;
+    op.type = dsb ? OpType::kDsb : OpType::kTlbi;
+    uint64_t v[4] = {0, 0, 0, 0};  // vmid, op, ipa, level
+    static const char* const kField[4] = {"vmid", "op", "ipa", "level"};
+    for (size_t i = 0; i < fields; ++i) {
+      if (i == 1) {
+        const std::optional<TlbiKind> k = parse_enum(kTlbiKindNames, words[2]);
+        if (!k) return bad_input("unknown tlbi operation '{}': it must be one of {}", words[2], enum_choices(kTlbiKindNames));
+        v[1] = static_cast<uint64_t>(*k);
+        continue;
+      }
+      const std::optional<uint64_t> n = parse_u64(words[i + 1]);
+      if (!n) {
+        return bad_input("malformed {} '{}' (numbers are decimal or 0x-prefixed hexadecimal, below 2^64)", kField[i],
+                         words[i + 1]);
+      }
+      v[i] = *n;
+    }
+    PTX_RETURN_IF_ERROR(check_maintenance_op(v[0], op.type, v[1], v[2], v[3]));
+    op.vmid = static_cast<uint8_t>(v[0]);
+    op.descriptor = v[1];
+    op.ipa = v[2];
+    op.level = static_cast<uint8_t>(v[3]);
+    op.line = static_cast<uint32_t>(lineno_);
+    return add(op, words[0]);
+  }
+
+  // Adds a checked op to the open section, or as a section of its own; a maintenance step outside
+  // begin/end joins the section of its VM's previous op (the code that made it issues it before
+  // it unlocks).
   Status add(WorkloadOp op, const std::string& keyword) {
+    const bool step = op.type != OpType::kMapOp;
+    if (step && !in_block_) {
+      if (!last_section_[op.vmid]) {
+        return bad_input("{} of vmid {} before any map or unmap of that VM: a {} line joins the critical section of "
+                         "its VM's previous map or unmap (or of its begin/end block)",
+                         keyword, op.vmid, keyword);
+      }
+      op.section_id = *last_section_[op.vmid];
+      w_.ops.push_back(op);
+      return ok_status();
+    }
     if (in_block_) {
       if (block_ops_ > 0 && op.vmid != block_vmid_) {
         return bad_input("{} of vmid {} in a section of vmid {} (begin at line {}): a critical section "
@@ -91,10 +145,12 @@ class Parser {
       }
       block_vmid_ = op.vmid;
       ++block_ops_;
+      if (!step) ++block_maps_;
       op.section_id = next_section_;
     } else {
       op.section_id = next_section_++;
     }
+    last_section_[op.vmid] = op.section_id;
     w_.ops.push_back(op);
     return ok_status();
   }
@@ -107,12 +163,17 @@ class Parser {
     in_block_ = true;
     block_line_ = lineno_;
     block_ops_ = 0;
+    block_maps_ = 0;
     return ok_status();
   }
 
   Status end() {
     if (!in_block_) return bad_input("end without begin");
     if (block_ops_ == 0) return bad_input("empty section (begin at line {})", block_line_);
+    if (block_maps_ == 0) {
+      return bad_input("section without a map or unmap (begin at line {}): tlbi and dsb lines belong to the "
+                       "critical section of a map or unmap", block_line_);
+    }
     in_block_ = false;
     ++next_section_;
     return ok_status();
@@ -126,6 +187,8 @@ class Parser {
   uint64_t block_line_ = 0;
   uint32_t block_vmid_ = 0;
   size_t block_ops_ = 0;
+  size_t block_maps_ = 0;  // map and unmap lines of the open section
+  std::array<std::optional<uint64_t>, kVmCount> last_section_;  // each VM's latest section
 };
 
 }  // namespace

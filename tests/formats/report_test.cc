@@ -150,7 +150,7 @@ TEST(Report, SectionRecord) {
   EXPECT_EQ(j["violations"], json::array());
   EXPECT_EQ(section_json(run.sections[4])["violations"], json(run.sections[4].exploration.violations));
   // A section without ops has a null target.
-  const json empty = section_json(CheckedSection{Section{3, 7, {}, {}, {}, true}, {}, 0, nullptr});
+  const json empty = section_json(CheckedSection{Section{3, 7, {}, {}, {}, true, {}}, {}, 0, nullptr});
   EXPECT_TRUE(empty["target"].is_null());
   EXPECT_EQ(empty["targets"], json::array());
   EXPECT_EQ(empty["vmid"], 3);

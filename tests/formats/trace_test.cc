@@ -151,6 +151,8 @@ TEST(Trace, RoundTripOfEveryEngineVariant) {
     EXPECT_NE(lines[3].find(R"(["0x40000000",3,"0x0","unmap"])"), std::string::npos) << lines[3];
     EXPECT_EQ(lines[2].find("barriers") != std::string::npos, variant == EngineVariant::kBbm) << lines[2];
     EXPECT_EQ(lines[1].find("closing_barrier") != std::string::npos, variant == EngineVariant::kMissingBarrier);
+    EXPECT_EQ(lines[1].find("maintenance"), std::string::npos) << "a map over 0 needs none";
+    EXPECT_NE(lines[3].find(R"("maintenance":[)"), std::string::npos) << lines[3];  // the unmap's flush
   }
 }
 
@@ -240,6 +242,10 @@ TEST_P(ReadTraceError, IsBadInputAtItsLine) {
 
 const std::string kOp = R"(["0x1000",3,"0x17ff"])";
 const std::string kUp = R"(["PTE","0x911008","0x0","0x17ff"])";
+// Sec(1, 0) with `extra` fields.
+std::string Sec1(const std::string& extra) {
+  return fmt::format(R"({{"vmid":1,"seq":0,"ops":[{}],"updates":[{}],{}}})", kOp, kUp, extra);
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ReadTraceError,
@@ -305,6 +311,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadTrace{"ClosingBarrierNotABool",
                  {Header(1, 1), R"({"vmid":1,"seq":0,"ops":[],"updates":[],"closing_barrier":0})"}, 2,
                  "\"closing_barrier\" must be true or false"},
+        BadTrace{"MaintenanceNotAnArray", {Header(1, 1), Sec1(R"("maintenance":{})")}, 2,
+                 "\"maintenance\" must be an array"},
+        BadTrace{"MaintenanceUnknownOp", {Header(1, 1), Sec1(R"("maintenance":[[1,"vae2is"]])")}, 2,
+                 "malformed maintenance step [1,\"vae2is\"]"},
+        BadTrace{"MaintenanceIpaOpWithoutIpa", {Header(1, 1), Sec1(R"("maintenance":[[1,"ipas2e1is"]])")}, 2,
+                 "malformed maintenance step"},
+        BadTrace{"MaintenanceLevel4", {Header(1, 1), Sec1(R"("maintenance":[[1,"ipas2e1is","0x1000",4]])")}, 2,
+                 "the TTL level 0..3"},
+        BadTrace{"MaintenancePastTheWrites", {Header(1, 1), Sec1(R"("maintenance":[[2,"dsb"]])")}, 2,
+                 "ascending and at most 1"},
+        BadTrace{"MaintenanceDescending", {Header(1, 1), Sec1(R"("maintenance":[[1,"dsb"],[0,"dsb"]])")}, 2,
+                 "ascending"},
         BadTrace{"Empty", {}, 0, "empty trace"},
         BadTrace{"OnlyBlankLines", {"", ""}, 0, "empty trace"}),
     [](const testing::TestParamInfo<BadTrace>& i) { return i.param.name; });

@@ -1,8 +1,8 @@
 // A long TLB-correct Arm trace for the TLB pass's benchmark (bench/bench_tlb.cc) and its
 // empty-stale-set test: the qemu-virt workload's sections as casemate events
 // (armcheck::EngineExporter), with the flushes KVM does — the VM's VTTBR_EL2 loaded, `tlbi
-// vmalls12e1is`, `dsb ish` — after each break, and each remap turned into break-before-make (the
-// engine itself traces no TLBI). Ids and lines are renumbered 1, 2, ...
+// vmalls12e1is`, `dsb ish` — after each break, and each remap turned into break-before-make (on
+// top of the flushes the engine records itself, Section::maintenance). Ids and lines are renumbered 1, 2, ...
 #ifndef PTX_TESTS_TLB_ENGINE_TRACE_H_
 #define PTX_TESTS_TLB_ENGINE_TRACE_H_
 

@@ -119,6 +119,31 @@ TEST(WorkloadFile, UnmapLinesAreUnmapOps) {
   EXPECT_EQ(SectionSizes(*w, 1), (std::vector<size_t>{1, 1, 2}));
 }
 
+// tlbi / dsb lines are TLB maintenance steps; outside begin/end each joins the section of its
+// VM's previous op (so they work under --sections sekvm), inside it the block.
+TEST(WorkloadFile, TlbiAndDsbLinesJoinTheirVmsSection) {
+  const StatusOr<Workload> w = Parse(
+      "map 1 0x1000 3 0x7ff\nmap 2 0x1000 3 0x7ff\nunmap 1 0x1000 3\ndsb 1\ntlbi 1 ipas2e1is 0x1000 3\n"
+      "dsb 1 # completes it\ntlbi 1 vmalle1is\ntlbi 2 vmalls12e1is\ndsb 2\n",
+      kSekvm);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  ASSERT_EQ(w->ops.size(), 9u);
+  EXPECT_EQ(SectionSizes(*w, 1), (std::vector<size_t>{1, 5}));
+  EXPECT_EQ(SectionSizes(*w, 2), (std::vector<size_t>{3}));
+  EXPECT_EQ(w->ops[3].type, OpType::kDsb);
+  EXPECT_EQ(w->ops[4].type, OpType::kTlbi);
+  EXPECT_EQ(w->ops[4].maintenance(),
+            (TlbMaintenance{0, TlbMaintenance::Kind::kTlbi, TlbiKind::kIpas2e1is, 0x1000, 3}));
+  EXPECT_EQ(w->ops[4].line, 5u);
+  EXPECT_EQ(w->ops[6].maintenance(), (TlbMaintenance{0, TlbMaintenance::Kind::kTlbi, TlbiKind::kVmalle1is, 0, 0}));
+  EXPECT_EQ(w->ops[7].maintenance().op, TlbiKind::kVmalls12e1is);
+  for (const WorkloadOp& op : w->ops) EXPECT_TRUE(check_workload_op(op).ok()) << op.line;
+  const StatusOr<Workload> b = Parse("begin\nmap 1 0x1000 3 0x7ff\ntlbi 1 ipas2e1is 0x1000 0\ndsb 1\nend\n", kBatched);
+  ASSERT_TRUE(b.ok()) << b.status().to_string();
+  EXPECT_EQ(SectionSizes(*b, 1), (std::vector<size_t>{3}));
+  EXPECT_EQ(b->ops[1].level, 0);  // no TTL hint
+}
+
 TEST(WorkloadFile, ConsecutiveSingleMapsStaySeparateSectionsUnderBatched) {
   const StatusOr<Workload> w = Parse("map 1 0x1000 3 0x7ff\nmap 1 0x2000 3 0x7ff\nmap 1 0x3000 3 0x7ff\n", kBatched);
   ASSERT_TRUE(w.ok()) << w.status().to_string();
@@ -190,7 +215,25 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"EmptySection", kOk + "begin\n# nothing\nend\n", kBatched, 4, "empty section (begin at line 2)"},
         ErrorCase{"TwoVmsInOneSection", "begin\n" + kOk + "map 2 0x1000 3 0x7ff\nend\n", kBatched, 3,
                   "map of vmid 2 in a section of vmid 1 (begin at line 1)"},
-        ErrorCase{"BeginWithoutEnd", kOk + "\nbegin\n" + kOk + kOk, kBatched, 3, "begin without end"}),
+        ErrorCase{"BeginWithoutEnd", kOk + "\nbegin\n" + kOk + kOk, kBatched, 3, "begin without end"},
+        ErrorCase{"TlbiBeforeAnyOp", "tlbi 1 vmalls12e1is\n", kSekvm, 1,
+                  "tlbi of vmid 1 before any map or unmap of that VM"},
+        ErrorCase{"DsbOfAnotherVmBeforeItsOps", kOk + "dsb 2\n", kSekvm, 2, "dsb of vmid 2 before any map or unmap"},
+        ErrorCase{"TlbiUnknownOp", kOk + "tlbi 1 vae2is\n", kSekvm, 2, "unknown tlbi operation 'vae2is'"},
+        ErrorCase{"TlbiWithoutOp", kOk + "tlbi 1\n", kSekvm, 2, "malformed tlbi"},
+        ErrorCase{"TlbiByIpaWithoutLevel", kOk + "tlbi 1 ipas2e1is 0x1000\n", kSekvm, 2, "got 3 fields"},
+        ErrorCase{"TlbiVmidWithAnIpa", kOk + "tlbi 1 vmalle1is 0x1000 3\n", kSekvm, 2, "malformed tlbi"},
+        ErrorCase{"TlbiLevel4", kOk + "tlbi 1 ipas2e1is 0x1000 4\n", kSekvm, 2, "invalid TTL level 4"},
+        ErrorCase{"TlbiUnalignedIpa", kOk + "tlbi 1 ipas2e1is 0x1008 3\n", kSekvm, 2, "aligned to 4 KiB"},
+        ErrorCase{"TlbiIpaOver2Pow48", kOk + "tlbi 1 ipas2e1is 0x1000000000000 3\n", kSekvm, 2,
+                  "invalid ipa 0x1000000000000"},
+        ErrorCase{"TlbiInvalidVmid", kOk + "tlbi 17 vmalle1is\n", kSekvm, 2, "invalid vmid 17"},
+        ErrorCase{"TlbiBadNumber", kOk + "tlbi 1 ipas2e1is 0x10g0 3\n", kSekvm, 2, "malformed ipa '0x10g0'"},
+        ErrorCase{"DsbWithArgument", kOk + "dsb 1 ish\n", kSekvm, 2, "malformed dsb: expected 'dsb <vmid>'"},
+        ErrorCase{"DsbOfTwoVmsInOneSection", "begin\n" + kOk + "dsb 2\nend\n", kBatched, 3,
+                  "dsb of vmid 2 in a section of vmid 1"},
+        ErrorCase{"SectionOfOnlyATlbi", kOk + "begin\ntlbi 1 vmalle1is\nend\n", kBatched, 4,
+                  "section without a map or unmap (begin at line 2)"}),
     [](const testing::TestParamInfo<ErrorCase>& i) { return i.param.name; });
 
 // The first bad line is the one reported, not a later one.

@@ -34,6 +34,7 @@
 #include "tools/ptx/progress.h"
 #include "tools/ptx/summary.h"
 #include "tools/ptx/tlb_output.h"
+#include "tlb/section_tlb.h"
 #include "workload/from_process.h"
 #include "workload/qemu_virt.h"
 #include "workload/workload_file.h"
@@ -116,14 +117,14 @@ struct CommonArgs {
   std::string html;
   uint64_t draw_limit = 4;
   bool quiet = false;
-  // `ptx check` of a casemate trace: the TLB pass (tlb/tlb_pass.h); off: output as without it.
+  // The TLB pass (tlb/tlb_pass.h; of engine sections: tlb/section_tlb.h); off: output as without it.
   bool tlb = false;
   tlb::TlbOptions tlb_options;
   bool strict = false;  // TLB warnings fail too
 };
 
 void add_tlb_options(CLI::App* cmd, CommonArgs* c) {
-  cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts; casemate traces); default off")
+  cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts); default off")
       ->transform(CLI::CheckedTransformer(std::map<std::string, bool>{{"on", true}, {"off", false}}));
   cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore")
       ->transform(CLI::CheckedTransformer(enum_map(tlb::kTtlModeNames)));
@@ -139,8 +140,9 @@ void add_input_options(CLI::App* cmd, InputArgs* a) {
   CLI::Option* preset = cmd->add_option("--preset", a->preset, "Embedded workload (default qemu-virt)")
                             ->check(CLI::IsMember({"qemu-virt"}));
   a->workload_opt = cmd->add_option("--workload", a->workload,
-                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>' and "
-                                    "'unmap <vmid> <ipa> <level>' lines, begin/end sections, # comments");
+                                    "Workload file: 'map <vmid> <ipa> <level> <descriptor>', "
+                                    "'unmap <vmid> <ipa> <level>', 'tlbi <vmid> <op> [<ipa> <level>]' and "
+                                    "'dsb <vmid>' lines, begin/end sections, # comments");
   a->pid_opt = cmd->add_option("--from-process", a->pid,
                                "Use the present pages of a live process (/proc/PID/maps, pagemap) as VM 1's memory");
   preset->excludes(a->workload_opt)->excludes(a->pid_opt);
@@ -267,13 +269,41 @@ StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::Run
   return r;
 }
 
+// The TLB pass's results (--tlb on).
+struct TlbResult {
+  std::vector<tlb::TlbFinding> findings;
+  tlb::TlbSummary summary;
+  std::string source;  // what the findings' lines count: the workload or the trace read
+};
+
+// The TLB pass over the sections of a run (engine or ptx trace), when --tlb on: hooked into the
+// runner (RunConfig::on_section), finished after it.
+struct SectionTlbRun {
+  std::optional<tlb::SectionTlb> pass;
+  std::optional<TlbResult> result;
+  std::string source;
+
+  SectionTlbRun(const CommonArgs& c, const std::string& source_name, run::RunConfig* cfg) : source(source_name) {
+    if (!c.tlb) return;
+    tlb::SectionTlb* p = &pass.emplace(source, c.tlb_options);
+    cfg->on_section = [p](const Section& s, uint64_t line) { return p->add(s, line); };
+  }
+  // The results (nullptr without --tlb on).
+  const TlbResult* finish() {
+    if (!pass) return nullptr;
+    pass->finish();
+    result = TlbResult{pass->findings(), pass->summary(), source};
+    return &*result;
+  }
+};
+
 struct Explored {
   std::string cmd, what, source;  // for the summary
   SectionPolicy policy;
   EngineVariant engine;
   std::vector<Finding> findings;
   const armcheck::CheckResult* casemate = nullptr;  // an Arm trace's counts and verdict
-  const tlb::TlbPass* tlb = nullptr;                // with --tlb on
+  const TlbResult* tlb = nullptr;                   // with --tlb on
   std::string head;                                 // the summary's first line, when not head_line()
   formats::ReportSections* sections = nullptr;      // the report's sections, when spooled
   std::string memory;                               // the summary's memory line (`run`), or empty
@@ -305,8 +335,8 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
       }
     }
     if (e.tlb != nullptr) {
-      meta.tlb_findings = tlb_findings_json(e.tlb->findings());
-      meta.tlb_summary = tlb_summary_json(e.tlb->summary());
+      meta.tlb_findings = tlb_findings_json(e.tlb->findings);
+      meta.tlb_summary = tlb_summary_json(e.tlb->summary);
     }
     const Status s = e.sections != nullptr ? formats::write_report(c.report, meta, r.totals, *e.sections, e.findings)
                                            : formats::write_report(c.report, meta, r.totals, r.kept, e.findings, c.report_all);
@@ -317,8 +347,8 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   }
   SummaryNotes notes{e.casemate != nullptr ? "records" : "ops", e.memory, "", ""};
   if (e.tlb != nullptr) {
-    notes.tlb_lines = tlb_lines(e.tlb->findings(), e.source, kSummaryViolations);
-    notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary());
+    notes.tlb_lines = tlb_lines(e.tlb->findings, e.tlb->source, kSummaryViolations);
+    notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary);
   }
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
                 e.findings, e.source, true, notes);
@@ -334,7 +364,7 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   }
   std::fflush(stdout);
   const uint64_t failing = c.allow == Allowance::kTransientFaults ? r.totals.wrong_translations : r.totals.violations;
-  const bool tlb_fails = e.tlb != nullptr && (e.tlb->summary().errors > 0 || (c.strict && e.tlb->summary().warnings > 0));
+  const bool tlb_fails = e.tlb != nullptr && (e.tlb->summary.errors > 0 || (c.strict && e.tlb->summary.warnings > 0));
   return failing == 0 && e.findings.empty() && !tlb_fails ? kExitOk : kExitViolations;
 }
 
@@ -348,10 +378,11 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   if (!p.ok()) return fail(p.status());
   run::EngineSource source(*w, c.sections, c.engine);
   formats::ReportSections sections;
-  StatusOr<run::RunOutcome> r =
-      run_with_progress(source, explored_config(c, c.report.empty() ? nullptr : &sections), c, &*p);
+  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  SectionTlbRun tlb(c, w->source, &cfg);
+  StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p);
   if (!r.ok()) return fail(r.status());
-  Explored e{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, nullptr, "", &sections, ""};
+  Explored e{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, ""};
   e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
   return finish_explored(e, c, *r, &*p);
 }
@@ -419,6 +450,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   options.explore = config_of(c).explore_options;
   std::optional<tlb::TlbPass> tlb_pass;
   if (c.tlb) options.observer = &tlb_pass.emplace(c.tlb_options);
+  std::optional<TlbResult> tlb_result;
   // The report's sections are spooled as they are explored; only the violating ones are held.
   formats::ReportSections sections(formats::ReportSections::Order::kAsAdded);
   Status spool_error;
@@ -448,8 +480,9 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   r.totals.ops = run->result.counts.records();  // shown as "records"
   for (const CheckedSection& k : r.kept) r.violation_groups += group_violations(k.exploration).size();
   r.interrupted = run->result.interrupted;
+  if (tlb_pass) tlb_result = TlbResult{tlb_pass->findings(), tlb_pass->summary(), path};
   Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings),
-             &run->result, tlb_pass ? &*tlb_pass : nullptr, "", &sections, ""};
+             &run->result, tlb_result ? &*tlb_result : nullptr, "", &sections, ""};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -484,18 +517,19 @@ int do_check(const std::string& path, const CommonArgs& c) {
     if (!in) return fail(io_error("{}: cannot open trace: {}", path, std::strerror(errno)));
     if (c.format == TraceFormat::kCasemate || armcheck::looks_like_casemate(in)) return do_check_casemate(path, in, c);
   }
-  if (c.tlb) return fail(bad_input("--tlb on checks casemate traces only; {} is a ptx trace", path));
   StatusOr<formats::TraceIndex> index = formats::index_trace(path);
   if (!index.ok()) return fail(index.status());
   StatusOr<Pictures> p = pictures_of(c, path);
   if (!p.ok()) return fail(p.status());
   formats::ReportSections sections;
-  const run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  SectionTlbRun tlb(c, path, &cfg);
   StatusOr<run::RunOutcome> r = run_trace(*index, cfg, c, &*p);
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
-  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, nullptr, "", &sections, ""},
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, tlb.finish(), "",
+                                  &sections, ""},
                          c, *r, &*p);
 }
 
@@ -517,6 +551,7 @@ int ptx_main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "Drive the engine with a workload and explore every section");
   add_input_options(run, &run_in);
   add_common_options(run, &run_c, true, true);
+  add_tlb_options(run, &run_c);
 
   CLI::App* record = app.add_subcommand("record", "Drive the engine and record its sections to a trace");
   add_input_options(record, &rec_in);

@@ -1,4 +1,4 @@
-// The TLB pass's part of `ptx check --tlb on` output (TLB-MODEL.md §4 "Output"): the report's
+// The TLB pass's part of `--tlb on` output (`ptx check`, `ptx run`) (TLB-MODEL.md §4 "Output"): the report's
 // `tlb_findings` list and `summary.tlb` object, and the summary's TLB lines.
 #ifndef PTX_TOOLS_PTX_TLB_OUTPUT_H_
 #define PTX_TOOLS_PTX_TLB_OUTPUT_H_

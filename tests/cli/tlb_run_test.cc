@@ -1,0 +1,176 @@
+// `ptx run --tlb on` and `ptx check --tlb on` of a ptx trace end to end (tlb/section_tlb.h): each
+// engine variant's TLB verdicts on a small qemu-virt (pagetable/engine_variant.h states them),
+// hand-written workloads with and without the caller's tlbi / dsb lines, the same report for every
+// --threads, --tlb off leaving the output as it was, and the trace replay giving the run's
+// findings.
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/cli/cli_util.h"
+
+namespace ptx::clitest {
+namespace {
+
+using Kinds = std::set<std::pair<std::string, std::string>>;  // (verdict, cause)
+
+std::string workload(const std::string& name) {
+  return std::string(PTX_SOURCE_DIR) + "/tests/data/workloads/" + name + ".wl";
+}
+
+class TlbRunCli : public testing::Test {
+ protected:
+  Result run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"run", "--quiet"});
+    return run_ptx(args, dir_);
+  }
+  Result qemu(const std::string& engine, std::vector<std::string> args = {}) {
+    args.insert(args.begin(), {"--vms", "2", "--ops", "2000", "--engine", engine, "--tlb", "on"});
+    return run(args);
+  }
+  static Kinds kinds(const nlohmann::json& report) {
+    Kinds k;
+    for (const nlohmann::json& f : report["tlb_findings"]) k.emplace(f["verdict"], f["cause"]);
+    return k;
+  }
+  static std::string verdict(const Result& r) {
+    const size_t at = r.out.rfind("verdict: ");
+    return at == std::string::npos ? "" : r.out.substr(at, r.out.find('\n', at) - at);
+  }
+  ScratchDir dir_;
+};
+
+TEST_F(TlbRunCli, EachVariantGetsTheFindingsItsBugImplies) {
+  struct Case {
+    std::string engine;
+    Kinds allowed;
+    Kinds required;
+  };
+  const std::pair<std::string, std::string> conflict{"tlb-conflict", ""};
+  for (const Case& c : {
+           // sekvm: its copy-on-write remaps (one write, no break) conflict; nothing is left stale.
+           Case{"sekvm", {conflict}, {conflict}},
+           Case{"bbm", {}, {}},
+           Case{"dirty-reuse", {conflict, {"stale-mapping", "no-tlbi"}}, {{"stale-mapping", "no-tlbi"}}},
+           Case{"two-step-update", {conflict}, {conflict}},
+           Case{"missing-barrier", {conflict, {"stale-mapping", "tlbi-before-dsb"}},
+                {{"stale-mapping", "tlbi-before-dsb"}}},
+       }) {
+    const Result r = qemu(c.engine, {"--report", dir_ / "r.json", "--allow", "transient-faults"});
+    const nlohmann::json j = read_json(dir_ / "r.json");
+    const Kinds got = kinds(j);
+    for (const auto& k : got) EXPECT_TRUE(c.allowed.contains(k)) << c.engine << ": " << k.first << " " << k.second;
+    for (const auto& k : c.required) EXPECT_TRUE(got.contains(k)) << c.engine << ": no " << k.first;
+    EXPECT_EQ(r.exit_code, c.engine == "bbm" ? 0 : 1) << c.engine << "\n" << describe(r);
+    EXPECT_EQ(j["summary"]["tlb"]["errors"], j["tlb_findings"].size()) << c.engine;
+    if (c.engine == "bbm") {
+      EXPECT_NE(verdict(r).find("; TLB: clean"), std::string::npos) << verdict(r);
+    }
+  }
+}
+
+// sekvm: one conflict per copy-on-write remap (qemu-virt balloons budget/100 pages per VM and
+// deflates each with a remap), no stale entry, and the TPT verdict is still 0 violations.
+TEST_F(TlbRunCli, SekvmConflictsOnlyAtItsRemapsAndStaysTransactional) {
+  const Result r = qemu("sekvm", {"--report", dir_ / "r.json"});
+  const nlohmann::json j = read_json(dir_ / "r.json");
+  EXPECT_EQ(j["summary"]["violations"], 0);
+  EXPECT_EQ(j["tlb_findings"].size(), 40u);
+  EXPECT_EQ(j["summary"]["tlb"]["conflicts"], 40);
+  EXPECT_EQ(j["summary"]["tlb"]["stale_mappings"], 0);
+  EXPECT_EQ(verdict(r), "verdict: transactional (no violation); TLB: 40 conflicts");
+}
+
+TEST_F(TlbRunCli, HandWrittenUnplugWithAndWithoutTheCallersFlush) {
+  const Result sekvm = run({"--workload", workload("tlb_unplug"), "--tlb", "on"});
+  EXPECT_EQ(sekvm.exit_code, 0) << describe(sekvm);
+  EXPECT_EQ(verdict(sekvm), "verdict: transactional (no violation); TLB: clean");
+  const Result dirty =
+      run({"--workload", workload("tlb_unplug"), "--tlb", "on", "--engine", "dirty-reuse", "--report", dir_ / "r.json"});
+  EXPECT_EQ(dirty.exit_code, 1) << describe(dirty);
+  EXPECT_EQ(verdict(dirty), "verdict: transactional (no violation); TLB: 3 stale mappings");
+  const nlohmann::json j = read_json(dir_ / "r.json");
+  ASSERT_EQ(j["tlb_findings"].size(), 3u);
+  for (const nlohmann::json& f : j["tlb_findings"]) {
+    EXPECT_EQ(f["verdict"], "stale-mapping");
+    EXPECT_EQ(f["cause"], "no-tlbi");
+    EXPECT_EQ(f["line"], 9);  // the unmap
+  }
+  EXPECT_NE(dirty.out.find("tlb: " + workload("tlb_unplug") + ":9: stale-mapping (no-tlbi): leaf 0x10000007ff"),
+            std::string::npos) << dirty.out;
+  const Result flushed = run({"--workload", workload("tlb_unplug_flushed"), "--tlb", "on", "--engine", "dirty-reuse"});
+  EXPECT_EQ(flushed.exit_code, 0) << describe(flushed);
+  EXPECT_EQ(verdict(flushed), "verdict: transactional (no violation); TLB: clean");
+}
+
+TEST_F(TlbRunCli, ReportIsTheSameForEveryThreadCount) {
+  for (const char* engine : {"dirty-reuse", "missing-barrier"}) {
+    const Result one = run({"--vms", "3", "--ops", "2000", "--engine", engine, "--tlb", "on", "--threads", "1",
+                            "--report", dir_ / "1.json"});
+    const Result two = run({"--vms", "3", "--ops", "2000", "--engine", engine, "--tlb", "on", "--threads", "2",
+                            "--report", dir_ / "2.json"});
+    EXPECT_EQ(one.exit_code, 1) << describe(one);
+    EXPECT_EQ(read_file(dir_ / "1.json"), read_file(dir_ / "2.json")) << engine;
+    EXPECT_EQ(verdict(one), verdict(two)) << engine;
+  }
+}
+
+// --tlb off (the default) writes the report it wrote before; --tlb on adds only its two keys.
+TEST_F(TlbRunCli, OffLeavesTheOutputAsItWas) {
+  const Result plain =
+      run({"--vms", "2", "--ops", "2000", "--engine", "dirty-reuse", "--tlb", "off", "--report", dir_ / "off.json"});
+  const Result none = run({"--vms", "2", "--ops", "2000", "--engine", "dirty-reuse", "--report", dir_ / "none.json"});
+  const Result on = qemu("dirty-reuse", {"--report", dir_ / "on.json"});
+  EXPECT_EQ(read_file(dir_ / "off.json"), read_file(dir_ / "none.json"));
+  EXPECT_EQ(verdict(plain), verdict(none));
+  nlohmann::json a = read_json(dir_ / "off.json"), b = read_json(dir_ / "on.json");
+  EXPECT_FALSE(a.contains("tlb_findings") || a["summary"].contains("tlb"));
+  b.erase("tlb_findings");
+  b["summary"].erase("tlb");
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(verdict(on).rfind(verdict(plain) + "; TLB: ", 0), 0u) << verdict(on);
+}
+
+// `ptx check --tlb on` of a recorded ptx trace: the live run's findings, at trace lines.
+TEST_F(TlbRunCli, CheckOfAPtxTraceGivesTheRunsFindings) {
+  for (const char* engine : {"missing-barrier", "bbm"}) {
+    ASSERT_EQ(run_ptx({"record", "--quiet", "--vms", "2", "--ops", "2000", "--engine", engine, "--out", dir_ / "t"},
+                      dir_).exit_code, 0);
+    const Result live = qemu(engine, {"--report", dir_ / "run.json"});
+    const Result check = run_ptx({"check", dir_ / "t", "--quiet", "--tlb", "on", "--report", dir_ / "check.json"}, dir_);
+    EXPECT_EQ(check.exit_code, live.exit_code) << describe(check);
+    if (std::string(engine) == "missing-barrier") {  // its tlb lines name the trace (their lines are its)
+      EXPECT_NE(check.out.find("tlb: " + (dir_ / "t") + ":"), std::string::npos) << check.out;
+    }
+    auto strip = [](nlohmann::json j) {
+      for (nlohmann::json& f : j["tlb_findings"]) f.erase("line"), f.erase("detail");
+      return std::make_pair(j["tlb_findings"], j["summary"]["tlb"]);
+    };
+    EXPECT_EQ(strip(read_json(dir_ / "run.json")), strip(read_json(dir_ / "check.json"))) << engine;
+  }
+}
+
+TEST_F(TlbRunCli, FlagsAndWorkloadErrorsAreBadInput) {
+  EXPECT_EQ(run({"--tlb", "maybe"}).exit_code, 2);
+  EXPECT_EQ(run({"--tlb", "on", "--bbm-level", "3"}).exit_code, 2);
+  EXPECT_EQ(run({"--tlb", "on", "--ttl", "loose"}).exit_code, 2);
+  write_file(dir_ / "bad.wl", "map 1 0x1000 3 0x7ff\ntlbi 1 ipas2e1is 0x1000 5\n");
+  const Result bad = run({"--workload", dir_ / "bad.wl", "--tlb", "on", "--report", dir_ / "r.json"});
+  EXPECT_EQ(bad.exit_code, 2) << describe(bad);
+  EXPECT_NE(bad.err.find("bad.wl:2: invalid TTL level 5"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "r.json"));
+  // A descriptor the Arm rules read otherwise cannot go through the Arm events of the TLB pass.
+  write_file(dir_ / "arm.wl", "map 1 0x1000 3 0x80000002\n");
+  EXPECT_EQ(run({"--workload", dir_ / "arm.wl"}).exit_code, 0);
+  const Result arm = run({"--workload", dir_ / "arm.wl", "--tlb", "on"});
+  EXPECT_EQ(arm.exit_code, 2) << describe(arm);
+  EXPECT_NE(arm.err.find("arm.wl:1: vmid 1 seq 0: update 3 writes 0x80000002 at level 3"), std::string::npos)
+      << arm.err;
+}
+
+}  // namespace
+}  // namespace ptx::clitest

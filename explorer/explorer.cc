@@ -14,6 +14,7 @@
 #include <tbb/parallel_for.h>
 
 #include "explorer/address_classes.h"
+#include "explorer/class_parallelism.h"
 #include "explorer/entry_history.h"
 #include "explorer/reference.h"
 
@@ -354,7 +355,7 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
   const std::vector<uint64_t>& reps = classes.representatives();
   boost::container::small_vector<AddressResult, 4> results(reps.size());
   auto run = [&](size_t i) { results[i] = ev.evaluate(reps[i]); };
-  if (options.parallel && reps.size() >= 64) {
+  if (use_parallel_classes(options.parallel, reps.size())) {
     tbb::parallel_for(size_t{0}, reps.size(), run);
   } else {
     for (size_t i = 0; i < reps.size(); ++i) run(i);

@@ -25,7 +25,7 @@
 //  * Witness: the leaf giving the violating mapping with the fewest entries off their before-value;
 //    one write of the needed value per such entry.
 // Complexity: O(classes * 2^levels * levels) walks plus the class enumeration; classes are
-// explored in parallel with TBB when there are enough of them.
+// explored in parallel with TBB when there are enough of them (class_parallelism.h).
 //
 // Observers: the theorem quantifies over every observer vmid; an observer other than the section's
 // VM has an empty pt_updates buffer (the previous section was completed by a barrier), so its only

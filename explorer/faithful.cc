@@ -25,6 +25,7 @@
 #include <tbb/parallel_for.h>
 
 #include "explorer/address_classes.h"
+#include "explorer/class_parallelism.h"
 #include "explorer/entry_history.h"
 #include "explorer/reference.h"
 #include "explorer/sample_and_shuffle.h"
@@ -323,7 +324,7 @@ Exploration explore_faithful(const Tables& before, std::span<const Update> updat
       per_class[i].push_back(std::move(v));
     }
   };
-  if (options.parallel && reps.size() >= 64) {
+  if (use_parallel_classes(options.parallel, reps.size())) {
     tbb::parallel_for(size_t{0}, reps.size(), explore_class);
   } else {
     for (size_t i = 0; i < reps.size(); ++i) explore_class(i);

@@ -141,9 +141,12 @@ void TlbPass::conflict_at(const Context& c, const Walker::Found& f, CpuMask hold
     const CpuMask h = static_cast<CpuMask>((se.holders[0] | se.holders[1]) & holders);
     if (h == 0 || !overlaps(key.ia, c.size(key.level), f.key.ia, size)) continue;
     held.emplace_back(key, h);
-    if (key.kind != EntryKind::kWalk || (se.holders[0] & holders) == 0) continue;
+    // A plain variable, not the structured binding: lambdas may not capture those before C++20's
+    // P1091 (clang 14, which builds the fuzz targets).
+    const CpuMask walk_holders = static_cast<CpuMask>(se.holders[0] & holders);
+    if (key.kind != EntryKind::kWalk || walk_holders == 0) continue;
     w.derive(c, key.level + 1, c.g.table_address(key.desc), key.ia, f.key.ia, f.key.ia + size, false,
-             [&](const Walker::Found& g) { held.emplace_back(g.key, static_cast<CpuMask>(se.holders[0] & holders)); });
+             [&](const Walker::Found& g) { held.emplace_back(g.key, walk_holders); });
   }
   for (const auto& [key, h] : held) {
     if (key == f.key) continue;

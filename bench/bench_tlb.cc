@@ -64,13 +64,19 @@ void counters(benchmark::State& state, const Input& in) {
   state.SetLabel(std::to_string(in.events.size()) + " records");
 }
 
+// One thread's check options; with the benchmark's argument tlb:1 the TLB pass observes the events.
+armcheck::CheckOptions options(const benchmark::State& state, tlb::TlbPass& pass) {
+  armcheck::CheckOptions o;
+  o.explore.parallel = false;
+  if (state.range(0) == 1) o.observer = &pass;
+  return o;
+}
+
 void BM_CheckText(benchmark::State& state) {
   const Input& in = input();
   for (auto _ : state) {
     tlb::TlbPass pass;
-    armcheck::CheckOptions o;
-    o.explore.parallel = false;
-    if (state.range(0) == 1) o.observer = &pass;
+    const armcheck::CheckOptions o = options(state, pass);
     std::istringstream is(in.text);
     StatusOr<armcheck::CasemateRun> r = armcheck::check_casemate(is, "bench", o, {});
     benchmark::DoNotOptimize(r);
@@ -83,9 +89,7 @@ void BM_CheckEvents(benchmark::State& state) {
   const Input& in = input();
   for (auto _ : state) {
     tlb::TlbPass pass;
-    armcheck::CheckOptions o;
-    o.explore.parallel = false;
-    if (state.range(0) == 1) o.observer = &pass;
+    const armcheck::CheckOptions o = options(state, pass);
     armcheck::EventChecker checker("bench", o);
     for (const armtrace::Event& e : in.events) {
       if (!checker.add(e).ok()) fail("EventChecker::add");

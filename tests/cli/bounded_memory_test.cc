@@ -43,13 +43,7 @@ Measured run_measured(const std::vector<std::string>& args, const ScratchDir& di
   if (pid == 0) {
     std::freopen((dir / "child.out").c_str(), "w", stdout);
     std::freopen((dir / "child.err").c_str(), "w", stderr);
-    std::vector<std::string> a = {PTX_BINARY};
-    a.insert(a.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& s : a) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    ::execv(PTX_BINARY, argv.data());
-    ::_exit(127);
+    exec_ptx(args);
   }
   int status = 0;
   rusage usage{};

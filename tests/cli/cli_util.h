@@ -73,6 +73,18 @@ class ScratchDir {
 };
 
 // Runs PTX_BINARY with `args`; stdout and stderr go through files in `scratch`.
+// In a forked child: replaces the process with PTX_BINARY `args` (stdout/stderr as the caller set
+// them); exits 127 when exec fails. Never returns.
+[[noreturn]] inline void exec_ptx(const std::vector<std::string>& args) {
+  std::vector<std::string> a = {PTX_BINARY};
+  a.insert(a.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : a) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  ::execv(PTX_BINARY, argv.data());
+  ::_exit(127);
+}
+
 inline Result run_ptx(const std::vector<std::string>& args, const ScratchDir& scratch) {
   static int counter = 0;
   const std::string out_path = scratch / ("stdout." + std::to_string(counter));

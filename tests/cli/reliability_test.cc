@@ -34,13 +34,7 @@ Child start(const std::vector<std::string>& args, const ScratchDir& dir, rlim_t 
     }
     std::freopen(c.out_path.c_str(), "w", stdout);
     std::freopen(c.err_path.c_str(), "w", stderr);
-    std::vector<std::string> a = {PTX_BINARY};
-    a.insert(a.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& s : a) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    ::execv(PTX_BINARY, argv.data());
-    ::_exit(127);
+    exec_ptx(args);
   }
   return c;
 }

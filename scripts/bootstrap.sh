@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(cmake g++ make libtbb-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev nlohmann-json3-dev libfmt-dev graphviz pkg-config
-      chromium chromium-driver python3-selenium clang libclang-rt-14-dev)
+      chromium chromium-driver python3-selenium clang libclang-rt-14-dev ccache)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,11 +14,12 @@
 #include "armcheck/casemate_check.h"
 #include "armcheck/event_checker.h"
 #include "armtrace/event.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::armcheck::testing {
 
 inline std::string data_path(const std::string& name) {
-  return std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/" + name;
+  return ::ptx::test::source_dir() + "/tests/data/casemate/" + name;
 }
 
 // Sequential exploration, every explored (section, root) kept.

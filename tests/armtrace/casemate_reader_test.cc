@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "read_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::armtrace {
 namespace {
@@ -303,7 +304,7 @@ TEST(CasemateReaderLimits, LongestLegalTokensLinesAndRecords) {
 }
 
 TEST(CasemateReaderSpecExample, TheBbmTraceOfSection36GivesItsSeventeenEvents) {
-  const std::string path = std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/spec_bbm_example.trace";
+  const std::string path = ::ptx::test::source_dir() + "/tests/data/casemate/spec_bbm_example.trace";
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
   CasemateReader reader(in, path);

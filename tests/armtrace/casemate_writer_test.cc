@@ -12,6 +12,7 @@
 
 #include "armtrace/casemate_reader.h"
 #include "read_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::armtrace {
 namespace {
@@ -245,7 +246,7 @@ TEST(CasemateRoundTrip, ManyRandomEventsInEveryStyle) {
 }
 
 TEST(CasemateRoundTrip, TheSpecExampleRewrittenReadsBackEqual) {
-  std::ifstream in(std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/spec_bbm_example.trace");
+  std::ifstream in(::ptx::test::source_dir() + "/tests/data/casemate/spec_bbm_example.trace");
   std::stringstream original;
   original << in.rdbuf();
   const ReadResult first = read_all(original.str());

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "read_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::armtrace {
 namespace {
@@ -51,12 +52,12 @@ testing::ReadResult replay(const fs::path& path) {
 }
 
 TEST(FuzzRegressions, EveryFoundInputEndsWithoutCrashing) {
-  const std::vector<fs::path> files = inputs_in(std::string(PTX_SOURCE_DIR) + "/tests/fuzz/regressions/casemate_reader");
+  const std::vector<fs::path> files = inputs_in(::ptx::test::source_dir() + "/tests/fuzz/regressions/casemate_reader");
   for (const fs::path& f : files) replay(f);
 }
 
 TEST(FuzzCorpus, ValidSeedsReadCleanlyAndNearValidOnesAreRejected) {
-  const std::vector<fs::path> files = inputs_in(std::string(PTX_SOURCE_DIR) + "/tests/fuzz/corpus/casemate_reader");
+  const std::vector<fs::path> files = inputs_in(::ptx::test::source_dir() + "/tests/fuzz/corpus/casemate_reader");
   ASSERT_GE(files.size(), 8u);
   for (const fs::path& f : files) {
     const testing::ReadResult r = replay(f);

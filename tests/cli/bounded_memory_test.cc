@@ -16,15 +16,12 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/sanitized.h"
 
 namespace ptx::clitest {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;   // shadow memory: larger and slower
-#else
-constexpr bool kSanitized = false;
-#endif
+using test::kSanitized;  // shadow memory: larger and slower
 constexpr long kBudgetMb = kSanitized ? 512 : 64;  // the fixed budget the check must stay under
 // What 15x more sections may add at most. Under sanitizers the allocator keeps freed memory on
 // purpose (ASan's quarantine is 256 MiB, TSan keeps shadow for every page once touched), so there
@@ -37,7 +34,7 @@ struct Measured {
   long peak_rss_mb = 0;
 };
 
-// Runs PTX_BINARY with `args` in a child and measures its peak RSS.
+// Runs the `ptx` binary with `args` in a child and measures its peak RSS.
 Measured run_measured(const std::vector<std::string>& args, const ScratchDir& dir) {
   const pid_t pid = ::fork();
   if (pid == 0) {

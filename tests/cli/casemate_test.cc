@@ -6,11 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::clitest {
 namespace {
 
-std::string data(const std::string& name) { return std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/" + name; }
+std::string data(const std::string& name) { return ::ptx::test::source_dir() + "/tests/data/casemate/" + name; }
 
 class CasemateCli : public testing::Test {
  protected:
@@ -101,7 +102,7 @@ TEST_F(CasemateCli, ReportCarriesTheCasemateFields) {
   EXPECT_EQ(s["updates"][1]["new"], "0xc00007fd");
   EXPECT_EQ(s["violations"][0]["class"], "transient-fault");
   EXPECT_EQ(s["violations"][0]["observed"], "0x0");
-  EXPECT_EQ(s["violations"][0]["witness"], nlohmann::json({0}));
+  EXPECT_EQ(s["violations"][0]["witness"], nlohmann::json::array({0}));
 
   const std::string all = dir_ / "every.json";
   ASSERT_EQ(check(data("every_kind.trace"), {"--report", all, "--report-all"}).exit_code, 1);

@@ -1,4 +1,4 @@
-// Helpers for the CLI tests (tests/cli_*_test.cc): run the `ptx` binary (PTX_BINARY) with
+// Helpers for the CLI tests (tests/cli_*_test.cc): run the `ptx` binary (test::ptx_binary()) with
 // arguments, capture its exit status, stdout and stderr, and manage a scratch directory.
 #ifndef PTX_TESTS_CLI_UTIL_H_
 #define PTX_TESTS_CLI_UTIL_H_
@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "tests/support/test_paths.h"
 
 extern char** environ;
 
@@ -72,16 +74,16 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-// Runs PTX_BINARY with `args`; stdout and stderr go through files in `scratch`.
-// In a forked child: replaces the process with PTX_BINARY `args` (stdout/stderr as the caller set
+// Runs the `ptx` binary with `args`; stdout and stderr go through files in `scratch`.
+// In a forked child: replaces the process with the `ptx` binary `args` (stdout/stderr as the caller set
 // them); exits 127 when exec fails. Never returns.
 [[noreturn]] inline void exec_ptx(const std::vector<std::string>& args) {
-  std::vector<std::string> a = {PTX_BINARY};
+  std::vector<std::string> a = {::ptx::test::ptx_binary()};
   a.insert(a.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& s : a) argv.push_back(s.data());
   argv.push_back(nullptr);
-  ::execv(PTX_BINARY, argv.data());
+  ::execv(::ptx::test::ptx_binary().c_str(), argv.data());
   ::_exit(127);
 }
 
@@ -89,7 +91,7 @@ inline Result run_ptx(const std::vector<std::string>& args, const ScratchDir& sc
   static int counter = 0;
   const std::string out_path = scratch / ("stdout." + std::to_string(counter));
   const std::string err_path = scratch / ("stderr." + std::to_string(counter++));
-  std::vector<std::string> argv_s = {PTX_BINARY};
+  std::vector<std::string> argv_s = {::ptx::test::ptx_binary()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : argv_s) argv.push_back(a.data());
@@ -101,9 +103,9 @@ inline Result run_ptx(const std::vector<std::string>& args, const ScratchDir& sc
   posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = 0;
   Result r;
-  const int rc = posix_spawn(&pid, PTX_BINARY, &fa, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, ::ptx::test::ptx_binary().c_str(), &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  EXPECT_EQ(rc, 0) << "cannot start " << PTX_BINARY;
+  EXPECT_EQ(rc, 0) << "cannot start " << ::ptx::test::ptx_binary();
   if (rc != 0) return r;
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

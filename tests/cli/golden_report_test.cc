@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::clitest {
 namespace {
@@ -19,7 +20,7 @@ void expect_golden(const std::vector<std::string>& args, const std::string& gold
     t.insert(t.end(), {"--threads", threads});
     const Result r = run_ptx(t, dir);
     ASSERT_EQ(r.exit_code, 0) << describe(r);
-    const std::string want = read_file(std::string(PTX_SOURCE_DIR) + "/tests/data/" + golden);
+    const std::string want = read_file(::ptx::test::source_dir() + "/tests/data/" + golden);
     ASSERT_FALSE(want.empty()) << golden;
     const std::string got = read_file(dir / "r.json");
     if (got == want) continue;

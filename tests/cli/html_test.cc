@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::clitest {
 namespace {
@@ -37,7 +38,7 @@ TEST(CliHtml, OnePagePerGroupAndAnIndex) {
 
 TEST(CliHtml, CasemateTracesToo) {
   ScratchDir dir;
-  const Result r = run_ptx({"check", std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/spec_bbm_example.trace",
+  const Result r = run_ptx({"check", ::ptx::test::source_dir() + "/tests/data/casemate/spec_bbm_example.trace",
                             "--html", dir / "out"}, dir);
   ASSERT_EQ(r.exit_code, 1) << describe(r);
   const std::vector<std::string> files = dir.list("out");

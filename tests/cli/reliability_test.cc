@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/sanitized.h"
 
 namespace ptx::clitest {
 namespace {
@@ -22,7 +23,7 @@ struct Child {
   std::string out_path, err_path;
 };
 
-// Starts PTX_BINARY with `args` (stdout/stderr to files in `dir`), with RLIMIT_FSIZE `fsize`
+// Starts the `ptx` binary with `args` (stdout/stderr to files in `dir`), with RLIMIT_FSIZE `fsize`
 // bytes when non-zero.
 Child start(const std::vector<std::string>& args, const ScratchDir& dir, rlim_t fsize = 0) {
   Child c{-1, dir / "child.out", dir / "child.err"};
@@ -52,11 +53,7 @@ Result wait(const Child& c) {
 
 // Seconds a stop may take: 1 as the issue asks; sanitizer builds (CI runs ASan and TSan) exit
 // slowly (leak checks, shadow memory), so they get more.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr double kStopSeconds = 10.0;
-#else
-constexpr double kStopSeconds = 1.0;
-#endif
+constexpr double kStopSeconds = test::kSanitized ? 10.0 : 1.0;
 
 // A run long enough to be interrupted (several seconds on two cores). Not --quiet: its progress
 // lines on stderr (one about every 2 s, off a terminal) show when the run is under way.

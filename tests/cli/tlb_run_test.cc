@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::clitest {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 using Kinds = std::set<std::pair<std::string, std::string>>;  // (verdict, cause)
 
 std::string workload(const std::string& name) {
-  return std::string(PTX_SOURCE_DIR) + "/tests/data/workloads/" + name + ".wl";
+  return ::ptx::test::source_dir() + "/tests/data/workloads/" + name + ".wl";
 }
 
 class TlbRunCli : public testing::Test {

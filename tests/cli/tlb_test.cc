@@ -4,13 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::clitest {
 namespace {
 
-std::string tlb_data(const std::string& name) { return std::string(PTX_SOURCE_DIR) + "/tests/tlb/data/" + name; }
+std::string tlb_data(const std::string& name) { return ::ptx::test::source_dir() + "/tests/tlb/data/" + name; }
 std::string casemate_data(const std::string& name) {
-  return std::string(PTX_SOURCE_DIR) + "/tests/data/casemate/" + name;
+  return ::ptx::test::source_dir() + "/tests/data/casemate/" + name;
 }
 
 class TlbCli : public testing::Test {
@@ -106,7 +107,7 @@ TEST_F(TlbCli, FlagsAreChecked) {
   EXPECT_EQ(check(tlb_data("bbm_correct.trace"), {"--tlb", "on", "--ttl", "loose"}).exit_code, 2);
   EXPECT_EQ(check(tlb_data("bbm_correct.trace"), {"--tlb", "on", "--bbm-level", "3"}).exit_code, 2);
   EXPECT_EQ(check(tlb_data("bbm_correct.trace"), {"--tlb", "on", "--tlb-deadline", "never"}).exit_code, 2);
-  const Result ptx_trace = check(std::string(PTX_SOURCE_DIR) + "/README.md", {"--format", "ptx", "--tlb", "on"});
+  const Result ptx_trace = check(::ptx::test::source_dir() + "/README.md", {"--format", "ptx", "--tlb", "on"});
   EXPECT_EQ(ptx_trace.exit_code, 2) << describe(ptx_trace);
 }
 

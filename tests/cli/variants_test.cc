@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
+#include "tests/support/test_paths.h"
 
 namespace ptx::clitest {
 namespace {
@@ -36,7 +37,7 @@ const std::map<std::string, Expected>& expected() {
 }
 
 std::string workload_path(const std::string& name) {
-  return std::string(PTX_SOURCE_DIR) + "/tests/data/workloads/" + name + ".wl";
+  return ::ptx::test::source_dir() + "/tests/data/workloads/" + name + ".wl";
 }
 
 // A violation's class: the report's "class" when it has one; else from the observed mapping

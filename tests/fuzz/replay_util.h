@@ -12,12 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/test_paths.h"
+
 namespace ptx::test {
 
 // The input files of tests/fuzz/<kind>/<target> (kind: "corpus" or "regressions"), sorted, without
 // README.md; none when the directory does not exist.
 inline std::vector<std::filesystem::path> fuzz_inputs(const std::string& kind, const std::string& target) {
-  const std::filesystem::path dir = std::filesystem::path(PTX_SOURCE_DIR) / "tests/fuzz" / kind / target;
+  const std::filesystem::path dir = std::filesystem::path(::ptx::test::source_dir()) / "tests/fuzz" / kind / target;
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {

@@ -308,11 +308,11 @@ TEST_F(ErrorsTest, LockNotHeldWhileAnotherThreadHoldsTheVm) {
 // clear_npt refusals: nothing mapped (at every depth the walk can stop), under a block, the
 // static rules, a second leaf op; apply() of an unmap with a descriptor.
 TEST_F(ErrorsTest, ClearNptNotMapped) {
-  for (const auto& [ipa, level] : std::vector<std::pair<uint64_t, int>>{
+  for (const std::pair<uint64_t, int>& op : std::vector<std::pair<uint64_t, int>>{
            {kFresh, 3}, {kFresh, 2}, {SIpa(1, 2, 3, 5), 3}, {SIpa(1, 2, 6, 0), 2}, {SIpa(1, 2, 6, 0), 3},
            {SIpa(1, 9, 0, 0), 2}}) {
     ExpectRefusedInSection(e_, probes_, NptError::kNotMapped,
-                           [&](CriticalSection& cs) { return cs.clear_npt(ipa, level); });
+                           [&](CriticalSection& cs) { return cs.clear_npt(op.first, op.second); });
   }
   // A level-3 table that maps none of its range: the level-2 unmap has nothing to clear.
   Map(e_, kVm, SIpa(2, 0, 0, 0), 3, Page(20));

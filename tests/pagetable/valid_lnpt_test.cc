@@ -20,6 +20,7 @@
 #include "pagetable/constants.h"
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
+#include "tests/support/sanitized.h"
 
 namespace ptx {
 namespace {
@@ -159,11 +160,11 @@ void RunRandomOps(SectionPolicy policy, uint64_t seed, int64_t total_ops) {
 }
 
 TEST(ValidLnptTest, HoldsAfterEachRandomOpSekvmPolicy) {
-  RunRandomOps(SectionPolicy::kSekvm, 0x5EC0FFEE, 50000);
+  RunRandomOps(SectionPolicy::kSekvm, 0x5EC0FFEE, test::sanitized_cases(50000));
 }
 
 TEST(ValidLnptTest, HoldsAfterEachRandomOpBatchedPolicy) {
-  RunRandomOps(SectionPolicy::kBatched, 0xB47C4ED, 50000);
+  RunRandomOps(SectionPolicy::kBatched, 0xB47C4ED, test::sanitized_cases(50000));
 }
 
 TEST(ValidLnptTest, HoldsWithFullPools) {

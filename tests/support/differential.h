@@ -17,26 +17,17 @@
 #include "explorer/faithful.h"
 #include "explorer/mapping.h"
 #include "tests/support/random_sections.h"
+#include "tests/support/sanitized.h"
 
 namespace ptx::test {
 
 constexpr CompareMode kModes[] = {CompareMode::kDescriptor, CompareMode::kTranslation};
 
-// Sanitizer builds (CI runs ASan+UBSan and TSan) run a quarter of the random cases.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr int kCaseDivisor = 4;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr int kCaseDivisor = 4;
-#else
-constexpr int kCaseDivisor = 1;
-#endif
-#else
-constexpr int kCaseDivisor = 1;
-#endif
+// Sanitizer builds (tests/support/sanitized.h) run a sixteenth of the random cases.
+constexpr int kCaseDivisor = kSanitized ? 16 : 1;
 constexpr int kMinCases = 10000 / kCaseDivisor;
 // Seeds per (style, size) in the *EveryStyleAndSize tests.
-constexpr uint64_t kStyleSeeds = kCaseDivisor > 1 ? 4 : 12;
+constexpr uint64_t kStyleSeeds = kSanitized ? 2 : 12;
 
 // Collects failures across many cases: the first few in full, and the smallest failing case
 // (fewest updates, then fewest non-zero before-entries) for the report.

@@ -8,6 +8,7 @@
 
 #include "tests/tlb/brute_tlb.h"
 #include "tests/tlb/random_stream.h"
+#include "tests/support/sanitized.h"
 #include "tests/tlb/tlb_run.h"
 
 namespace ptx::tlb {
@@ -30,6 +31,10 @@ std::set<FindingKey> brute(const std::vector<armtrace::Event>& events, const Tlb
   return b.findings();
 }
 
+// Streams per test: under a sanitizer a quarter (tests/support/sanitized.h); the Release run
+// compares them all. Each test expects findings in proportion to its streams.
+constexpr uint64_t kStreamDivisor = ::ptx::test::kSanitized ? 4 : 1;
+
 // Runs `seeds` streams of `shape` with options `o`; returns the number of findings seen.
 size_t compare(uint64_t first, uint64_t seeds, const testing::StreamShape& shape, const TlbOptions& o) {
   size_t findings = 0, failures = 0;
@@ -48,7 +53,7 @@ size_t compare(uint64_t first, uint64_t seeds, const testing::StreamShape& shape
 // PTX_TLB_SEEDS=N runs N streams here instead of 3000 (longer local runs).
 TEST(DifferentialTest, DefaultOptions) {
   const char* n = std::getenv("PTX_TLB_SEEDS");
-  EXPECT_GT(compare(0, n != nullptr ? std::stoull(n) : 3000, {}, {}), 3000u);
+  EXPECT_GT(compare(0, n != nullptr ? std::stoull(n) : 3000 / kStreamDivisor, {}, {}), 3000u / kStreamDivisor);
 }
 
 TEST(DifferentialTest, TtlIgnoreDeadlineEndBbmLevels) {
@@ -56,17 +61,17 @@ TEST(DifferentialTest, TtlIgnoreDeadlineEndBbmLevels) {
   o.ttl = TtlMode::kIgnore;
   o.deadline = Deadline::kEnd;
   o.bbm_level = 1;
-  EXPECT_GT(compare(10000, 1000, {}, o), 500u);
+  EXPECT_GT(compare(10000, 1000 / kStreamDivisor, {}, o), 500u / kStreamDivisor);
   o = TlbOptions{};
   o.bbm_level = 2;
-  EXPECT_GT(compare(20000, 1000, {}, o), 500u);
+  EXPECT_GT(compare(20000, 1000 / kStreamDivisor, {}, o), 500u / kStreamDivisor);
 }
 
 TEST(DifferentialTest, OneRootNoFrees) {
   testing::StreamShape shape;
   shape.second_root = false;
   shape.frees = false;
-  EXPECT_GT(compare(30000, 1000, shape, {}), 500u);
+  EXPECT_GT(compare(30000, 1000 / kStreamDivisor, shape, {}), 500u / kStreamDivisor);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/test_paths.h"
 #include "tests/tlb/random_stream.h"
 #include "tests/tlb/tlb_run.h"
 #include "tests/tlb/tlb_util.h"
@@ -38,7 +39,7 @@ TEST(PropertiesTest, TptResultIsTheSameWithTheTlbPassOn) {
 }
 
 TEST(PropertiesTest, TptResultOfTheCasemateTracesIsTheSame) {
-  const std::filesystem::path dir = std::string(PTX_SOURCE_DIR) + "/tests/data/casemate";
+  const std::filesystem::path dir = ::ptx::test::source_dir() + "/tests/data/casemate";
   int n = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".trace") continue;

@@ -11,11 +11,12 @@
 #include <gtest/gtest.h>
 
 #include "armcheck/casemate_check.h"
+#include "tests/support/test_paths.h"
 #include "tlb/tlb_pass.h"
 
 namespace ptx::tlb::testing {
 
-inline std::string tlb_data(const std::string& name) { return std::string(PTX_SOURCE_DIR) + "/tests/tlb/data/" + name; }
+inline std::string tlb_data(const std::string& name) { return ::ptx::test::source_dir() + "/tests/tlb/data/" + name; }
 
 struct TlbRun {
   armcheck::CheckResult result;

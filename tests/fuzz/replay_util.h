@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "tests/support/test_paths.h"
 
 namespace ptx::test {
@@ -34,6 +36,19 @@ inline std::string file_bytes(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Runs `oracle(bytes)` on every input of tests/fuzz/<kind>/<target>: each must return "" (the
+// fuzz target's contract holds); a failure names the file. Returns how many inputs ran.
+template <typename Oracle>
+size_t expect_oracle_holds(const std::string& kind, const std::string& target, Oracle oracle) {
+  size_t ran = 0;
+  for (const std::filesystem::path& f : fuzz_inputs(kind, target)) {
+    SCOPED_TRACE(f.string());
+    EXPECT_EQ(oracle(file_bytes(f)), "");
+    ++ran;
+  }
+  return ran;
 }
 
 // Seeds are named valid-* (the parser accepts them) or bad-* (it refuses them).

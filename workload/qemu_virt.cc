@@ -1,10 +1,12 @@
 #include "workload/qemu_virt.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <deque>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <unordered_set>
 #include <vector>
@@ -96,6 +98,51 @@ WorkloadOp op_of(uint32_t vmid, Code c, uint64_t section_id, uint32_t line) {
   return op;
 }
 
+// A VM's faults not yet pulled, in order. Step 5's (the bulk: RAM, one per section) are packed
+// in 3 bytes each — the page number (RAM ends below 17 GiB, so it fits 23 bits) and the level —
+// the few before and after them take a Code each. (The scatter's order is a random permutation
+// that cannot be made lazily without changing it, so its faults are held; 3 bytes each is near
+// the ~2.4 bytes of entropy of such a permutation of 2M pages.)
+class FaultQueue {
+ public:
+  // `faults` with step 5's at [scatter_begin, scatter_end).
+  FaultQueue(const std::vector<Code>& faults, size_t scatter_begin, size_t scatter_end)
+      : head_(faults.begin(), faults.begin() + static_cast<std::ptrdiff_t>(scatter_begin)),
+        tail_(faults.begin() + static_cast<std::ptrdiff_t>(scatter_end), faults.end()) {
+    for (size_t i = scatter_begin; i < scatter_end; ++i) {
+      const Code c = faults[i];
+      assert(out_of(c) == Out::kRam && (c & kJoin) == 0 && ipa_of(c) >> 35 == 0);
+      const uint32_t packed = (c & 0x7FFFFF) | (level_of(c) == 2 ? uint32_t{1} << 23 : 0);
+      scatter_.push_back({static_cast<uint8_t>(packed), static_cast<uint8_t>(packed >> 8),
+                          static_cast<uint8_t>(packed >> 16)});
+    }
+  }
+  size_t size() const { return head_.size() + scatter_.size() + tail_.size(); }
+  bool empty() const { return size() == 0; }
+  // REQUIRES: !empty().
+  Code front() const {
+    if (!head_.empty()) return head_.front();
+    if (scatter_.empty()) return tail_.front();
+    const std::array<uint8_t, 3>& b = scatter_.front();
+    const uint32_t packed = b[0] | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16);
+    return encode(Fault{uint64_t{packed & 0x7FFFFF} << 12, packed >> 23 != 0 ? 2 : 3, Out::kRam}, false);
+  }
+  void pop_front() {
+    if (!head_.empty()) {
+      head_.pop_front();
+    } else if (!scatter_.empty()) {
+      scatter_.pop_front();
+    } else {
+      tail_.pop_front();
+    }
+  }
+
+ private:
+  std::deque<Code> head_;                     // steps 1-4
+  std::deque<std::array<uint8_t, 3>> scatter_;  // step 5, packed
+  std::deque<Code> tail_;                     // step 6
+};
+
 // The ops of step 6 (header): balloon pages, unplugged regions of each kind (block, table), and
 // the pages faulted back into each replugged table-mapped region.
 struct Churn {
@@ -121,7 +168,10 @@ class VmBoot {
     build(budget);
   }
   // The boot's faults, in order (encoded).
-  std::vector<Code>& faults() { return faults_; }
+  const std::vector<Code>& faults() const { return faults_; }
+  // Step 5's faults: [scatter_begin(), scatter_end()) of faults().
+  size_t scatter_begin() const { return scatter_begin_; }
+  size_t scatter_end() const { return scatter_end_; }
   uint64_t ram_bytes() const { return ram_bytes_; }
 
  private:
@@ -242,6 +292,7 @@ class VmBoot {
     rng_.shuffle(scattered);
     scatter_begin_ = faults_.size();
     faults_.insert(faults_.end(), scattered.begin(), scattered.end());
+    scatter_end_ = faults_.size();
     // RAM size: what the faults reach, rounded up to 256 MiB (at least 256 MiB: the initrd
     // placement assumes it).
     const uint64_t reach = (last_region + 1) * kBlockSize;
@@ -341,7 +392,7 @@ class VmBoot {
   SectionPolicy policy_;
   Churn churn_;
   size_t initrd_begin_ = 0, initrd_end_ = 0;  // the initrd's faults in faults_
-  size_t scatter_begin_ = 0;             // first fault of step 5 in faults_
+  size_t scatter_begin_ = 0, scatter_end_ = 0;  // step 5's faults in faults_
   std::vector<uint64_t> page_regions_;   // step 5's regions of 4 KiB pages, in region order
   std::vector<uint64_t> block_regions_;  // step 5's 2 MiB blocks
   std::vector<Code> faults_;
@@ -383,8 +434,8 @@ class Merge {
   uint64_t remaining_ = 0;
 };
 
-// The streamed workload: each VM's boot encoded (4 bytes a fault, freed as its sections are
-// pulled), the merge run on demand under a lock, handing each VM its input lines in batches.
+// The streamed workload: each VM's boot encoded (FaultQueue: 3 bytes a fault, freed as its
+// sections are pulled), the merge run on demand under a lock, handing each VM its input lines in batches.
 class QemuVirtStream : public WorkloadStream {
  public:
   // Boots the VMs. Errors: as make_qemu_virt.
@@ -396,12 +447,12 @@ class QemuVirtStream : public WorkloadStream {
   std::vector<uint32_t> vms() const override {
     std::vector<uint32_t> v;
     for (uint32_t i = 0; i < options_.vms; ++i) {
-      if (!vms_[i].faults.empty()) v.push_back(i + 1);
+      if (!vms_[i].faults->empty()) v.push_back(i + 1);
     }
     return v;
   }
   uint64_t next_line(uint32_t vm) override {
-    if (vm < 1 || vm > options_.vms || vms_[vm - 1].faults.empty()) return UINT64_MAX;
+    if (vm < 1 || vm > options_.vms || vms_[vm - 1].faults->empty()) return UINT64_MAX;
     take_lines(vm - 1);
     return vms_[vm - 1].lines.front();
   }
@@ -417,7 +468,7 @@ class QemuVirtStream : public WorkloadStream {
   // Lines handed to a VM at once: few lock round trips, and a bounded backlog for the others.
   static constexpr size_t kLineBatch = 1024;
   struct Vm {
-    std::deque<Code> faults;   // not yet pulled, in order
+    std::optional<FaultQueue> faults;  // not yet pulled
     std::deque<uint32_t> lines;  // input lines of the first faults, taken from the merge
     uint64_t sections = 0;       // sections started so far: the next section's id
   };
@@ -448,7 +499,7 @@ StatusOr<std::unique_ptr<QemuVirtStream>> QemuVirtStream::make(const QemuVirtOpt
     VmBoot boot(i + 1, o.seed, o.ops_per_vm, o.policy);
     if (interrupted()) return interrupted_while_building();
     if (i == 0) ram_bytes = boot.ram_bytes();
-    vms[i].faults.assign(boot.faults().begin(), boot.faults().end());
+    vms[i].faults.emplace(boot.faults(), boot.scatter_begin(), boot.scatter_end());
   }
   return std::unique_ptr<QemuVirtStream>(new QemuVirtStream(o, std::move(vms), ram_bytes));
 }
@@ -456,7 +507,7 @@ StatusOr<std::unique_ptr<QemuVirtStream>> QemuVirtStream::make(const QemuVirtOpt
 QemuVirtStream::QemuVirtStream(const QemuVirtOptions& o, std::vector<Vm> vms, uint64_t ram_bytes)
     : options_(o), vms_(std::move(vms)), merge_(o.seed, [this] {
         std::vector<uint64_t> left;
-        for (const Vm& v : vms_) left.push_back(v.faults.size());
+        for (const Vm& v : vms_) left.push_back(v.faults->size());
         return left;
       }()),
       merged_(vms_.size()) {
@@ -480,8 +531,8 @@ void QemuVirtStream::take_lines(size_t i) {
 
 WorkloadOp QemuVirtStream::pop(size_t i, uint32_t line) {
   Vm& v = vms_[i];
-  const Code c = v.faults.front();
-  v.faults.pop_front();
+  const Code c = v.faults->front();
+  v.faults->pop_front();
   if ((c & kJoin) == 0) ++v.sections;
   return op_of(static_cast<uint32_t>(i + 1), c, v.sections - 1, line);
 }
@@ -491,7 +542,7 @@ bool QemuVirtStream::next_section(uint32_t vm, std::vector<WorkloadOp>* ops) {
   if (vm < 1 || vm > options_.vms) return false;
   const size_t i = vm - 1;
   Vm& v = vms_[i];
-  while (!v.faults.empty() && (ops->empty() || (v.faults.front() & kJoin) != 0)) {
+  while (!v.faults->empty() && (ops->empty() || (v.faults->front() & kJoin) != 0)) {
     take_lines(i);
     const uint32_t line = v.lines.front();
     v.lines.pop_front();

@@ -125,8 +125,8 @@ struct QemuVirtOptions {
 StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& options);
 
 // The same workload as a stream (workload_stream.h), for runs: the same ops, lines and section
-// ids, each VM's sections in its input order, while only the VMs' boots are held, encoded in 4
-// bytes a fault and released as their sections are pulled (make_qemu_virt's Workload takes 40
+// ids, each VM's sections in its input order, while only the VMs' boots are held, encoded in 3
+// bytes a fault (most of them) and released as their sections are pulled (make_qemu_virt's Workload takes 40
 // bytes an op), and the input lines are handed out by the merge as the VMs are pulled. Booting
 // the VMs happens here (about 1 s for the default run); restart() boots them again. Errors: as
 // make_qemu_virt (its kInterrupted: while the VMs boot).

@@ -15,17 +15,21 @@
 #include "pagetable/engine.h"
 #include "run/section_source.h"
 #include "workload/workload.h"
+#include "workload/workload_stream.h"
 
 namespace ptx::run {
 
 class EngineSource : public SectionSource {
  public:
-  // REQUIRES: `w` outlives this source.
+  // Drives the engine with the sections of `stream` (workload_stream.h), pulled as the lanes go.
+  EngineSource(std::unique_ptr<workload::WorkloadStream> stream, SectionPolicy policy,
+               EngineVariant variant = EngineVariant::kSekvm);
+  // Over a pre-built workload. REQUIRES: `w` outlives this source.
   EngineSource(const workload::Workload& w, SectionPolicy policy, EngineVariant variant = EngineVariant::kSekvm);
 
-  const std::string& name() const override { return w_.source; }
-  std::vector<uint32_t> lanes() const override;
-  uint64_t total_units() const override { return w_.ops.size(); }
+  const std::string& name() const override { return stream_->source(); }
+  std::vector<uint32_t> lanes() const override { return stream_->vms(); }
+  uint64_t total_units() const override { return stream_->total_ops(); }
   const char* unit() const override { return "ops"; }
   uint64_t next_position(uint32_t vm) const override;
   StatusOr<bool> next(uint32_t vm, SourcedSection* out) override;
@@ -34,11 +38,11 @@ class EngineSource : public SectionSource {
   const Stage2Engine& engine() const { return *engine_; }
 
  private:
-  const workload::Workload& w_;
+  std::unique_ptr<workload::WorkloadStream> stream_;
   const SectionPolicy policy_;
   const EngineVariant variant_;
   std::unique_ptr<Stage2Engine> engine_;
-  std::array<size_t, kVmCount> next_{};  // each VM's next section (index into its stream)
+  std::array<std::vector<workload::WorkloadOp>, kVmCount> ops_;  // each lane's section being made
 };
 
 }  // namespace ptx::run

@@ -1,8 +1,12 @@
 #include "workload/qemu_virt.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
+#include <deque>
+#include <mutex>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <unordered_set>
 #include <vector>
@@ -10,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "base/interrupt.h"
+#include "workload/workload_stream.h"
 #include "workload/rng.h"
 #include "workload/s2_descriptor.h"
 
@@ -41,12 +46,101 @@ constexpr uint64_t device_oa(uint32_t vmid, uint64_t ipa) {
 constexpr uint64_t replug_oa(uint32_t vmid, uint64_t ipa) { return host_base(vmid) + 16 * kGiB + (ipa - kVirtMem); }
 constexpr uint64_t zero_page_oa(uint32_t vmid) { return host_base(vmid) + 56 * kGiB; }
 
+// Where a fault's descriptor points (the header's output addresses): the descriptor follows
+// from the VM, the IPA, the level and this.
+enum class Out : uint8_t { kFlash, kRam, kDevice, kReplug, kZero, kUnmap };
+
 struct Fault {
   uint64_t ipa;
   int level;
-  uint64_t descriptor;
-  uint64_t group;  // faults of one VM with the same group share a section (batched only)
-  OpKind kind = OpKind::kMap;
+  Out out;
+};
+
+// A fault in 4 bytes (a VM's boot holds up to kQemuVirtMaxOpsPerVm of them): bits 0..23 the IPA's
+// page number (RAM ends below 17 GiB: at most ~8000 regions of 2 MiB past 1 GiB), bit 24 level 2
+// (else 3), bits 25..27 Out, bit 28 set when the fault joins the previous fault's section (a
+// batch of --sections batched). Sections are numbered in order, so the ids follow from bit 28.
+using Code = uint32_t;
+constexpr Code kJoin = Code{1} << 28;
+
+Code encode(const Fault& f, bool join) {
+  assert(f.ipa % PAGE_SIZE == 0 && f.ipa >> 36 == 0 && (f.level == 2 || f.level == 3));
+  return static_cast<Code>(f.ipa >> 12) | (f.level == 2 ? Code{1} << 24 : 0) | (static_cast<Code>(f.out) << 25) |
+         (join ? kJoin : 0);
+}
+uint64_t ipa_of(Code c) { return uint64_t{c & 0xFFFFFF} << 12; }
+int level_of(Code c) { return (c >> 24) & 1 ? 2 : 3; }
+Out out_of(Code c) { return static_cast<Out>((c >> 25) & 7); }
+
+uint64_t descriptor_of(uint32_t vmid, uint64_t ipa, int level, Out out) {
+  constexpr S2Attrs kReadOnly{S2Memory::kNormal, S2Access::kReadOnly, true};
+  switch (out) {
+    case Out::kFlash: return s2_descriptor(flash_oa(vmid, ipa), level, kReadOnly);
+    case Out::kRam: return s2_descriptor(ram_oa(vmid, ipa), level, {});
+    case Out::kDevice: return s2_descriptor(device_oa(vmid, ipa), level, {S2Memory::kDevice, S2Access::kReadWrite, false});
+    case Out::kReplug: return s2_descriptor(replug_oa(vmid, ipa), level, {});
+    case Out::kZero: return s2_descriptor(zero_page_oa(vmid), level, kReadOnly);
+    case Out::kUnmap: return 0;
+  }
+  return 0;
+}
+
+// The op of VM `vmid`'s fault `c`, in section `section_id`, at input line `line`.
+WorkloadOp op_of(uint32_t vmid, Code c, uint64_t section_id, uint32_t line) {
+  WorkloadOp op;
+  op.vmid = static_cast<uint8_t>(vmid);
+  op.ipa = ipa_of(c);
+  op.level = static_cast<uint8_t>(level_of(c));
+  op.kind = out_of(c) == Out::kUnmap ? OpKind::kUnmap : OpKind::kMap;
+  op.descriptor = descriptor_of(vmid, op.ipa, op.level, out_of(c));
+  op.section_id = section_id;
+  op.line = line;
+  return op;
+}
+
+// A VM's faults not yet pulled, in order. Step 5's (the bulk: RAM, one per section) are packed
+// in 3 bytes each — the page number (RAM ends below 17 GiB, so it fits 23 bits) and the level —
+// the few before and after them take a Code each. (The scatter's order is a random permutation
+// that cannot be made lazily without changing it, so its faults are held; 3 bytes each is near
+// the ~2.4 bytes of entropy of such a permutation of 2M pages.)
+class FaultQueue {
+ public:
+  // `faults` with step 5's at [scatter_begin, scatter_end).
+  FaultQueue(const std::vector<Code>& faults, size_t scatter_begin, size_t scatter_end)
+      : head_(faults.begin(), faults.begin() + static_cast<std::ptrdiff_t>(scatter_begin)),
+        tail_(faults.begin() + static_cast<std::ptrdiff_t>(scatter_end), faults.end()) {
+    for (size_t i = scatter_begin; i < scatter_end; ++i) {
+      const Code c = faults[i];
+      assert(out_of(c) == Out::kRam && (c & kJoin) == 0 && ipa_of(c) >> 35 == 0);
+      const uint32_t packed = (c & 0x7FFFFF) | (level_of(c) == 2 ? uint32_t{1} << 23 : 0);
+      scatter_.push_back({static_cast<uint8_t>(packed), static_cast<uint8_t>(packed >> 8),
+                          static_cast<uint8_t>(packed >> 16)});
+    }
+  }
+  size_t size() const { return head_.size() + scatter_.size() + tail_.size(); }
+  bool empty() const { return size() == 0; }
+  // REQUIRES: !empty().
+  Code front() const {
+    if (!head_.empty()) return head_.front();
+    if (scatter_.empty()) return tail_.front();
+    const std::array<uint8_t, 3>& b = scatter_.front();
+    const uint32_t packed = b[0] | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16);
+    return encode(Fault{uint64_t{packed & 0x7FFFFF} << 12, packed >> 23 != 0 ? 2 : 3, Out::kRam}, false);
+  }
+  void pop_front() {
+    if (!head_.empty()) {
+      head_.pop_front();
+    } else if (!scatter_.empty()) {
+      scatter_.pop_front();
+    } else {
+      tail_.pop_front();
+    }
+  }
+
+ private:
+  std::deque<Code> head_;                     // steps 1-4
+  std::deque<std::array<uint8_t, 3>> scatter_;  // step 5, packed
+  std::deque<Code> tail_;                     // step 6
 };
 
 // The ops of step 6 (header): balloon pages, unplugged regions of each kind (block, table), and
@@ -73,26 +167,26 @@ class VmBoot {
       : vmid_(vmid), rng_(seed ^ (0xA0761D6478BD642FULL * (vmid + 1))), policy_(policy), churn_(churn_of(budget)) {
     build(budget);
   }
-  std::vector<Fault>& faults() { return faults_; }
+  // The boot's faults, in order (encoded).
+  const std::vector<Code>& faults() const { return faults_; }
+  // Step 5's faults: [scatter_begin(), scatter_end()) of faults().
+  size_t scatter_begin() const { return scatter_begin_; }
+  size_t scatter_end() const { return scatter_end_; }
   uint64_t ram_bytes() const { return ram_bytes_; }
 
  private:
-  void single(uint64_t ipa, int level, uint64_t desc) {
-    faults_.push_back(Fault{ipa, level, desc, next_group_++});
-  }
+  void single(uint64_t ipa, int level, Out out) { faults_.push_back(encode(Fault{ipa, level, out}, false)); }
   void ram_page(uint64_t ipa, bool batch) {
-    const uint64_t desc = s2_descriptor(ram_oa(vmid_, ipa), 3, {});
     if (batch && policy_ == SectionPolicy::kBatched) {
-      if (batch_fill_ == 0) batch_group_ = next_group_++;
-      faults_.push_back(Fault{ipa, 3, desc, batch_group_});
+      faults_.push_back(encode(Fault{ipa, 3, Out::kRam}, batch_fill_ != 0));
       batch_fill_ = (batch_fill_ + 1) % kBatchPages;
     } else {
-      single(ipa, 3, desc);
+      single(ipa, 3, Out::kRam);
     }
   }
   void end_batch() { batch_fill_ = 0; }
   void device(uint64_t ipa) {
-    single(ipa, 3, s2_descriptor(device_oa(vmid_, ipa), 3, {S2Memory::kDevice, S2Access::kReadWrite, false}));
+    single(ipa, 3, Out::kDevice);
   }
   void device_range(uint64_t base, uint64_t pages) {
     for (uint64_t i = 0; i < pages; ++i) device(base + i * PAGE_SIZE);
@@ -117,7 +211,7 @@ class VmBoot {
   void firmware() {
     for (uint64_t i = 0; i < kFlashPages; ++i) {
       const uint64_t ipa = kVirtFlash + i * PAGE_SIZE;
-      single(ipa, 3, s2_descriptor(flash_oa(vmid_, ipa), 3, {S2Memory::kNormal, S2Access::kReadOnly, true}));
+      single(ipa, 3, Out::kFlash);
     }
   }
 
@@ -168,7 +262,7 @@ class VmBoot {
 
   // 5. The rest of RAM, scattered: blocks and random pages of 2 MiB regions, random order.
   void scatter(uint64_t count, uint64_t last_region) {
-    std::vector<Fault> scattered;
+    std::vector<Code> scattered;
     scattered.reserve(count);
     std::vector<uint32_t> slots(kRegionPages);
     uint64_t left = count;
@@ -179,7 +273,7 @@ class VmBoot {
       last_region = std::max(last_region, region);
       // (The first region is always pages, so that step 6 has a table-mapped region to unplug.)
       if (rng_.below(8) == 0 && !page_regions_.empty()) {
-        scattered.push_back(Fault{base, 2, s2_descriptor(ram_oa(vmid_, base), 2, {}), 0});
+        scattered.push_back(encode(Fault{base, 2, Out::kRam}, false));
         block_regions_.push_back(base);
         --left;
         continue;
@@ -191,16 +285,14 @@ class VmBoot {
       for (uint64_t i = 0; i < n; ++i) {  // partial Fisher-Yates: n distinct pages
         std::swap(slots[i], slots[i + rng_.below(kRegionPages - i)]);
         const uint64_t ipa = base + uint64_t{slots[i]} * PAGE_SIZE;
-        scattered.push_back(Fault{ipa, 3, s2_descriptor(ram_oa(vmid_, ipa), 3, {}), 0});
+        scattered.push_back(encode(Fault{ipa, 3, Out::kRam}, false));
       }
       left -= n;
     }
     rng_.shuffle(scattered);
     scatter_begin_ = faults_.size();
-    for (Fault& f : scattered) {
-      f.group = next_group_++;
-      faults_.push_back(f);
-    }
+    faults_.insert(faults_.end(), scattered.begin(), scattered.end());
+    scatter_end_ = faults_.size();
     // RAM size: what the faults reach, rounded up to 256 MiB (at least 256 MiB: the initrd
     // placement assumes it).
     const uint64_t reach = (last_region + 1) * kBlockSize;
@@ -217,11 +309,10 @@ class VmBoot {
     std::vector<std::vector<Fault>> chains;
     const std::vector<uint64_t> tables = pick(page_regions_, churn_.regions);
     for (uint64_t b : pick(block_regions_, churn_.regions)) {
-      chains.push_back({unmap(b, 2), Fault{b, 2, s2_descriptor(replug_oa(vmid_, b), 2, {}), 0}});
+      chains.push_back({unmap(b, 2), Fault{b, 2, Out::kReplug}});
     }
     for (uint64_t ipa : balloon_pages(tables)) {
-      const uint64_t zero = s2_descriptor(zero_page_oa(vmid_), 3, {S2Memory::kNormal, S2Access::kReadOnly, true});
-      chains.push_back({unmap(ipa, 3), Fault{ipa, 3, zero, 0}, Fault{ipa, 3, replug_descriptor(ipa), 0}});
+      chains.push_back({unmap(ipa, 3), Fault{ipa, 3, Out::kZero}, Fault{ipa, 3, Out::kReplug}});
     }
     uint64_t used = 0;
     for (const auto& c : chains) used += c.size();
@@ -237,8 +328,7 @@ class VmBoot {
     interleave(chains);
   }
 
-  Fault unmap(uint64_t ipa, int level) const { return Fault{ipa, level, 0, 0, OpKind::kUnmap}; }
-  uint64_t replug_descriptor(uint64_t ipa) const { return s2_descriptor(replug_oa(vmid_, ipa), 3, {}); }
+  static Fault unmap(uint64_t ipa, int level) { return Fault{ipa, level, Out::kUnmap}; }
 
   // Up to n distinct elements of `from`, at random.
   std::vector<uint64_t> pick(std::vector<uint64_t> from, uint64_t n) {
@@ -255,7 +345,8 @@ class VmBoot {
     auto visit = [&](auto&& f) {  // the eligible pages, in the same order each time
       const size_t first = initrd_begin_ < initrd_end_ ? initrd_begin_ : scatter_begin_;
       for (size_t i = first; i < faults_.size(); i = i + 1 == initrd_end_ ? scatter_begin_ : i + 1) {
-        if (faults_[i].level == 3 && skip.count(faults_[i].ipa & ~(kBlockSize - 1)) == 0) f(faults_[i].ipa);
+        const uint64_t ipa = ipa_of(faults_[i]);
+        if (level_of(faults_[i]) == 3 && skip.count(ipa & ~(kBlockSize - 1)) == 0) f(ipa);
       }
     };
     uint64_t n = 0;
@@ -280,7 +371,7 @@ class VmBoot {
     std::vector<uint64_t> slots(kRegionPages);
     std::iota(slots.begin(), slots.end(), 0u);
     for (uint64_t ipa : pick(std::move(slots), pages)) {
-      chain.push_back(Fault{base + ipa * PAGE_SIZE, 3, replug_descriptor(base + ipa * PAGE_SIZE), 0});
+      chain.push_back(Fault{base + ipa * PAGE_SIZE, 3, Out::kReplug});
     }
     return chain;
   }
@@ -292,9 +383,7 @@ class VmBoot {
     rng_.shuffle(order);
     std::vector<size_t> next(chains.size(), 0);
     for (uint32_t i : order) {
-      Fault f = chains[i][next[i]++];
-      f.group = next_group_++;
-      faults_.push_back(f);
+      faults_.push_back(encode(chains[i][next[i]++], false));
     }
   }
 
@@ -303,18 +392,14 @@ class VmBoot {
   SectionPolicy policy_;
   Churn churn_;
   size_t initrd_begin_ = 0, initrd_end_ = 0;  // the initrd's faults in faults_
-  size_t scatter_begin_ = 0;             // first fault of step 5 in faults_
+  size_t scatter_begin_ = 0, scatter_end_ = 0;  // step 5's faults in faults_
   std::vector<uint64_t> page_regions_;   // step 5's regions of 4 KiB pages, in region order
   std::vector<uint64_t> block_regions_;  // step 5's 2 MiB blocks
-  std::vector<Fault> faults_;
-  uint64_t next_group_ = 0;
-  uint64_t batch_group_ = 0;
+  std::vector<Code> faults_;
   uint64_t batch_fill_ = 0;
   uint64_t ram_bytes_ = 0;
   std::vector<bool> used_;  // 2 MiB RAM regions the boot images use
 };
-
-}  // namespace
 
 Status interrupted_while_building() {
   return Status(StatusCode::kInterrupted,
@@ -322,7 +407,85 @@ Status interrupted_while_building() {
                             interrupt_signal()));
 }
 
-StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
+// The guests boot at once: their fault streams are merged by a seeded random choice weighted by
+// what each has left, so every prefix of the input interleaves all VMs. The merge only needs the
+// number of faults each VM has left: it hands out input lines, and each VM's faults are decoded
+// when its section is pulled.
+class Merge {
+ public:
+  Merge(uint64_t seed, std::vector<uint64_t> left) : rng_(seed * 0x2545F4914F6CDD1DULL + 7), left_(std::move(left)) {
+    for (uint64_t n : left_) remaining_ += n;
+  }
+  uint64_t remaining() const { return remaining_; }
+  uint64_t left(size_t vm_index) const { return left_[vm_index]; }
+  // The VM (index into the boots) of the next input line. REQUIRES: remaining() > 0.
+  size_t next() {
+    uint64_t x = rng_.below(remaining_);
+    size_t i = 0;
+    for (; x >= left_[i]; ++i) x -= left_[i];
+    --left_[i];
+    --remaining_;
+    return i;
+  }
+
+ private:
+  SplitMix64 rng_;
+  std::vector<uint64_t> left_;
+  uint64_t remaining_ = 0;
+};
+
+// The streamed workload: each VM's boot encoded (FaultQueue: 3 bytes a fault, freed as its
+// sections are pulled), the merge run on demand under a lock, handing each VM its input lines in batches.
+class QemuVirtStream : public WorkloadStream {
+ public:
+  // Boots the VMs. Errors: as make_qemu_virt.
+  static StatusOr<std::unique_ptr<QemuVirtStream>> make(const QemuVirtOptions& o);
+
+  const std::string& source() const override { return source_; }
+  const std::string& description() const override { return description_; }
+  uint64_t total_ops() const override { return total_; }
+  std::vector<uint32_t> vms() const override {
+    std::vector<uint32_t> v;
+    for (uint32_t i = 0; i < options_.vms; ++i) {
+      if (!vms_[i].faults->empty()) v.push_back(i + 1);
+    }
+    return v;
+  }
+  uint64_t next_line(uint32_t vm) override {
+    if (vm < 1 || vm > options_.vms || vms_[vm - 1].faults->empty()) return UINT64_MAX;
+    take_lines(vm - 1);
+    return vms_[vm - 1].lines.front();
+  }
+  bool next_section(uint32_t vm, std::vector<WorkloadOp>* ops) override;
+  std::unique_ptr<WorkloadStream> restart() const override;
+
+  // The next op in input order (make_qemu_virt). REQUIRES: merge_.remaining() > 0; not mixed with
+  // next_line / next_section.
+  WorkloadOp next_in_input_order();
+  uint64_t remaining() const { return merge_.remaining(); }
+
+ private:
+  // Lines handed to a VM at once: few lock round trips, and a bounded backlog for the others.
+  static constexpr size_t kLineBatch = 1024;
+  struct Vm {
+    std::optional<FaultQueue> faults;  // not yet pulled
+    std::deque<uint32_t> lines;  // input lines of the first faults, taken from the merge
+    uint64_t sections = 0;       // sections started so far: the next section's id
+  };
+  QemuVirtStream(const QemuVirtOptions& o, std::vector<Vm> vms, uint64_t ram_bytes);
+  void take_lines(size_t i);
+  WorkloadOp pop(size_t i, uint32_t line);
+
+  QemuVirtOptions options_;
+  std::string source_ = "qemu-virt", description_;
+  std::vector<Vm> vms_;  // vmids 1..K
+  uint64_t total_ = 0;
+  std::mutex mu_;                              // guards merge_ and merged_
+  Merge merge_;
+  std::vector<std::vector<uint32_t>> merged_;  // lines the merge gave each VM, not yet taken
+};
+
+StatusOr<std::unique_ptr<QemuVirtStream>> QemuVirtStream::make(const QemuVirtOptions& o) {
   if (o.vms < 1 || o.vms > kQemuVirtMaxVms) {
     return bad_input("--vms {}: qemu-virt runs 1..{} guests (vmids 1..K; MAX_VM_NUM)", o.vms, kQemuVirtMaxVms);
   }
@@ -330,45 +493,92 @@ StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
     return bad_input("--ops {}: qemu-virt needs {}..{} ops per VM", o.ops_per_vm, kQemuVirtMinOpsPerVm,
                      kQemuVirtMaxOpsPerVm);
   }
-  std::vector<VmBoot> vms;
-  vms.reserve(o.vms);
+  std::vector<Vm> vms(o.vms);
+  uint64_t ram_bytes = 0;
   for (uint32_t i = 0; i < o.vms; ++i) {
-    vms.emplace_back(i + 1, o.seed, o.ops_per_vm, o.policy);
+    VmBoot boot(i + 1, o.seed, o.ops_per_vm, o.policy);
     if (interrupted()) return interrupted_while_building();
+    if (i == 0) ram_bytes = boot.ram_bytes();
+    vms[i].faults.emplace(boot.faults(), boot.scatter_begin(), boot.scatter_end());
   }
+  return std::unique_ptr<QemuVirtStream>(new QemuVirtStream(o, std::move(vms), ram_bytes));
+}
 
+QemuVirtStream::QemuVirtStream(const QemuVirtOptions& o, std::vector<Vm> vms, uint64_t ram_bytes)
+    : options_(o), vms_(std::move(vms)), merge_(o.seed, [this] {
+        std::vector<uint64_t> left;
+        for (const Vm& v : vms_) left.push_back(v.faults->size());
+        return left;
+      }()),
+      merged_(vms_.size()) {
+  total_ = merge_.remaining();
+  const double ram_gib = static_cast<double>(ram_bytes) / static_cast<double>(kGiB);
+  description_ = fmt::format("qemu-virt, {} VM{} x {} ops (RAM {:.2f} GiB)", o.vms, o.vms == 1 ? "" : "s",
+                             o.ops_per_vm, ram_gib);
+}
+
+void QemuVirtStream::take_lines(size_t i) {
+  Vm& v = vms_[i];
+  if (!v.lines.empty()) return;
+  const std::lock_guard<std::mutex> lock(mu_);
+  while (merged_[i].size() < kLineBatch && merge_.left(i) > 0) {
+    const size_t j = merge_.next();
+    merged_[j].push_back(static_cast<uint32_t>(total_ - merge_.remaining()));
+  }
+  v.lines.insert(v.lines.end(), merged_[i].begin(), merged_[i].end());
+  merged_[i].clear();
+}
+
+WorkloadOp QemuVirtStream::pop(size_t i, uint32_t line) {
+  Vm& v = vms_[i];
+  const Code c = v.faults->front();
+  v.faults->pop_front();
+  if ((c & kJoin) == 0) ++v.sections;
+  return op_of(static_cast<uint32_t>(i + 1), c, v.sections - 1, line);
+}
+
+bool QemuVirtStream::next_section(uint32_t vm, std::vector<WorkloadOp>* ops) {
+  ops->clear();
+  if (vm < 1 || vm > options_.vms) return false;
+  const size_t i = vm - 1;
+  Vm& v = vms_[i];
+  while (!v.faults->empty() && (ops->empty() || (v.faults->front() & kJoin) != 0)) {
+    take_lines(i);
+    const uint32_t line = v.lines.front();
+    v.lines.pop_front();
+    ops->push_back(pop(i, line));
+  }
+  return !ops->empty();
+}
+
+WorkloadOp QemuVirtStream::next_in_input_order() {
+  const size_t i = merge_.next();
+  return pop(i, static_cast<uint32_t>(total_ - merge_.remaining()));
+}
+
+std::unique_ptr<WorkloadStream> QemuVirtStream::restart() const {
+  StatusOr<std::unique_ptr<QemuVirtStream>> s = make(options_);
+  // Booting again can only fail by a signal: then an empty stream (the run stops anyway).
+  if (!s.ok()) return prebuilt_stream(std::make_shared<const Workload>());
+  return std::move(*s);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<WorkloadStream>> stream_qemu_virt(const QemuVirtOptions& options) {
+  PTX_ASSIGN_OR_RETURN(std::unique_ptr<QemuVirtStream> s, QemuVirtStream::make(options));
+  return std::unique_ptr<WorkloadStream>(std::move(s));
+}
+
+StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& o) {
+  PTX_ASSIGN_OR_RETURN(std::unique_ptr<QemuVirtStream> s, QemuVirtStream::make(o));
   Workload w;
-  w.source = "qemu-virt";
-  const double ram_gib = static_cast<double>(vms[0].ram_bytes()) / static_cast<double>(kGiB);
-  w.description = fmt::format("qemu-virt, {} VM{} x {} ops (RAM {:.2f} GiB)", o.vms,
-                              o.vms == 1 ? "" : "s", o.ops_per_vm, ram_gib);
-  // The guests boot at once: merge their fault streams by a seeded random choice weighted by
-  // what each has left, so every prefix of the input interleaves all VMs.
-  std::vector<size_t> pos(o.vms, 0);
-  uint64_t remaining = 0;
-  for (VmBoot& v : vms) remaining += v.faults().size();
-  w.ops.reserve(remaining);
-  SplitMix64 merge(o.seed * 0x2545F4914F6CDD1DULL + 7);
-  while (remaining > 0) {
-    if ((remaining & 0xffff) == 0 && interrupted()) return interrupted_while_building();
-    uint64_t x = merge.below(remaining);
-    uint32_t i = 0;
-    for (;; ++i) {
-      const uint64_t left = vms[i].faults().size() - pos[i];
-      if (x < left) break;
-      x -= left;
-    }
-    const Fault& f = vms[i].faults()[pos[i]++];
-    --remaining;
-    WorkloadOp op;
-    op.vmid = static_cast<uint8_t>(i + 1);
-    op.ipa = f.ipa;
-    op.level = static_cast<uint8_t>(f.level);
-    op.descriptor = f.descriptor;
-    op.kind = f.kind;
-    op.section_id = f.group;
-    op.line = static_cast<uint32_t>(w.ops.size() + 1);
-    w.ops.push_back(op);
+  w.source = s->source();
+  w.description = s->description();
+  w.ops.reserve(s->total_ops());
+  while (s->remaining() > 0) {
+    if ((s->remaining() & 0xffff) == 0 && interrupted()) return interrupted_while_building();
+    w.ops.push_back(s->next_in_input_order());
   }
   w.finalize();
   return w;

@@ -78,16 +78,19 @@
 #define PTX_WORKLOAD_QEMU_VIRT_H_
 
 #include <cstdint>
+#include <memory>
 
 #include "base/status.h"
 #include "pagetable/section_policy.h"
 #include "workload/workload.h"
+#include "workload/workload_stream.h"
 
 namespace ptx::workload {
 
 // Ops per VM of the default run: sized so that `ptx run` with defaults (4 VMs, 8 M ops, fast
 // mode) takes about 10 s on 2 cores in a Release build (measured: ~2.3 us of CPU per op for the
-// engine and the fast explorer together, ~1 s to generate the workload, ~600 MB resident).
+// engine and the fast explorer together, ~1 s to generate the workload, ~210 MB resident with
+// the workload streamed).
 // It is also the most the level-3 pool allows (below), so a faster explorer shortens the run.
 inline constexpr uint64_t kQemuVirtDefaultOpsPerVm = 2000000;
 // Upper bound of the op budget per VM: the level-3 pool (5887 tables) must hold the page regions
@@ -120,6 +123,14 @@ struct QemuVirtOptions {
 // [kQemuVirtMinOpsPerVm, kQemuVirtMaxOpsPerVm]; kInterrupted when SIGINT/SIGTERM arrives while it
 // is built (base/interrupt.h; polled between VMs and every 64k ops of the merge).
 StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& options);
+
+// The same workload as a stream (workload_stream.h), for runs: the same ops, lines and section
+// ids, each VM's sections in its input order, while only the VMs' boots are held, encoded in 3
+// bytes a fault (most of them) and released as their sections are pulled (make_qemu_virt's Workload takes 40
+// bytes an op), and the input lines are handed out by the merge as the VMs are pulled. Booting
+// the VMs happens here (about 1 s for the default run); restart() boots them again. Errors: as
+// make_qemu_virt (its kInterrupted: while the VMs boot).
+StatusOr<std::unique_ptr<WorkloadStream>> stream_qemu_virt(const QemuVirtOptions& options);
 
 }  // namespace ptx::workload
 

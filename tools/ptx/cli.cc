@@ -38,6 +38,7 @@
 #include "workload/from_process.h"
 #include "workload/qemu_virt.h"
 #include "workload/workload_file.h"
+#include "workload/workload_stream.h"
 
 namespace ptx::cli {
 namespace {
@@ -206,16 +207,23 @@ run::RunConfig explored_config(const CommonArgs& c, formats::ReportSections* sec
   return cfg;
 }
 
-StatusOr<workload::Workload> load_input(const InputArgs& a, SectionPolicy policy) {
+// The input as a stream: the qemu-virt preset made as the run pulls it (its millions of ops are
+// never held at once), a workload file or a process read whole.
+StatusOr<std::unique_ptr<workload::WorkloadStream>> load_input(const InputArgs& a, SectionPolicy policy) {
   const bool preset = a.workload_opt->count() == 0 && a.pid_opt->count() == 0;
   if (!preset) {
     for (const CLI::Option* o : {a.vms_opt, a.ops_opt, a.seed_opt}) {
       if (o->count() > 0) return bad_input("{} applies to --preset qemu-virt only", o->get_name());
     }
   }
-  if (a.workload_opt->count() > 0) return workload::load_workload_file(a.workload, workload::ParseOptions{policy});
-  if (a.pid_opt->count() > 0) return workload::make_from_process(workload::FromProcessOptions{a.pid, policy, "/proc"});
-  return workload::make_qemu_virt(workload::QemuVirtOptions{a.vms, a.seed, a.ops, policy});
+  if (a.workload_opt->count() > 0 || a.pid_opt->count() > 0) {
+    StatusOr<workload::Workload> w =
+        a.workload_opt->count() > 0 ? workload::load_workload_file(a.workload, workload::ParseOptions{policy})
+                                    : workload::make_from_process(workload::FromProcessOptions{a.pid, policy, "/proc"});
+    if (!w.ok()) return std::move(w).status();
+    return workload::prebuilt_stream(std::make_shared<const workload::Workload>(std::move(*w)));
+  }
+  return workload::stream_qemu_virt(workload::QemuVirtOptions{a.vms, a.seed, a.ops, policy});
 }
 
 std::string head_line(const std::string& cmd, const std::string& what, const CommonArgs& c, SectionPolicy policy,
@@ -372,24 +380,25 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   if (!c.report.empty()) {
     if (Status s = formats::check_writable(c.report, "--report"); !s.ok()) return fail(s);
   }
-  StatusOr<workload::Workload> w = load_input(in, c.sections);
+  StatusOr<std::unique_ptr<workload::WorkloadStream>> w = load_input(in, c.sections);
   if (!w.ok()) return fail(w.status());
-  StatusOr<Pictures> p = pictures_of(c, w->source);
+  const std::string name = (*w)->source(), what = (*w)->description();
+  StatusOr<Pictures> p = pictures_of(c, name);
   if (!p.ok()) return fail(p.status());
-  run::EngineSource source(*w, c.sections, c.engine);
+  run::EngineSource source(std::move(*w), c.sections, c.engine);
   formats::ReportSections sections;
   run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
-  SectionTlbRun tlb(c, w->source, &cfg);
+  SectionTlbRun tlb(c, name, &cfg);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p);
   if (!r.ok()) return fail(r.status());
-  Explored e{"run", w->description, w->source, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, ""};
+  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, ""};
   e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
   return finish_explored(e, c, *r, &*p);
 }
 
 // `ptx record --format casemate`: the engine's sections as a casemate trace (armcheck/engine_export.h),
 // made on one thread so that the trace is the same on every run (VMs interleave by runner chunks).
-int do_record_casemate(const workload::Workload& w, CommonArgs c, const std::string& out) {
+int do_record_casemate(std::unique_ptr<workload::WorkloadStream> w, CommonArgs c, const std::string& out) {
   c.threads = 1;
   formats::AtomicFile file(out);
   if (Status s = file.open(); !s.ok()) return fail(s);
@@ -404,15 +413,16 @@ int do_record_casemate(const workload::Workload& w, CommonArgs c, const std::str
     buffer.str("");
     return ok_status();
   };
-  run::EngineSource source(w, c.sections, c.engine);
+  const std::string name = w->source(), what = w->description();
+  run::EngineSource source(std::move(w), c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, nullptr);
   if (!r.ok()) return fail(r.status());
   if (r->interrupted) {
-    return finish_interrupted(head_line("record", w.description, c, c.sections, c.engine, false), *r, w.source, false);
+    return finish_interrupted(head_line("record", what, c, c.sections, c.engine, false), *r, name, false);
   }
   if (Status s = file.write(buffer.view()); !s.ok()) return fail(s);
   if (Status s = file.commit(); !s.ok()) return fail(s);
-  print_summary(stdout, head_line("record", w.description, c, c.sections, c.engine, false), *r, {}, w.source, false);
+  print_summary(stdout, head_line("record", what, c, c.sections, c.engine, false), *r, {}, name, false);
   std::printf("trace: %s (casemate, %llu records)\n", out.c_str(), static_cast<unsigned long long>(writer.records()));
   std::fflush(stdout);
   return kExitOk;
@@ -420,25 +430,25 @@ int do_record_casemate(const workload::Workload& w, CommonArgs c, const std::str
 
 int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) {
   if (Status s = formats::check_writable(out, "--out"); !s.ok()) return fail(s);
-  StatusOr<workload::Workload> w = load_input(in, c.sections);
+  StatusOr<std::unique_ptr<workload::WorkloadStream>> w = load_input(in, c.sections);
   if (!w.ok()) return fail(w.status());
-  if (c.format == TraceFormat::kCasemate) return do_record_casemate(*w, c, out);
+  if (c.format == TraceFormat::kCasemate) return do_record_casemate(std::move(*w), c, out);
+  const std::string name = (*w)->source(), what = (*w)->description();
   formats::TraceWriter trace;
   run::RunConfig cfg = config_of(c);
   cfg.explore = false;
   cfg.sink = [&trace](const Section& s) { return trace.add(s); };
-  run::EngineSource source(*w, c.sections, c.engine);
+  run::EngineSource source(std::move(*w), c.sections, c.engine);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, nullptr);
   if (!r.ok()) return fail(r.status());
   if (r->interrupted) {
-    return finish_interrupted(head_line("record", w->description, c, c.sections, c.engine, false), *r, w->source, false);
+    return finish_interrupted(head_line("record", what, c, c.sections, c.engine, false), *r, name, false);
   }
-  if (Status s = trace.commit(out, formats::TraceHeader{w->source, w->description, c.sections, 0, 0, c.engine});
+  if (Status s = trace.commit(out, formats::TraceHeader{name, what, c.sections, 0, 0, c.engine});
       !s.ok()) {
     return fail(s);
   }
-  print_summary(stdout, head_line("record", w->description, c, c.sections, c.engine, false), *r, {}, w->source,
-                false);
+  print_summary(stdout, head_line("record", what, c, c.sections, c.engine, false), *r, {}, name, false);
   std::printf("trace: %s\n", out.c_str());
   std::fflush(stdout);
   return kExitOk;

@@ -134,27 +134,28 @@ class BigCounts {
   // The per-thread caches are made only for sections past kSmallN (small ones never ask).
   explicit BigCounts(size_t n)
       : n_(n), caches_(n > kSmallN ? std::make_unique<tbb::enumerable_thread_specific<Cache>>() : nullptr) {}
-  const BigCount& count(const Assignment& a) const {
+  // Shared by every leaf of this signature (ExactCount): no per-class copy of its digits.
+  const ExactCount& count(const Assignment& a) const {
     Cache& cache = caches_->local();
     const Signature sig = signature_of(a);
     for (const auto& [s, c] : cache) {
       if (s == sig) return c;
     }
     if (cache.size() >= kMaxCached) cache.erase(cache.begin());
-    cache.emplace_back(sig, count_lists_in<BigCount>(n_, sig, &sequence_count));
+    cache.emplace_back(sig, ExactCount(count_lists_in<BigCount>(n_, sig, &sequence_count)));
     return cache.back().second;
   }
 
  private:
   static constexpr size_t kMaxCached = 64;
-  using Cache = std::vector<std::pair<Signature, BigCount>>;
+  using Cache = std::vector<std::pair<Signature, ExactCount>>;
   size_t n_;
   // Per thread (evaluate() runs in parallel); the pointer is const, the caches are not.
   std::unique_ptr<tbb::enumerable_thread_specific<Cache>> caches_;
 };
 
 // Counts of one address while it is evaluated: Int is __int128 while n <= kSmallN (every count
-// is at most a(n)), BigCount beyond.
+// is at most a(n)), ExactCount beyond (a sum of one leaf's count shares that count's digits).
 template <class Int>
 struct ObservedAgg {
   Int sequences = 0;
@@ -171,11 +172,11 @@ struct Tally {
   std::map<uint64_t, ObservedAgg<Int>> others;  // observed mapping -> lists and shortest witness
 };
 
-BigCount to_big(const __int128& v) {
-  if (v >= 0 && v <= static_cast<__int128>(UINT64_MAX)) return BigCount(static_cast<uint64_t>(v));
+ExactCount to_count(const __int128& v) {
+  if (v >= 0 && v <= static_cast<__int128>(UINT64_MAX)) return ExactCount(static_cast<uint64_t>(v));
   return BigCount(static_cast<uint64_t>(v >> 64)) << 64 | BigCount(static_cast<uint64_t>(v));
 }
-BigCount to_big(BigCount&& v) { return std::move(v); }
+ExactCount to_count(ExactCount&& v) { return std::move(v); }
 
 struct ObservedResult {
   BigCount sequences;
@@ -192,9 +193,11 @@ struct AddressResult {
 
 template <class Int>
 AddressResult result_of(Tally<Int>&& t) {
-  AddressResult r{t.before, t.after, Counts{to_big(std::move(t.in_before)), to_big(std::move(t.in_after)),
-                                            to_big(std::move(t.in_other))}, {}};
-  for (auto& [m, o] : t.others) r.others.emplace(m, ObservedResult{to_big(std::move(o.sequences)), std::move(o.witness), o.fault});
+  AddressResult r{t.before, t.after, Counts{to_count(std::move(t.in_before)), to_count(std::move(t.in_after)),
+                                            to_count(std::move(t.in_other))}, {}};
+  for (auto& [m, o] : t.others) {
+    r.others.emplace(m, ObservedResult{to_count(std::move(o.sequences)).value(), std::move(o.witness), o.fault});
+  }
   return r;
 }
 
@@ -223,7 +226,7 @@ class Evaluator {
 
   AddressResult evaluate(uint64_t ipa) const {
     if (h_.update_count() <= kSmallN) return result_of(evaluate_as<__int128>(ipa));
-    return result_of(evaluate_as<BigCount>(ipa));
+    return result_of(evaluate_as<ExactCount>(ipa));
   }
 
  private:
@@ -261,7 +264,7 @@ class Evaluator {
       }
     }
     for (const Leaf& l : leaves) {
-      if constexpr (std::is_same_v<Int, BigCount>) {
+      if constexpr (std::is_same_v<Int, ExactCount>) {
         tally(l, big_.count(l.a), r);
       } else {
         tally(l, count_small(h_.update_count(), l.a), r);
@@ -331,6 +334,88 @@ class Evaluator {
   const BigCounts big_;
 };
 
+// A section of one update u (the Coq lists are [] and [u]: a(1) = 2) reaches two states, the
+// before- and the after-state, by one list each. Every address therefore shows its before- or its
+// after-mapping and no third one: per address the counts are before = after = 1, or before = 2 when
+// both states map it alike. This is what the general search and count give for n = 1 (checked by
+// tests/explorer/small_sections_test.cc), without their per-leaf and big-count machinery, so that
+// the most common hypervisor section (one PTE or block write into an existing table) costs little
+// more than making it.
+class OneUpdate {
+ public:
+  OneUpdate(const Tables& before, const EntryHistories& h, CompareMode compare)
+      : before_(before), h_(h), compare_(compare), written_(h.all()[0].writes.back().second) {}
+
+  AddressClass address(uint64_t ipa) const {
+    AddressClass c;
+    c.ipa = ipa;
+    mappings(ipa, &c.before, &c.after);
+    c.counts = c.before == c.after ? Counts{2, 0, 0} : Counts{1, 1, 0};
+    return c;
+  }
+
+ private:
+  // The walks of Evaluator::search along its all-before and its all-written branch. They read the
+  // same entries down to the written one, so the after-walk starts there.
+  void mappings(uint64_t ipa, uint64_t* before, uint64_t* after) const {
+    const Geometry& g = before_.geometry;
+    uint64_t table = before_.root;
+    bool forked = false;
+    for (int level = 0;; ++level) {
+      const uint64_t entry = g.entry_address(table, level, ipa);
+      const uint64_t v = before_.read(level, entry);
+      if (!forked && h_.find(level, entry) != nullptr) {
+        *after = after_mapping(ipa, level, written_);
+        forked = true;
+      }
+      if (!g.is_table(level, v)) {
+        *before = mapping_of(compare_, g, ipa, v, level);
+        if (!forked) *after = *before;
+        return;
+      }
+      table = g.phys_page(v);
+    }
+  }
+
+  // The after-walk on from reading `v` at `level` (the written entry reads its written value).
+  uint64_t after_mapping(uint64_t ipa, int level, uint64_t v) const {
+    const Geometry& g = before_.geometry;
+    while (g.is_table(level, v)) {
+      const uint64_t entry = g.entry_address(g.phys_page(v), ++level, ipa);
+      v = h_.find(level, entry) != nullptr ? written_ : before_.read(level, entry);
+    }
+    return mapping_of(compare_, g, ipa, v, level);
+  }
+
+  const Tables& before_;
+  const EntryHistories& h_;
+  const CompareMode compare_;
+  const uint64_t written_;
+};
+
+Exploration explore_one_update(const Tables& before, std::span<const Update> updates,
+                               std::span<const uint64_t> targets, CompareMode compare) {
+  Exploration x;
+  x.updates = 1;
+  x.sequences = 2;
+  const EntryHistories h(before, updates);
+  const AddressClasses classes(before, h);
+  const OneUpdate one(before, h, compare);
+  const std::vector<uint64_t>& reps = classes.representatives();
+  x.classes.reserve(reps.size());
+  for (size_t i = 0; i < reps.size(); ++i) {
+    x.classes.push_back(one.address(reps[i]));
+    x.classes.back().pages = classes.class_pages()[i];
+  }
+  x.targets.reserve(targets.size());
+  for (uint64_t t : targets) {
+    auto it = std::lower_bound(reps.begin(), reps.end(), t);
+    x.targets.push_back(it != reps.end() && *it == t ? x.classes[static_cast<size_t>(it - reps.begin())].counts
+                                                     : one.address(t).counts);
+  }
+  return x;
+}
+
 }  // namespace
 
 Exploration explore(const NptImage& before, std::span<const Update> updates,
@@ -340,6 +425,9 @@ Exploration explore(const NptImage& before, std::span<const Update> updates,
 
 Exploration explore(const Tables& before, std::span<const Update> updates,
                     std::span<const uint64_t> targets, const ExploreOptions& options) {
+  if (updates.size() == 1 && options.reference == nullptr) {
+    return explore_one_update(before, updates, targets, options.compare);
+  }
   Exploration x;
   x.updates = updates.size();
   x.sequences = sequence_count(updates.size());

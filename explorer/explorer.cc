@@ -127,6 +127,57 @@ __int128 count_small(size_t n, const Assignment& a) {
   return count_lists_in<__int128>(n, factors_of(a), &small_sequence_count);
 }
 
+// Counts for sections of at most kSmallN updates. A leaf whose every read entry is written once,
+// with a value other than its before-value (every leaf of a SeKVM section), is counted by the sum
+// of explorer.h with every m = c = 1: the w entries read at their written value are free (+1 in T,
+// -1 outside), the r - w at their before-value are outside T, so the leaf has
+// sum_j C(w,j) (-1)^(w-j) a(n-r+j) lists, which depends on (n, r, w) only: a table made once per
+// process, looked up instead of the 2^w-term sum and the leaf's factors. Other leaves are counted
+// term by term (count_small).
+class SmallCounts {
+ public:
+  explicit SmallCounts(size_t n)
+      : n_(n),
+        rows_(n <= kSmallN ? std::min<size_t>(n, kMaxLevels) + 1 : 0),
+        once_(n <= kSmallN ? &table()[n] : nullptr) {}
+  __int128 count(const Assignment& a) const {
+    size_t w = 0;
+    for (const Choice& ch : a) {
+      if (ch.entry->writes.size() != 1 || ch.entry->values.size() != 2) return count_small(n_, a);
+      w += ch.value != ch.entry->before;
+    }
+    return a.size() < rows_ ? (*once_)[a.size()][w] : count_small(n_, a);
+  }
+
+ private:
+  using Table = std::array<std::array<__int128, kMaxLevels + 1>, kMaxLevels + 1>;  // [r][w]
+  // Every section size's table, made once: [n][r][w] for r <= min(n, kMaxLevels), w <= r.
+  static const std::array<Table, kSmallN + 1>& table() {
+    static_assert(kMaxLevels == 4, "kBinomial holds C(w, j) for w <= kMaxLevels");
+    static constexpr long long kBinomial[kMaxLevels + 1][kMaxLevels + 1] = {
+        {1}, {1, 1}, {1, 2, 1}, {1, 3, 3, 1}, {1, 4, 6, 4, 1}};
+    static const std::array<Table, kSmallN + 1> t = [] {
+      std::array<Table, kSmallN + 1> all{};
+      for (size_t n = 0; n <= kSmallN; ++n) {
+        for (size_t r = 0; r <= std::min<size_t>(n, kMaxLevels); ++r) {
+          for (size_t w = 0; w <= r; ++w) {
+            for (size_t j = 0; j <= w; ++j) {
+              const __int128 term = kBinomial[w][j] * small_sequence_count(n - r + j);
+              all[n][r][w] += (w - j) % 2 == 0 ? term : -term;
+            }
+          }
+        }
+      }
+      return all;
+    }();
+    return t;
+  }
+
+  size_t n_;
+  size_t rows_;         // leaves of at most rows_ - 1 read entries are in the table
+  const Table* once_;  // table()[n_]
+};
+
 // Arbitrary precision, memoised per signature: a batched section's leaves share a few
 // signatures, and each count is a sum of products of numbers of ~n log n bits.
 class BigCounts {
@@ -222,7 +273,7 @@ class Evaluator {
  public:
   Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare, const Reference* reference)
       : before_(before), h_(h), g_(before.geometry), compare_(compare), reference_(reference),
-        big_(h.update_count()) {}
+        small_(h.update_count()), big_(h.update_count()) {}
 
   AddressResult evaluate(uint64_t ipa) const {
     if (h_.update_count() <= kSmallN) return result_of(evaluate_as<__int128>(ipa));
@@ -232,76 +283,84 @@ class Evaluator {
  private:
   // One leaf of the search: the written entries' values it fixed and the walk's final entry.
   struct Leaf {
-    Assignment a;
+    const Assignment& a;
     uint64_t v;       // the final descriptor
     int level;        // read at this level
     uint64_t mapping;
   };
-  using Leaves = boost::container::small_vector<Leaf, 16>;
 
-  // The search's leaves give the before- and after-mapping too: the branch that gives every
-  // written entry its before-value walks as the before-state does, and the branch that gives each
-  // its last written value walks as the after-state does (each is one branch: a history's values
-  // are distinct).
+  // Leaves are tallied as the search reaches them, so the before- and after-mapping are known
+  // first. The first leaf of the depth-first search is the branch that gives every written entry
+  // its before-value (a history's values start with it), which walks as the before-state does;
+  // the after-state's walk gives each written entry its last written value (after_mapping).
   template <class Int>
   Tally<Int> evaluate_as(uint64_t ipa) const {
     Tally<Int> r;
-    Leaves leaves;
-    Assignment a;
-    search(ipa, 0, before_.root, a, leaves);
+    bool first = reference_ == nullptr;
     if (reference_ != nullptr) {
       r.before = reference_->before_mapping(before_, compare_, ipa);
       r.after = reference_->after_mapping(before_, compare_, ipa);
     } else {
-      for (const Leaf& l : leaves) {
-        if (std::all_of(l.a.begin(), l.a.end(), [](const Choice& c) { return c.value == c.entry->before; })) {
-          r.before = l.mapping;
-        }
-        if (std::all_of(l.a.begin(), l.a.end(),
-                        [](const Choice& c) { return c.value == c.entry->writes.back().second; })) {
-          r.after = l.mapping;
-        }
-      }
+      r.after = after_mapping(ipa);
     }
-    for (const Leaf& l : leaves) {
+    auto sink = [&](const Leaf& l) {
+      if (first) r.before = l.mapping;
+      first = false;
       if constexpr (std::is_same_v<Int, ExactCount>) {
         tally(l, big_.count(l.a), r);
       } else {
-        tally(l, count_small(h_.update_count(), l.a), r);
+        tally(l, small_.count(l.a), r);
       }
-    }
+    };
+    Assignment a;
+    search(ipa, 0, before_.root, a, sink);
     return r;
   }
 
+  // The walk of `ipa` in the after-state: every written entry at its last written value.
+  uint64_t after_mapping(uint64_t ipa) const {
+    uint64_t table = before_.root;
+    for (int level = 0;; ++level) {
+      const uint64_t entry = g_.entry_address(table, level, ipa);
+      const EntryHistory* h = h_.find(level, entry);
+      const uint64_t v = h != nullptr ? h->writes.back().second : before_.read(level, entry);
+      if (!g_.is_table(level, v)) return mapping_of(compare_, g_, ipa, v, level);
+      table = g_.phys_page(v);
+    }
+  }
+
   // Depth-first walk of `ipa` from `table` at `level`, branching over the history values of each
-  // written entry read. An entry read again deeper on the same walk (a flat memory: a page
-  // reached at two levels) has the value this branch already gave it: one state, one value.
-  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Leaves& out) const {
+  // written entry read (before-value first); calls sink(Leaf) at each leaf. An entry read again
+  // deeper on the same walk (a flat memory: a page reached at two levels) has the value this
+  // branch already gave it: one state, one value.
+  template <class Sink>
+  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Sink& sink) const {
     const uint64_t entry = g_.entry_address(table, level, ipa);
     const EntryHistory* h = h_.find(level, entry);
     if (h == nullptr) {
-      step(ipa, level, before_.read(level, entry), a, out);
+      step(ipa, level, before_.read(level, entry), a, sink);
       return;
     }
     for (const Choice& ch : a) {
       if (ch.entry == h) {
-        step(ipa, level, ch.value, a, out);
+        step(ipa, level, ch.value, a, sink);
         return;
       }
     }
     for (uint64_t v : h->values) {
       a.push_back(Choice{h, v});
-      step(ipa, level, v, a, out);
+      step(ipa, level, v, a, sink);
       a.pop_back();
     }
   }
 
-  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Leaves& out) const {
+  template <class Sink>
+  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Sink& sink) const {
     if (g_.is_table(level, v)) {
-      search(ipa, level + 1, g_.phys_page(v), a, out);
+      search(ipa, level + 1, g_.phys_page(v), a, sink);
       return;
     }
-    out.emplace_back(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
+    sink(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
   }
 
   // Adds a leaf's `lists` to the mapping it gives.
@@ -331,6 +390,7 @@ class Evaluator {
   const Geometry g_;
   const CompareMode compare_;
   const Reference* reference_;
+  const SmallCounts small_;
   const BigCounts big_;
 };
 

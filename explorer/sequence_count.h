@@ -54,6 +54,12 @@ class ExactCount {
   bool fits_u64() const { return big_ == nullptr; }
   uint64_t u64() const { return small_; }  // REQUIRES: fits_u64()
   BigCount value() const { return big_ ? *big_ : BigCount(small_); }
+  // BigCount's own accessors, for code written against the BigCount fields Counts had.
+  std::string str() const { return value().str(); }
+  template <class T>
+  T convert_to() const {
+    return value().convert_to<T>();
+  }
 
   ExactCount& operator+=(const ExactCount& o);
   friend BigCount operator+(const ExactCount& a, const ExactCount& b) { return a.value() + b.value(); }

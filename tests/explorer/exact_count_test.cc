@@ -31,6 +31,8 @@ TEST(ExactCountTest, SmallAndLargeValues) {
   EXPECT_LT(max, big);
   EXPECT_GT(big, 0);
   EXPECT_EQ(to_string(big), "18446744073709551616");
+  EXPECT_EQ(big.str(), "18446744073709551616");  // as BigCount's
+  EXPECT_EQ(two.convert_to<double>(), 2.0);
   std::ostringstream os;
   os << big << " " << two;
   EXPECT_EQ(os.str(), "18446744073709551616 2");

@@ -17,11 +17,12 @@ namespace ptx {
 // How many of the section's a(n) sequences (update lists of sample_and_shuffle_updates) make the
 // walk of one address return its before-mapping, its after-mapping (and not the before one), or
 // any other mapping. before + after + other == a(n). When before == after (the address is not
-// changed by the section), every sequence that keeps it counts as `before`.
+// changed by the section), every sequence that keeps it counts as `before`. ExactCount
+// (sequence_count.h): the classes of a large section share their counts' digits.
 struct Counts {
-  BigCount before = 0;
-  BigCount after = 0;
-  BigCount other = 0;
+  ExactCount before = 0;
+  ExactCount after = 0;
+  ExactCount other = 0;
   friend bool operator==(const Counts&, const Counts&) = default;
 };
 

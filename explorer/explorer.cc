@@ -127,6 +127,57 @@ __int128 count_small(size_t n, const Assignment& a) {
   return count_lists_in<__int128>(n, factors_of(a), &small_sequence_count);
 }
 
+// Counts for sections of at most kSmallN updates. A leaf whose every read entry is written once,
+// with a value other than its before-value (every leaf of a SeKVM section), is counted by the sum
+// of explorer.h with every m = c = 1: the w entries read at their written value are free (+1 in T,
+// -1 outside), the r - w at their before-value are outside T, so the leaf has
+// sum_j C(w,j) (-1)^(w-j) a(n-r+j) lists, which depends on (n, r, w) only: a table made once per
+// process, looked up instead of the 2^w-term sum and the leaf's factors. Other leaves are counted
+// term by term (count_small).
+class SmallCounts {
+ public:
+  explicit SmallCounts(size_t n)
+      : n_(n),
+        rows_(n <= kSmallN ? std::min<size_t>(n, kMaxLevels) + 1 : 0),
+        once_(n <= kSmallN ? &table()[n] : nullptr) {}
+  __int128 count(const Assignment& a) const {
+    size_t w = 0;
+    for (const Choice& ch : a) {
+      if (ch.entry->writes.size() != 1 || ch.entry->values.size() != 2) return count_small(n_, a);
+      w += ch.value != ch.entry->before;
+    }
+    return a.size() < rows_ ? (*once_)[a.size()][w] : count_small(n_, a);
+  }
+
+ private:
+  using Table = std::array<std::array<__int128, kMaxLevels + 1>, kMaxLevels + 1>;  // [r][w]
+  // Every section size's table, made once: [n][r][w] for r <= min(n, kMaxLevels), w <= r.
+  static const std::array<Table, kSmallN + 1>& table() {
+    static_assert(kMaxLevels == 4, "kBinomial holds C(w, j) for w <= kMaxLevels");
+    static constexpr long long kBinomial[kMaxLevels + 1][kMaxLevels + 1] = {
+        {1}, {1, 1}, {1, 2, 1}, {1, 3, 3, 1}, {1, 4, 6, 4, 1}};
+    static const std::array<Table, kSmallN + 1> t = [] {
+      std::array<Table, kSmallN + 1> all{};
+      for (size_t n = 0; n <= kSmallN; ++n) {
+        for (size_t r = 0; r <= std::min<size_t>(n, kMaxLevels); ++r) {
+          for (size_t w = 0; w <= r; ++w) {
+            for (size_t j = 0; j <= w; ++j) {
+              const __int128 term = kBinomial[w][j] * small_sequence_count(n - r + j);
+              all[n][r][w] += (w - j) % 2 == 0 ? term : -term;
+            }
+          }
+        }
+      }
+      return all;
+    }();
+    return t;
+  }
+
+  size_t n_;
+  size_t rows_;         // leaves of at most rows_ - 1 read entries are in the table
+  const Table* once_;  // table()[n_]
+};
+
 // Arbitrary precision, memoised per signature: a batched section's leaves share a few
 // signatures, and each count is a sum of products of numbers of ~n log n bits.
 class BigCounts {
@@ -134,27 +185,28 @@ class BigCounts {
   // The per-thread caches are made only for sections past kSmallN (small ones never ask).
   explicit BigCounts(size_t n)
       : n_(n), caches_(n > kSmallN ? std::make_unique<tbb::enumerable_thread_specific<Cache>>() : nullptr) {}
-  const BigCount& count(const Assignment& a) const {
+  // Shared by every leaf of this signature (ExactCount): no per-class copy of its digits.
+  const ExactCount& count(const Assignment& a) const {
     Cache& cache = caches_->local();
     const Signature sig = signature_of(a);
     for (const auto& [s, c] : cache) {
       if (s == sig) return c;
     }
     if (cache.size() >= kMaxCached) cache.erase(cache.begin());
-    cache.emplace_back(sig, count_lists_in<BigCount>(n_, sig, &sequence_count));
+    cache.emplace_back(sig, ExactCount(count_lists_in<BigCount>(n_, sig, &sequence_count)));
     return cache.back().second;
   }
 
  private:
   static constexpr size_t kMaxCached = 64;
-  using Cache = std::vector<std::pair<Signature, BigCount>>;
+  using Cache = std::vector<std::pair<Signature, ExactCount>>;
   size_t n_;
   // Per thread (evaluate() runs in parallel); the pointer is const, the caches are not.
   std::unique_ptr<tbb::enumerable_thread_specific<Cache>> caches_;
 };
 
 // Counts of one address while it is evaluated: Int is __int128 while n <= kSmallN (every count
-// is at most a(n)), BigCount beyond.
+// is at most a(n)), ExactCount beyond (a sum of one leaf's count shares that count's digits).
 template <class Int>
 struct ObservedAgg {
   Int sequences = 0;
@@ -171,11 +223,11 @@ struct Tally {
   std::map<uint64_t, ObservedAgg<Int>> others;  // observed mapping -> lists and shortest witness
 };
 
-BigCount to_big(const __int128& v) {
-  if (v >= 0 && v <= static_cast<__int128>(UINT64_MAX)) return BigCount(static_cast<uint64_t>(v));
+ExactCount to_count(const __int128& v) {
+  if (v >= 0 && v <= static_cast<__int128>(UINT64_MAX)) return ExactCount(static_cast<uint64_t>(v));
   return BigCount(static_cast<uint64_t>(v >> 64)) << 64 | BigCount(static_cast<uint64_t>(v));
 }
-BigCount to_big(BigCount&& v) { return std::move(v); }
+ExactCount to_count(ExactCount&& v) { return std::move(v); }
 
 struct ObservedResult {
   BigCount sequences;
@@ -192,9 +244,11 @@ struct AddressResult {
 
 template <class Int>
 AddressResult result_of(Tally<Int>&& t) {
-  AddressResult r{t.before, t.after, Counts{to_big(std::move(t.in_before)), to_big(std::move(t.in_after)),
-                                            to_big(std::move(t.in_other))}, {}};
-  for (auto& [m, o] : t.others) r.others.emplace(m, ObservedResult{to_big(std::move(o.sequences)), std::move(o.witness), o.fault});
+  AddressResult r{t.before, t.after, Counts{to_count(std::move(t.in_before)), to_count(std::move(t.in_after)),
+                                            to_count(std::move(t.in_other))}, {}};
+  for (auto& [m, o] : t.others) {
+    r.others.emplace(m, ObservedResult{to_count(std::move(o.sequences)).value(), std::move(o.witness), o.fault});
+  }
   return r;
 }
 
@@ -219,86 +273,94 @@ class Evaluator {
  public:
   Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare, const Reference* reference)
       : before_(before), h_(h), g_(before.geometry), compare_(compare), reference_(reference),
-        big_(h.update_count()) {}
+        small_(h.update_count()), big_(h.update_count()) {}
 
   AddressResult evaluate(uint64_t ipa) const {
     if (h_.update_count() <= kSmallN) return result_of(evaluate_as<__int128>(ipa));
-    return result_of(evaluate_as<BigCount>(ipa));
+    return result_of(evaluate_as<ExactCount>(ipa));
   }
 
  private:
   // One leaf of the search: the written entries' values it fixed and the walk's final entry.
   struct Leaf {
-    Assignment a;
+    const Assignment& a;
     uint64_t v;       // the final descriptor
     int level;        // read at this level
     uint64_t mapping;
   };
-  using Leaves = boost::container::small_vector<Leaf, 16>;
 
-  // The search's leaves give the before- and after-mapping too: the branch that gives every
-  // written entry its before-value walks as the before-state does, and the branch that gives each
-  // its last written value walks as the after-state does (each is one branch: a history's values
-  // are distinct).
+  // Leaves are tallied as the search reaches them, so the before- and after-mapping are known
+  // first. The first leaf of the depth-first search is the branch that gives every written entry
+  // its before-value (a history's values start with it), which walks as the before-state does;
+  // the after-state's walk gives each written entry its last written value (after_mapping).
   template <class Int>
   Tally<Int> evaluate_as(uint64_t ipa) const {
     Tally<Int> r;
-    Leaves leaves;
-    Assignment a;
-    search(ipa, 0, before_.root, a, leaves);
+    bool first = reference_ == nullptr;
     if (reference_ != nullptr) {
       r.before = reference_->before_mapping(before_, compare_, ipa);
       r.after = reference_->after_mapping(before_, compare_, ipa);
     } else {
-      for (const Leaf& l : leaves) {
-        if (std::all_of(l.a.begin(), l.a.end(), [](const Choice& c) { return c.value == c.entry->before; })) {
-          r.before = l.mapping;
-        }
-        if (std::all_of(l.a.begin(), l.a.end(),
-                        [](const Choice& c) { return c.value == c.entry->writes.back().second; })) {
-          r.after = l.mapping;
-        }
-      }
+      r.after = after_mapping(ipa);
     }
-    for (const Leaf& l : leaves) {
-      if constexpr (std::is_same_v<Int, BigCount>) {
+    auto sink = [&](const Leaf& l) {
+      if (first) r.before = l.mapping;
+      first = false;
+      if constexpr (std::is_same_v<Int, ExactCount>) {
         tally(l, big_.count(l.a), r);
       } else {
-        tally(l, count_small(h_.update_count(), l.a), r);
+        tally(l, small_.count(l.a), r);
       }
-    }
+    };
+    Assignment a;
+    search(ipa, 0, before_.root, a, sink);
     return r;
   }
 
+  // The walk of `ipa` in the after-state: every written entry at its last written value.
+  uint64_t after_mapping(uint64_t ipa) const {
+    uint64_t table = before_.root;
+    for (int level = 0;; ++level) {
+      const uint64_t entry = g_.entry_address(table, level, ipa);
+      const EntryHistory* h = h_.find(level, entry);
+      const uint64_t v = h != nullptr ? h->writes.back().second : before_.read(level, entry);
+      if (!g_.is_table(level, v)) return mapping_of(compare_, g_, ipa, v, level);
+      table = g_.phys_page(v);
+    }
+  }
+
   // Depth-first walk of `ipa` from `table` at `level`, branching over the history values of each
-  // written entry read. An entry read again deeper on the same walk (a flat memory: a page
-  // reached at two levels) has the value this branch already gave it: one state, one value.
-  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Leaves& out) const {
+  // written entry read (before-value first); calls sink(Leaf) at each leaf. An entry read again
+  // deeper on the same walk (a flat memory: a page reached at two levels) has the value this
+  // branch already gave it: one state, one value.
+  template <class Sink>
+  void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Sink& sink) const {
     const uint64_t entry = g_.entry_address(table, level, ipa);
     const EntryHistory* h = h_.find(level, entry);
     if (h == nullptr) {
-      step(ipa, level, before_.read(level, entry), a, out);
+      step(ipa, level, before_.read(level, entry), a, sink);
       return;
     }
     for (const Choice& ch : a) {
       if (ch.entry == h) {
-        step(ipa, level, ch.value, a, out);
+        step(ipa, level, ch.value, a, sink);
         return;
       }
     }
     for (uint64_t v : h->values) {
       a.push_back(Choice{h, v});
-      step(ipa, level, v, a, out);
+      step(ipa, level, v, a, sink);
       a.pop_back();
     }
   }
 
-  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Leaves& out) const {
+  template <class Sink>
+  void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Sink& sink) const {
     if (g_.is_table(level, v)) {
-      search(ipa, level + 1, g_.phys_page(v), a, out);
+      search(ipa, level + 1, g_.phys_page(v), a, sink);
       return;
     }
-    out.emplace_back(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
+    sink(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
   }
 
   // Adds a leaf's `lists` to the mapping it gives.
@@ -328,8 +390,91 @@ class Evaluator {
   const Geometry g_;
   const CompareMode compare_;
   const Reference* reference_;
+  const SmallCounts small_;
   const BigCounts big_;
 };
+
+// A section of one update u (the Coq lists are [] and [u]: a(1) = 2) reaches two states, the
+// before- and the after-state, by one list each. Every address therefore shows its before- or its
+// after-mapping and no third one: per address the counts are before = after = 1, or before = 2 when
+// both states map it alike. This is what the general search and count give for n = 1 (checked by
+// tests/explorer/small_sections_test.cc), without their per-leaf and big-count machinery, so that
+// the most common hypervisor section (one PTE or block write into an existing table) costs little
+// more than making it.
+class OneUpdate {
+ public:
+  OneUpdate(const Tables& before, const EntryHistories& h, CompareMode compare)
+      : before_(before), h_(h), compare_(compare), written_(h.all()[0].writes.back().second) {}
+
+  AddressClass address(uint64_t ipa) const {
+    AddressClass c;
+    c.ipa = ipa;
+    mappings(ipa, &c.before, &c.after);
+    c.counts = c.before == c.after ? Counts{2, 0, 0} : Counts{1, 1, 0};
+    return c;
+  }
+
+ private:
+  // The walks of Evaluator::search along its all-before and its all-written branch. They read the
+  // same entries down to the written one, so the after-walk starts there.
+  void mappings(uint64_t ipa, uint64_t* before, uint64_t* after) const {
+    const Geometry& g = before_.geometry;
+    uint64_t table = before_.root;
+    bool forked = false;
+    for (int level = 0;; ++level) {
+      const uint64_t entry = g.entry_address(table, level, ipa);
+      const uint64_t v = before_.read(level, entry);
+      if (!forked && h_.find(level, entry) != nullptr) {
+        *after = after_mapping(ipa, level, written_);
+        forked = true;
+      }
+      if (!g.is_table(level, v)) {
+        *before = mapping_of(compare_, g, ipa, v, level);
+        if (!forked) *after = *before;
+        return;
+      }
+      table = g.phys_page(v);
+    }
+  }
+
+  // The after-walk on from reading `v` at `level` (the written entry reads its written value).
+  uint64_t after_mapping(uint64_t ipa, int level, uint64_t v) const {
+    const Geometry& g = before_.geometry;
+    while (g.is_table(level, v)) {
+      const uint64_t entry = g.entry_address(g.phys_page(v), ++level, ipa);
+      v = h_.find(level, entry) != nullptr ? written_ : before_.read(level, entry);
+    }
+    return mapping_of(compare_, g, ipa, v, level);
+  }
+
+  const Tables& before_;
+  const EntryHistories& h_;
+  const CompareMode compare_;
+  const uint64_t written_;
+};
+
+Exploration explore_one_update(const Tables& before, std::span<const Update> updates,
+                               std::span<const uint64_t> targets, CompareMode compare) {
+  Exploration x;
+  x.updates = 1;
+  x.sequences = 2;
+  const EntryHistories h(before, updates);
+  const AddressClasses classes(before, h);
+  const OneUpdate one(before, h, compare);
+  const std::vector<uint64_t>& reps = classes.representatives();
+  x.classes.reserve(reps.size());
+  for (size_t i = 0; i < reps.size(); ++i) {
+    x.classes.push_back(one.address(reps[i]));
+    x.classes.back().pages = classes.class_pages()[i];
+  }
+  x.targets.reserve(targets.size());
+  for (uint64_t t : targets) {
+    auto it = std::lower_bound(reps.begin(), reps.end(), t);
+    x.targets.push_back(it != reps.end() && *it == t ? x.classes[static_cast<size_t>(it - reps.begin())].counts
+                                                     : one.address(t).counts);
+  }
+  return x;
+}
 
 }  // namespace
 
@@ -340,6 +485,9 @@ Exploration explore(const NptImage& before, std::span<const Update> updates,
 
 Exploration explore(const Tables& before, std::span<const Update> updates,
                     std::span<const uint64_t> targets, const ExploreOptions& options) {
+  if (updates.size() == 1 && options.reference == nullptr) {
+    return explore_one_update(before, updates, targets, options.compare);
+  }
   Exploration x;
   x.updates = updates.size();
   x.sequences = sequence_count(updates.size());

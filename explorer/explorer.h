@@ -24,6 +24,11 @@
 //    read entries. Exact in arbitrary precision; 2^(entries read) terms.
 //  * Witness: the leaf giving the violating mapping with the fewest entries off their before-value;
 //    one write of the needed value per such entry.
+//  * Short paths (same results): a section of one update has the lists [] and [u] only, so each
+//    address's counts are read off its before- and after-walk (1 and 1, or 2 when they agree);
+//    up to 30 updates, a leaf whose entries are each written once is counted from a table of
+//    (n, entries read, entries at their written value); large counts are ExactCount, shared by
+//    the classes and targets that have them (no per-class copy of a(n)-sized numbers).
 // Complexity: O(classes * 2^levels * levels) walks plus the class enumeration; classes are
 // explored in parallel with TBB when there are enough of them (class_parallelism.h).
 //

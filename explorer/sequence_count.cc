@@ -6,6 +6,8 @@
 #include "explorer/sequence_count.h"
 
 #include <deque>
+#include <limits>
+#include <ostream>
 #include <mutex>
 #include <vector>
 
@@ -52,5 +54,35 @@ std::string short_count(const BigCount& c) {
   if (s.size() <= 15) return s;
   return s.substr(0, 1) + "." + s.substr(1, 2) + "e+" + std::to_string(s.size() - 1);
 }
+
+void ExactCount::assign(BigCount&& v) {
+  if (v <= std::numeric_limits<uint64_t>::max()) {
+    small_ = v.convert_to<uint64_t>();
+    big_.reset();
+  } else {
+    small_ = 0;
+    big_ = std::make_shared<const BigCount>(std::move(v));
+  }
+}
+
+ExactCount& ExactCount::operator+=(const ExactCount& o) {
+  if (o == 0) return *this;
+  if (*this == 0) return *this = o;  // share o's digits
+  if (fits_u64() && o.fits_u64() && small_ <= std::numeric_limits<uint64_t>::max() - o.small_) {
+    small_ += o.small_;
+    return *this;
+  }
+  assign(value() + o.value());
+  return *this;
+}
+
+std::strong_ordering operator<=>(const ExactCount& a, const ExactCount& b) {
+  if (a.fits_u64() && b.fits_u64()) return a.small_ <=> b.small_;
+  if (a.fits_u64() != b.fits_u64()) return a.fits_u64() ? std::strong_ordering::less : std::strong_ordering::greater;
+  const int c = a.big_->compare(*b.big_);
+  return c < 0 ? std::strong_ordering::less : c > 0 ? std::strong_ordering::greater : std::strong_ordering::equal;
+}
+
+std::ostream& operator<<(std::ostream& os, const ExactCount& c) { return os << to_string(c); }
 
 }  // namespace ptx

@@ -43,7 +43,9 @@ void to_json(nlohmann::json& j, const Update& u) {
 }
 
 void to_json(nlohmann::json& j, const Counts& c) {
-  j = {{"before", count_json(c.before)}, {"after", count_json(c.after)}, {"other", count_json(c.other)}};
+  j = {{"before", count_json(c.before.value())},
+       {"after", count_json(c.after.value())},
+       {"other", count_json(c.other.value())}};
 }
 
 void to_json(nlohmann::json& j, const Violation& v) {

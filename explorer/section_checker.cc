@@ -74,9 +74,9 @@ Status SectionChecker::check_fits(const Section& s) const {
   if (!valid_vmid(s.vmid)) {
     return bad_input("section {} names vmid {} (vmid must be 0..16)", s.seq, s.vmid);
   }
-  if (s.seq < next_seq_[s.vmid]) {
+  if (s.seq < *next_seq_[s.vmid]) {
     return bad_input("vm {} section {} arrives after section {}: sections must be checked in lock order",
-                     s.vmid, s.seq, next_seq_[s.vmid] - 1);
+                     s.vmid, s.seq, *next_seq_[s.vmid] - 1);
   }
   for (const MapOp& op : s.ops) {
     if (map_op_error(s.vmid, op) != NptError::kOk) {  // the cheap test first: this is per section
@@ -118,7 +118,7 @@ Status SectionChecker::check_barriers(const Section& s) const {
                        "inside (0, {})", s.vmid, s.seq, b, s.updates.size());
     }
   }
-  const size_t pending = pending_[s.vmid].size();
+  const size_t pending = pending_[s.vmid]->size();
   const size_t largest = largest_epoch(pending + s.updates.size(), epoch_ends(s, pending));
   if (!options_.fits(largest)) {
     return options_.check(largest).with_context(fmt::format("vm {} section {}", s.vmid, s.seq));
@@ -132,7 +132,7 @@ Status SectionChecker::check(const Section& s, Exploration* out) {
   boost::container::small_vector<uint64_t, 4> target_ipas;
   for (const MapOp& op : s.ops) target_ipas.push_back(op.ipa);
   const std::span<const uint64_t> targets(target_ipas.data(), target_ipas.size());
-  if (pending_[s.vmid].empty() && s.barriers.empty()) {
+  if (pending_[s.vmid]->empty() && s.barriers.empty()) {
     *out = options_.mode == ExploreMode::kFast ? explore(shadow, s.updates, targets, options_)
                                                : explore_faithful(shadow, s.updates, targets, options_);
     if (hook_ && !out->violations.empty()) hook_(shadow, s, *out);
@@ -140,8 +140,8 @@ Status SectionChecker::check(const Section& s, Exploration* out) {
   } else {
     *out = explore_cut(s, targets);
   }
-  pending_[s.vmid] = s.closing_barrier ? std::vector<Update>{} : unfinished(s);
-  next_seq_[s.vmid] = s.seq + 1;
+  *pending_[s.vmid] = s.closing_barrier ? std::vector<Update>{} : unfinished(s);
+  *next_seq_[s.vmid] = s.seq + 1;
   return ok_status();
 }
 
@@ -149,7 +149,7 @@ Status SectionChecker::check(const Section& s, Exploration* out) {
 // leaves the shadow at the state after `s`.
 Exploration SectionChecker::explore_cut(const Section& s, std::span<const uint64_t> targets) {
   NptImage& shadow = *shadows_[s.vmid];
-  const std::vector<Update>& pending = pending_[s.vmid];
+  const std::vector<Update>& pending = *pending_[s.vmid];
   for (auto u = pending.rbegin(); u != pending.rend(); ++u) shadow.revert(*u);  // the state before them
   std::vector<Update> updates = pending;
   updates.insert(updates.end(), s.updates.begin(), s.updates.end());

@@ -22,6 +22,7 @@
 #include <span>
 #include <vector>
 
+#include "base/cache_line.h"
 #include "base/status.h"
 #include "explorer/exploration.h"
 #include "pagetable/constants.h"
@@ -65,9 +66,9 @@ class SectionChecker {
 
   ExploreOptions options_;
   std::array<std::unique_ptr<NptImage>, kVmCount> shadows_;
-  std::array<uint64_t, kVmCount> next_seq_{};  // lowest seq the next section of each VM may have
+  std::array<CacheAligned<uint64_t>, kVmCount> next_seq_{};  // lowest seq the next section of each VM may have
   // Writes of each VM's last section that no barrier completed (it closed without its barrier).
-  std::array<std::vector<Update>, kVmCount> pending_;
+  std::array<CacheAligned<std::vector<Update>>, kVmCount> pending_;
   ViolationHook hook_;
 };
 

@@ -18,7 +18,7 @@ EngineSource::EngineSource(const workload::Workload& w, SectionPolicy policy, En
 uint64_t EngineSource::next_position(uint32_t vm) const { return stream_->next_line(vm); }
 
 StatusOr<bool> EngineSource::next(uint32_t vm, SourcedSection* out) {
-  std::vector<workload::WorkloadOp>& ops = ops_[vm];
+  std::vector<workload::WorkloadOp>& ops = *ops_[vm];
   if (!stream_->next_section(vm, &ops)) return false;
   const workload::WorkloadOp& first = ops.front();
   CriticalSection cs;

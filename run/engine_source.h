@@ -12,6 +12,7 @@
 #include <array>
 #include <memory>
 
+#include "base/cache_line.h"
 #include "pagetable/engine.h"
 #include "run/section_source.h"
 #include "workload/workload.h"
@@ -42,7 +43,7 @@ class EngineSource : public SectionSource {
   const SectionPolicy policy_;
   const EngineVariant variant_;
   std::unique_ptr<Stage2Engine> engine_;
-  std::array<std::vector<workload::WorkloadOp>, kVmCount> ops_;  // each lane's section being made
+  std::array<CacheAligned<std::vector<workload::WorkloadOp>>, kVmCount> ops_;  // each lane's section being made
 };
 
 }  // namespace ptx::run

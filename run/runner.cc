@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "base/cache_line.h"
 #include "base/interrupt.h"
 #include "explorer/violation_groups.h"
 #include "run/lane_scheduler.h"
@@ -28,7 +29,7 @@ class Runner {
 
   // Makes, sinks and explores the lane's next section. False when the lane is done or failed.
   bool one(uint32_t lane) {
-    LaneState& st = lanes_[lane];
+    LaneState& st = *lanes_[lane];
     SourcedSection s;
     StatusOr<bool> more = source_.next(lane, &s);
     if (!more.ok()) return fail(st, std::move(more).status());
@@ -60,7 +61,8 @@ class Runner {
 
   // The failure of the lowest lane, or nullptr.
   const Status* first_error() const {
-    for (const LaneState& st : lanes_) {
+    for (const CacheAligned<LaneState>& slot : lanes_) {
+      const LaneState& st = *slot;
       if (!st.error.ok()) return &st.error;
     }
     return nullptr;
@@ -69,7 +71,8 @@ class Runner {
   RunOutcome outcome(double seconds) {
     RunOutcome out;
     out.seconds = seconds;
-    for (LaneState& st : lanes_) {
+    for (CacheAligned<LaneState>& slot : lanes_) {
+      LaneState& st = *slot;
       out.totals.merge(st.totals);
       out.violation_groups += st.groups;
       for (CheckedSection& c : st.kept) out.kept.push_back(std::move(c));
@@ -106,7 +109,7 @@ class Runner {
   SectionSource& source_;
   const RunConfig& config_;
   SectionChecker checker_;
-  std::array<LaneState, kVmCount> lanes_;
+  std::array<CacheAligned<LaneState>, kVmCount> lanes_;  // each written by its lane's thread
   std::atomic<bool> stop_{false};
 };
 

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "base/cache_line.h"
+
 namespace ptx::workload {
 namespace {
 
@@ -22,15 +24,16 @@ class PrebuiltStream : public WorkloadStream {
   }
   uint64_t next_line(uint32_t vm) override {
     const VmStream& s = w_.streams[vm];
-    if (next_[vm] >= s.section_count()) return UINT64_MAX;
-    return w_.ops[s.ops[s.section_begin(next_[vm])]].line;
+    if (*next_[vm] >= s.section_count()) return UINT64_MAX;
+    return w_.ops[s.ops[s.section_begin(*next_[vm])]].line;
   }
   bool next_section(uint32_t vm, std::vector<WorkloadOp>* ops) override {
     ops->clear();
     const VmStream& s = w_.streams[vm];
-    if (next_[vm] >= s.section_count()) return false;
-    for (size_t j = s.section_begin(next_[vm]); j < s.section_end(next_[vm]); ++j) ops->push_back(w_.ops[s.ops[j]]);
-    ++next_[vm];
+    size_t& next = *next_[vm];
+    if (next >= s.section_count()) return false;
+    for (size_t j = s.section_begin(next); j < s.section_end(next); ++j) ops->push_back(w_.ops[s.ops[j]]);
+    ++next;
     return true;
   }
   std::unique_ptr<WorkloadStream> restart() const override { return std::make_unique<PrebuiltStream>(w_, owner_); }
@@ -38,7 +41,7 @@ class PrebuiltStream : public WorkloadStream {
  private:
   const Workload& w_;
   std::shared_ptr<const Workload> owner_;
-  std::array<size_t, kVmCount> next_{};  // each VM's next section (index into its VmStream)
+  std::array<CacheAligned<size_t>, kVmCount> next_{};  // each advanced by its lane's thread  // each VM's next section (index into its VmStream)
 };
 
 }  // namespace

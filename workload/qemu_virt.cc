@@ -164,7 +164,7 @@ Churn churn_of(uint64_t budget) {
 class VmBoot {
  public:
   VmBoot(uint32_t vmid, uint64_t seed, uint64_t budget, SectionPolicy policy)
-      : vmid_(vmid), rng_(seed ^ (0xA0761D6478BD642FULL * (vmid + 1))), policy_(policy), churn_(churn_of(budget)) {
+      : rng_(seed ^ (0xA0761D6478BD642FULL * (vmid + 1))), policy_(policy), churn_(churn_of(budget)) {
     build(budget);
   }
   // The boot's faults, in order (encoded).
@@ -387,7 +387,6 @@ class VmBoot {
     }
   }
 
-  uint32_t vmid_;
   SplitMix64 rng_;
   SectionPolicy policy_;
   Churn churn_;

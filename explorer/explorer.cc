@@ -269,6 +269,17 @@ std::vector<uint32_t> witness_of(const Assignment& a) {
   return w;
 }
 
+// The state after every update of a section, as walk memory (pagetable/walk.h): each written
+// entry reads its last written value, every other entry its before-value.
+struct AfterState {
+  const Tables& before;
+  const EntryHistories& h;
+  uint64_t read(int level, uint64_t entry) const {
+    const EntryHistory* e = h.find(level, entry);
+    return e != nullptr ? e->writes.back().second : before.read(level, entry);
+  }
+};
+
 class Evaluator {
  public:
   Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare, const Reference* reference)
@@ -319,14 +330,7 @@ class Evaluator {
 
   // The walk of `ipa` in the after-state: every written entry at its last written value.
   uint64_t after_mapping(uint64_t ipa) const {
-    uint64_t table = before_.root;
-    for (int level = 0;; ++level) {
-      const uint64_t entry = g_.entry_address(table, level, ipa);
-      const EntryHistory* h = h_.find(level, entry);
-      const uint64_t v = h != nullptr ? h->writes.back().second : before_.read(level, entry);
-      if (!g_.is_table(level, v)) return mapping_of(compare_, g_, ipa, v, level);
-      table = g_.phys_page(v);
-    }
+    return mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root, ipa, AfterState{before_, h_}));
   }
 
   // Depth-first walk of `ipa` from `table` at `level`, branching over the history values of each
@@ -404,53 +408,23 @@ class Evaluator {
 class OneUpdate {
  public:
   OneUpdate(const Tables& before, const EntryHistories& h, CompareMode compare)
-      : before_(before), h_(h), compare_(compare), written_(h.all()[0].writes.back().second) {}
+      : before_(before), h_(h), compare_(compare) {}
 
+  // The walks of Evaluator::search along its all-before and its all-written branch.
   AddressClass address(uint64_t ipa) const {
+    const Geometry& g = before_.geometry;
     AddressClass c;
     c.ipa = ipa;
-    mappings(ipa, &c.before, &c.after);
+    c.before = mapping_of(compare_, g, ipa, before_.walk(ipa));
+    c.after = mapping_of(compare_, g, ipa, ptx::walk(g, before_.root, ipa, AfterState{before_, h_}));
     c.counts = c.before == c.after ? Counts{2, 0, 0} : Counts{1, 1, 0};
     return c;
   }
 
  private:
-  // The walks of Evaluator::search along its all-before and its all-written branch. They read the
-  // same entries down to the written one, so the after-walk starts there.
-  void mappings(uint64_t ipa, uint64_t* before, uint64_t* after) const {
-    const Geometry& g = before_.geometry;
-    uint64_t table = before_.root;
-    bool forked = false;
-    for (int level = 0;; ++level) {
-      const uint64_t entry = g.entry_address(table, level, ipa);
-      const uint64_t v = before_.read(level, entry);
-      if (!forked && h_.find(level, entry) != nullptr) {
-        *after = after_mapping(ipa, level, written_);
-        forked = true;
-      }
-      if (!g.is_table(level, v)) {
-        *before = mapping_of(compare_, g, ipa, v, level);
-        if (!forked) *after = *before;
-        return;
-      }
-      table = g.phys_page(v);
-    }
-  }
-
-  // The after-walk on from reading `v` at `level` (the written entry reads its written value).
-  uint64_t after_mapping(uint64_t ipa, int level, uint64_t v) const {
-    const Geometry& g = before_.geometry;
-    while (g.is_table(level, v)) {
-      const uint64_t entry = g.entry_address(g.phys_page(v), ++level, ipa);
-      v = h_.find(level, entry) != nullptr ? written_ : before_.read(level, entry);
-    }
-    return mapping_of(compare_, g, ipa, v, level);
-  }
-
   const Tables& before_;
   const EntryHistories& h_;
   const CompareMode compare_;
-  const uint64_t written_;
 };
 
 Exploration explore_one_update(const Tables& before, std::span<const Update> updates,

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/cache_line.h"
 #include "base/interrupt.h"
 #include "workload/workload_stream.h"
 #include "workload/rng.h"
@@ -466,7 +467,8 @@ class QemuVirtStream : public WorkloadStream {
  private:
   // Lines handed to a VM at once: few lock round trips, and a bounded backlog for the others.
   static constexpr size_t kLineBatch = 1024;
-  struct Vm {
+  // One per lane, each on its own cache lines: the lanes' threads pull from their VMs at once.
+  struct alignas(kCacheLine) Vm {
     std::optional<FaultQueue> faults;  // not yet pulled
     std::deque<uint32_t> lines;  // input lines of the first faults, taken from the merge
     uint64_t sections = 0;       // sections started so far: the next section's id

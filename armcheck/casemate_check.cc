@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "armcheck/casemate_check.h"
 
 #include "armtrace/casemate_reader.h"

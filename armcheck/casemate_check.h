@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Checking a casemate trace file (`ptx check --format casemate TRACE`): the casemate reader
 // (armtrace/casemate_reader.h) feeding an EventChecker (event_checker.h), record by record, so the
 // trace is streamed: memory grows with the page tables it describes, not with its length.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Engine sections as an Arm page-table event stream (a casemate trace, casemate-trace.md), so that
 // what the SeKVM engine (pagetable/engine.h) does can be checked through the Arm path (`ptx check`
 // of a casemate trace, event_checker.h) and the verdicts of the two paths compared

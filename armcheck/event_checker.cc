@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "armcheck/event_checker.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EventChecker: the Transactional Page Table check of an Arm page-table event stream — a casemate
 // trace (casemate-trace.md, "the spec" below) or the events an in-process recorder makes — folded
 // one event at a time, in trace order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EventObserver: a second fold over the events an EventChecker checks (event_checker.h), called in
 // trace order with the checker's own memory and roots. The TLB pass (tlb/tlb_pass.h) is one.
 //

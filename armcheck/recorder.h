@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Recorder: ptx inside a user's own unit tests. The user wraps their page-table code's memory
 // accessors and lock calls:
 //

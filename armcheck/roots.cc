@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "armcheck/roots.h"
 
 namespace ptx::armcheck {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Roots: the translation-table roots of an Arm page-table trace (casemate-trace.md §3.3) — the
 // base addresses written to VTTBR_EL2 (stage 2, a guest's or the host's IPA space) or TTBR0_EL2
 // (stage 1, EL2's own VA space), and the `location` of set_root_lock hints — each with the walk

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "armtrace/casemate_fields.h"
 
 namespace ptx::armtrace {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The body fields of each casemate record shape (§2), in their fixed order (§1.3). The reader and
 // the writer both walk these tables, so they agree on keys and order by construction.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CasemateLexer: splits a casemate trace into the tokens of §1.2, tracking line and column, with
 // bounded memory. Used by CasemateReader; it knows nothing about record kinds or fields.
 //

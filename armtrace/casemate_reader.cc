@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Section numbers (§) refer to /work/shared/formats/casemate-trace.md.
 #include "armtrace/casemate_reader.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CasemateReader: reads a casemate trace (/work/shared/formats/casemate-trace.md, "the spec";
 // section numbers below refer to it) one record at a time, as Events.
 //

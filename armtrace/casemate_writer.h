@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Writing Events as casemate trace records (/work/shared/formats/casemate-trace.md, "the spec").
 //
 // Style: casemate >= 3.0 (§1.4): one record per line; every field keyed, "(key value)", or, in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Event: one event of an Arm page-table trace, in the vocabulary of casemate traces
 // (/work/shared/formats/casemate-trace.md, "the spec" below; section numbers refer to it).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Per-thread state kept in arrays (one slot per VM or lane) without false sharing.
 #ifndef PTX_BASE_CACHE_LINE_H_
 #define PTX_BASE_CACHE_LINE_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One name table per enum: each library that owns an enum defines
 //     inline constexpr EnumNames<SectionPolicy, 2> kSectionPolicyNames{{
 //         {SectionPolicy::kSekvm, "sekvm"}, {SectionPolicy::kBatched, "batched"}}};

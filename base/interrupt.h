@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Interrupts: SIGINT and SIGTERM stop long work cleanly. The handler only records the signal;
 // long loops (the runner, the casemate fold, workload generation) poll interrupted() and return
 // what they have, marked as interrupted, within a fraction of a second. Output files are written

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // LineReader: the lines of a text input, each at most a fixed number of bytes, with the line
 // number and byte offset of each. Every line-based parser of outside input (workload files, ptx
 // traces, /proc maps) reads through it, so that no input line can grow a string without bound: a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Numbers in ptx's own text inputs (workload files, CLI arguments, ptx traces): decimal, or
 // hexadecimal with a 0x/0X prefix, the whole text being the number, below 2^64. Parsed with
 // std::from_chars (no locale, no sign, no whitespace, no overflow wrap).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The process's own memory use, for the run summary and the benchmarks (goal: a run's peak RSS
 // against the engine's page-table memory).
 #ifndef PTX_BASE_PROCESS_MEMORY_H_

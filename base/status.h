@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Status: the one error type of ptx's libraries.
 //
 // Every call that can fail on its input (parsers, the section checker, Geometry::validate, the

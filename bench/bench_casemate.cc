@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The engine path against the Arm (casemate) paths, on the same critical sections: the qemu-virt
 // workload with 1 VM and 25,000 ops (--sections sekvm: 25,000 sections, ~100k casemate records;
 // batched: fewer, larger sections). Goal 7 of issue 12 is the first two ratios of the table:

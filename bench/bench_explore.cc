@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Exploration throughput: the fast exact checker explore() against the faithful reference, both
 // run in this process on the same (before-state, section) inputs.
 //

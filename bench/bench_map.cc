@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Map throughput: Stage2Engine::set_npt, against baselines measured in the same process.
 //   * BM_SetNptSekvm:   one SeKVM critical section per page (open_section, one set_npt, close),
 //                       the only shape SectionPolicy::kSekvm allows;

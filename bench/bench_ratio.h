@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Same-run ratios for the ptx benchmarks.
 //
 // Every bench_*.cc pairs what it measures with a baseline run in the same process, and reports the

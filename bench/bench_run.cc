@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // End-to-end cost of checking: the default `ptx run` workload (qemu-virt, 4 VMs, sekvm sections)
 // through the runner library (run/runner.h), with exploration on and off, and checking against
 // making on one thread; and the memory of a default-size run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The TLB pass's cost (tlb/tlb_pass.h; TLB-MODEL.md §8.4: goal <= 10 %): checking a long correct
 // casemate trace — qemu-virt, 4 VMs x 25,000 ops, --sections sekvm, with KVM's flushes after each
 // break and break-before-make for remaps (tests/tlb/engine_trace.h) — with the TLB pass on and off

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Walk throughput: Stage2Engine::pt_map (lock-free, atomic loads on flat per-VM memory) against
 // baselines written here and measured in the same process.
 //

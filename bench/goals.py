@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Computes issue 12's performance goals from Google Benchmark JSON files.
 
     python3 bench/goals.py --out OUT.json [--command CMD] RESULTS.json...

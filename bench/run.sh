@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every Google Benchmark program of a build (BUILD_DIR/bench/bench_*) and writes one JSON
 # file: each program's raw results and the goals of issue 12 computed from them (bench/goals.py),
 # {name, measured, target, holds}; the goals table and each program's same-run ratio table are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The installable CMake package of ptx (included by the top-level CMakeLists.txt).
 #
 #   ptx_export_libraries(<folder>...)   each folder's library ptx_<name> (name: the folder's last

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "expect/transactional.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // GoogleTest assertions over a Recorder (armcheck/recorder.h): the test fails when some subset
 // and order of a recorded critical section's writes is not transactional, printing each violation
 // group readably (formats/violation_text.h: the section, its writes decoded, the IPAs, the before /

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // AddressClasses: a finite set of representative IPAs that covers every IPA whose walk can differ
 // between any two states a section's updates can produce (see entry_history.h for the states).
 //

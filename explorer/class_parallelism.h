@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Whether explore() and explore_faithful() split a section's address classes over TBB worker
 // threads (when ExploreOptions::parallel is set and there are at least kParallelClassesMin classes).
 //

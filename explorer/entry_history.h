@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EntryHistories: the value history of every entry a critical section writes.
 //
 // The states a walker can observe after some subset of a section's updates, in some order, are

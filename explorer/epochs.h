@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Barrier epochs: a critical section whose writes are cut by barriers (DSB) into epochs. At a
 // barrier every earlier write of the section is complete (visible to every walker), so the states
 // a walker can see are, for each epoch k, "every write of epochs 0..k-1, plus any subset of epoch

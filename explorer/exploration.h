@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Exploration: the verdict of checking one critical section's updates against the Transactional
 // Page Table condition (Coq `TransactionalPageTableWrite`, SPEC §5), produced identically by the
 // fast explorer (explorer.h) and the faithful reference (faithful.h).

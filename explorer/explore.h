@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // explore_section: the one entry point that explores a critical section with the checker
 // ExploreOptions::mode names — the fast explorer (explorer.h) or the faithful enumeration
 // (faithful.h) — after ExploreOptions::check.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "explorer/explorer.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The fast, exact Transactional Page Table checker.
 //
 // Given a VM's state before a critical section and the section's updates (program order), it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The faithful reference checker (explorer/faithful.h): Coq `TransactionalPageTableWrite` by
 // enumeration.
 //

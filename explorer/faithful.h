@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The faithful reference checker: literally what Coq `TransactionalPageTableWrite` states.
 //
 // It lists `sample_and_shuffle_updates` of the section's updates (in Coq's pt_updates order,

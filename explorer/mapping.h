@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What "the same mapping" means when the explorer compares an intermediate walk with the walks
 // before and after a critical section.
 //

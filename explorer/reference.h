@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reference: the before- and after-state a section's intermediate states are judged against, when
 // they are not simply "no update" and "every update" of the updates being explored:
 //   * a section cut by barriers (DSB) into epochs (epochs.h): epoch k is explored on the memory

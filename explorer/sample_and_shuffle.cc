@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Coq `update_npt` (Transactional.v), in its two readings; see explorer/sample_and_shuffle.h.
 //
 //  Fixpoint update_npt updates npt :=

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Faithful transliterations of the Coq list functions of Transactional.v (SPEC §5).
 //
 // Coq lists are std::vector with the head at index 0. Every function returns exactly the list the

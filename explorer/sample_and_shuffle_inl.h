@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Template definitions of the Coq list functions declared in explorer/sample_and_shuffle.h.
 // Each function follows its Coq Fixpoint (Transactional.v) clause by clause; the Coq text is quoted
 // above each one. Coq lists are std::vector with the head at index 0, and `l1 ++ l2` is an append

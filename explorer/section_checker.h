@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SectionChecker: explores a stream of completed critical sections of many VMs, as `ptx run`
 // and `ptx check` do.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // a(n) = sum_k C(n,k) k! (OEIS A000522), the length of Coq `sample_and_shuffle_updates` on n
 // updates; see explorer/sequence_count.h.
 //

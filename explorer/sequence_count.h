@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Counting the sequences of Coq `sample_and_shuffle_updates` without listing them.
 //
 // For n updates the Coq function lists every subset in every order: a(n) = sum_k C(n,k) * k!

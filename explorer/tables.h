@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Tables: what the explorer walks — a page-table memory (an NptImage), the root table to walk
 // from, and the walk's geometry. By default the image's own root and geometry; a flat memory
 // (e.g. a hypervisor's memory from a casemate trace) is walked from each of its roots in turn,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "explorer/totals.h"
 
 namespace ptx {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Totals of a run or a check over many explored critical sections, and the explored sections
 // kept for the report and the summary.
 // Totals are sums, so per-VM totals merged in any order give the same figures; kept sections are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Violation groups: the violations of one explored section that show the same thing — the same
 // (before, after, observed) mappings and class — gathered into one group, with the number of IPAs
 // (pages) it affects and of update lists that expose it, and one smallest witness. A section that

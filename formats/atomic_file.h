@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // AtomicFile: writes a file so that readers see either the old file (or none) or the complete
 // new one, never a partial one: the content goes to FILE.tmp.XXXXXX in the same directory, which
 // is flushed, fsync'ed and renamed over FILE by commit(). If commit() is not reached (an error,

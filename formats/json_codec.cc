@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "formats/json_codec.h"
 
 #include <limits>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The JSON form of ptx's records in reports (nlohmann to_json, found by ADL): addresses, entries
 // and descriptors as "0x..." strings; counts as numbers, or decimal strings past 2^64 - 1; enums
 // by their one name table (pagetable/section_policy.h, engine_variant.h, explorer/exploration.h,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "formats/report.h"
 
 #include "formats/atomic_file.h"

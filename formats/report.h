@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The JSON report of `ptx run --report FILE` / `ptx check --report FILE`.
 //
 //   {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SpoolFile: text appended in order while a run makes it, held in an anonymous temporary file
 // (tmpfile(3): removed by the system whatever happens, even on a crash), then copied in one piece
 // into an AtomicFile. A trace's or a report's lines of millions of sections go through one, so

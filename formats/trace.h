@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The ptx trace: what `ptx record --out TRACE` writes and `ptx check TRACE` replays. JSON lines:
 //   {"ptx_trace":1,"source":"qemu-virt","description":"...","policy":"sekvm","engine":"sekvm",
 //    "sections":N,"ops":N}

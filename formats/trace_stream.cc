@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "formats/trace_stream.h"
 
 #include <sys/stat.h>

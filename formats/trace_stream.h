@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reading a ptx trace (trace.h) without holding it: `ptx check` of a trace of any length in a
 // fixed amount of memory.
 //

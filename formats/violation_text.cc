@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "formats/violation_text.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The readable text of a violation group (explorer/violation_groups.h), as `ptx run`/`ptx check`
 // print the first few and the GoogleTest helpers print every one:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target: feeds arbitrary bytes through CasemateReader until the end of the trace or the
 // first error. Any crash, sanitizer report, leak or hang is a bug; inputs that found one belong in
 // tests/fuzz/regressions/casemate_reader/ (replayed by tests/armtrace/fuzz_regressions_test.cc).

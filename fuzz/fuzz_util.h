@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers shared by the fuzz targets (fuzz/*_fuzz.cc) and their oracles (fuzz/*_oracle.h), which
 // the regression tests in tests/<library>/fuzz_regressions_test.cc include too. Header-only.
 #ifndef PTX_FUZZ_FUZZ_UTIL_H_

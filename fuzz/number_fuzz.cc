@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target: base/number.h's parse_u64 and parse_hex_digits on arbitrary bytes, checked
 // against reference parsers (fuzz/number_oracle.h). Dictionary fuzz/number.dict, seeds
 // tests/fuzz/corpus/number; findings go to tests/fuzz/regressions/number (replayed by

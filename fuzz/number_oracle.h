@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The oracle of number_fuzz (and of tests/base/fuzz_regressions_test.cc): base/number.h's
 // parse_u64 and parse_hex_digits against reference parsers written here as plain digit loops
 // from the header's rules, and every accepted value printed back and re-parsed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target: the /proc/PID/maps line parser (workload/proc_maps.h) against a reference,
 // and make_from_process over a fake proc root made from the same input (fuzz/proc_maps_oracle.h).
 // Dictionary fuzz/proc_maps.dict, seeds tests/fuzz/corpus/proc_maps; findings go to

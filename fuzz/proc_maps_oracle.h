@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The oracle of proc_maps_fuzz (and of tests/workload/fuzz_regressions_test.cc).
 // Input: a /proc/PID/maps text, optionally followed by a NUL byte and pagemap bytes.
 //  * Every line goes through parse_maps_line (workload/proc_maps.h), checked against a

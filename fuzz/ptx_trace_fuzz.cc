@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target: the ptx trace reader (formats/trace.h, through its istream overload) on
 // arbitrary bytes; contract checked by fuzz/ptx_trace_oracle.h, whose round trip writes to a
 // scratch directory under /dev/shm. Dictionary fuzz/ptx_trace.dict, seeds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The oracle of ptx_trace_fuzz (and of tests/formats/fuzz_regressions_test.cc): read_trace
 // (formats/trace.h) on arbitrary bytes must return either a proper error (fuzz_util.h) or a
 // trace that keeps trace.h's contract: each VM's sections are seq 0, 1, ... of that VM, every op

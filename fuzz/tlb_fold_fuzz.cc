@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target: the TLB pass (tlb/tlb_pass.h) folded over the event stream the bytes choose,
 // checked against the brute-force model and the TPT check without it (fuzz/tlb_fold_oracle.h).
 // Seeds tests/fuzz/corpus/tlb_fold; findings go to tests/fuzz/regressions/tlb_fold (replayed by

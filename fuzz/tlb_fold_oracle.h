@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The oracle of tlb_fold_fuzz (and of tests/tlb/fuzz_regressions_test.cc): the bytes choose an Arm
 // page-table event stream (tests/tlb/random_stream.h: each byte picks the next choice of the
 // random streams' vocabulary — sections, writes, DSBs, every TLBI op and TTL, VTTBR switches,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target: the workload file parser (workload/workload_file.h) on arbitrary bytes, the
 // first byte choosing sekvm or batched sections; contract checked by fuzz/workload_file_oracle.h.
 // Dictionary fuzz/workload_file.dict, seeds tests/fuzz/corpus/workload_file; findings go to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The oracle of workload_file_fuzz (and of tests/workload/fuzz_regressions_test.cc).
 // Input: the first byte chooses the section policy (odd: batched, even or none: sekvm), the rest
 // is a workload file. parse_workload must return either a proper error (fuzz_util.h) or a

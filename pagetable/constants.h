@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Constants and derived helpers of the SeKVM stage-2 model (SPEC §2).
 //
 // Every name mirrors the Coq/C name of the SeKVM sources (Constants.v, NPTWalk/PTWalk specs):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CriticalSection: an RAII guard holding one VM's page-table lock (NPT_ID + vmid) for one
 // critical section. Closing it is the barrier (DSB) that completes the section's buffered writes:
 // it hands back the Section record and empties `pt_updates` and `tstate`, then releases the lock.

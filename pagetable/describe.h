@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Human-readable descriptors, for reports, failure messages and pictures: what an entry is under
 // the geometry's rules (classify) and where it points, e.g.
 //   "invalid", "invalid (stale bits 0x80000742)", "table -> 0x11000",

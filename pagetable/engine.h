@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Stage2Engine: the SeKVM stage-2 page-table engine of SPEC §2-§5 for vmids 0..16, safe to drive
 // from many cores: writers serialise per VM on the VM's lock, walkers need no lock.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EngineVariant: which page-table code Stage2Engine runs, and its one name table (the --engine
 // flag, reports and trace headers spell it through kEngineVariantNames).
 //

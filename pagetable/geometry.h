@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Geometry: the shape of a translation table that the walker follows, and the rule that says
 // what an entry is.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // check_map_op: the rules of one `set_npt vmid ipa level descriptor` or `clear_npt vmid ipa level`
 // call that depend on the call alone (SPEC §4), written once and used by every caller: the engine
 // before it walks, the workload parser and generators, the trace reader and the section checker.

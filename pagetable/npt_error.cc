@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pagetable/npt_error.h"
 
 namespace ptx {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // NptError: every way a stage-2 engine call (set_npt, clear_npt, open_section) can be refused: the
 // engine's compact status code (its hot path returns one byte, not a Status; npt_status() makes a
 // Status of it). Each refusal leaves the engine exactly

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // NptImage: a sparse, single-threaded image of page-table memory: a map from byte address to
 // 64-bit entry, zero where never written, with a root table. Its geometry's memory model says how
 // levels relate to memory (geometry.h):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PageIndex: the index of NptImage's table pages — from a page key (the EntryKey of a page's
 // first entry: level and page address) to a small non-zero id.
 //

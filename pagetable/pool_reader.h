@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PoolReader: how a lock-free walker reads one VM's page-table pool (walk.h's Memory).
 //
 // The engine keeps each VM's 32 MiB pool [pool_start, pool_end) at a fixed host address for the

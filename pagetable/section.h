@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Section: the record of one completed critical section (the buffered writes a barrier completed),
 // and MapOp, one engine call it made.
 #ifndef PTX_PAGETABLE_SECTION_H_

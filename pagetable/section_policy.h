@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SectionPolicy: how many leaf writes one critical section of the engine may make, and its one
 // name table (CLI flags, reports and traces spell it through kSectionPolicyNames).
 #ifndef PTX_PAGETABLE_SECTION_POLICY_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One buffered page-table write of a critical section: Coq `NPT_UPDATE`
 // (UPDATE_PGD / UPDATE_PUD / UPDATE_PMD / UPDATE_PTE), plus the value the entry held before.
 #ifndef PTX_PAGETABLE_UPDATE_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pagetable/valid_lnpt.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // check_valid_lnpt: Coq `valid_lnpt vmid` (SPEC §5), the invariant the Transactional Page Table
 // proof assumes, checked on one VM of the engine.
 //

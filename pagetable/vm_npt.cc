@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pagetable/vm_npt.h"
 
 #include <sys/mman.h>

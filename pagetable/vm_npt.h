@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // VmNpt: everything the engine keeps for one VM (SPEC §2, §4): its 32 MiB page-table pool, the
 // bump pointers `pt_pgd_next`/`pt_pud_next`/`pt_pmd_next`, the parent records `pt_pgd_par`/
 // `pt_pud_par`/`pt_pmd_par`, `tstate`, the open critical section's `pt_updates`, and the lock

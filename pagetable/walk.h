@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The walker: Coq `pt_map` (Transactional.v) / `walk_npt` (NPTWalk), over any memory, in the style
 // of Linux's kvm_pgtable_walk() (arch/arm64/kvm/hyp/pgtable.c): one generic walk that calls a
 // small visitor for every entry it reads.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "run/engine_source.h"
 
 #include "pagetable/critical_section.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EngineSource: the SeKVM engine (pagetable/engine.h), of any variant, driven by a workload: each
 // lane is a VM, and next(vm) makes the VM's next critical section — open_section, set_npt or
 // clear_npt of each of its ops in input order (a workload's tlbi / dsb steps through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "run/lane_scheduler.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Scheduling per-lane work over N threads. A lane is a stream of steps that must run one after
 // the other (a VM's sections are made and explored in order); different lanes are independent.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The runner: pulls critical sections from a SectionSource and explores each one with a
 // SectionChecker (one shadow per VM), lanes in parallel on N threads, each lane's sections in
 // order. Results are merged per lane and ordered by (lane, seq): totals, verdicts and kept

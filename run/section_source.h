@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SectionSource: where the runner (runner.h) gets critical sections from. A source has lanes —
 // independent streams whose sections must be checked one after the other (a VM's sections in
 // lock order) — and makes each lane's next section on demand.

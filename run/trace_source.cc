@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "run/trace_source.h"
 
 namespace ptx::run {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TraceSource: a recorded ptx trace (formats/trace.h) replayed section by section: each lane is a
 // VM, and next(vm) hands back the VM's next section in seq (lock) order with its trace line.
 // Sections are checked against shadows rebuilt from the trace alone (SectionChecker), so a replay

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TraceStreamSource: a ptx trace replayed section by section straight from its file
 // (formats/trace_stream.h), so that checking a trace of any length holds one section per VM, not
 // the trace. Lanes are VMs; lane v's sections come from a TraceCursor of v. Same sections, lines

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Lists C/C++ function (and TEST) bodies longer than a limit.
 
     scripts/function_lengths.py [--limit N] [--tests-limit M] PATH...

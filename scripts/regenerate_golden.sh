@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Regenerates the golden reports of tests/cli/golden_report_test.cc with BUILD_DIR's ptx.
 # Only for a deliberate report format change: say so in the commit that runs it.
 #   scripts/regenerate_golden.sh [BUILD_DIR]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds ptx and runs every test with CTest.
 #   scripts/test.sh [BUILD_DIR] [extra cmake arguments...]
 # e.g. scripts/test.sh build-tsan -DPTX_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo

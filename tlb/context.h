@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Context: one translation context of the TLB pass (TLB-MODEL.md §2): a root table with its stage,
 // VMID/ASID and walk geometry, and its explicit *stale* entries. Live entries — everything a walk
 // from the root can read now — are implicit: every PE class may cache them (decision (b)).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Descriptor rules of the TLB pass (TLB-MODEL.md §3 "Fill", §4 verdicts): what a walk may cache,
 // how a stale leaf compares with the current translation, and which cached pairs conflict. Stage-2
 // and EL2 stage-1 descriptors, 4 KiB granule (Arm ARM D8.3; casemate-trace.md §4).

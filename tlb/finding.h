@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TlbFinding: one verdict of the TLB pass (TLB-MODEL.md §4), and TlbSummary, their counts.
 //
 // Verdicts and severities: tlb-conflict, stale-mapping, freed-while-cached, vmid-reuse (errors);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SectionTlb: the TLB pass (tlb_pass.h) over ptx sections — the sections an engine run makes
 // (`ptx run --tlb on`) or a ptx trace holds (`ptx check --tlb on TRACE` of a ptx trace).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TlbPass: events, writes (what becomes stale) and contexts. TLBIs and DSBs are in
 // tlb_pass_tlbi.cc, the verdicts in tlb_pass_verdicts.cc.
 #include "tlb/tlb_pass.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TlbPass: the TLB-aware verdict of ptx (/work/shared/TLB-MODEL.md, "the model"): which
 // translations some PE may still use from its TLBs and walk caches, and when that is a bug. An
 // armcheck::EventObserver: the EventChecker calls it with every event in trace order, with its
@@ -18,8 +19,10 @@
 //  * TLBI (§3, decision (d)): at execution, each covered stale part (TlbiScope: op, the issuer's
 //    current VTTBR VMID, address, TTL) that the targeted class cannot re-derive — from the root or
 //    a Walk it keeps, through visible values — is doomed for that class; at the issuer's next
-//    DSB ISH (local ops: NSH or ISH; ISHST completes nothing) it is removed from those classes.
-//    Broadcast ops target every class, local ops the issuer only (⊤ keeps it). A Walk removed
+//    DSB ISH (local ops: NSH or ISH; ISHST completes nothing) it is removed from those classes,
+//    but for a class that can fill it again at that moment (it became readable again between the
+//    TLBI and its DSB: an overwrite published after the TLBI, a relink below a still-visible old
+//    value), which keeps it as the same entry. Broadcast ops target every class, local ops the issuer only (⊤ keeps it). A Walk removed
 //    from a class leaves that class the entries it led to. [Arm ARM RDDMVT: invalid -> DSB ->
 //    broadcast TLBI -> DSB; IPAS2E1IS text on TTL and combined entries]
 //  * Deadline (§3; Sequential-TLB, Arm ARM RGPPYH): at an unlock of lock A (--tlb-deadline
@@ -143,6 +146,7 @@ class TlbPass final : public armcheck::EventObserver {
   std::optional<uint8_t> rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s) const;
   void on_dsb(const armtrace::Event& e);
   void complete(PendingTlbi& pt, const armtrace::Event& e);
+  void refill(const Doom& d);
   void commit(Thread& t);
 
   // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TlbPass: TLBIs (TLB-MODEL.md §3 "TLBI", "Completion") and DSBs.
 #include <algorithm>
 
@@ -125,7 +126,11 @@ void TlbPass::on_dsb(const Event& e) {
 }
 
 // Removes a completed TLBI's doomed parts from their classes. A Walk leaving a class first leaves
-// it, explicitly, everything it led to.
+// it, explicitly, everything it led to. A class that can fill a removed part again at once (from
+// the root through visible values, or through a stale Walk it keeps) keeps it: an overwrite made
+// visible only after the TLBI ran, or a relink below a still-visible old value, makes the entry
+// readable again between the TLBI and its DSB (decision (d): the TLBI removes nothing a walk can
+// still read). Without this the entry would be forgotten and later re-reported as new.
 void TlbPass::complete(PendingTlbi& pt, const Event& e) {
   for (const Doom& d : pt.dooms) {
     if (d.part != 0 || d.key.kind != EntryKind::kWalk) continue;
@@ -135,16 +140,40 @@ void TlbPass::complete(PendingTlbi& pt, const Event& e) {
       expand_walk(c, d.key, d.classes & it->second.holders[0], e);
     }
   }
+  std::vector<const Doom*> removed;
   for (const Doom& d : pt.dooms) {
-    Context& c = ctxs_[d.ctx];
-    const auto it = c.stale.find(d.key);
-    if (it == c.stale.end() || it->second.serial != d.serial) continue;
-    StaleEntry& se = it->second;
-    se.holders[d.part] &= static_cast<CpuMask>(~d.classes);
-    --se.dooms[d.part];
-    if (!se.held()) erase(c, it);
+    const auto it = ctxs_[d.ctx].stale.find(d.key);
+    if (it == ctxs_[d.ctx].stale.end() || it->second.serial != d.serial) continue;
+    it->second.holders[d.part] &= static_cast<CpuMask>(~d.classes);
+    --it->second.dooms[d.part];
+    removed.push_back(&d);
+  }
+  for (int part = 0; part < 2; ++part) {  // Leaves and Walks first: a Combined twin refills from its Leaf
+    for (const Doom* d : removed) {
+      if (d->part == part) refill(*d);
+    }
+  }
+  for (const Doom* d : removed) {
+    Context& c = ctxs_[d->ctx];
+    const auto it = c.stale.find(d->key);
+    if (it != c.stale.end() && it->second.serial == d->serial && !it->second.held()) erase(c, it);
   }
   for (const auto& [ci, classes] : pt.frozen) ctxs_[ci].frozen &= static_cast<CpuMask>(~classes);
+}
+
+// The classes of the completed doom `d` that can fill its part again keep it, with the history
+// bits that say why (as at the TLBI's execution, rederivable()).
+void TlbPass::refill(const Doom& d) {
+  const Context& c = ctxs_[d.ctx];
+  StaleEntry& se = ctxs_[d.ctx].stale.find(d.key)->second;
+  for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
+    if ((d.classes & p) == 0) continue;
+    std::optional<uint8_t> again = rederivable_main(c, d.key, p, nullptr);
+    if (!again && d.part == 1 && (se.holders[0] & p) != 0) again = uint8_t{0};
+    if (!again) continue;
+    se.holders[d.part] |= p;
+    se.history[d.part] |= *again;
+  }
 }
 
 // The tid's writes since its last DSB ISH/ISHST are visible to every walker: their old values no

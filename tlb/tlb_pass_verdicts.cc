@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TlbPass: the verdicts (TLB-MODEL.md §4): the deadline's stale-mapping / stale-permission /
 // stale-benign, tlb-conflict / bbml2-multihit, freed-while-cached, vmid-reuse.
 #include <fmt/format.h>

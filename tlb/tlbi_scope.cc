@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tlb/tlbi_scope.h"
 
 namespace ptx::tlb {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TlbiScope: which cached entries one TLBI covers (TLB-MODEL.md §3 table), before the timing rules
 // (re-derivation, completion) the TLB pass applies.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Walker: the walks of the TLB pass over the checker's flat memory (TLB-MODEL.md §2 "Per word",
 // §3 "Fill"). A word's *visible* values are its value in memory plus the values that writes not
 // yet followed by a DSB ISH/ISHST of their writer overwrote (OldValues): a walk may read any of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "workload/from_process.h"
 
 #include <fcntl.h>

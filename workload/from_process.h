@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `--from-process PID`: a live process's memory layout as a workload for one VM.
 //
 // The process's virtual address space stands in for a guest's IPA space: every present page of

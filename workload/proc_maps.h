@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One line of /proc/PID/maps (proc(5)), as `--from-process` reads it (from_process.h):
 //     START-END PERMS [OFFSET DEV INODE [PATH]]
 //     7f2c0000-7f2c1000 r-xp 00000000 08:01 1234   /usr/lib/x86_64-linux-gnu/libc.so.6

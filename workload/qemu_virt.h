@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The embedded `qemu-virt` workload: K guests booting on QEMU's Arm `virt` machine under KVM,
 // seen from the stage-2 page-table side (the set_npt calls the hypervisor makes on their faults).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SplitMix64: a tiny deterministic generator (same sequence on every platform and library),
 // used by the workload generators instead of <random> distributions, whose output is
 // implementation-defined.

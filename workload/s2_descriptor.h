@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Stage-2 leaf descriptors the workload generators synthesise (qemu-virt, --from-process).
 //
 // The SeKVM model (SPEC §4) writes whatever 64-bit descriptor it is given; the explorer compares

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "workload/workload.h"
 
 #include "pagetable/npt_error.h"

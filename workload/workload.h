@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Workload: the ordered list of set_npt / clear_npt ops (and, from workload files, the TLB
 // maintenance steps `dsb` / `tlbi` inside their sections) that `ptx run` / `ptx record` drive the
 // engine with, whatever their source (the qemu-virt preset, a workload file, a live process).

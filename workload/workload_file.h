@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The workload file format (`ptx run --workload FILE`), one op per line, `#` starts a comment:
 //     map <vmid> <ipa> <level> <descriptor>     one set_npt call, in its own critical section
 //     unmap <vmid> <ipa> <level>                one clear_npt call, in its own critical section

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "workload/workload_stream.h"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // WorkloadStream: a workload handed out section by section, each VM's ops in input order, so that
 // a run need not hold the whole workload (the qemu-virt preset makes millions of ops: held as a
 // Workload they were most of a default run's memory). Two kinds:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /* s2pt: a small VMSAv8-64 stage-2 page table (4 KiB granule, 48-bit IPA, start level 0),
  * written the way KVM's arch/arm64/kvm/hyp/pgtable.c writes it. Every descriptor store and
  * every synchronisation goes through struct s2pt_hooks, so a test can observe them. */

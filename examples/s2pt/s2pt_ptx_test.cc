@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The s2pt example checked by ptx: the hooks that every page-table store, lock and barrier of
 // s2pt goes through feed a ptx::Recorder, and each scenario asserts that every critical section
 // is transactional: for every subset of its writes, in every order (writes before a barrier being

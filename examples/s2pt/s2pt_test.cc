@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Functional tests of the s2pt example, and of the hook event sequences each operation makes.
 // The same source runs against every variant; S2PT_BUG_* tells which one (see CMakeLists.txt).
 // Outputs are at 0x80000000 and up, table pages at kPaBase and up, so a written value whose

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the armcheck tests: check a trace file of tests/data/casemate/ or a text, and build
 // event streams in code (each event gets the next line number, so findings and section lines
 // can be asserted).

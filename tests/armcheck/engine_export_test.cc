@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EngineExporter: engine sections as casemate events (the VM's prelude, the pages it links, lock,
 // release writes, dsb ish, unlock), the text it writes, the descriptor compatibility it relies on
 // (SeKVM's rules and the Arm rules read the engine's descriptors alike), and the agreement of the

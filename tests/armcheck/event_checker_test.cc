@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EventChecker on event streams built in code: critical sections (nested locks, trylock
 // re-entry, unmatched unlocks), barrier epochs (which barriers cut a section), the before-state
 // (other threads' writes), roots (registration, HCR_EL2, hint-only roots, every root a section

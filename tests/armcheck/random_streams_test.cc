@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Property test of EventChecker on random well-formed event streams: a generator over four roots
 // (two stage-2 roots of 4 and 3 levels, a stage-1 root, a root only announced by a set_root_lock
 // hint), six table pages, four tids, three locks (nested, trylock re-entry, unlocks out of

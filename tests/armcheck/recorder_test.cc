@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The recorder (armcheck/recorder.h): calls from a user's page-table code become the casemate
 // reader's events, folded by the same checker; per-section callbacks; threads as tids; errors
 // kept; the recording written as a casemate trace that `ptx check` reads back identically.

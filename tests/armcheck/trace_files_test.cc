@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // check_casemate on the hand-written traces of tests/data/casemate/ (described in its README.md):
 // each trace's verdict class, counts, findings and lines, and the section's context (tid, lock,
 // lines, open_at_end, root, stage, id, per-update lines and srcs, barriers).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CasemateReader on inputs it must reject (spec §5, MUST and SHOULD) and past its length limits:
 // every error is kBadInput at (source, line, column) with a message naming the problem and rule.
 #include "armtrace/casemate_reader.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // CasemateReader on inputs it must accept (spec §5 "SHOULD accept"), the verdict line (§1.6),
 // and the §3.6 example trace.
 #include "armtrace/casemate_reader.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // format_casemate and CasemateWriter: the exact text, the writer's errors, and the round trip
 // reader(writer(events)) == events on many random events.
 #include "armtrace/casemate_writer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The event model: enum name tables, the TLBI property table, value decoders, validate_event,
 // same_event.
 #include "armtrace/event.h"

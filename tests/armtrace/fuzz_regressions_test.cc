@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Replays the casemate reader fuzzer's seed corpus and every input it found a problem with
 // (tests/fuzz/regressions/casemate_reader/) through CasemateReader, exactly as the fuzz target
 // does: each must end, at the end of the trace or with a kBadInput Status, without crashing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Test helper: reads a whole casemate trace from a string with CasemateReader.
 #ifndef PTX_TESTS_ARMTRACE_READ_UTIL_H_
 #define PTX_TESTS_ARMTRACE_READ_UTIL_H_

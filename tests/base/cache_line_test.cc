@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // base/cache_line.h: CacheAligned slots of one array never share a cache line.
 #include "base/cache_line.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "base/enum_names.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Replays the seed corpus of number_fuzz and every input it found a problem with
 // (tests/fuzz/regressions/number/) through the fuzz target's differential oracle
 // (fuzz/number_oracle.h): parse_u64 and parse_hex_digits against reference parsers. Seeds named

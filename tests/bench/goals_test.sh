@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Self-test of bench/goals.py (CTest: bench_goals): feeds it small hand-made Google Benchmark JSON
 # files and checks the goals it computes: medians over iteration runs, run-control name parts,
 # real/CPU time, counters, a missing benchmark (measured null, holds false, a note), files that are

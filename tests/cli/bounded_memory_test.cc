@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Bounded memory (issue "Reliability", item 2): `ptx check` streams a ptx trace and spools its
 // report, so its peak RSS does not grow with the trace (only with the page tables it rebuilds).
 // A trace of a workload that keeps remapping the same pages is recorded on the fly (never stored

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `ptx run --workload` on a workload reproducing SPEC §5's case table: the --report-all JSON must
 // give exactly the table's counts for each row, and a section that breaks the condition must be
 // reported as a violation with a witness (exit 1).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `ptx check` of casemate traces end to end (the traces of tests/data/casemate/, described in its
 // README.md): exit status 0/1/2 by verdict class, `--allow transient-faults`, the report's casemate
 // fields, malformed records (exit 2, "ptx: TRACE:LINE:COL: what: rule", no report), detection of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the CLI tests (tests/cli_*_test.cc): run the `ptx` binary (test::ptx_binary()) with
 // arguments, capture its exit status, stdout and stderr, and manage a scratch directory.
 #ifndef PTX_TESTS_CLI_UTIL_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Verdicts and counts do not depend on the thread count, and an offline check of a recorded trace
 // reaches the same report as the live run.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `--draw DIR`: one picture per violation of the first violating sections of each VM, the same
 // files for every thread count, and a clear error when DIR cannot be made.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Bad input: every case gives a clear message on stderr and exit status 2, and leaves no report
 // (or trace) file, complete or partial, and no temporary file in the output directory.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `ptx run --from-process PID` on a process the test starts: its present pages become VM 1's
 // memory; the run explores them (exit 0, ops > 0), and record/check agrees with it.
 #include <signal.h>

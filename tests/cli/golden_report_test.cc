@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The report format is stable: `ptx run --report-all` on small qemu-virt presets writes, byte for
 // byte, the reports in tests/data/ (regenerated when qemu-virt gained its balloon and hot-unplug
 // step and the report its ops' kind and engine; before, made by the ptx of before the architecture

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `--html DIR`: one self-contained page per violation group and an index, for engine runs and
 // casemate traces; the page's data replays the witness step by step to the observed mapping.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reliability of the binary: SIGINT / SIGTERM stop a long run within a second with exit 130 / 143,
 // a summary of what was done, and no output file (partial or temporary); a file size limit
 // (RLIMIT_FSIZE) or an unwritable place makes ptx exit 2 naming the file, leaving no partial or

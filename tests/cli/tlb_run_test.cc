@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `ptx run --tlb on` and `ptx check --tlb on` of a ptx trace end to end (tlb/section_tlb.h): each
 // engine variant's TLB verdicts on a small qemu-virt (pagetable/engine_variant.h states them),
 // hand-written workloads with and without the caller's tlbi / dsb lines, the same report for every

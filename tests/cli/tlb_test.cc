@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `ptx check --tlb on|off` end to end (tests/tlb/data/, README.md there): the verdict line's TLB
 // part, the report's tlb_findings and summary.tlb, the exit status (errors; warnings only with
 // --strict), the flags, and --tlb off (the default) leaving the output as it was.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // `ptx run --engine X` end to end: each engine variant gives the violation classes its header
 // states (pagetable/engine_variant.h) on the small hand-written workloads of
 // tests/data/workloads/ and on a small qemu-virt; sekvm gives none anywhere; and `ptx check` of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Pictures of bad interleavings: the DOT source names what a reader needs, and Graphviz renders it.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EXPECT_TRANSACTIONAL and friends (expect/transactional.h): pass on transactional recordings,
 // fail with the readable violation groups otherwise, and tolerate only transient faults when asked.
 #include "expect/transactional.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Differential test (a): the address classes (explorer/address_classes.h) against brute force
 // over EVERY page-aligned IPA of reduced geometries: an IPA outside every class is unaffected
 // (every list maps it as before, and after == before); an IPA is in a class exactly when its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Barrier epochs (explorer/epochs.h): a section without barriers is exactly explore(); with
 // barriers, break-before-make shows only transient faults, and clearing a dirty page before a
 // barrier and then linking it shows nothing (without the barrier: a wrong translation); the fast

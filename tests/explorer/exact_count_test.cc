@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ExactCount (explorer/sequence_count.h): the counts of Counts compare, order, add and print by
 // value whether they are held inline (below 2^64) or share a BigCount, and a copy of a large
 // count shares its digits.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The faithful reference itself: SPEC §5's case table, a dirty fresh page exposing a third
 // mapping, the set_npt model the random cases use against the engine, and the size limit.
 #include <algorithm>

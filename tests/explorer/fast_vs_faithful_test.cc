@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Differential test (b): explore() (explorer.h, exact counting) == explore_faithful()
 // (faithful.h, enumeration of Coq `sample_and_shuffle_updates` applied by `update_npt`) on every
 // field except witnesses, which must be as short as the faithful ones, write distinct entries, and

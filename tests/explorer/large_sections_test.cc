@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The explorer's paths for larger sections, against the faithful reference and closed forms:
 //  * sections of more than EntryHistories::kLinearEntries updates (the sorted index instead of the
 //    linear scan), fast == faithful on every count, class and witness (9 updates: a(9) = 986,410

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // explore() runs address classes in parallel (TBB) when a section has many: the result must be
 // identical to the sequential one, field by field.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Tests of the Coq list functions of Transactional.v (explorer/sample_and_shuffle.h), of
 // sequence_count, and of the two readings of Coq `update_npt`.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SectionChecker on sections of the engine variants: barriers inside a section are explored epoch
 // by epoch (break-before-make shows only its break); a section closed without its barrier leaves
 // its writes pending for the VM's next section (the old mapping still seen: a wrong translation; a

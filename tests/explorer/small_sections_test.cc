@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Differential test of explore()'s short path for one-update sections (explorer.cc: the lists of
 // Coq `sample_and_shuffle_updates` on [u] are [] and [u], so the counts are written down without
 // the search and the count of the general path) and of the general path just above it: random and

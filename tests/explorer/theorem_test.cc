@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The theorem and the case table (SPEC §5-§6) on real engine sections, and the patterns that break
 // the Transactional Page Table condition, built by hand.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // AtomicFile (formats/atomic_file.h): a committed file has its content and mode 0666 & ~umask; an
 // uncommitted one leaves nothing behind (no file, no FILE.tmp.*) and never replaces a good file;
 // check_writable's errors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Replays the seed corpus of ptx_trace_fuzz and every input it found a problem with
 // (tests/fuzz/regressions/ptx_trace/) through the fuzz target's own oracle
 // (fuzz/ptx_trace_oracle.h): each must end without a crash, with a trace that keeps trace.h's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The JSON form of ptx's records (formats/json_codec.h): hex strings, counts as numbers below 2^64
 // and decimal strings above, MapOp / Update / Counts / Violation, and the enums by their names.
 #include "formats/json_codec.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The JSON report (formats/report.h): it parses, its keys and summary, `sections` with --report-all
 // or only the violating ones, one section per line, counts past 2^64 as decimal strings, byte-
 // identical output for the same input, and no file left behind on an error.

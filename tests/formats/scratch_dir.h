@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the library tests that touch files (tests/workload, tests/formats, tests/run): a
 // scratch directory removed at the end, and whole-file read/write. Header-only, gtest only.
 #ifndef PTX_TESTS_FORMATS_SCRATCH_DIR_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Streaming a ptx trace (formats/trace_stream.h): index_trace + one TraceCursor per VM give the
 // sections and lines read_trace gives, for traces as `record` writes them, with VMs interleaved,
 // and with lines that do not start as `record` writes them; a VM out of seq order makes the trace

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The ptx trace (formats/trace.h): TraceWriter -> read_trace round trips (VMs added from several
 // threads at once, sections back per VM in seq order, the header's counts filled in), and every
 // error of read_trace with its position.

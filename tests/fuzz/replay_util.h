@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the fuzz replay tests (tests/<library>/fuzz_regressions_test.cc): the inputs of a
 // fuzz target's seed corpus (tests/fuzz/corpus/<target>/) and of its regressions
 // (tests/fuzz/regressions/<target>/), which the tests run through the target's oracle

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Drives ptx's violation pages in headless Chromium (CTest: html_browser, label "browser").
 
     browser_test.py --generator PATH/html_sample_pages --screenshot OUT.png

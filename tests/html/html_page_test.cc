@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // render_violation_page / render_index: self-contained output, the embedded data equal to the
 // model, escaping, and the index's rows and links. (The page's behaviour in a browser is
 // browser_test.py's job.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Two hand-made violation groups for the HTML tests (html_page_test, html_sample_pages).
 //
 // dirty_table_sample(): vm 1 maps IPA 0x40000000 -> page 0x80000000 through two reused, dirty

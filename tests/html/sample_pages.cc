@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // html_sample_pages DIR: writes the two sample violation pages of sample_model.h and their
 // index.html into DIR (which must exist), for browser_test.py.
 #include <cstdio>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The CTest test install_package (label install; registered by tests/install/CMakeLists.txt):
 #   1. cmake --install <build dir> --prefix <tmp>/prefix
 #   2. the layout: headers under include/ptx/<folder>/, the static libraries, the CMake package

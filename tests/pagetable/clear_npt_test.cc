@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Stage2Engine::clear_npt (the sekvm engine): a level-3 unmap clears the page's entry; a level-2
 // unmap clears a block, or every mapped entry of the level-3 table that maps the range (the table
 // stays linked, valid_lnpt holds); each is recorded as an unmap op; under the sekvm policy an

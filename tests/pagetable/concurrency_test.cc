@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Concurrency: writer threads on different VMs and several writer threads on the SAME VM (they
 // serialise on the VM's lock through open_section), with walker threads calling pt_map / walk
 // at the same time without any lock.

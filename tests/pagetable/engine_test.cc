@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Stage2Engine: allocation from the bump pointers, parent records, the pt_updates list of every
 // row of SPEC §5's case table, critical sections (CriticalSection RAII), section policies, and the
 // walk (pt_map / get_npt_level) of what was mapped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Every NptError path of Stage2Engine::set_npt / clear_npt / open_section, each checked to leave the engine
 // exactly as it was (npt_error.h): bump pointers, parent records, tstate, the pt_updates buffer,
 // completed-section counts, every entry of every allocated table page (and the first free page

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // check_map_op: the static rules of one set_npt call, in order, with their messages; the engine
 // refuses exactly what map_op_error refuses (and, unlike workload files, ignores alignment).
 #include "pagetable/map_op.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PageIndex (the page index of NptImage) against std::map on random and adversarial key sets:
 // ascending, descending, scattered beyond the window limit, windows growing over keys placed in
 // the overflow map, several key levels; and NptImage reads against a plain map of entries.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PoolReader (pool_reader.h), the walkers' view of a VM's pool: it reads what VmNpt::read reads,
 // the entry inside the level's pool and 0 outside it, at every pool boundary of every level; and
 // a walk from the root through it gives the same result as a walk through the VM itself, also

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Real threads racing the engine (issue "Reliability", item 4): writer threads make sections on
 // several VMs — page maps, remaps, unmaps and whole-2 MiB unmaps — while walker threads call
 // pt_map on the same IPAs without any lock. Every mapping a walker observes must be the mapping of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The TLB maintenance each engine variant records (Section::maintenance, engine_variant.h): none
 // for a map over an invalid entry; Linux's flush after an unmap or remap (after the section's
 // last write); bbm's between the break and the make; none for dirty-reuse's unlinked table; no DSB under missing-barrier; and the

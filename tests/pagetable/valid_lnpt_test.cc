@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Coq `valid_lnpt` (SPEC §5) as an invariant of the engine: it holds after each of >= 100,000
 // random set_npt calls (fixed seed) over several VMs, both section policies, with refused calls
 // interleaved; a small reference model predicts each call's result and the op's mapping. Also:

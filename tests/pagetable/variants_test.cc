@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The engine variants (engine_variant.h): each one's write sequence, barriers and closing barrier,
 // against the sekvm engine's for the same ops; and the one name table.
 #include <cstdint>

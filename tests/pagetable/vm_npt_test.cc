@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // check_valid_lnpt (valid_lnpt.h) on a VmNpt whose state is broken by hand: each clause of Coq
 // `valid_lnpt` is reported on its own; an intact VM built by set_npt-like stores passes.
 #include "pagetable/vm_npt.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Geometry, the generic stage-2 walker (Coq `pt_map` / `walk_npt`) and NptImage.
 //
 // Every expected address/value here is computed from SPEC §2-§3 by hand (shifts and masks written

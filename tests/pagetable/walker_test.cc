@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The one walker (pagetable/walk.h): walk_range visits exactly the entries the walks of the IPAs
 // in a range read, in IPA order, with their level, address, value, type and IPA span; the visitor
 // controls descent and stops the walk; walk_ipa is the single-IPA case pt_map() and walk() use.

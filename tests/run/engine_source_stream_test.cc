@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // EngineSource over a streamed workload (workload/qemu_virt.h stream_qemu_virt): the same sections,
 // lines and run outcome as over the pre-built workload, for both section policies, engine variants
 // with and without violations, and 1 and 2 threads; and the same first error after a failure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // run_lanes (run/lane_scheduler.h): for 1..4 threads and 1..8 lanes, every lane's steps run
 // exactly once each, in order, never two of one lane at once, and every lane finishes; lanes do
 // run concurrently when there are threads for them; nested TBB work inside a step works.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // run_sections (run/runner.h) over a scripted SectionSource written here (lanes of sections made
 // by the real engine, errors injected at chosen positions), and over the two real sources:
 // EngineSource on small workloads and TraceSource on a trace written by TraceWriter.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Shared pieces of the explorer's differential tests (address_classes_test.cc,
 // fast_vs_faithful_test.cc): case counts scaled for sanitizer builds, the random-case plans, and a
 // collector of failures across many cases that reports the smallest failing case.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Test support: one engine op in a critical section of its own, and MapOp builders, for tests that
 // drive Stage2Engine (of any variant) op by op.
 #ifndef PTX_TESTS_SUPPORT_ENGINE_OPS_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Test support: deterministic generators of (before-state, section updates) for the explorer tests.
 //
 // A case is an NptImage `before` (the VM's tables when the critical section starts) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Whether this test binary runs under a sanitizer, for the tests that scale their work or their
 // bounds to it. CI runs the suite under ASan+UBSan (clang, with libFuzzer's coverage
 // instrumentation) and its threaded tests under TSan; the exactness of the explorer is proven by

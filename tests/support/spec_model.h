@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SPEC §2's constants and address formulas, restated independently of pagetable/constants.h so
 // that tests compare the engine against the SPEC, not against itself.
 #ifndef PTX_TESTS_SPEC_MODEL_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Where a test finds the source tree (its data files) and the `ptx` binary it runs.
 //
 // The paths are compiled into one small library (tests/support/test_paths.cc, from CMake's

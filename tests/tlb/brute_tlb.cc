@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tests/tlb/brute_tlb.h"
 
 #include <algorithm>

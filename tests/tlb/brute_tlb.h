@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // BruteTlb: a brute-force model of TLB contents for the differential test of the TLB pass
 // (TLB-MODEL.md §8.3), written independently of tlb/ and as plainly as possible: explicit sets of
 // cached entries per PE class (tid 0..3, ⊤), re-derived in full after every event over the small

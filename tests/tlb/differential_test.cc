@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The TLB pass against BruteTlb (brute_tlb.h), a brute-force model of per-PE TLB contents, on
 // thousands of random event streams (random_stream.h): the verdict sets are equal
 // (TLB-MODEL.md §8.3).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A long TLB-correct Arm trace for the TLB pass's benchmark (bench/bench_tlb.cc) and its
 // empty-stale-set test: the qemu-virt workload's sections as casemate events
 // (armcheck::EngineExporter), with the flushes KVM does — the VM's VTTBR_EL2 loaded, `tlbi

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Replays the seed corpus of tlb_fold_fuzz (tests/fuzz/corpus/tlb_fold/) and every input it found a
 // problem with (tests/fuzz/regressions/tlb_fold/) through its oracle (fuzz/tlb_fold_oracle.h): the
 // TLB pass against the brute-force model, the TPT check unchanged, a bounded stale set.

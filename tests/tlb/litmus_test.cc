@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Litmus-derived traces (TLB-MODEL.md §8 item 2): the writer side of each relaxed-VM litmus test
 // named in TLB-MODEL.md §1.2 (Simner et al., ESOP 2022), as a casemate-format trace in
 // tests/tlb/data/litmus/ (described, with the tests that have no trace, in tests/tlb/data/README.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The TLB pass on a long correct trace (tests/tlb/engine_trace.h: qemu-virt, 4 VMs, with KVM's
 // flush after each break and break-before-make for remaps): no finding, and the stale set is empty
 // at every unlock — it holds only what a break made until its flush completes (TLB-MODEL.md §5

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Properties of the TLB pass over random streams (TLB-MODEL.md §8.3): the TPT result does not
 // change with the pass on; a `vmalls12e1is; dsb ish` after every committing DSB leaves no stale
 // error; deleting TLBIs never removes a finding.

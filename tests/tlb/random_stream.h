@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Random Arm page-table event streams for the TLB pass's property and differential tests: two
 // tids, two stage-2 roots (VMIDs 1 and 2), six table pages and four data pages, every table slot
 // used being 0..3 at each level, so that the whole input space is 4^4 pages (the reach of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The TLB pass through a Recorder (armcheck/recorder.h): the pass is the recorder's observer, so a
 // user's unit test gets the TLB verdicts of the code it drives.
 #include <gtest/gtest.h>

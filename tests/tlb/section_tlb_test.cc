@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SectionTlb (tlb/section_tlb.h): the TLB pass over engine sections, with the TLB maintenance
 // they record. An unmap with the engine's flush is clean; without it, or with a wrong TTL hint,
 // or with its TLBI before the DSB, it is the stale mapping the cause names; findings are listed

@@ -1,8 +1,12 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The stale verdicts (TLB-MODEL.md §4 stale-mapping / stale-permission / stale-benign) and their
 // causes, on the traces of tests/tlb/data/ (README.md there). IPA 0x40000000 is the level-3 leaf
 // at word 0x7f2f0000 of root 0x7f2c0000 (VMID 1); tid 1 updates it under lock 0x7f300040.
 #include <gtest/gtest.h>
 
+#include "armtrace/casemate_reader.h"
+#include "tests/tlb/brute_tlb.h"
+#include "tests/tlb/tlb_run.h"
 #include "tests/tlb/tlb_util.h"
 
 namespace ptx::tlb {
@@ -97,6 +101,33 @@ TEST(StaleTest, RelaxedPermissionsWithALocalFlushAreBenign) {
   EXPECT_EQ(r.findings[0].verdict, Verdict::kStaleBenign);
   EXPECT_EQ(r.summary.benign, 1u);
   EXPECT_EQ(verdict_suffix(r.summary), "TLB: clean");
+}
+
+// Found by tlb_fold_fuzz (tests/fuzz/regressions/tlb_fold/refill-between-tlbi-and-dsb.bin), reduced
+// by hand. The leaf goes stale at 12 and is reported at the unlock (14). The TLBI at 16 dooms it,
+// but before its DSB (19) tid 2's unpublished zeroing of root[0] (17) keeps root[0]'s old table
+// readable, and the relink at 18 below it makes the leaf readable again: at 19 every PE may refill
+// it. It stays the same cached entry (TLB-MODEL.md decision (d)), reported once; the pass used to
+// drop it at 19 and report it again, as new, at 21.
+TEST(StaleTest, EntryReadableAgainBeforeTheDsbStaysTheSameEntry) {
+  const testing::TlbRun r = check_file("refill_before_completion.trace");
+  const std::vector<TlbFinding> fs = reported(r);
+  ASSERT_EQ(fs.size(), 1u) << describe(r.findings);
+  EXPECT_EQ(fs[0].verdict, Verdict::kStaleMapping);
+  EXPECT_EQ(fs[0].cause, Cause::kNoTlbi);
+  EXPECT_EQ(fs[0].line, 14u);
+  EXPECT_EQ(fs[0].ia, 0x40000000u);
+  EXPECT_GE(r.stale_left, 1u);  // still held after the unlock at 21
+  std::ifstream in(testing::tlb_data("refill_before_completion.trace"), std::ios::binary);
+  std::vector<armtrace::Event> events;
+  armtrace::CasemateReader reader(in, "refill_before_completion.trace");
+  armtrace::Event e;
+  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) events.push_back(e);
+  ASSERT_EQ(events.size(), 21u);
+  testing::BruteTlb brute(TlbOptions{});
+  for (const armtrace::Event& x : events) brute.add(x);
+  brute.finish(events.size());
+  EXPECT_EQ(brute.findings(), testing::keys(r.findings));
 }
 
 TEST(StaleTest, TheTptResultIsTheSameWithTheTlbPass) {

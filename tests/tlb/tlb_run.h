@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Runs an event stream through an EventChecker, with or without the TLB pass (tests).
 #ifndef PTX_TESTS_TLB_TLB_RUN_H_
 #define PTX_TESTS_TLB_TLB_RUN_H_

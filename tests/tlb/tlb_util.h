@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Helpers for the TLB pass tests: check a trace of tests/tlb/data/ (or a text) with the TLB pass
 // observing the EventChecker, and pick findings.
 #ifndef PTX_TESTS_TLB_TLB_UTIL_H_

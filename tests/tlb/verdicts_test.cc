@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // tlb-conflict / bbml2-multihit (FEAT_BBM levels, nT), freed-while-cached and vmid-reuse
 // (TLB-MODEL.md §4) on the traces of tests/tlb/data/ (README.md there).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // make_from_process (workload/from_process.h) over a fake /proc tree (FromProcessOptions::
 // proc_root): PID/maps, PID/comm and a PID/pagemap of 8 bytes per virtual page (bit 63 present,
 // bits 0..54 the frame). Blocks and pages, output addresses, permissions, what is skipped, the

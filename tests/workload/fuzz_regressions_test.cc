@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Replays the seed corpora of workload_file_fuzz and proc_maps_fuzz and every input they found a
 // problem with (tests/fuzz/regressions/{workload_file,proc_maps}/) through the fuzz targets' own
 // oracles (fuzz/workload_file_oracle.h, fuzz/proc_maps_oracle.h): each must end without a crash,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The streamed qemu-virt workload (workload/qemu_virt.h stream_qemu_virt): the same ops, lines,
 // sections and section ids as the pre-built one (make_qemu_virt), on many sizes, seeds, VM counts
 // and both section policies, whatever order the VMs are pulled in; and make_qemu_virt itself

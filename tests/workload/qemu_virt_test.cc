@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The qemu-virt workload generator (workload/qemu_virt.h): deterministic, ops_per_vm ops for each
 // of vmids 1..K, every op valid and fitting what is mapped (each address mapped once, except after
 // an unmap or as a copy-on-write remap), accepted by every engine variant, descriptors and output

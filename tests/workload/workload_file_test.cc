@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The workload file parser (workload/workload_file.h): valid files, and every error of the
 // header's contract with its position (source name, line) and a phrase of its message.
 #include "workload/workload_file.h"

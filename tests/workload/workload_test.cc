@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Workload (workload/workload.h): finalize() cuts each VM's ops into a stream of sections —
 // consecutive ops of one VM with equal section_id share a section, whatever other VMs' ops come
 // between them — and check_workload_op applies check_map_op with the granule alignment rule.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tools/draw/interleaving_dot.h"
 
 #include <fcntl.h>

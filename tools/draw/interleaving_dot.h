@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Drawing a bad interleaving: a Graphviz DOT picture of one violation of the Transactional Page
 // Table condition.
 //

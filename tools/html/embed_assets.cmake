@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Writes a C++ header holding page.js and the two HTML templates as string constants, so
 # ptx_html needs no files at run time. Run by the build (CMakeLists.txt) whenever one changes:
 #   cmake -DOUTPUT=html_assets.h -DPAGE_JS=page.js -DPAGE_TEMPLATE=page_template.html

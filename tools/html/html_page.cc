@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tools/html/html_page.h"
 
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One self-contained HTML page per violation group, and an index of them.
 //
 // render_violation_page() returns a single HTML file: inline CSS, the page script (page.js) and the

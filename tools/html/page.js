@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // page.js: the script of a ptx violation page (tools/html). No libraries, no network.
 //
 // The page's data is the JSON in <script type="application/json" id="ptx-data"> (the model of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tools/html/page_builder.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Building a violation page (page_model.h) from what the explorer found: the memory before the
 // section (walked from the section's root), the section, and one violation group. The walks are
 // made by the one walker (pagetable/walk.h) in each state: before, after the first k witness

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The data of one interactive violation page (and of the index of all pages), as plain structs.
 //
 // A violation group is one IPA class of one critical section whose walk, after some subset of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The `ptx` command line (CLI11): subcommands run, record and check.
 //
 //   ptx run    [--preset qemu-virt | --workload FILE | --from-process PID] [--vms K] [--seed S]

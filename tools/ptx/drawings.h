@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Drawings: `--draw DIR` writes a picture of each bad interleaving a run or check finds.
 //
 // For the first `limit` violating sections of each VM (in seq order, so the same files for every

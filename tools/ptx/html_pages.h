@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // HtmlPages: `--html DIR` writes an interactive page (tools/html) for each violation group of the
 // first `limit` violating sections of each VM (in seq order, so the same files for every
 // --threads), and DIR/index.html listing every page with its section, class and counts.

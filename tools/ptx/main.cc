@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ptx: the Transactional Page Table explorer's command line. See tools/ptx/cli.h.
 #include "base/interrupt.h"
 #include "tools/ptx/cli.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Progress: a live progress display on stderr while a run or check is under way.
 //  * stderr is a terminal: a bar redrawn in place ("\r") about 10 times a second, erased at the
 //    end so that the summary starts on a clean line;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The summary `ptx run` / `ptx check` / `ptx record` print on stdout at the end, e.g.
 //   ptx run: qemu-virt, 4 VMs x 250000 ops (RAM 1.00 GiB), 2 threads, mode fast, compare descriptor, sections sekvm
 //   ops 1000000  sections 1000000  updates 1012345  sequences 2036035  address classes 1000000  violations 0

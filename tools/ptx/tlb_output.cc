@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "tools/ptx/tlb_output.h"
 
 #include <fmt/format.h>

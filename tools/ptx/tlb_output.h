@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The TLB pass's part of `--tlb on` output (`ptx check`, `ptx run`) (TLB-MODEL.md §4 "Output"): the report's
 // `tlb_findings` list and `summary.tlb` object, and the summary's TLB lines.
 #ifndef PTX_TOOLS_PTX_TLB_OUTPUT_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A user's program against the installed ptx (tests/install/check_install.sh builds it twice:
 // with CMake through find_package(ptx) and ptx::ptx, and with `pkg-config --cflags --libs ptx`).
 // It makes SPEC's first case-table row with the engine — one set_npt of a 4 KiB page on an empty

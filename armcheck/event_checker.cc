@@ -57,6 +57,8 @@ Status EventChecker::apply(const Event& e) {
     case EventKind::kLock:
     case EventKind::kTrylock: lock(e); return ok_status();
     case EventKind::kUnlock: return unlock(e);
+    case EventKind::kReadLock: read_lock(e); return ok_status();
+    case EventKind::kReadUnlock: return read_unlock(e);
     case EventKind::kMemFree:
     case EventKind::kTlbi: return ok_status();  // counted (the TLB pass reads them)
   }
@@ -68,19 +70,59 @@ Status EventChecker::apply(const Event& e) {
 Status EventChecker::write_word(const Event& e, uint64_t address, uint64_t value) {
   const uint64_t entry = address & ~uint64_t{7};
   const uint64_t old = memory_.read(0, entry);
-  Thread& t = threads_[e.tid];
-  if (!t.open.empty()) {
-    OpenSection& s = t.open.back();
-    s.updates.push_back(Update{UpdateKind::kPte, entry, old, value});  // kinds are set at close
-    s.lines.push_back(e.line);
-    s.srcs.push_back(e.src);
-  } else if (old != value && in_live_tree(entry)) {
-    find("unlocked-write", e,
-         fmt::format("tid {} holds no lock and writes {:#x} over {:#x} at {:#x}, an entry of a live page table",
-                     e.tid, value, old, entry));
-  }
+  ++writes_;
+  check_lock_of(e, entry);
+  if (!threads_[e.tid].open.empty()) record_write(e, entry, old, value);
   memory_.write(0, entry, value);
   return ok_status();
+}
+
+// The write goes to the tid's innermost open section (kinds are set at close).
+void EventChecker::record_write(const Event& e, uint64_t entry, uint64_t old, uint64_t value) {
+  OpenSection& s = threads_[e.tid].open.back();
+  const Update u{UpdateKind::kPte, entry, old, value};
+  if (s.shared != 0) {
+    shared_.section(s.shared).writes.push_back(SharedWrite{u, writes_, e.mem_order, e.line, e.src});
+    return;
+  }
+  s.updates.push_back(u);
+  s.lines.push_back(e.line);
+  s.srcs.push_back(e.src);
+}
+
+// unlocked-write / no-root-lock (see the header).
+void EventChecker::check_lock_of(const Event& e, uint64_t entry) {
+  const std::optional<uint64_t> root = live_root_of(entry);
+  if (!root) return;
+  const Thread& t = threads_[e.tid];
+  const auto it = root_lock_.find(*root);
+  if (it == root_lock_.end()) {
+    if (!t.open.empty()) {
+      root_lock_[*root] = t.open.back().lock;  // the root's lock: the one its first writer holds
+      return;
+    }
+    find("no-root-lock", e, fmt::format("tid {} writes {:#x} at {:#x}, an entry of root {:#x}, which has no lock "
+                                        "(no set_root_lock hint, and no writer held one)", e.tid, e.value, entry, *root));
+    return;
+  }
+  if (holds(e.tid, it->second)) return;
+  const uint64_t old = memory_.read(0, entry);
+  if (t.open.empty()) {
+    find("unlocked-write", e, fmt::format("tid {} holds no lock and writes {:#x} over {:#x} at {:#x}, an entry of root "
+                                          "{:#x}'s page table (its lock is {:#x})", e.tid, e.value, old, entry, *root,
+                                          it->second));
+    return;
+  }
+  find("unlocked-write", e,
+       fmt::format("tid {} writes {:#x} over {:#x} at {:#x}, an entry of root {:#x}, holding lock {:#x} but not the "
+                   "root's lock {:#x}", e.tid, e.value, old, entry, *root, t.open.back().lock, it->second));
+}
+
+bool EventChecker::holds(uint32_t tid, uint64_t lock) const {
+  for (const OpenSection& s : threads_[tid].open) {
+    if (s.lock == lock) return true;
+  }
+  return false;
 }
 
 // mem-init (value 0) and mem-set: every 8-byte word of [address, address + size) (§2: a size
@@ -112,18 +154,21 @@ void EventChecker::read_word(const Event& e) {
 
 // Is `entry` a word of a live root's tree in the current memory? (Up the reverse index of table
 // pointers, at most 3 tables above: 4 levels.)
-bool EventChecker::in_live_tree(uint64_t entry) const {
-  return reached(memory_.geometry().table_of(entry), 0);
+bool EventChecker::in_live_tree(uint64_t entry) const { return live_root_of(entry).has_value(); }
+
+// The registered root whose tree holds `entry`, if one does.
+std::optional<uint64_t> EventChecker::live_root_of(uint64_t entry) const {
+  return root_above(memory_.geometry().table_of(entry), 0);
 }
 
-bool EventChecker::reached(uint64_t page, int depth) const {
-  if (roots_.is_root(page, /*registered=*/true)) return true;
-  if (depth >= 3) return false;
+std::optional<uint64_t> EventChecker::root_above(uint64_t page, int depth) const {
+  if (roots_.is_root(page, /*registered=*/true)) return page;
+  if (depth >= 3) return std::nullopt;
   const Geometry& g = memory_.geometry();
   for (uint64_t r : memory_.referrers(1, page)) {
-    if (reached(g.table_of(r), depth + 1)) return true;
+    if (const std::optional<uint64_t> root = root_above(g.table_of(r), depth + 1)) return root;
   }
-  return false;
+  return std::nullopt;
 }
 
 // The Arm level at which a walk from a live root first reaches `entry`'s page (3 when none does):
@@ -147,10 +192,12 @@ int EventChecker::arm_level_of(uint64_t entry) const {
 // A DSB completes every earlier write of the tid: it cuts each of its open sections, the outer
 // ones of nested locks too.
 void EventChecker::barrier(const Event& e) {
-  if (e.barrier != armtrace::BarrierType::kDsb || e.dsb_kind == armtrace::DsbKind::kNsh) return;
+  if (e.barrier != armtrace::BarrierType::kDsb) return;
+  if (e.dsb_kind == armtrace::DsbKind::kNsh || e.dsb_kind == armtrace::DsbKind::kNshst) return;
   for (OpenSection& s : threads_[e.tid].open) {
-    const uint32_t n = static_cast<uint32_t>(s.updates.size());
-    if (n > 0 && (s.barriers.empty() || s.barriers.back() < n)) s.barriers.push_back(n);
+    std::vector<uint32_t>& cuts = s.shared != 0 ? shared_.section(s.shared).barriers : s.barriers;
+    const uint32_t n = static_cast<uint32_t>(s.shared != 0 ? shared_.section(s.shared).writes.size() : s.updates.size());
+    if (n > 0 && (cuts.empty() || cuts.back() < n)) cuts.push_back(n);
   }
 }
 
@@ -197,113 +244,16 @@ Status EventChecker::sysreg(const Event& e) {
 }
 
 Status EventChecker::hint(const Event& e) {
-  if (e.hint_kind != armtrace::HintKind::kSetRootLock || roots_.is_root(e.location & ~uint64_t{0xfff})) {
-    return ok_status();
-  }
+  const uint64_t page = e.location & ~uint64_t{0xfff};
+  if (e.hint_kind == armtrace::HintKind::kReleaseTable) root_lock_.erase(page);  // drops the association
+  if (e.hint_kind != armtrace::HintKind::kSetRootLock) return ok_status();
+  root_lock_[page] = e.value;
+  if (roots_.is_root(page)) return ok_status();
   // A root announced by its lock: stage 2 with the tid's VTCR_EL2 geometry until a VTTBR names it.
   PTX_ASSIGN_OR_RETURN(const Geometry g, geometry_of_control(threads_[e.tid].vtcr, "vtcr_el2"));
   roots_.activate(Root{e.location & ~uint64_t{0xfff}, 2, 0, g, e.line, /*registered=*/false});
   result_.roots = roots_.live().size();
   return ok_status();
-}
-
-// --- locks and sections -------------------------------------------------------------------
-
-void EventChecker::lock(const Event& e) {
-  Thread& t = threads_[e.tid];
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end()) {
-    if (held->second == e.tid && e.kind == EventKind::kTrylock && !t.open.empty()) {
-      for (auto it = t.open.rbegin(); it != t.open.rend(); ++it) {
-        if (it->lock == e.address) {
-          ++it->depth;
-          return;
-        }
-      }
-    }
-    find("lock-conflict", e, fmt::format("tid {} takes lock {:#x}, which tid {} holds", e.tid, e.address, held->second));
-  }
-  lock_holder_[e.address] = e.tid;
-  t.open.push_back(OpenSection{e.address, 1, e.line, {}, {}, {}, {}});
-}
-
-Status EventChecker::unlock(const Event& e) {
-  Thread& t = threads_[e.tid];
-  auto it = std::find_if(t.open.rbegin(), t.open.rend(), [&](const OpenSection& s) { return s.lock == e.address; });
-  if (it == t.open.rend()) {
-    return at(bad_input("unlock of lock {:#x} that tid {} does not hold: an unlock must match a lock or trylock "
-                        "by the same tid (casemate-trace.md §2)", e.address, e.tid), e);
-  }
-  if (--it->depth > 0) return ok_status();
-  OpenSection s = std::move(*it);
-  t.open.erase(std::next(it).base());
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end() && held->second == e.tid) lock_holder_.erase(held);
-  return close(e.tid, std::move(s), e.line, false);
-}
-
-// Restores the memory before `updates` (each entry's first write's old value).
-void EventChecker::undo(const std::vector<Update>& updates) {
-  for (auto it = updates.rbegin(); it != updates.rend(); ++it) memory_.write(0, it->entry, it->old_value);
-}
-
-Status EventChecker::close(uint32_t tid, OpenSection&& s, uint64_t last_line, bool open_at_end) {
-  Section section;
-  section.seq = sections_++;
-  for (Update& u : s.updates) u.kind = kind_at_level(arm_level_of(u.entry), kMaxLevels);
-  section.updates = s.updates;
-  result_.totals.add(section);
-  if (s.updates.empty() || !options_.explore_sections) return ok_status();
-  if (!options_.explore.fits(largest_epoch(s.updates.size(), s.barriers))) {
-    return std::move(options_.explore.check(largest_epoch(s.updates.size(), s.barriers))
-                         .with_context(fmt::format("the section of tid {} under lock {:#x}", tid, s.lock))
-                         .at(source_, s.first_line));
-  }
-  // The memory now: kept, since other threads' writes may be interleaved with the section's.
-  std::unordered_map<uint64_t, uint64_t> now;
-  for (const Update& u : s.updates) now.emplace(u.entry, memory_.read(0, u.entry));
-  for (const Root& root : roots_.live()) {
-    PTX_RETURN_IF_ERROR(explore_for(root, s, section, tid, last_line, open_at_end));
-  }
-  for (const auto& [entry, value] : now) memory_.write(0, entry, value);
-  return ok_status();
-}
-
-Status EventChecker::explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
-                                 uint64_t last_line, bool open_at_end) {
-  undo(s.updates);
-  std::vector<uint32_t> ends = s.barriers;
-  if (ends.empty() || ends.back() < s.updates.size()) ends.push_back(static_cast<uint32_t>(s.updates.size()));
-  Exploration x = explore_epochs(memory_, root.base, root.geometry, s.updates, ends, {}, options_.explore);
-  if (x.classes.empty()) return ok_status();  // the section changes no walk of this root
-  result_.totals.add_exploration(x);
-  const bool keep = options_.keep_all || !x.ok();
-  if (!keep && !options_.on_section) return ok_status();
-  auto ctx = std::make_shared<SectionContext>();
-  *ctx = SectionContext{tid, s.lock, s.first_line, last_line, open_at_end, root.base, root.stage, root.id,
-                        s.lines, s.srcs, s.barriers};
-  CheckedSection c{section, std::move(x), s.first_line, std::move(ctx)};
-  c.section.vmid = root.id;
-  if (options_.on_section) options_.on_section(c);
-  if (options_.on_violation && !c.exploration.ok()) {
-    undo(s.updates);  // the before-state (the next root, or close(), puts the memory back)
-    options_.on_violation(Tables(memory_, root.base, root.geometry), c);
-  }
-  if (keep) result_.kept.push_back(std::move(c));
-  return ok_status();
-}
-
-StatusOr<CheckResult> EventChecker::finish(std::optional<std::string> verdict, uint64_t last_line) {
-  if (options_.observer != nullptr) options_.observer->finish(last_line, memory_, roots_);
-  for (uint32_t tid = 0; tid < threads_.size(); ++tid) {
-    while (!threads_[tid].open.empty()) {
-      OpenSection s = std::move(threads_[tid].open.back());
-      threads_[tid].open.pop_back();
-      PTX_RETURN_IF_ERROR(close(tid, std::move(s), last_line, true));
-    }
-  }
-  result_.casemate_verdict = std::move(verdict);
-  return std::move(result_);
 }
 
 }  // namespace ptx::armcheck

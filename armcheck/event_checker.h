@@ -10,7 +10,9 @@
 // tid its system registers and its open critical sections; who holds each lock.
 //
 // Critical sections: the writes one tid makes between `lock A` / `trylock A` and `unlock A`
-// (nested locks: the writes go to the innermost open section; a trylock by the holder re-enters).
+// (nested locks: the writes go to the innermost open section; a trylock by the holder re-enters),
+// or between `read-lock A` and `read-unlock A` (ptx's dialect: A taken shared; such sections may
+// overlap in time, shared_sections.h, and are also checked as a group, explorer/section_group.h).
 // A DSB ish / ishst by the holder completes the section's earlier writes (a barrier epoch,
 // explorer/epochs.h), those of its outer sections too; DSB nsh completes them for the holder
 // only, so it is not a barrier here.
@@ -20,25 +22,36 @@
 // (section, root) pairs whose walks the section cannot change are not reported. A section still
 // open at the end of the stream (or its verdict line) is closed there and marked open_at_end.
 //
-// Findings (not errors): `unlocked-write` — a tid holding no lock writes a word of the tree of a
-// root registered by a VTTBR_EL2 / TTBR0_EL2 write (it cannot be explored as a section: nothing
-// orders it; a root only announced by a set_root_lock hint is still being built); `mem-read` — a mem-read whose
-// value is not the memory's; `lock-conflict` — a lock taken while another tid holds it. Barriers,
-// TLBIs, hints and the other system registers are counted. ptx does not repeat casemate's own
-// initialisation, ownership, ID or break-before-make rules (§3).
+// Findings (not errors):
+//   `unlocked-write` — a tid writes a word of the tree of a root registered by a VTTBR_EL2 /
+//     TTBR0_EL2 write without holding that root's lock (shared or not), also when the value does
+//     not change (casemate §3.5 "must write to pte while holding owner lock"). The root's lock is
+//     its set_root_lock hint's, or else the lock its first writer held. A write outside any section
+//     cannot be explored (nothing orders it). A root only announced by a hint is still being built.
+//   `no-root-lock` — a write into a registered root's tree when the root has no lock at all (no
+//     hint, and the writer holds none): casemate's "must have associated root with a lock".
+//   `shared-entry` — two sections under one lock taken shared wrote the same entry and nothing
+//     serialised the writes (shared_sections.h).
+//   `mem-read` — a mem-read whose value is not the memory's; `lock-conflict` — a lock taken while
+//     another tid holds it (read-locks only conflict with a holder that took it exclusively).
+// Barriers, TLBIs, hints and the other system registers are counted. ptx does not repeat
+// casemate's own initialisation, ownership, ID or break-before-make rules (§3).
 #ifndef PTX_ARMCHECK_EVENT_CHECKER_H_
 #define PTX_ARMCHECK_EVENT_CHECKER_H_
 
 #include <array>
 #include <cstdint>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "armcheck/event_observer.h"
 #include "armcheck/roots.h"
+#include "armcheck/shared_sections.h"
 #include "armtrace/event.h"
 #include "base/status.h"
 #include "explorer/exploration.h"
@@ -51,6 +64,9 @@ namespace ptx::armcheck {
 struct CheckOptions {
   ExploreOptions explore;  // mode (fast / faithful) and compare (descriptor / translation)
   bool keep_all = false;   // keep every explored (section, root), not only those with violations
+  // At most this many kept in CheckResult::kept (the rest still go to on_section): a long run's
+  // summary needs the first few, its report spools them all.
+  size_t keep_in_memory = SIZE_MAX;
   // Called with every (section, root) pair a section changes, when it is explored.
   std::function<void(const CheckedSection&)> on_section;
   // Called with every (section, root) pair that has a violation, with the memory before the
@@ -103,6 +119,7 @@ class EventChecker {
     uint64_t lock = 0;
     uint32_t depth = 1;  // trylock re-entries + 1
     uint64_t first_line = 0;
+    uint64_t shared = 0;  // a read-lock's section: its SharedSections serial (its writes are there)
     std::vector<Update> updates;
     std::vector<uint64_t> lines;
     std::vector<std::string> srcs;
@@ -124,7 +141,16 @@ class EventChecker {
   Status hint(const armtrace::Event& e);
   void lock(const armtrace::Event& e);
   Status unlock(const armtrace::Event& e);
+  void read_lock(const armtrace::Event& e);
+  Status read_unlock(const armtrace::Event& e);
   Status close(uint32_t tid, OpenSection&& s, uint64_t last_line, bool open_at_end);
+  Status close_shared(uint32_t tid, const OpenSection& s, uint64_t last_line, bool open_at_end);
+  Status explore_group(const std::vector<const SharedSection*>& group, uint64_t last_line);
+  void record_write(const armtrace::Event& e, uint64_t entry, uint64_t old, uint64_t value);
+  void check_lock_of(const armtrace::Event& e, uint64_t entry);
+  std::optional<uint64_t> live_root_of(uint64_t entry) const;
+  std::optional<uint64_t> root_above(uint64_t page, int depth) const;
+  bool holds(uint32_t tid, uint64_t lock) const;
   Status explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
                      uint64_t last_line, bool open_at_end);
   void undo(const std::vector<Update>& updates);
@@ -139,7 +165,11 @@ class EventChecker {
   NptImage memory_;
   Roots roots_;
   std::array<Thread, armtrace::kMaxTid + 1> threads_;
-  std::map<uint64_t, uint32_t> lock_holder_;  // lock address -> tid
+  std::map<uint64_t, uint32_t> lock_holder_;  // lock address -> tid (taken exclusively)
+  std::map<uint64_t, std::multiset<uint32_t>> readers_;  // lock address -> tids holding it shared
+  std::map<uint64_t, uint64_t> root_lock_;    // root base -> its lock (hint, or first writer's)
+  SharedSections shared_;
+  uint64_t writes_ = 0;                       // words written so far (their order)
   uint64_t sections_ = 0;
   CheckResult result_;
 };

@@ -23,7 +23,7 @@ constexpr CasemateField kDsbFields[] = {kDsbKindField};
 constexpr CasemateField kTlbiValueFields[] = {kValue};
 constexpr CasemateField kSysregFields[] = {kSysregField, kValue};
 constexpr CasemateField kHintFields[] = {kHintKindField, kLocation, kValue};
-constexpr CasemateField kLockFields[] = {kAddress};  // lock, trylock, unlock
+constexpr CasemateField kLockFields[] = {kAddress};  // lock, trylock, unlock, read-lock, read-unlock
 
 }  // namespace
 
@@ -50,7 +50,9 @@ std::span<const CasemateField> casemate_fields(const Event& e) {
     case EventKind::kHint: return kHintFields;
     case EventKind::kLock:
     case EventKind::kTrylock:
-    case EventKind::kUnlock: return kLockFields;
+    case EventKind::kUnlock:
+    case EventKind::kReadLock:
+    case EventKind::kReadUnlock: return kLockFields;
   }
   return {};
 }

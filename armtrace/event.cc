@@ -42,6 +42,8 @@ bool same_body(const Event& a, const Event& b) {
     case EventKind::kLock:
     case EventKind::kTrylock:
     case EventKind::kUnlock:
+    case EventKind::kReadLock:
+    case EventKind::kReadUnlock:
       return a.address == b.address;
   }
   return false;
@@ -51,15 +53,15 @@ bool same_body(const Event& a, const Event& b) {
 std::string enum_problem(const Event& e) {
   switch (e.kind) {
     case EventKind::kMemWrite:
-      return listed(kMemOrderNames, e.mem_order) ? "" : "mem_order is not plain or release";
+      return listed(kMemOrderNames, e.mem_order) ? "" : "mem_order is not plain, release or cas";
     case EventKind::kBarrier:
       if (!listed(kBarrierTypeNames, e.barrier)) return "barrier is not dsb or isb";
       if (e.barrier == BarrierType::kDsb && !listed(kDsbKindNames, e.dsb_kind)) {
-        return "dsb_kind is not ish, ishst or nsh";
+        return "dsb_kind is not ish, ishst, nsh or nshst";
       }
       return "";
     case EventKind::kTlbi:
-      if (!listed(kTlbiOpNames, e.tlbi_op)) return "tlbi_op is not one of the 11 TLBI operations";
+      if (!listed(kTlbiOpNames, e.tlbi_op)) return "tlbi_op is not one of the 14 TLBI operations";
       if (!tlbi_op_info(e.tlbi_op).takes_value && e.value != 0) {
         return fmt::format("tlbi {} takes no value, but value is {:#x}",
                            enum_name(kTlbiOpNames, e.tlbi_op), e.value);
@@ -70,7 +72,7 @@ std::string enum_problem(const Event& e) {
     case EventKind::kHint:
       return listed(kHintKindNames, e.hint_kind) ? "" : "hint_kind is not one of the 4 hints";
     default:
-      return listed(kEventKindNames, e.kind) ? "" : "kind is not one of the 12 record kinds";
+      return listed(kEventKindNames, e.kind) ? "" : "kind is not one of the 14 record kinds";
   }
 }
 
@@ -145,6 +147,16 @@ TlbiValue decode_tlbi_value(uint64_t value) {
   if ((v.ttl & 0b1100) == 0b0100) v.level = static_cast<uint8_t>(v.ttl & 0b11);
   v.asid = static_cast<uint16_t>(value >> 48);
   return v;
+}
+
+TlbiRange decode_tlbi_range(uint64_t value) {
+  TlbiRange r;
+  const uint64_t num = (value >> 39) & 0x1f, scale = (value >> 44) & 0x3, ttl = (value >> 37) & 0x3;
+  r.begin = (value & ((uint64_t{1} << 37) - 1)) << 12;
+  r.pages = (num + 1) << (5 * scale + 1);
+  if (ttl != 0) r.level = static_cast<uint8_t>(ttl);
+  r.tg = static_cast<uint8_t>((value >> 46) & 0x3);
+  return r;
 }
 
 TableBaseValue decode_table_base(uint64_t value) {

@@ -37,23 +37,28 @@
 namespace ptx::armtrace {
 
 // The record kind (§2). Names are the casemate record kinds.
+// read-lock / read-unlock are ptx's extension (ptx's dialect, see below): a lock taken shared,
+// as the kernel's read_lock of an rwlock (KVM's mmu_lock under parallel stage-2 faults).
 enum class EventKind : uint8_t {
   kMemWrite, kMemRead, kMemInit, kMemFree, kMemSet, kBarrier, kTlbi, kSysregWrite, kHint,
-  kLock, kTrylock, kUnlock,
+  kLock, kTrylock, kUnlock, kReadLock, kReadUnlock,
 };
-inline constexpr EnumNames<EventKind, 12> kEventKindNames{{
+inline constexpr EnumNames<EventKind, 14> kEventKindNames{{
     {EventKind::kMemWrite, "mem-write"}, {EventKind::kMemRead, "mem-read"},
     {EventKind::kMemInit, "mem-init"}, {EventKind::kMemFree, "mem-free"},
     {EventKind::kMemSet, "mem-set"}, {EventKind::kBarrier, "barrier"},
     {EventKind::kTlbi, "tlbi"}, {EventKind::kSysregWrite, "sysreg-write"},
     {EventKind::kHint, "hint"}, {EventKind::kLock, "lock"},
     {EventKind::kTrylock, "trylock"}, {EventKind::kUnlock, "unlock"},
+    {EventKind::kReadLock, "read-lock"}, {EventKind::kReadUnlock, "read-unlock"},
 }};
 
-// mem-write's ordering (§2): an ordinary store or a store-release.
-enum class MemOrder : uint8_t { kPlain, kRelease };
-inline constexpr EnumNames<MemOrder, 2> kMemOrderNames{{
-    {MemOrder::kPlain, "plain"}, {MemOrder::kRelease, "release"}}};
+// mem-write's ordering (§2): an ordinary store or a store-release; ptx's dialect adds `cas`, the
+// store of a compare-and-swap (the kernel's cmpxchg) that found the value it expected (a failed
+// one stores nothing and is no mem-write).
+enum class MemOrder : uint8_t { kPlain, kRelease, kCas };
+inline constexpr EnumNames<MemOrder, 3> kMemOrderNames{{
+    {MemOrder::kPlain, "plain"}, {MemOrder::kRelease, "release"}, {MemOrder::kCas, "cas"}}};
 
 // The barrier instruction (§2). casemate ignores isb.
 enum class BarrierType : uint8_t { kDsb, kIsb };
@@ -61,23 +66,29 @@ inline constexpr EnumNames<BarrierType, 2> kBarrierTypeNames{{
     {BarrierType::kDsb, "dsb"}, {BarrierType::kIsb, "isb"}}};
 
 // The DSB's shareability domain / access type (§2): inner-shareable, inner-shareable stores only,
-// non-shareable.
-enum class DsbKind : uint8_t { kIsh, kIshst, kNsh };
-inline constexpr EnumNames<DsbKind, 3> kDsbKindNames{{
-    {DsbKind::kIsh, "ish"}, {DsbKind::kIshst, "ishst"}, {DsbKind::kNsh, "nsh"}}};
+// non-shareable; ptx's dialect adds non-shareable stores only (`nshst`, before a local TLBI).
+enum class DsbKind : uint8_t { kIsh, kIshst, kNsh, kNshst };
+inline constexpr EnumNames<DsbKind, 4> kDsbKindNames{{
+    {DsbKind::kIsh, "ish"}, {DsbKind::kIshst, "ishst"}, {DsbKind::kNsh, "nsh"}, {DsbKind::kNshst, "nshst"}}};
 
-// The 11 TLBI operations casemate accepts (§2), in the order of the spec's table.
+// The 11 TLBI operations casemate accepts (§2), in the order of the spec's table, then ptx's
+// dialect's three: ipas2e1 (by IPA, this PE only: KVM's local flush after a permission
+// relaxation) and the FEAT_TLBIRANGE range forms ripas2e1is / ripas2e1, whose value has the range
+// layout (decode_tlbi_range).
 enum class TlbiOp : uint8_t {
   kVmalls12e1, kVmalls12e1is, kVmalle1, kVmalle1is, kAlle1, kAlle1is, kAlle2, kAlle2is,
-  kVae2is, kVale2is, kIpas2e1is,
+  kVae2is, kVale2is, kIpas2e1is, kIpas2e1, kRipas2e1is, kRipas2e1,
 };
-inline constexpr EnumNames<TlbiOp, 11> kTlbiOpNames{{
+// Operations casemate itself accepts: the first 11.
+inline constexpr size_t kCasemateTlbiOps = 11;
+inline constexpr EnumNames<TlbiOp, 14> kTlbiOpNames{{
     {TlbiOp::kVmalls12e1, "vmalls12e1"}, {TlbiOp::kVmalls12e1is, "vmalls12e1is"},
     {TlbiOp::kVmalle1, "vmalle1"}, {TlbiOp::kVmalle1is, "vmalle1is"},
     {TlbiOp::kAlle1, "alle1"}, {TlbiOp::kAlle1is, "alle1is"},
     {TlbiOp::kAlle2, "alle2"}, {TlbiOp::kAlle2is, "alle2is"},
     {TlbiOp::kVae2is, "vae2is"}, {TlbiOp::kVale2is, "vale2is"},
-    {TlbiOp::kIpas2e1is, "ipas2e1is"},
+    {TlbiOp::kIpas2e1is, "ipas2e1is"}, {TlbiOp::kIpas2e1, "ipas2e1"},
+    {TlbiOp::kRipas2e1is, "ripas2e1is"}, {TlbiOp::kRipas2e1, "ripas2e1"},
 }};
 
 // The translation regime a TLBI operation acts on.
@@ -92,10 +103,11 @@ enum class TlbiSelect : uint8_t {
   kVa,             // one VA, entries of any level
   kVaLastLevel,    // one VA, last-level entries only (casemate: level 3 only)
   kIpa,            // one IPA of the current VMID
+  kIpaRange,       // a range of IPAs of the current VMID (FEAT_TLBIRANGE)
 };
-inline constexpr EnumNames<TlbiSelect, 5> kTlbiSelectNames{{
+inline constexpr EnumNames<TlbiSelect, 6> kTlbiSelectNames{{
     {TlbiSelect::kVmid, "vmid"}, {TlbiSelect::kAll, "all"}, {TlbiSelect::kVa, "va"},
-    {TlbiSelect::kVaLastLevel, "va-last-level"}, {TlbiSelect::kIpa, "ipa"}}};
+    {TlbiSelect::kVaLastLevel, "va-last-level"}, {TlbiSelect::kIpa, "ipa"}, {TlbiSelect::kIpaRange, "ipa-range"}}};
 
 // The properties of one TLBI operation (§2 table).
 struct TlbiOpInfo {
@@ -109,7 +121,7 @@ struct TlbiOpInfo {
 };
 
 // One row per TlbiOp, in enumerator order (kTlbiOps[i].op == TlbiOp(i)).
-inline constexpr std::array<TlbiOpInfo, 11> kTlbiOps{{
+inline constexpr std::array<TlbiOpInfo, 14> kTlbiOps{{
     {TlbiOp::kVmalls12e1, false, Regime::kEl10, true, true, false, TlbiSelect::kVmid},
     {TlbiOp::kVmalls12e1is, false, Regime::kEl10, true, true, true, TlbiSelect::kVmid},
     {TlbiOp::kVmalle1, false, Regime::kEl10, true, false, false, TlbiSelect::kVmid},
@@ -121,9 +133,12 @@ inline constexpr std::array<TlbiOpInfo, 11> kTlbiOps{{
     {TlbiOp::kVae2is, true, Regime::kEl2, true, false, true, TlbiSelect::kVa},
     {TlbiOp::kVale2is, true, Regime::kEl2, true, false, true, TlbiSelect::kVaLastLevel},
     {TlbiOp::kIpas2e1is, true, Regime::kEl10, false, true, true, TlbiSelect::kIpa},
+    {TlbiOp::kIpas2e1, true, Regime::kEl10, false, true, false, TlbiSelect::kIpa},
+    {TlbiOp::kRipas2e1is, true, Regime::kEl10, false, true, true, TlbiSelect::kIpaRange},
+    {TlbiOp::kRipas2e1, true, Regime::kEl10, false, true, false, TlbiSelect::kIpaRange},
 }};
 
-// The row of kTlbiOps for `op`. REQUIRES: op is one of the 11 enumerators.
+// The row of kTlbiOps for `op`. REQUIRES: op is one of the 14 enumerators.
 const TlbiOpInfo& tlbi_op_info(TlbiOp op);
 
 // The 7 system registers a sysreg-write may target (§2).
@@ -208,6 +223,19 @@ struct TlbiValue {
   uint16_t asid = 0;                 // bits[63:48] (the ASID of the VA forms)
 };
 TlbiValue decode_tlbi_value(uint64_t value);
+
+// The operand of the FEAT_TLBIRANGE ops (ripas2e1is, ripas2e1; Arm ARM "TLBI RIPAS2E1IS"):
+// BaseADDR [36:0] (IPA >> 12 for the 4 KiB granule), TTL [38:37] (0b00 no hint, else the level of
+// the leaf entries), NUM [43:39], SCALE [45:44], TG [47:46] (0b01 = 4 KiB). It covers
+// (NUM + 1) * 2^(5 * SCALE + 1) pages from BaseADDR.
+struct TlbiRange {
+  uint64_t begin = 0;             // first IPA covered, in bytes
+  uint64_t pages = 0;             // 4 KiB pages covered
+  std::optional<uint8_t> level;   // the hinted leaf level 1..3, else none
+  uint8_t tg = 0;                 // the granule field (1: 4 KiB)
+  uint64_t end() const { return begin + pages * 4096; }
+};
+TlbiRange decode_tlbi_range(uint64_t value);
 
 // A VTTBR_EL2 or TTBR0_EL2 value (§2 sysreg table), decoded.
 struct TableBaseValue {

@@ -109,6 +109,9 @@ class StateSet {
   struct Observation {
     uint64_t before = 0;
     uint64_t after = 0;
+    std::vector<uint64_t> allowed;  // the reference's cuts (reference.h): judged as `after`
+    // Judged as the after-state: the after-mapping itself, or a cut's.
+    bool as_after(uint64_t m) const { return m == after || std::find(allowed.begin(), allowed.end(), m) != allowed.end(); }
     std::vector<std::pair<uint64_t, Observed>> by_mapping;  // distinct mappings, ascending
 
     const Observed* find(uint64_t m) const {
@@ -202,6 +205,7 @@ class StateSet {
     if (reference != nullptr) {
       o.before = reference->before_mapping(before, compare, ipa);
       o.after = reference->after_mapping(before, compare, ipa);
+      o.allowed = reference->cut_mappings(before, compare, ipa);
     } else {
       o.before = mapping(ipa, compare, nullptr);
       o.after = mapping(ipa, compare, &after_values);
@@ -236,7 +240,7 @@ class StateSet {
     for (const auto& [m, ob] : o.by_mapping) {
       if (m == o.before) {
         before += ob.lists;
-      } else if (m == o.after) {
+      } else if (o.as_after(m)) {
         after += ob.lists;
       } else {
         other += ob.lists;
@@ -274,7 +278,7 @@ AddressVerdict FaithfulStates::verdict(uint64_t ipa, CompareMode compare) const 
   v.after = o.after;
   v.counts = StateSet::counts_of(o);
   for (const auto& [m, ob] : o.by_mapping) {
-    if (m != o.before && m != o.after) v.others.push_back(m);  // ascending: map order
+    if (m != o.before && !o.as_after(m)) v.others.push_back(m);  // ascending: map order
   }
   return v;
 }
@@ -313,7 +317,7 @@ Exploration explore_faithful(const Tables& before, std::span<const Update> updat
     const StateSet::Observation o = impl.observe(ipa, options.compare);
     ex.classes[i] = AddressClass{ipa, o.before, o.after, StateSet::counts_of(o), 0, address_classes.class_pages()[i]};
     for (const auto& [m, ob] : o.by_mapping) {
-      if (m == o.before || m == o.after) continue;
+      if (m == o.before || o.as_after(m)) continue;
       Violation v;
       v.ipa = ipa;
       v.before = o.before;

@@ -30,7 +30,9 @@ inline constexpr EnumNames<CompareMode, 2> kCompareModeNames{{
 constexpr std::string_view compare_mode_name(CompareMode m) { return enum_name(kCompareModeNames, m); }
 
 // The mapping of `ipa` given the walk's final descriptor `desc` read at `last_level`.
-// Descriptor mode returns desc unchanged. Translation mode: 0 when desc == 0; for a block
+// Descriptor mode returns desc unchanged, but under the Arm descriptor rules an entry with bit 0
+// clear is 0: no mapping, whatever its other bits (Arm ARM: an invalid descriptor's other bits
+// are ignored by the walker, so software may keep anything there; Linux keeps a lock marker). Translation mode: 0 when desc == 0; for a block
 // (last_level == g.block_level()), OA = phys_page(desc) with the bits below the block granule
 // replaced by the IPA's (Arm: the block's OA bits [20:12] are RES0); for a page, OA = phys_page.
 // A walk that ends at an invalid entry maps nothing: 0 in translation mode.

@@ -6,6 +6,10 @@
 //   * a section whose previous section of the same VM was closed without its barrier (the
 //     missing-barrier engine variant): both sections' updates are explored together, judged
 //     against this section's own before (the previous section's after) and after.
+//   * sections that overlap in time under a shared lock (armcheck/shared_sections.h): the union of
+//     their writes is explored, judged against `cuts` too: each cut is the state in which some of
+//     the sections are done and the others not begun, and a walk that maps as some cut does is
+//     one a walker may see with the sections' transactions serialised.
 // Each side is an overlay of entry values on the explored memory: the state is the memory with
 // these entries replaced.
 #ifndef PTX_EXPLORER_REFERENCE_H_
@@ -27,6 +31,9 @@ namespace ptx {
 struct Reference {
   boost::container::flat_map<EntryKey, uint64_t> before;  // entry key -> value before the section
   boost::container::flat_map<EntryKey, uint64_t> after;   // entry key -> value after the section
+  // More states whose mappings are allowed (judged as the after-state is): the cuts of a group of
+  // overlapping sections. Empty for a single section.
+  std::vector<boost::container::flat_map<EntryKey, uint64_t>> cuts;
 
   // The updates to compute address classes from (address_classes.h) when `ref` judges the states
   // of `updates` made on `t`: `updates`, then one write of each overlay value that differs from
@@ -36,7 +43,9 @@ struct Reference {
   // barrier epoch, whose start state the earlier epochs changed) are never one class.
   static std::vector<Update> class_updates(const Tables& t, std::span<const Update> updates, const Reference& ref) {
     std::vector<Update> out(updates.begin(), updates.end());
-    for (const Overlay* o : {&ref.before, &ref.after}) {
+    std::vector<const Overlay*> sides{&ref.before, &ref.after};
+    for (const Overlay& c : ref.cuts) sides.push_back(&c);
+    for (const Overlay* o : sides) {
       for (const auto& [key, value] : *o) {
         const uint64_t have = t.read(key.level(), key.entry());
         if (value != have) {
@@ -50,6 +59,12 @@ struct Reference {
   // The mapping of `ipa` in the before- (after-) state, walking `t` with the overlay.
   uint64_t before_mapping(const Tables& t, CompareMode m, uint64_t ipa) const { return mapping(t, m, ipa, before); }
   uint64_t after_mapping(const Tables& t, CompareMode m, uint64_t ipa) const { return mapping(t, m, ipa, after); }
+  // The mappings of `ipa` in the cuts (empty without cuts).
+  std::vector<uint64_t> cut_mappings(const Tables& t, CompareMode m, uint64_t ipa) const {
+    std::vector<uint64_t> out;
+    for (const Overlay& c : cuts) out.push_back(mapping(t, m, ipa, c));
+    return out;
+  }
 
  private:
   using Overlay = boost::container::flat_map<EntryKey, uint64_t>;

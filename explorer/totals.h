@@ -53,6 +53,10 @@ struct SectionContext {
   std::vector<uint64_t> update_lines;  // trace line of each update
   std::vector<std::string> update_srcs;  // "FILE:LINE" of each update
   std::vector<uint32_t> barriers;  // update indexes at which a DSB completed the earlier writes
+  // A group of sections that overlapped in time under a lock taken shared (explorer/
+  // section_group.h): the tid of each section, in the order of their first write. Empty for one
+  // section.
+  std::vector<uint32_t> group_tids;
 };
 
 struct CheckedSection {

@@ -59,6 +59,10 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vec
     head["casemate_verdict"] = meta.casemate_verdict ? nlohmann::json(*meta.casemate_verdict) : nlohmann::json(nullptr);
     head["records"] = nlohmann::json::object();
     for (const auto& [kind, n] : meta.records) head["records"][kind] = n;
+  } else if (!meta.kernel.engine.empty()) {
+    head["engine"] = meta.kernel.engine;
+    head["kernel"] = {{"version", meta.kernel.version}, {"vcpus", meta.kernel.vcpus},
+                      {"cpu_features", meta.kernel.cpu_features}};
   } else {
     head["policy"] = meta.policy;
     head["engine"] = meta.engine;

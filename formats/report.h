@@ -65,6 +65,13 @@ struct ReportMeta {
   // "summary"."tlb" object (tools/ptx/tlb_output.h).
   nlohmann::json tlb_findings;
   nlohmann::json tlb_summary;
+  // A kernel engine's run (kernel/): "engine" is then its name. Empty name for the SeKVM engines.
+  struct Kernel {
+    std::string engine;   // "linux-6.12"
+    std::string version;  // "6.12.118"
+    uint32_t vcpus = 0;
+    std::string cpu_features;
+  } kernel;
 };
 
 // One section's record.

@@ -32,7 +32,7 @@ inline std::string check_workload_ops(const workload::Workload& w, SectionPolicy
     const workload::WorkloadOp& prev = w.ops[i - 1];
     if (op.line <= prev.line) return fmt::format("op {} at line {} after line {}", i, op.line, prev.line);
     const bool same_section = op.section_id == prev.section_id;
-    const bool step = op.type != workload::OpType::kMapOp;  // joins an earlier section of its VM
+    const bool step = op.type == workload::OpType::kDsb || op.type == workload::OpType::kTlbi;  // joins an earlier section
     if (!step && (op.section_id < prev.section_id || (same_section && policy == SectionPolicy::kSekvm))) {
       return fmt::format("op {}: section {} after section {}", i, op.section_id, prev.section_id);
     }
@@ -50,6 +50,12 @@ inline std::string op_line(const workload::WorkloadOp& op) {
       if (k != TlbiKind::kIpas2e1is) return fmt::format("tlbi {} {}\n", op.vmid, tlbi_kind_name(k));
       return fmt::format("tlbi {} {} {:#x} {}\n", op.vmid, tlbi_kind_name(k), op.ipa, op.level);
     }
+    case workload::OpType::kAccess: return fmt::format("access {} {:#x}\n", op.vmid, op.ipa);
+    case workload::OpType::kWrprotect:
+    case workload::OpType::kAge:
+    case workload::OpType::kSplit:
+      return fmt::format("{} {} {:#x} {:#x}\n", enum_name(workload::kOpTypeNames, op.type), op.vmid, op.ipa,
+                         op.descriptor);
     case workload::OpType::kMapOp: break;
   }
   if (op.kind == OpKind::kUnmap) return fmt::format("unmap {} {:#x} {}\n", op.vmid, op.ipa, op.level);
@@ -64,7 +70,8 @@ inline std::string workload_text(const workload::Workload& w, SectionPolicy poli
   bool open = false;
   for (size_t i = 0; i < w.ops.size(); ++i) {
     const workload::WorkloadOp& op = w.ops[i];
-    if (policy == SectionPolicy::kBatched && !open && last[op.vmid] != op.section_id) text += "begin\n", open = true;
+    const bool call = workload::is_call_op(op.type);  // a KVM path: never inside begin/end
+    if (policy == SectionPolicy::kBatched && !open && !call && last[op.vmid] != op.section_id) text += "begin\n", open = true;
     last[op.vmid] = op.section_id;
     text += op_line(op);
     const bool closes = i + 1 == w.ops.size() || w.ops[i + 1].section_id != op.section_id ||

@@ -18,6 +18,19 @@ EngineSource::EngineSource(const workload::Workload& w, SectionPolicy policy, En
 
 uint64_t EngineSource::next_position(uint32_t vm) const { return stream_->next_line(vm); }
 
+// The ops the SeKVM engines have no call for: KVM's paths and 1 GiB blocks (kernel engines only).
+Status EngineSource::sekvm_can_run(const workload::WorkloadOp& op) const {
+  if (workload::is_call_op(op.type)) {
+    return bad_input("the {} engine has no call for {}: it is a path of Linux's KVM (run it with --engine linux-NAME, "
+                     "docs/linux-engine.md)", engine_variant_name(variant_), enum_name(workload::kOpTypeNames, op.type));
+  }
+  if (op.type == workload::OpType::kMapOp && op.level == 1) {
+    return bad_input("the {} engine maps 2 MiB blocks and 4 KiB pages, not a level-1 (1 GiB) block: {}",
+                     engine_variant_name(variant_), npt_error_rule(NptError::kInvalidLevel));
+  }
+  return ok_status();
+}
+
 StatusOr<bool> EngineSource::next(uint32_t vm, SourcedSection* out) {
   std::vector<workload::WorkloadOp>& ops = *ops_[vm];
   if (!stream_->next_section(vm, &ops)) return false;
@@ -27,6 +40,7 @@ StatusOr<bool> EngineSource::next(uint32_t vm, SourcedSection* out) {
     return std::move(npt_status(err)).at(stream_->source(), first.line);
   }
   for (const workload::WorkloadOp& op : ops) {
+    if (Status s = sekvm_can_run(op); !s.ok()) return std::move(s).at(stream_->source(), op.line);
     const NptError err = op.type == workload::OpType::kMapOp ? cs.apply(op.map_op()) : cs.maintain(op.maintenance());
     if (err != NptError::kOk) {
       return std::move(npt_status(err)).at(stream_->source(), op.line);

@@ -40,6 +40,7 @@ class EngineSource : public SectionSource {
   const Stage2Engine& engine() const { return *engine_; }
 
  private:
+  Status sekvm_can_run(const workload::WorkloadOp& op) const;
   std::unique_ptr<workload::WorkloadStream> stream_;
   const SectionPolicy policy_;
   const EngineVariant variant_;

@@ -42,8 +42,10 @@ void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Root
     case EventKind::kSysregWrite: on_sysreg(e, roots); break;
     case EventKind::kHint: on_hint(e); break;
     case EventKind::kUnlock:
+    case EventKind::kReadUnlock:  // a lock taken shared closes its section's deadline too
       if (options_.deadline == Deadline::kUnlock) deadline(e, &e.address);
       break;
+    case EventKind::kReadLock:
     case EventKind::kMemRead:
     case EventKind::kLock:
     case EventKind::kTrylock: break;

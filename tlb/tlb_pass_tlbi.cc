@@ -106,12 +106,13 @@ std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKe
 }
 
 // DSB ISH completes the tid's TLBIs and publishes its writes; DSB NSH completes its local TLBIs;
-// DSB ISHST publishes its writes only (TLB-MODEL.md §3 "Completion"; herd dsb.full).
+// DSB ISHST publishes its writes only (TLB-MODEL.md §3 "Completion"; herd dsb.full); DSB NSHST
+// (ptx's dialect) neither completes a TLBI nor publishes a write to other PEs.
 void TlbPass::on_dsb(const Event& e) {
   if (e.barrier != armtrace::BarrierType::kDsb) return;
   Thread& t = threads_[e.tid];
-  if (e.dsb_kind != armtrace::DsbKind::kIshst) {
-    const bool ish = e.dsb_kind == armtrace::DsbKind::kIsh;
+  const bool ish = e.dsb_kind == armtrace::DsbKind::kIsh;
+  if (ish || e.dsb_kind == armtrace::DsbKind::kNsh) {
     std::vector<PendingTlbi> keep;
     for (PendingTlbi& pt : t.tlbis) {
       if (ish || pt.local) {
@@ -122,7 +123,7 @@ void TlbPass::on_dsb(const Event& e) {
     }
     t.tlbis = std::move(keep);
   }
-  if (e.dsb_kind != armtrace::DsbKind::kNsh) commit(t);
+  if (ish || e.dsb_kind == armtrace::DsbKind::kIshst) commit(t);
 }
 
 // Removes a completed TLBI's doomed parts from their classes. A Walk leaving a class first leaves

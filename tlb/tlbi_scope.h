@@ -8,9 +8,12 @@
 //   alle1(is)                 every stage-2 context       both parts
 //   alle2(is)                 every stage-1 context       part 0
 //   vae2is / vale2is          every stage-1 context       part 0 whose range holds the VA; vale2is: Leaf only
-//   ipas2e1is                 stage 2, issuer's VMID      part 0 whose range holds the IPA
+//   ipas2e1is / ipas2e1       stage 2, issuer's VMID      part 0 whose range holds the IPA
+//   ripas2e1is / ripas2e1     stage 2, issuer's VMID      part 0 whose range meets the IPA range
+//                                                         (FEAT_TLBIRANGE, decode_tlbi_range)
 // A TTL hint 0b01LL (value bits[47:44]) under TtlMode::kStrict restricts the address forms to
-// Leaf entries at Arm level LL; an entry only the hint excludes is Cover::kTtl ("ttl-mismatch").
+// Leaf entries at Arm level LL (the range forms: TTL bits[38:37] = LL, 1..3); an entry only the hint
+// excludes is Cover::kTtl ("ttl-mismatch"). The forms without "is" act on the issuer's PE only.
 #ifndef PTX_TLB_TLBI_SCOPE_H_
 #define PTX_TLB_TLBI_SCOPE_H_
 
@@ -27,7 +30,7 @@ enum class Cover : uint8_t { kNo, kYes, kTtl };
 
 class TlbiScope {
  public:
-  // REQUIRES: op is one of the 11 TlbiOp enumerators.
+  // REQUIRES: op is one of the TlbiOp enumerators.
   TlbiScope(armtrace::TlbiOp op, uint64_t value, uint32_t issuer_vmid, TtlMode ttl);
 
   bool broadcast() const { return info_.broadcast; }
@@ -43,6 +46,7 @@ class TlbiScope {
  private:
   const armtrace::TlbiOpInfo& info_;
   uint64_t address_ = 0;
+  uint64_t end_ = 0;             // the range forms: end of the range (address_ is its start)
   std::optional<uint8_t> hint_;  // the TTL level when it restricts (kStrict and 0b01LL)
   uint32_t vmid_ = 0;
 };

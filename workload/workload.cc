@@ -39,6 +39,32 @@ Status check_maintenance_op(uint64_t vmid, OpType type, uint64_t op, uint64_t ip
   return ok_status();
 }
 
+Status check_call_op(uint64_t vmid, OpType type, uint64_t ipa, uint64_t size) {
+  if (!valid_vmid(vmid)) return bad_input("invalid vmid {}: {}", vmid, npt_error_rule(NptError::kInvalidVmid));
+  const std::string_view what = enum_name(kOpTypeNames, type);
+  if (ipa >> 48 != 0) return bad_input("invalid ipa {:#x}: {}", ipa, npt_error_rule(NptError::kInvalidIpa));
+  if (ipa % PAGE_SIZE != 0) return bad_input("invalid ipa {:#x}: a {}'s ipa must be aligned to 4 KiB", ipa, what);
+  if (type == OpType::kAccess) {
+    return size == 0 ? ok_status() : bad_input("an access takes no size (it is one page's access fault)");
+  }
+  if (size == 0 || size % PAGE_SIZE != 0) {
+    return bad_input("invalid size {:#x}: a {}'s size is a non-zero multiple of 4 KiB", size, what);
+  }
+  if (size > (uint64_t{1} << 48) - ipa) return bad_input("invalid size {:#x}: the range ends above 2^48", size);
+  return ok_status();
+}
+
+Status check_level1_map(uint64_t vmid, uint64_t ipa, uint64_t descriptor) {
+  if (!valid_vmid(vmid)) return bad_input("invalid vmid {}: {}", vmid, npt_error_rule(NptError::kInvalidVmid));
+  if (ipa >> 48 != 0) return bad_input("invalid ipa {:#x}: {}", ipa, npt_error_rule(NptError::kInvalidIpa));
+  if (ipa % (uint64_t{1} << 30) != 0) {
+    return bad_input("invalid ipa {:#x}: a level-1 map's ipa must be aligned to 1 GiB", ipa);
+  }
+  if (descriptor == 0) return bad_input("invalid descriptor 0: a map's descriptor is not 0 (set_npt maps)");
+  if ((descriptor & 3) == 3) return bad_input("invalid descriptor {:#x}: a level-1 map is a block, not a table", descriptor);
+  return ok_status();
+}
+
 size_t Workload::section_count() const {
   size_t n = 0;
   for (const VmStream& s : streams) n += s.section_count();

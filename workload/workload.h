@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_names.h"
 #include "base/status.h"
 #include "pagetable/map_op.h"
 #include "pagetable/constants.h"
@@ -23,8 +24,17 @@
 namespace ptx::workload {
 
 // What a workload op is: a set_npt / clear_npt call (MapOp, `kind`), or a step of the TLB
-// maintenance the section's code does (Stage2Engine::maintain): a DSB ISH, or a TLBI.
-enum class OpType : uint8_t { kMapOp, kDsb, kTlbi };
+// maintenance the section's code does (Stage2Engine::maintain): a DSB ISH, or a TLBI; or one of
+// the KVM paths only the kernel engines have (kernel/kernel_abi.h): dirty logging's write
+// protection of a range, an access fault (the page made young), the aging of a range, eager page
+// splitting of a range. A call op's `ipa` and `descriptor` are the range's start and size in bytes
+// (an access: the faulting page, size 0); it is a section of its own.
+enum class OpType : uint8_t { kMapOp, kDsb, kTlbi, kWrprotect, kAccess, kAge, kSplit };
+inline constexpr EnumNames<OpType, 7> kOpTypeNames{{
+    {OpType::kMapOp, "map"}, {OpType::kDsb, "dsb"}, {OpType::kTlbi, "tlbi"}, {OpType::kWrprotect, "wrprotect"},
+    {OpType::kAccess, "access"}, {OpType::kAge, "age"}, {OpType::kSplit, "split"}}};
+// Is `t` one of the KVM-path ops (wrprotect, access, age, split)?
+constexpr bool is_call_op(OpType t) { return t >= OpType::kWrprotect; }
 
 // 32 bytes: the default qemu-virt run holds millions of them.
 struct WorkloadOp {
@@ -77,11 +87,24 @@ struct Workload {
 // the others (and a DSB) IPA 0 and level 0. Errors: kBadInput "<what>: <rule>".
 Status check_maintenance_op(uint64_t vmid, OpType type, uint64_t op, uint64_t ipa, uint64_t level);
 
+// The rules of a KVM-path op alone: vmid 0..16; ipa below 2^48 and aligned to 4 KiB; a range's
+// size a non-zero multiple of 4 KiB ending at most at 2^48, an access's size 0. Errors: kBadInput
+// "<what>: <rule>".
+Status check_call_op(uint64_t vmid, OpType type, uint64_t ipa, uint64_t size);
+
+// A map of a 1 GiB block (level 1): only the kernel engines map at level 1 (a hugetlbfs-backed
+// guest). vmid 0..16, ipa below 2^48 and aligned to 1 GiB, a descriptor that is not 0 and not a
+// table. Errors: kBadInput.
+Status check_level1_map(uint64_t vmid, uint64_t ipa, uint64_t descriptor);
+
 // The rules of one op that depend on the op alone: for a map op check_map_op (pagetable/map_op.h)
-// with the IPA aligned to its level's granule, which every workload source keeps; for a TLB
-// maintenance step check_maintenance_op.
+// with the IPA aligned to its level's granule, which every workload source keeps (a level-1 map:
+// check_level1_map); for a TLB maintenance step check_maintenance_op; for a KVM-path op
+// check_call_op.
 inline Status check_workload_op(const WorkloadOp& op) {
+  if (is_call_op(op.type)) return check_call_op(op.vmid, op.type, op.ipa, op.descriptor);
   if (op.type != OpType::kMapOp) return check_maintenance_op(op.vmid, op.type, op.descriptor, op.ipa, op.level);
+  if (op.level == 1 && op.kind == OpKind::kMap) return check_level1_map(op.vmid, op.ipa, op.descriptor);
   return check_map_op(op.vmid, op.map_op(), /*require_aligned=*/true);
 }
 

@@ -39,13 +39,15 @@ class Parser {
     if (kw == "map") return op(words, OpKind::kMap);
     if (kw == "unmap") return op(words, OpKind::kUnmap);
     if (kw == "dsb" || kw == "tlbi") return maintenance(words);
+    if (const std::optional<OpType> t = parse_enum(kOpTypeNames, kw); t && is_call_op(*t)) return call(words, *t);
     if (kw == "begin" || kw == "end") {
       if (words.size() != 1) return bad_input("malformed {}: it takes no argument", kw);
       return kw == "begin" ? begin() : end();
     }
     return bad_input("unknown keyword '{}' (a line is 'map <vmid> <ipa> <level> <descriptor>', "
                      "'unmap <vmid> <ipa> <level>', 'tlbi <vmid> <op> [<ipa> <level>]', 'dsb <vmid>', "
-                     "'begin' or 'end')", kw);
+                     "'wrprotect|age|split <vmid> <ipa> <size>', 'access <vmid> <ipa>', 'begin' or 'end'; "
+                     "docs/formats.md)", kw);
   }
 
   // After the last line.
@@ -75,7 +77,11 @@ class Parser {
     }
     const MapOp m{v[1], v[2] > 4 ? 4 : static_cast<int>(v[2]), v[3], kind};
     if (v[2] > 4) return bad_input("invalid level {}: {}", v[2], npt_error_rule(NptError::kInvalidLevel));
-    PTX_RETURN_IF_ERROR(check_map_op(v[0], m, /*require_aligned=*/true));
+    if (kind == OpKind::kMap && v[2] == 1) {
+      PTX_RETURN_IF_ERROR(check_level1_map(v[0], m.ipa, m.descriptor));
+    } else {
+      PTX_RETURN_IF_ERROR(check_map_op(v[0], m, /*require_aligned=*/true));
+    }
     WorkloadOp op;
     op.vmid = static_cast<uint8_t>(v[0]);
     op.ipa = m.ipa;
@@ -121,6 +127,39 @@ class Parser {
     op.level = static_cast<uint8_t>(v[3]);
     op.line = static_cast<uint32_t>(lineno_);
     return add(op, words[0]);
+  }
+
+  // A `wrprotect|age|split <vmid> <ipa> <size>` or `access <vmid> <ipa>` line: a KVM path of the
+  // kernel engines, a section of its own.
+  Status call(const std::vector<std::string>& words, OpType type) {
+    const size_t fields = type == OpType::kAccess ? 2 : 3;
+    if (words.size() != fields + 1) {
+      return bad_input("malformed {0}: expected '{0} <vmid> <ipa>{1}', got {2} field{3}", words[0],
+                       type == OpType::kAccess ? "" : " <size>", words.size() - 1, words.size() == 2 ? "" : "s");
+    }
+    static const char* const kField[3] = {"vmid", "ipa", "size"};
+    uint64_t v[3] = {0, 0, 0};
+    for (size_t i = 0; i < fields; ++i) {
+      const std::optional<uint64_t> n = parse_u64(words[i + 1]);
+      if (!n) {
+        return bad_input("malformed {} '{}' (numbers are decimal or 0x-prefixed hexadecimal, below 2^64)", kField[i],
+                         words[i + 1]);
+      }
+      v[i] = *n;
+    }
+    PTX_RETURN_IF_ERROR(check_call_op(v[0], type, v[1], v[2]));
+    if (in_block_) return bad_input("{} inside a begin/end section: a KVM path takes its own locks", words[0]);
+    WorkloadOp op;
+    op.type = type;
+    op.vmid = static_cast<uint8_t>(v[0]);
+    op.ipa = v[1];
+    op.descriptor = v[2];
+    op.level = 0;
+    op.line = static_cast<uint32_t>(lineno_);
+    op.section_id = next_section_++;
+    last_section_[op.vmid] = op.section_id;
+    w_.ops.push_back(op);
+    return ok_status();
   }
 
   // Adds a checked op to the open section, or as a section of its own; a maintenance step outside

@@ -162,7 +162,7 @@ TEST(EventCheckerTest, UnlockedWritesAreFindingsOnlyInARegisteredTree) {
   s.write(2, kL1 + 8, kL2 | 3);
   s.vttbr(0, kRoot, 1);
   const uint64_t live = s.write(2, kL1 + 16, kL2 | 3);
-  s.write(2, kL1 + 16, kL2 | 3);   // no change
+  const uint64_t same = s.write(2, kL1 + 16, kL2 | 3);  // no change: still a write without the lock
   s.write(2, kL3 + 16, kStale);    // L3 is not reachable
   s.write(2, 0x900000, 1);         // not a table
   s.lock(1, kLockA);
@@ -170,9 +170,11 @@ TEST(EventCheckerTest, UnlockedWritesAreFindingsOnlyInARegisteredTree) {
   s.unlock(1, kLockA);
   const StatusOr<CheckResult> r = s.check();
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  ASSERT_EQ(r->findings.size(), 1u);
+  ASSERT_EQ(r->findings.size(), 2u);
   EXPECT_EQ(r->findings[0].kind, "unlocked-write");
   EXPECT_EQ(r->findings[0].line, live);
+  EXPECT_EQ(r->findings[1].kind, "unlocked-write");
+  EXPECT_EQ(r->findings[1].line, same);
   EXPECT_EQ(r->roots, 1u);
   EXPECT_EQ(r->kept.size(), 1u);
 }

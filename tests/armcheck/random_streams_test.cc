@@ -65,7 +65,7 @@ std::pair<uint64_t, bool> walk(const Memory& m, const RootSpec& r, uint64_t ipa)
   for (int l = 0; l < r.levels; ++l) {
     const int arm = l + 4 - r.levels;
     const uint64_t d = read(m, table + ((ipa >> (12 + 9 * (3 - arm))) & 511) * 8);
-    if ((d & 1) == 0) return {d, false};
+    if ((d & 1) == 0) return {0, false};  // Arm: bit 0 clear maps nothing, whatever the other bits
     if (arm == 3) return {d, (d & 2) != 0};
     if ((d & 2) == 0) return {d, arm == 1 || arm == 2};
     table = d & 0xfffffffff000;

@@ -191,10 +191,13 @@ TEST(TraceFilesTest, EveryRecordKindIsCountedAndFolded) {
   EXPECT_EQ(r.casemate_verdict, "must write to pte while holding owner lock");
   EXPECT_TRUE(run->warnings.empty());
   EXPECT_EQ(r.roots, 2u);  // VTTBR_EL2 and TTBR0_EL2
-  // Only the mismatching read is a finding (line 18 reads what memory holds).
-  ASSERT_EQ(r.findings.size(), 1u);
+  // The mismatching read (line 18 reads what memory holds), and the write of line 45 by a tid that
+  // holds a lock, but not the root's (set_root_lock, line 14): casemate's own verdict.
+  ASSERT_EQ(r.findings.size(), 2u);
   EXPECT_EQ(r.findings[0].kind, "mem-read");
   EXPECT_EQ(r.findings[0].line, 19u);
+  EXPECT_EQ(r.findings[1].kind, "unlocked-write");
+  EXPECT_EQ(r.findings[1].line, 45u);
   EXPECT_EQ(r.totals.sections, 2u);
   EXPECT_EQ(r.totals.violations, 0u);
   // Each section changes the stage-2 root only: two kept (section, root) pairs.

@@ -136,9 +136,9 @@ TEST(CasemateReaderErrors, MissingExtraRepeatedReorderedAndWronglyKeyedFields) {
 TEST(CasemateReaderErrors, UnknownEnumWords) {
   expect_errors({
       {"mem-order", "(mem-write 1 0 acquire 1 2 \"a:1\")", 1, 16,
-       "unexpected word 'acquire', expected a mem-order: plain or release"},
+       "unexpected word 'acquire', expected a mem-order: plain, release or cas"},
       {"dsb kind sy", "(barrier 1 0 dsb (kind sy) \"a:1\")", 1, 24,
-       "unexpected word 'sy', expected a DSB kind: ish, ishst or nsh (case-sensitive, §2)"},
+       "unexpected word 'sy', expected a DSB kind: ish, ishst, nsh or nshst (case-sensitive, §2)"},
       {"barrier type", "(barrier 1 0 dmb ish \"a:1\")", 1, 14,
        "unexpected word 'dmb', expected a barrier type: dsb or isb"},
       {"tlbi vae2", "(tlbi 1 0 vae2 (value 1) \"a:1\")", 1, 11,
@@ -153,11 +153,11 @@ TEST(CasemateReaderErrors, UnknownEnumWords) {
 TEST(CasemateReaderErrors, TlbiValuePresence) {
   expect_errors({
       {"keyed missing", "(tlbi 1 0 ipas2e1is (src \"a:1\"))", 1, 22,
-       "missing value on tlbi ipas2e1is (vae2is, vale2is, ipas2e1is take (value H)"},
+       "missing value on tlbi ipas2e1is (vae2is, vale2is, ipas2e1is, ipas2e1, ripas2e1is, ripas2e1 take (value H)"},
       {"bare missing", "(tlbi 1 0 vale2is \"a:1\")", 1, 19, "missing value on tlbi vale2is"},
       {"missing before ')'", "(tlbi 1 0 vae2is)", 1, 17, "missing value on tlbi vae2is"},
       {"keyed extra", "(tlbi 1 0 vmalls12e1is (value 5) (src \"a:1\"))", 1, 25,
-       "unexpected value on tlbi vmalls12e1is (only vae2is, vale2is, ipas2e1is take a value"},
+       "unexpected value on tlbi vmalls12e1is (only vae2is, vale2is, ipas2e1is, ipas2e1, ripas2e1is, ripas2e1 take a value"},
       {"bare extra", "(tlbi 1 0 alle2is 5 \"a:1\")", 1, 19, "unexpected value on tlbi alle2is"},
   });
 }

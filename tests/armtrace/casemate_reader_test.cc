@@ -115,7 +115,8 @@ std::vector<KindCase> more_kind_cases() {
   c.push_back({"(hint (id 4) (tid 0) (kind set_pte_thread_owner) (location 0x7f2c0000) "
                "(value 0x2) (src \"hyp/vm.c:20\"))",
                "(hint 4 0 set_pte_thread_owner 7f2c0000 2 \"hyp/vm.c:20\")", e});
-  for (EventKind k : {EventKind::kLock, EventKind::kTrylock, EventKind::kUnlock}) {
+  for (EventKind k : {EventKind::kLock, EventKind::kTrylock, EventKind::kUnlock, EventKind::kReadLock,
+                      EventKind::kReadUnlock}) {
     e = make(k, 6, 2, "hyp/vm.c:31");
     e.address = 0x7f300040;
     const std::string name(enum_name(kEventKindNames, k));

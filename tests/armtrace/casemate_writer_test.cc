@@ -161,7 +161,7 @@ class EventGenerator {
   void fill_body(Event* e) {
     switch (e->kind) {
       case EventKind::kMemWrite:
-        e->mem_order = static_cast<MemOrder>(pick(2));
+        e->mem_order = static_cast<MemOrder>(pick(kMemOrderNames.size()));
         e->address = number();
         e->value = number();
         break;
@@ -179,7 +179,7 @@ class EventGenerator {
         break;
       case EventKind::kBarrier:
         e->barrier = static_cast<BarrierType>(pick(2));
-        if (e->barrier == BarrierType::kDsb) e->dsb_kind = static_cast<DsbKind>(pick(3));
+        if (e->barrier == BarrierType::kDsb) e->dsb_kind = static_cast<DsbKind>(pick(kDsbKindNames.size()));
         break;
       case EventKind::kTlbi:
         e->tlbi_op = static_cast<TlbiOp>(pick(kTlbiOps.size()));
@@ -196,7 +196,9 @@ class EventGenerator {
         break;
       case EventKind::kLock:
       case EventKind::kTrylock:
-      case EventKind::kUnlock: e->address = number(); break;
+      case EventKind::kUnlock:
+      case EventKind::kReadLock:
+      case EventKind::kReadUnlock: e->address = number(); break;
     }
   }
 

@@ -64,12 +64,33 @@ TEST(TlbiOps, TableRowsMatchTheirOps) {
   }
 }
 
-TEST(TlbiOps, ExactlyTheThreeByAddressOpsTakeAValue) {
+TEST(TlbiOps, ExactlyTheByAddressAndRangeOpsTakeAValue) {
   std::set<TlbiOp> with_value;
   for (const TlbiOpInfo& info : kTlbiOps) {
     if (info.takes_value) with_value.insert(info.op);
   }
-  EXPECT_EQ(with_value, (std::set<TlbiOp>{TlbiOp::kVae2is, TlbiOp::kVale2is, TlbiOp::kIpas2e1is}));
+  EXPECT_EQ(with_value, (std::set<TlbiOp>{TlbiOp::kVae2is, TlbiOp::kVale2is, TlbiOp::kIpas2e1is, TlbiOp::kIpas2e1,
+                                          TlbiOp::kRipas2e1is, TlbiOp::kRipas2e1}));
+  // casemate's own 11 come first; ptx's dialect adds the local and the range forms.
+  EXPECT_EQ(kCasemateTlbiOps, 11u);
+  EXPECT_FALSE(tlbi_op_info(TlbiOp::kIpas2e1).broadcast);
+  EXPECT_TRUE(tlbi_op_info(TlbiOp::kRipas2e1is).broadcast);
+  EXPECT_EQ(tlbi_op_info(TlbiOp::kRipas2e1is).selects, TlbiSelect::kIpaRange);
+}
+
+// FEAT_TLBIRANGE's operand (Arm ARM "TLBI RIPAS2E1IS"; Linux's __TLBI_VADDR_RANGE): BaseADDR
+// [36:0], TTL [38:37], NUM [43:39], SCALE [45:44], TG [47:46]; (NUM + 1) << (5 * SCALE + 1) pages.
+TEST(TlbiOps, RangeOperandDecodes) {
+  const uint64_t v = (uint64_t{1} << 46) | (uint64_t{2} << 44) | (uint64_t{3} << 39) | (uint64_t{2} << 37) | 0x40000;
+  const TlbiRange r = decode_tlbi_range(v);
+  EXPECT_EQ(r.begin, 0x40000000u);
+  EXPECT_EQ(r.pages, uint64_t{4} << 11);  // (3 + 1) << (5 * 2 + 1)
+  ASSERT_TRUE(r.level.has_value());
+  EXPECT_EQ(*r.level, 2);
+  EXPECT_EQ(r.tg, 1);
+  EXPECT_EQ(r.end(), 0x40000000u + (uint64_t{4} << 11) * 4096);
+  EXPECT_FALSE(decode_tlbi_range(0x40000).level.has_value());
+  EXPECT_EQ(decode_tlbi_range(0x40000).pages, 2u);  // NUM 0, SCALE 0: two pages
 }
 
 TEST(TlbiOps, StagesAndSelectorsFollowTheSpecTable) {

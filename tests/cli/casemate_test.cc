@@ -51,7 +51,8 @@ TEST_F(CasemateCli, ExitStatusFollowsTheVerdictClass) {
            Case{"unlocked_write.trace", 1, 1,
                 "verdict: transactional (no violation); findings: 1 (unlocked-write 1)"},
            Case{"stage1.trace", 0, 0, "verdict: transactional (no violation)"},
-           Case{"every_kind.trace", 1, 1, "verdict: transactional (no violation); findings: 1 (mem-read 1)"},
+           Case{"every_kind.trace", 1, 1,
+                "verdict: transactional (no violation); findings: 2 (mem-read 1, unlocked-write 1)"},
            Case{"ipa39.trace", 1, 1,
                 "verdict: NOT transactional: 1 violation in 1 section (1 wrong translation, 0 transient faults)"},
        }) {
@@ -110,7 +111,9 @@ TEST_F(CasemateCli, ReportCarriesTheCasemateFields) {
   const nlohmann::json e = read_json(all);
   EXPECT_EQ(e["casemate_verdict"], "must write to pte while holding owner lock");
   EXPECT_EQ(e["findings"], nlohmann::json::parse(R"([{"kind":"mem-read","line":19,
-      "detail":"tid 3 reads 0x0 at 0x7f2d0008, but memory holds 0x7f2e0003"}])"));
+      "detail":"tid 3 reads 0x0 at 0x7f2d0008, but memory holds 0x7f2e0003"},
+      {"kind":"unlocked-write","line":45,
+      "detail":"tid 2 writes 0x800017ff over 0x0 at 0x7f2f0008, an entry of root 0x7f2c0000, holding lock 0x7f300080 but not the root's lock 0x7f300040"}])"));
   EXPECT_EQ(e["records"]["trylock"], 1);
   EXPECT_EQ(e["records"]["mem-free"], 1);
   ASSERT_EQ(e["sections"].size(), 2u);

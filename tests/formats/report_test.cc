@@ -62,7 +62,7 @@ CheckedRun MakeRun() {
   return run;
 }
 
-const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation, EngineVariant::kSekvm, false, {}, {}, nullptr, nullptr};
+const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation, EngineVariant::kSekvm, false, {}, {}, nullptr, nullptr, {}};
 
 std::string Write(const ScratchDir& dir, const std::string& name, const CheckedRun& run, bool all,
                   const ReportMeta& meta = kMeta) {

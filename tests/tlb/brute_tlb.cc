@@ -95,7 +95,15 @@ bool BruteTlb::covers(const Event& e, const Entry& x) const {
     case TlbiOp::kVmalle1: case TlbiOp::kVmalle1is: return mine && x.kind == kCombined;
     case TlbiOp::kAlle1: case TlbiOp::kAlle1is: return true;
     case TlbiOp::kAlle2: case TlbiOp::kAlle2is: case TlbiOp::kVae2is: case TlbiOp::kVale2is: return false;
-    case TlbiOp::kIpas2e1is: break;
+    case TlbiOp::kIpas2e1is: case TlbiOp::kIpas2e1: break;
+    case TlbiOp::kRipas2e1is: case TlbiOp::kRipas2e1: {  // BaseADDR [36:0], TTL [38:37], NUM [43:39], SCALE [45:44]
+      const uint64_t begin = (e.value & ((uint64_t{1} << 37) - 1)) << 12;
+      const uint64_t pages = (((e.value >> 39) & 0x1f) + 1) << (5 * ((e.value >> 44) & 3) + 1);
+      const uint64_t level = (e.value >> 37) & 3;
+      if (!mine || x.kind == kCombined || begin >= x.ia + size(x.level) || x.ia >= begin + pages * 4096) return false;
+      if (o_.ttl == TtlMode::kIgnore || level == 0) return true;
+      return x.kind == kLeaf && x.level == static_cast<int>(level);
+    }
   }
   const uint64_t ipa = (e.value & ((uint64_t{1} << 44) - 1)) << 12;
   const uint64_t ttl = (e.value >> 44) & 0xf;
@@ -125,7 +133,8 @@ void BruteTlb::tlbi(const Event& e) {
 
 void BruteTlb::dsb(const Event& e) {
   if (e.barrier != armtrace::BarrierType::kDsb) return;
-  if (e.dsb_kind != armtrace::DsbKind::kIshst) {
+  const bool completes = e.dsb_kind == armtrace::DsbKind::kIsh || e.dsb_kind == armtrace::DsbKind::kNsh;
+  if (completes) {
     std::vector<Tlbi> keep;
     for (Tlbi& t : tlbis_[e.tid]) {
       if (e.dsb_kind == armtrace::DsbKind::kNsh && !t.local) {
@@ -138,7 +147,7 @@ void BruteTlb::dsb(const Event& e) {
     }
     tlbis_[e.tid] = std::move(keep);
   }
-  if (e.dsb_kind != armtrace::DsbKind::kNsh) pending_[e.tid].clear();
+  if (e.dsb_kind == armtrace::DsbKind::kIsh || e.dsb_kind == armtrace::DsbKind::kIshst) pending_[e.tid].clear();
 }
 
 void BruteTlb::write(const Event& e) {

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <atomic>
 #include <exception>
+#include <mutex>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,12 +22,15 @@
 
 #include "armcheck/casemate_check.h"
 #include "armcheck/engine_export.h"
+#include "armtrace/casemate_writer.h"
 #include "base/interrupt.h"
 #include "base/process_memory.h"
 #include "explorer/violation_groups.h"
 #include "formats/atomic_file.h"
 #include "formats/report.h"
 #include "formats/trace.h"
+#include "kernel/engines.h"
+#include "kernel/kernel_run.h"
 #include "run/engine_source.h"
 #include "run/runner.h"
 #include "run/trace_source.h"
@@ -37,6 +42,7 @@
 #include "tools/ptx/tlb_output.h"
 #include "tlb/section_tlb.h"
 #include "workload/from_process.h"
+#include "workload/kvm_steps.h"
 #include "workload/qemu_virt.h"
 #include "workload/workload_file.h"
 #include "workload/workload_stream.h"
@@ -111,6 +117,13 @@ struct CommonArgs {
   Allowance allow = Allowance::kNone;
   SectionPolicy sections = SectionPolicy::kSekvm;
   EngineVariant engine = EngineVariant::kSekvm;
+  // --engine as given: a SeKVM engine variant (`engine`) or a kernel engine (`kernel`, resolved by
+  // resolve_engine()); --vcpus and --cpu-features apply to kernel engines.
+  std::string engine_name = "sekvm";
+  std::optional<kernel::KernelEngine> kernel;
+  uint32_t vcpus = 2;
+  std::string cpu_features;
+  uint32_t features = kernel::kDefaultCpuFeatures;
   ExploreMode mode = ExploreMode::kFast;
   CompareMode compare = CompareMode::kDescriptor;
   std::string report;
@@ -157,14 +170,53 @@ void add_input_options(CLI::App* cmd, InputArgs* a) {
                    ->group("");  // hidden: for tests and benchmarks
 }
 
+// The kernel engines this ptx was built with (kernel/engines.h; none without kernel sources).
+const std::vector<kernel::KernelEngine>& kernel_engines() {
+  static const std::vector<kernel::KernelEngine> engines = kernel::kernel_engines(ptx_kernel_engines);
+  return engines;
+}
+
+// --engine's help: the SeKVM model's variants, then each kernel engine with its version.
+std::string engines_help() {
+  std::string s = "Engine: the SeKVM model (" + enum_choices(kEngineVariantNames) + "; default sekvm)";
+  std::string linux;
+  for (const kernel::KernelEngine& e : kernel_engines()) {
+    if (!e.mutant()) linux += fmt::format("{}{} (Linux {})", linux.empty() ? "" : ", ", e.name, e.version);
+  }
+  s += linux.empty() ? "; no kernel engine (built without kernel sources)" : "; Linux's arm64 KVM code: " + linux;
+  return s;
+}
+
+// Resolves --engine and --cpu-features. Errors: an unknown engine (listing them), a bad feature.
+Status resolve_engine(CommonArgs* c) {
+  if (const std::optional<EngineVariant> v = parse_enum(kEngineVariantNames, c->engine_name)) {
+    c->engine = *v;
+    c->kernel.reset();
+    return ok_status();
+  }
+  StatusOr<kernel::KernelEngine> found =
+      kernel::find_kernel_engine(kernel_engines(), c->engine_name, enum_choices(kEngineVariantNames));
+  if (!found.ok()) return bad_input("--engine: {}", found.status().message());
+  const kernel::KernelEngine e = *found;
+  c->kernel = e;
+  if (!c->cpu_features.empty()) {
+    PTX_ASSIGN_OR_RETURN(c->features, kernel::parse_cpu_features(c->cpu_features));
+  }
+  c->features &= e.table->features;  // what this version's code tests
+  return ok_status();
+}
+
 void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explore) {
   cmd->add_option("--threads", c->threads, "Worker threads (default: the number of cores)")
       ->check(CLI::Range(1u, 1024u));
   if (sections) {
     cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched")
         ->transform(enum_option(kSectionPolicyNames));
-    cmd->add_option("--engine", c->engine, "Engine variant: " + enum_choices(kEngineVariantNames) + " (default sekvm)")
-        ->transform(enum_option(kEngineVariantNames));
+    cmd->add_option("--engine", c->engine_name, engines_help());
+    cmd->add_option("--vcpus", c->vcpus, "Kernel engines: vCPU threads per VM, 1..4 (default 2)")->check(CLI::Range(1u, 4u));
+    cmd->add_option("--cpu-features", c->cpu_features,
+                    "Kernel engines: the CPU features the code finds, Arm's names: ttl, tlbirange, s2fwb, lpa2, none, "
+                    "all (default ttl,tlbirange,s2fwb: Neoverse N2/V1/V2 hosts; docs/linux-engine.md)");
   }
   if (explore) {
     cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)")
@@ -316,6 +368,7 @@ struct Explored {
   std::string head;                                 // the summary's first line, when not head_line()
   formats::ReportSections* sections = nullptr;      // the report's sections, when spooled
   std::string memory;                               // the summary's memory line (`run`), or empty
+  const kernel::KernelEngine* kernel = nullptr;     // a kernel engine's run
 };
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
@@ -335,7 +388,15 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
                               e.source, true, e.casemate != nullptr ? "records" : "ops");
   }
   if (!c.report.empty()) {
-    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}, nullptr, nullptr};
+    formats::ReportMeta meta;
+    meta.source = e.source;
+    meta.policy = e.policy;
+    meta.mode = c.mode;
+    meta.compare = c.compare;
+    meta.engine = e.engine;
+    if (e.kernel != nullptr) {
+      meta.kernel = {e.kernel->name, e.kernel->version, c.vcpus, kernel::cpu_features_name(c.features)};
+    }
     if (e.casemate) {
       meta.casemate = true;
       meta.casemate_verdict = e.casemate->casemate_verdict;
@@ -377,7 +438,11 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   return failing == 0 && e.findings.empty() && !tlb_fails ? kExitOk : kExitViolations;
 }
 
+int do_run_kernel(const InputArgs& in, const CommonArgs& c);
+int do_record_kernel(const InputArgs& in, const CommonArgs& c, const std::string& out);
+
 int do_run(const InputArgs& in, const CommonArgs& c) {
+  if (c.kernel) return do_run_kernel(in, c);
   if (!c.report.empty()) {
     if (Status s = formats::check_writable(c.report, "--report"); !s.ok()) return fail(s);
   }
@@ -431,6 +496,7 @@ int do_record_casemate(std::unique_ptr<workload::WorkloadStream> w, CommonArgs c
 
 int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) {
   if (Status s = formats::check_writable(out, "--out"); !s.ok()) return fail(s);
+  if (c.kernel) return do_record_kernel(in, c, out);
   StatusOr<std::unique_ptr<workload::WorkloadStream>> w = load_input(in, c.sections);
   if (!w.ok()) return fail(w.status());
   if (c.format == TraceFormat::kCasemate) return do_record_casemate(std::move(*w), c, out);
@@ -451,6 +517,119 @@ int do_record(const InputArgs& in, const CommonArgs& c, const std::string& out) 
   }
   print_summary(stdout, head_line("record", what, c, c.sections, c.engine, false), *r, {}, name, false);
   std::printf("trace: %s\n", out.c_str());
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+// --- kernel engines (kernel/kernel_run.h) ----------------------------------------------------------
+
+std::string kernel_head(const std::string& cmd, const std::string& what, const CommonArgs& c, bool explored) {
+  std::string s = fmt::format("ptx {}: {}, {} thread{}", cmd, what, c.threads, c.threads == 1 ? "" : "s");
+  if (explored) s += fmt::format(", mode {}, compare {}", explore_mode_name(c.mode), compare_mode_name(c.compare));
+  return s + fmt::format(", engine {} (Linux {}), {} vCPU{}, CPU features {}", c.kernel->name, c.kernel->version,
+                         c.vcpus, c.vcpus == 1 ? "" : "s", kernel::cpu_features_name(c.features));
+}
+
+// The input of a kernel engine: the preset continues with KVM's own paths (workload/kvm_steps.h).
+StatusOr<std::unique_ptr<workload::WorkloadStream>> kernel_input(const InputArgs& in, const CommonArgs& c) {
+  PTX_ASSIGN_OR_RETURN(std::unique_ptr<workload::WorkloadStream> w, load_input(in, c.sections));
+  if (in.workload_opt->count() > 0 || in.pid_opt->count() > 0) return w;
+  return workload::with_kvm_steps(std::move(w), workload::KvmStepsOptions{(c.kernel->table->calls >> PTX_K_SPLIT & 1) != 0});
+}
+
+kernel::KernelRunOptions kernel_options(const CommonArgs& c, Progress* progress) {
+  kernel::KernelRunOptions o;
+  o.vcpus = c.vcpus;
+  o.features = c.features;
+  o.threads = c.threads;
+  o.check.explore = config_of(c).explore_options;
+  o.check.keep_all = c.report_all;
+  o.check.keep_in_memory = kSummaryGroups;
+  o.tlb = c.tlb;
+  o.tlb_options = c.tlb_options;
+  o.on_progress = [progress](uint64_t n) { progress->add(n); };
+  return o;
+}
+
+int do_run_kernel(const InputArgs& in, const CommonArgs& c) {
+  if (!c.report.empty()) {
+    if (Status s = formats::check_writable(c.report, "--report"); !s.ok()) return fail(s);
+  }
+  StatusOr<std::unique_ptr<workload::WorkloadStream>> w = kernel_input(in, c);
+  if (!w.ok()) return fail(w.status());
+  const std::string name = (*w)->source(), what = (*w)->description();
+  StatusOr<Pictures> p = pictures_of(c, name);
+  if (!p.ok()) return fail(p.status());
+  formats::ReportSections sections;
+  Progress progress("ops", (*w)->total_ops(), c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
+  kernel::KernelRunOptions o = kernel_options(c, &progress);
+  std::atomic<uint64_t> groups{0};
+  std::mutex spool_mu;
+  Status spool_error;
+  o.check.on_section = [&](const CheckedSection& s) {
+    if (!s.exploration.ok()) groups += group_violations(s.exploration).size();
+    if (c.report.empty() || (!c.report_all && s.exploration.ok())) return;
+    const Status st = sections.add(s);
+    std::lock_guard<std::mutex> l(spool_mu);
+    if (spool_error.ok()) spool_error = st;
+  };
+  if (p->drawings || p->pages) {
+    o.check.on_violation = [&](const Tables& before, const CheckedSection& s) {
+      std::lock_guard<std::mutex> l(spool_mu);
+      p->on_violation(before, s);
+    };
+  }
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<kernel::KernelRunResult> k = kernel::run_kernel(*c.kernel, **w, o);
+  progress.finish();
+  if (!k.ok()) return fail(k.status());
+  if (!spool_error.ok()) return fail(spool_error);
+  run::RunOutcome r{k->totals, std::move(k->kept), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  r.totals.ops = (*w)->total_ops();
+  r.interrupted = k->interrupted;
+  r.violation_groups = groups;
+  TlbResult tlb{k->tlb_findings, k->tlb_summary, name};
+  Explored e{"run", what, name, c.sections, c.engine, std::move(k->findings), nullptr, c.tlb ? &tlb : nullptr,
+             kernel_head("run", what, c, true), &sections, ""};
+  e.kernel = &*c.kernel;
+  e.memory = memory_line(k->table_pages_peak * 4096, peak_rss_bytes());
+  return finish_explored(e, c, r, &*p);
+}
+
+// `ptx record --engine linux-NAME`: each VM's events in order (VMs one after another, in vmid
+// order) as a casemate trace in ptx's dialect.
+int do_record_kernel(const InputArgs& in, const CommonArgs& c0, const std::string& out) {
+  CommonArgs c = c0;
+  c.threads = 1;
+  if (c.format != TraceFormat::kCasemate) {
+    return fail(bad_input("{} records casemate traces only (--format casemate): its events are Arm page-table events, "
+                          "which a ptx trace (SeKVM sections) cannot hold", c.kernel->name));
+  }
+  StatusOr<std::unique_ptr<workload::WorkloadStream>> w = kernel_input(in, c);
+  if (!w.ok()) return fail(w.status());
+  const std::string name = (*w)->source(), what = (*w)->description();
+  formats::AtomicFile file(out);
+  if (Status s = file.open(); !s.ok()) return fail(s);
+  Progress progress("ops", (*w)->total_ops(), c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
+  kernel::KernelRunOptions o = kernel_options(c, &progress);
+  o.explore = false;
+  uint64_t records = 0;
+  o.on_events = [&](uint32_t, const kernel::EventLog& batch) -> Status {
+    std::string text;
+    for (const armtrace::Event& e : batch.events) text += armtrace::format_casemate(e) + "\n";
+    records += batch.events.size();
+    return file.write(text);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<kernel::KernelRunResult> k = kernel::run_kernel(*c.kernel, **w, o);
+  progress.finish();
+  if (!k.ok()) return fail(k.status());
+  run::RunOutcome r{k->totals, {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  r.totals.ops = (*w)->total_ops();
+  if (k->interrupted) return finish_interrupted(kernel_head("record", what, c, false), r, name, false);
+  if (Status s = file.commit(); !s.ok()) return fail(s);
+  print_summary(stdout, kernel_head("record", what, c, false), r, {}, name, false);
+  std::printf("trace: %s (casemate, %llu records)\n", out.c_str(), static_cast<unsigned long long>(records));
   std::fflush(stdout);
   return kExitOk;
 }
@@ -592,8 +771,14 @@ int ptx_main(int argc, char** argv) {
     return fail(bad_input("{}\nRun 'ptx --help' (or 'ptx SUBCOMMAND --help') for usage.", e.what()));
   }
   try {
-    if (run->parsed()) return do_run(run_in, run_c);
-    if (record->parsed()) return do_record(rec_in, rec_c, trace_out);
+    if (run->parsed()) {
+      if (Status s = resolve_engine(&run_c); !s.ok()) return fail(s);
+      return do_run(run_in, run_c);
+    }
+    if (record->parsed()) {
+      if (Status s = resolve_engine(&rec_c); !s.ok()) return fail(s);
+      return do_record(rec_in, rec_c, trace_out);
+    }
     return do_check(trace_in, check_c);
   } catch (const std::exception& e) {  // a bug (e.g. std::bad_alloc): never a crash
     return fail(internal_error("internal error: {}", e.what()));

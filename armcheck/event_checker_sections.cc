@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// EventChecker: locks and critical sections (exclusive and shared), their exploration, finish().
+#include <algorithm>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "armcheck/event_checker.h"
+#include "explorer/epochs.h"
+#include "explorer/section_group.h"
+
+namespace ptx::armcheck {
+
+using armtrace::Event;
+using armtrace::EventKind;
+
+namespace {
+
+std::string tids_text(const std::multiset<uint32_t>& tids) {
+  std::string s;
+  for (uint32_t t : tids) s += fmt::format("{}{}", s.empty() ? "" : ",", t);
+  return s;
+}
+
+}  // namespace
+
+void EventChecker::lock(const Event& e) {
+  Thread& t = threads_[e.tid];
+  const auto held = lock_holder_.find(e.address);
+  if (held != lock_holder_.end()) {
+    if (held->second == e.tid && e.kind == EventKind::kTrylock && !t.open.empty()) {
+      for (auto it = t.open.rbegin(); it != t.open.rend(); ++it) {
+        if (it->lock == e.address) {
+          ++it->depth;
+          return;
+        }
+      }
+    }
+    find("lock-conflict", e, fmt::format("tid {} takes lock {:#x}, which tid {} holds", e.tid, e.address, held->second));
+  } else if (const auto r = readers_.find(e.address); r != readers_.end() && !r->second.empty()) {
+    find("lock-conflict", e, fmt::format("tid {} takes lock {:#x}, which tid {} hold{} shared", e.tid, e.address,
+                                         tids_text(r->second), r->second.size() == 1 ? "s" : ""));
+  }
+  lock_holder_[e.address] = e.tid;
+  t.open.push_back(OpenSection{e.address, 1, e.line, 0, {}, {}, {}, {}});
+}
+
+void EventChecker::read_lock(const Event& e) {
+  const auto held = lock_holder_.find(e.address);
+  if (held != lock_holder_.end()) {
+    find("lock-conflict", e,
+         fmt::format("tid {} takes lock {:#x} shared, which tid {} holds", e.tid, e.address, held->second));
+  }
+  readers_[e.address].insert(e.tid);
+  const SharedSection& s = shared_.open(e.address, e.tid, writes_, e.line);
+  threads_[e.tid].open.push_back(OpenSection{e.address, 1, e.line, s.serial, {}, {}, {}, {}});
+}
+
+Status EventChecker::unlock(const Event& e) {
+  Thread& t = threads_[e.tid];
+  auto it = std::find_if(t.open.rbegin(), t.open.rend(),
+                         [&](const OpenSection& s) { return s.lock == e.address && s.shared == 0; });
+  if (it == t.open.rend()) {
+    return at(bad_input("unlock of lock {:#x} that tid {} does not hold: an unlock must match a lock or trylock "
+                        "by the same tid (casemate-trace.md §2)", e.address, e.tid), e);
+  }
+  if (--it->depth > 0) return ok_status();
+  OpenSection s = std::move(*it);
+  t.open.erase(std::next(it).base());
+  const auto held = lock_holder_.find(e.address);
+  if (held != lock_holder_.end() && held->second == e.tid) lock_holder_.erase(held);
+  return close(e.tid, std::move(s), e.line, false);
+}
+
+Status EventChecker::read_unlock(const Event& e) {
+  Thread& t = threads_[e.tid];
+  auto it = std::find_if(t.open.rbegin(), t.open.rend(),
+                         [&](const OpenSection& s) { return s.lock == e.address && s.shared != 0; });
+  if (it == t.open.rend()) {
+    return at(bad_input("read-unlock of lock {:#x} that tid {} does not hold shared: a read-unlock must match a "
+                        "read-lock by the same tid (ptx's trace dialect)", e.address, e.tid), e);
+  }
+  const OpenSection s = std::move(*it);
+  t.open.erase(std::next(it).base());
+  std::multiset<uint32_t>& readers = readers_[e.address];
+  if (const auto r = readers.find(e.tid); r != readers.end()) readers.erase(r);
+  return close_shared(e.tid, s, e.line, false);
+}
+
+// Restores the memory before `updates` (each entry's first write's old value).
+void EventChecker::undo(const std::vector<Update>& updates) {
+  for (auto it = updates.rbegin(); it != updates.rend(); ++it) memory_.write(0, it->entry, it->old_value);
+}
+
+Status EventChecker::close(uint32_t tid, OpenSection&& s, uint64_t last_line, bool open_at_end) {
+  Section section;
+  section.seq = sections_++;
+  for (Update& u : s.updates) u.kind = kind_at_level(arm_level_of(u.entry), kMaxLevels);
+  section.updates = s.updates;
+  result_.totals.add(section);
+  if (s.updates.empty() || !options_.explore_sections) return ok_status();
+  if (!options_.explore.fits(largest_epoch(s.updates.size(), s.barriers))) {
+    return std::move(options_.explore.check(largest_epoch(s.updates.size(), s.barriers))
+                         .with_context(fmt::format("the section of tid {} under lock {:#x}", tid, s.lock))
+                         .at(source_, s.first_line));
+  }
+  // The memory now: kept, since other threads' writes may be interleaved with the section's.
+  std::unordered_map<uint64_t, uint64_t> now;
+  for (const Update& u : s.updates) now.emplace(u.entry, memory_.read(0, u.entry));
+  for (const Root& root : roots_.live()) {
+    PTX_RETURN_IF_ERROR(explore_for(root, s, section, tid, last_line, open_at_end));
+  }
+  for (const auto& [entry, value] : now) memory_.write(0, entry, value);
+  return ok_status();
+}
+
+// A shared section closes: shared-entry clashes in its group, its own check (as an exclusive
+// section's, the others' writes as they are), then its group's.
+Status EventChecker::close_shared(uint32_t tid, const OpenSection& open, uint64_t last_line, bool open_at_end) {
+  const std::vector<const SharedSection*> group = shared_.close(open.shared, writes_);
+  for (const SharedEntryClash& c : shared_.clashes(group)) {
+    Event at;
+    at.line = c.second->line;
+    find("shared-entry", at,
+         fmt::format("tids {} and {} wrote entry {:#x} in sections that overlap under lock {:#x} shared: {:#x} "
+                     "(line {}, {}) then a plain store of {:#x} over it (line {}, {}), not serialised by a "
+                     "compare-and-swap", c.first_tid, c.second_tid, c.entry, open.lock, c.first->update.new_value,
+                     c.first->line, c.first->src, c.second->update.new_value, c.second->line, c.second->src));
+  }
+  const SharedSection& s = *group.front();
+  OpenSection own{s.lock, 1, s.first_line, 0, {}, {}, {}, s.barriers};
+  for (const SharedWrite& w : s.writes) {
+    own.updates.push_back(w.update);
+    own.lines.push_back(w.line);
+    own.srcs.push_back(w.src);
+  }
+  PTX_RETURN_IF_ERROR(close(tid, std::move(own), last_line, open_at_end));
+  return explore_group(group, last_line);
+}
+
+Status EventChecker::explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
+                                 uint64_t last_line, bool open_at_end) {
+  undo(s.updates);
+  std::vector<uint32_t> ends = s.barriers;
+  if (ends.empty() || ends.back() < s.updates.size()) ends.push_back(static_cast<uint32_t>(s.updates.size()));
+  Exploration x = explore_epochs(memory_, root.base, root.geometry, s.updates, ends, {}, options_.explore);
+  if (x.classes.empty()) return ok_status();  // the section changes no walk of this root
+  result_.totals.add_exploration(x);
+  const bool keep = options_.keep_all || !x.ok();
+  if (!keep && !options_.on_section) return ok_status();
+  auto ctx = std::make_shared<SectionContext>();
+  *ctx = SectionContext{tid, s.lock, s.first_line, last_line, open_at_end, root.base, root.stage, root.id,
+                        s.lines, s.srcs, s.barriers, {}};
+  CheckedSection c{section, std::move(x), s.first_line, std::move(ctx)};
+  c.section.vmid = root.id;
+  if (options_.on_section) options_.on_section(c);
+  if (options_.on_violation && !c.exploration.ok()) {
+    undo(s.updates);  // the before-state (the next root, or close(), puts the memory back)
+    options_.on_violation(Tables(memory_, root.base, root.geometry), c);
+  }
+  if (keep && result_.kept.size() < options_.keep_in_memory) result_.kept.push_back(std::move(c));
+  return ok_status();
+}
+
+StatusOr<CheckResult> EventChecker::finish(std::optional<std::string> verdict, uint64_t last_line) {
+  if (options_.observer != nullptr) options_.observer->finish(last_line, memory_, roots_);
+  for (uint32_t tid = 0; tid < threads_.size(); ++tid) {
+    while (!threads_[tid].open.empty()) {
+      OpenSection s = std::move(threads_[tid].open.back());
+      threads_[tid].open.pop_back();
+      if (s.shared != 0) {
+        PTX_RETURN_IF_ERROR(close_shared(tid, s, last_line, true));
+      } else {
+        PTX_RETURN_IF_ERROR(close(tid, std::move(s), last_line, true));
+      }
+    }
+  }
+  result_.casemate_verdict = std::move(verdict);
+  return std::move(result_);
+}
+
+}  // namespace ptx::armcheck

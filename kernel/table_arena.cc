@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "kernel/table_arena.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <new>
+
+namespace ptx::kernel {
+
+TableArena::TableArena(uint64_t base, size_t capacity) : base_(base), capacity_(capacity), refs_(capacity, 0) {
+  void* p = mmap(nullptr, capacity * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  mem_ = static_cast<unsigned char*>(p);
+}
+
+TableArena::~TableArena() { munmap(mem_, capacity_ * kPage); }
+
+void* TableArena::alloc() {
+  std::lock_guard<std::mutex> l(mu_);
+  uint32_t i;
+  if (!free_.empty()) {
+    i = free_.top();
+    free_.pop();
+  } else if (next_ < capacity_) {
+    i = next_++;
+  } else {
+    return nullptr;
+  }
+  refs_[i] = 1;
+  peak_ = std::max(peak_, ++in_use_);
+  unsigned char* page = mem_ + uint64_t{i} * kPage;
+  std::memset(page, 0, kPage);
+  return page;
+}
+
+int TableArena::ref(const void* virt, int delta, bool* freed) {
+  *freed = false;
+  if (!contains(virt)) return -1;
+  const size_t i = (static_cast<const unsigned char*>(virt) - mem_) / kPage;
+  std::lock_guard<std::mutex> l(mu_);
+  if (refs_[i] + delta < 0 || (refs_[i] == 0 && delta != 0)) return -1;
+  refs_[i] += delta;
+  if (refs_[i] == 0 && delta != 0) {
+    free_.push(static_cast<uint32_t>(i));
+    --in_use_;
+    *freed = true;
+  }
+  return refs_[i];
+}
+
+bool TableArena::contains(const void* virt) const {
+  const auto* p = static_cast<const unsigned char*>(virt);
+  return p >= mem_ && p < mem_ + capacity_ * kPage;
+}
+
+uint64_t TableArena::phys(const void* virt) const {
+  return base_ + static_cast<uint64_t>(static_cast<const unsigned char*>(virt) - mem_);
+}
+
+void* TableArena::virt(uint64_t phys) {
+  if (phys < base_ || phys - base_ >= capacity_ * kPage) return scratch_;
+  return mem_ + (phys - base_);
+}
+
+size_t TableArena::in_use() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return in_use_;
+}
+
+size_t TableArena::peak() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return peak_;
+}
+
+}  // namespace ptx::kernel

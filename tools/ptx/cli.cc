@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -40,6 +41,10 @@
 #include "workload/qemu_virt.h"
 #include "workload/workload_file.h"
 #include "workload/workload_stream.h"
+#include "report/sarif.h"
+#include "report/signature_json.h"
+#include "report/signature_lanes.h"
+#include "report/signature_text.h"
 
 namespace ptx::cli {
 namespace {
@@ -118,6 +123,8 @@ struct CommonArgs {
   std::string draw;
   std::string html;
   uint64_t draw_limit = 4;
+  uint64_t examples = 16;  // example sections per signature in the report
+  std::string sarif;
   bool quiet = false;
   // The TLB pass (tlb/tlb_pass.h; of engine sections: tlb/section_tlb.h); off: output as without it.
   bool tlb = false;
@@ -171,15 +178,23 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
         ->transform(enum_option(kExploreModeNames));
     cmd->add_option("--compare", c->compare, "What must match before/after: descriptor (Coq's pt_map value) or translation")
         ->transform(enum_option(kCompareModeNames));
-    cmd->add_option("--report", c->report, "Write a JSON report here (atomically)");
-    cmd->add_flag("--report-all", c->report_all, "List every section in the report, not only violating ones");
+    cmd->add_option("--report", c->report,
+                    "Write a JSON report here (atomically): the bug signatures, each with up to --examples sections "
+                    "(docs/report.md)");
+    cmd->add_flag("--report-all", c->report_all, "List every section in the report, not only the signatures' examples");
+    cmd->add_option("--examples", c->examples, "Example sections per bug signature in the report (default 16)")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
+    cmd->add_option("--sarif", c->sarif,
+                    "Write a SARIF 2.1.0 log here (atomically): one result per bug signature, for code-scanning "
+                    "services and editors (docs/report.md)");
     cmd->add_option("--draw", c->draw,
-                    "Write a Graphviz picture (.dot, and .svg when Graphviz is installed) of each violation into this directory");
+                    "Write Graphviz pictures (.dot, and .svg when Graphviz is installed) of each bug signature's first "
+                    "violations into this directory");
     cmd->add_option("--html", c->html,
-                    "Write an interactive page (self-contained HTML) of each violation group, and index.html, "
-                    "into this directory");
+                    "Write index.html, a table of the bug signatures, and an interactive page (self-contained HTML) of "
+                    "each one's first occurrences into this directory");
     cmd->add_option("--draw-limit", c->draw_limit,
-                    "With --draw or --html: violating sections drawn per VM (default 4)")
+                    "With --draw or --html: pictures or pages per bug signature (default 4)")
         ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
     cmd->add_option("--allow", c->allow,
                     "transient-faults: exit 0 when the only violations are transient faults (break-before-make) "
@@ -199,12 +214,18 @@ run::RunConfig config_of(const CommonArgs& c) {
   return cfg;
 }
 
-// An explored run holds only the sections its summary describes; with --report the kept sections
-// go to `sections` (spooled to disk), so a run of any length holds none of them.
-run::RunConfig explored_config(const CommonArgs& c, formats::ReportSections* sections) {
+// An explored run holds only its signatures (report/signature_lanes.h); with --report the kept
+// sections go to `sections` (spooled to disk): every section with --report-all, else those that
+// became an example of a signature in their lane (the report keeps the first --examples of each).
+run::RunConfig explored_config(const CommonArgs& c, formats::ReportSections* sections,
+                               const report::SignatureLanes* signatures) {
   run::RunConfig cfg = config_of(c);
   cfg.keep_in_memory = kSummaryGroups;
-  if (sections != nullptr) cfg.keep_sink = [sections](const CheckedSection& s) { return sections->add(s); };
+  if (sections == nullptr) return cfg;
+  cfg.keep_sink = [sections, signatures, all = c.report_all](const CheckedSection& s) {
+    if (!all && !signatures->is_example(s.section.vmid, s.section.seq)) return ok_status();
+    return sections->add(s);
+  };
   return cfg;
 }
 
@@ -240,14 +261,17 @@ struct Pictures {
   std::unique_ptr<HtmlPages> pages;
   std::string source;  // names the input in the pages
 
-  void on_violation(const Tables& before, const CheckedSection& s) {
-    if (drawings) drawings->on_violation(before, s.section, s.exploration);
-    if (pages) pages->on_violation(before, s, source);
+  bool any() const { return drawings || pages; }
+  // `s` in its explored form (report/signature.h), at `at`.
+  void on_violation(const Tables& before, const CheckedSection& s, const report::Occurrence& at) {
+    if (drawings) drawings->on_violation(before, s, at);
+    if (pages) pages->on_violation(before, s, at, source);
   }
-  // Finishes the pages' index and returns the first error of either.
-  Status finish(const std::string& title) {
-    if (drawings && !drawings->error().ok()) return drawings->error();
-    return pages ? pages->finish(title) : ok_status();
+  // Removes the pictures past each signature's limit, writes the pages' index of `entries` and
+  // returns the first error of either.
+  Status finish(const std::string& title, const std::vector<report::SignatureEntry>& entries) {
+    if (drawings) PTX_RETURN_IF_ERROR(drawings->finish());
+    return pages ? pages->finish(title, entries, source) : ok_status();
   }
 };
 
@@ -263,14 +287,16 @@ StatusOr<Pictures> pictures_of(const CommonArgs& c, const std::string& source) {
   return p;
 }
 
-// Runs `source` with a progress display and, with --draw / --html, pictures of the violations.
+// Runs `source` with a progress display and, for an explored run, its bug signatures and, with
+// --draw / --html, pictures of their first occurrences.
 StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::RunConfig cfg, const CommonArgs& c,
-                                            Pictures* pictures) {
+                                            Pictures* pictures, report::SignatureLanes* signatures = nullptr) {
   Progress progress(source.unit(), source.total_units(), c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   cfg.on_progress = [&progress](uint64_t n) { progress.add(n); };
-  if (pictures != nullptr && (pictures->drawings || pictures->pages)) {
-    cfg.on_violation = [pictures](const NptImage& before, const Section& s, const Exploration& x) {
-      pictures->on_violation(Tables(before), CheckedSection{s, x, 0, nullptr});
+  if (signatures != nullptr) {
+    cfg.on_violating = [pictures, signatures](const NptImage& before, const CheckedSection& s) {
+      signatures->add_section(s);
+      if (pictures != nullptr && pictures->any()) pictures->on_violation(Tables(before), s, report::occurrence_of(s));
     };
   }
   StatusOr<run::RunOutcome> r = run::run_sections(source, cfg);
@@ -316,13 +342,41 @@ struct Explored {
   std::string head;                                 // the summary's first line, when not head_line()
   formats::ReportSections* sections = nullptr;      // the report's sections, when spooled
   std::string memory;                               // the summary's memory line (`run`), or empty
+  report::SignatureTable* signatures = nullptr;     // the violations' signatures (findings' and TLB's added here)
 };
+
+// Every signature of the run: its violations' (already in e.signatures), its findings' and its
+// TLB verdicts' (stale-benign ones are information, not bugs: left out).
+std::vector<report::SignatureEntry> signature_entries(const Explored& e) {
+  report::SignatureTable& t = *e.signatures;
+  for (const Finding& f : e.findings) {
+    t.add_finding(f, report::Occurrence{kVmCount, f.line, 0, 0, f.line, true});
+  }
+  if (e.tlb != nullptr) {
+    for (size_t i = 0; i < e.tlb->findings.size(); ++i) {
+      const tlb::TlbFinding& f = e.tlb->findings[i];
+      if (f.verdict == tlb::Verdict::kStaleBenign) continue;
+      t.add_tlb(f, report::Occurrence{kVmCount + 1, i, 0, 0, f.line, true});
+    }
+  }
+  return t.entries();
+}
+
+// The report keeps the signatures' example sections (a bounded report).
+void select_examples(formats::ReportSections* sections, const std::vector<report::SignatureEntry>& entries) {
+  auto examples = std::make_shared<std::set<std::pair<uint32_t, uint64_t>>>();
+  for (const report::SignatureEntry& e : entries) {
+    if (e.representative == nullptr) continue;
+    for (const report::Occurrence& o : e.examples) examples->emplace(o.lane % kVmCount, o.pos);
+  }
+  sections->select([examples](uint32_t vm, uint64_t pos) { return examples->count({vm, pos}) > 0; });
+}
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
 // An interrupted run (SIGINT/SIGTERM): the summary of what was done, no output file, 128 + signal.
 int finish_interrupted(const std::string& head, const run::RunOutcome& r, const std::string& source, bool explored,
                        std::string_view ops_name = "ops") {
-  print_summary(stdout, head, r, {}, source, explored, SummaryNotes{std::string(ops_name), "", "", ""});
+  print_summary(stdout, head, r, {}, source, explored, SummaryNotes{std::string(ops_name), "", "", "", std::nullopt});
   std::printf("interrupted by signal %d: the figures above are those of the work done so far; no file was written\n",
               r.interrupted);
   std::fflush(stdout);
@@ -334,8 +388,14 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
     return finish_interrupted(e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
                               e.source, true, e.casemate != nullptr ? "records" : "ops");
   }
+  const std::vector<report::SignatureEntry> entries = signature_entries(e);
+  if (!c.sarif.empty()) {
+    if (Status s = report::write_sarif(c.sarif, entries, report::SarifInfo{PTX_VERSION, e.source}); !s.ok()) return fail(s);
+  }
   if (!c.report.empty()) {
-    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}, nullptr, nullptr};
+    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}, nullptr, nullptr,
+                             report::signatures_json(entries)};
+    if (!c.report_all && e.sections != nullptr) select_examples(e.sections, entries);
     if (e.casemate) {
       meta.casemate = true;
       meta.casemate_verdict = e.casemate->casemate_verdict;
@@ -352,23 +412,23 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
     if (!s.ok()) return fail(s);
   }
   if (pictures != nullptr) {
-    if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
+    if (Status s = pictures->finish(fmt::format("ptx bug signatures: {}", e.what), entries); !s.ok()) return fail(s);
   }
-  SummaryNotes notes{e.casemate != nullptr ? "records" : "ops", e.memory, "", ""};
-  if (e.tlb != nullptr) {
-    notes.tlb_lines = tlb_lines(e.tlb->findings, e.tlb->source, kSummaryViolations);
-    notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary);
-  }
+  SummaryNotes notes{e.casemate != nullptr ? "records" : "ops", e.memory, "", "", std::nullopt};
+  notes.signatures = report::signatures_text(entries, e.source, kSummarySignatures);
+  if (e.tlb != nullptr) notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary);
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
                 e.findings, e.source, true, notes);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
+  if (!c.sarif.empty()) std::printf("sarif: %s\n", c.sarif.c_str());
   if (pictures != nullptr && pictures->drawings) {
     const Drawings& d = *pictures->drawings;
     std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d.pictures()), d.dir().c_str());
     if (!d.render_problem().empty()) std::printf("drawings: .dot only: %s\n", d.render_problem().c_str());
   }
   if (pictures != nullptr && pictures->pages) {
-    std::printf("html: %llu pages in %s (index.html)\n", static_cast<unsigned long long>(pictures->pages->pages()),
+    std::printf("html: %llu pages in %s (index.html: the bug signatures)\n",
+                static_cast<unsigned long long>(pictures->pages->pages()),
                 pictures->pages->dir().c_str());
   }
   std::fflush(stdout);
@@ -387,12 +447,14 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   StatusOr<Pictures> p = pictures_of(c, name);
   if (!p.ok()) return fail(p.status());
   run::EngineSource source(std::move(*w), c.sections, c.engine);
-  formats::ReportSections sections;
-  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  formats::ReportSections sections(formats::ReportSections::Order::kByVm, !c.report_all);
+  report::SignatureLanes signatures(c.examples);
+  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections, &signatures);
   SectionTlbRun tlb(c, name, &cfg);
-  StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p);
+  StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p, &signatures);
   if (!r.ok()) return fail(r.status());
-  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, ""};
+  report::SignatureTable table = signatures.merged();
+  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, "", &table};
   e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
   return finish_explored(e, c, *r, &*p);
 }
@@ -462,18 +524,25 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   std::optional<tlb::TlbPass> tlb_pass;
   if (c.tlb) options.observer = &tlb_pass.emplace(c.tlb_options);
   std::optional<TlbResult> tlb_result;
-  // The report's sections are spooled as they are explored; only the violating ones are held.
-  formats::ReportSections sections(formats::ReportSections::Order::kAsAdded);
+  // The report's sections are spooled as they are explored: every one with --report-all, else
+  // those that became an example of a signature; the signatures are counted as they come.
+  formats::ReportSections sections(formats::ReportSections::Order::kAsAdded, !c.report_all);
+  report::SignatureTable signatures(c.examples);
+  uint64_t order = 0;  // the (section, root) records' positions, in trace order
   Status spool_error;
-  if (!c.report.empty()) {
-    options.on_section = [&](const CheckedSection& s) {
-      if (spool_error.ok() && (c.report_all || !s.exploration.ok())) spool_error = sections.add(s);
-    };
-  }
+  options.on_section = [&](const CheckedSection& s) {
+    const bool example = !s.exploration.ok() && signatures.add_section(s, report::occurrence_of(s, order));
+    if (!c.report.empty() && spool_error.ok() && (c.report_all || example)) spool_error = sections.add(s, order);
+    ++order;
+  };
   StatusOr<Pictures> pictures = pictures_of(c, path);
   if (!pictures.ok()) return fail(pictures.status());
-  if (pictures->drawings || pictures->pages) {
-    options.on_violation = [p = &*pictures](const Tables& before, const CheckedSection& s) { p->on_violation(before, s); };
+  if (pictures->any()) {
+    // on_section comes before on_violation for the same record (event_checker.h): its position
+    // is order - 1.
+    options.on_violation = [p = &*pictures, &order](const Tables& before, const CheckedSection& s) {
+      p->on_violation(before, s, report::occurrence_of(s, order - 1));
+    };
   }
   Progress progress("records", 0, c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   uint64_t shown = 0;
@@ -493,7 +562,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   r.interrupted = run->result.interrupted;
   if (tlb_pass) tlb_result = TlbResult{tlb_pass->findings(), tlb_pass->summary(), path};
   Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings),
-             &run->result, tlb_result ? &*tlb_result : nullptr, "", &sections, ""};
+             &run->result, tlb_result ? &*tlb_result : nullptr, "", &sections, "", &signatures};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -507,14 +576,14 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
 // The trace's sections, explored: streamed from the file (formats/trace_stream.h), or, when a VM's
 // sections are out of seq order in it, read whole (read_trace sorts them).
 StatusOr<run::RunOutcome> run_trace(const formats::TraceIndex& index, const run::RunConfig& cfg, const CommonArgs& c,
-                                    Pictures* p) {
+                                    Pictures* p, report::SignatureLanes* signatures) {
   if (!index.streamable()) {
     PTX_ASSIGN_OR_RETURN(const formats::Trace trace, formats::read_trace(index.path));
     run::TraceSource source(trace);
-    return run_with_progress(source, cfg, c, p);
+    return run_with_progress(source, cfg, c, p, signatures);
   }
   run::TraceStreamSource source(index);
-  PTX_ASSIGN_OR_RETURN(run::RunOutcome r, run_with_progress(source, cfg, c, p));
+  PTX_ASSIGN_OR_RETURN(run::RunOutcome r, run_with_progress(source, cfg, c, p, signatures));
   if (!r.interrupted) PTX_RETURN_IF_ERROR(source.check_op_count());
   return r;
 }
@@ -532,15 +601,17 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!index.ok()) return fail(index.status());
   StatusOr<Pictures> p = pictures_of(c, path);
   if (!p.ok()) return fail(p.status());
-  formats::ReportSections sections;
-  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  formats::ReportSections sections(formats::ReportSections::Order::kByVm, !c.report_all);
+  report::SignatureLanes signatures(c.examples);
+  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections, &signatures);
   SectionTlbRun tlb(c, path, &cfg);
-  StatusOr<run::RunOutcome> r = run_trace(*index, cfg, c, &*p);
+  StatusOr<run::RunOutcome> r = run_trace(*index, cfg, c, &*p, &signatures);
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
+  report::SignatureTable table = signatures.merged();
   return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, tlb.finish(), "",
-                                  &sections, ""},
+                                  &sections, "", &table},
                          c, *r, &*p);
 }
 

@@ -63,11 +63,27 @@ std::string message(const SignatureEntry& e, const SarifInfo& info) {
                      v.ipa, mapping(g, v.before), mapping(g, v.observed), mapping(g, v.after), e.id, counts);
 }
 
+// "stale-mapping/no-tlbi" -> "StaleMappingNoTlbi": the rule's readable name (SARIF wants it to
+// differ from the id).
+std::string rule_name(const std::string& id) {
+  std::string name;
+  bool upper = true;
+  for (const char c : id) {
+    if (c == '-' || c == '/' || c == '_' || c == ' ') {
+      upper = true;
+    } else {
+      name += upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+      upper = false;
+    }
+  }
+  return name;
+}
+
 nlohmann::json rule_json(const SignatureKey& k) {
   const VerdictHelp h = verdict_help(k.verdict, k.cause);
   const std::string text = fmt::format("{} Usual fix: {} (docs/verdicts.md, \"{}\")", h.meaning, h.fix, k.verdict);
   return {{"id", rule_id(k)},
-          {"name", k.verdict},
+          {"name", rule_name(rule_id(k))},
           {"shortDescription", {{"text", k.verdict_text()}}},
           {"fullDescription", {{"text", std::string(h.meaning)}}},
           {"help", {{"text", text}, {"markdown", text}}},

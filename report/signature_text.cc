@@ -53,9 +53,10 @@ std::string signature_table_text(const std::vector<SignatureEntry>& entries, con
 
 std::string representative_text(const SignatureEntry& e, const std::string& source) {
   std::string s = key_line(e);
-  if (e.representative == nullptr) {
-    return s + fmt::format("    first: {}: src {}: {}\n", occurrence_text(e.first(), source),
-                           e.src.empty() ? "(none)" : e.src, e.detail);
+  if (e.representative == nullptr) {  // a finding or a TLB verdict: its first occurrence's line
+    return s + fmt::format("{}: {}:{}: {}: {}\n", e.key.family == Family::kTlb ? "tlb" : "finding", source,
+                           e.first().line, e.key.family == Family::kTlb ? e.key.verdict_text() : e.key.verdict,
+                           e.detail);
   }
   const CheckedSection& c = *e.representative;
   const std::vector<ViolationGroup> groups = group_violations(c.exploration);

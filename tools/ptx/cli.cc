@@ -57,7 +57,12 @@ constexpr int kExitInternal = 3;    // a bug
 // Prints the error and returns its exit status.
 int fail(const Status& s) {
   std::fflush(stdout);
-  std::fprintf(stderr, "ptx: %s\n", s.to_string().c_str());
+  std::string text = s.to_string();
+  // Bad input points to the documents that describe what ptx accepts.
+  if (s.code() == StatusCode::kBadInput && text.find("docs/") == std::string::npos) {
+    text += " (docs/formats.md describes ptx's inputs, docs/cli.md its options)";
+  }
+  std::fprintf(stderr, "ptx: %s\n", text.c_str());
   if (s.code() == StatusCode::kInterrupted) return 128 + interrupt_signal();
   return s.code() == StatusCode::kInternal ? kExitInternal : kExitBadInput;
 }
@@ -94,21 +99,33 @@ enum class Allowance : uint8_t { kNone, kTransientFaults };
 constexpr EnumNames<Allowance, 2> kAllowanceNames{{
     {Allowance::kNone, "none"}, {Allowance::kTransientFaults, "transient-faults"}}};
 
-// A flag's value read through the enum's name table: --help shows {a|b|c}, and a wrong value is
-// "'x' is not one of a, b or c". (The option's variable receives the enum's number.)
+// "{a|b|c}": the names of a flag's values, as --help shows them.
 template <class E, size_t N>
-CLI::Validator enum_option(const EnumNames<E, N>& names) {
+std::string names_shown(const EnumNames<E, N>& names) {
   std::string shown;
   for (const EnumName<E>& n : names) shown += (shown.empty() ? "{" : "|") + std::string(n.name);
-  return CLI::Validator(
-      [&names](std::string& value) -> std::string {
-        const std::optional<E> e = parse_enum(names, value);
-        if (!e) return fmt::format("'{}' is not one of {}", value, enum_choices(names));
-        value = std::to_string(static_cast<int>(*e));
-        return "";
-      },
-      shown + "}");
+  return shown + "}";
 }
+
+// Adds to `o` a flag value read through the enum's name table: CLI11's CheckedTransformer over the
+// table (the option's variable receives the enum), whose help shows the names ({a|b|c}); a check in
+// front of it says "'x' is not one of a, b or c" for anything else (CheckedTransformer's own message
+// would print the enum's numbers).
+template <class E, size_t N>
+CLI::Option* enum_option(CLI::Option* o, const EnumNames<E, N>& names) {
+  o->transform(CLI::CheckedTransformer(enum_map(names)).description(names_shown(names)));
+  o->transform(CLI::Validator(
+      [&names](std::string& value) -> std::string {
+        if (parse_enum(names, value)) return "";
+        return fmt::format("'{}' is not one of {} (docs/cli.md)", value, enum_choices(names));
+      },
+      ""));
+  return o;
+}
+
+// on / off (--tlb).
+enum class OnOff : uint8_t { kOff, kOn };
+constexpr EnumNames<OnOff, 2> kOnOffNames{{{OnOff::kOn, "on"}, {OnOff::kOff, "off"}}};
 
 struct CommonArgs {
   unsigned threads = default_threads();
@@ -127,19 +144,20 @@ struct CommonArgs {
   std::string sarif;
   bool quiet = false;
   // The TLB pass (tlb/tlb_pass.h; of engine sections: tlb/section_tlb.h); off: output as without it.
-  bool tlb = false;
+  OnOff tlb = OnOff::kOff;
   tlb::TlbOptions tlb_options;
   bool strict = false;  // TLB warnings fail too
 };
 
 void add_tlb_options(CLI::App* cmd, CommonArgs* c) {
-  cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts); default off")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, bool>{{"on", true}, {"off", false}}));
-  cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore")
-      ->transform(CLI::CheckedTransformer(enum_map(tlb::kTtlModeNames)));
-  cmd->add_option("--tlb-deadline", c->tlb_options.deadline,
-                  "With --tlb on: judge stale entries at each unlock (default) or at the end only")
-      ->transform(CLI::CheckedTransformer(enum_map(tlb::kDeadlineNames)));
+  enum_option(cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts; docs/tlb-model.md); "
+                                                "default off"),
+              kOnOffNames);
+  enum_option(cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore"),
+              tlb::kTtlModeNames);
+  enum_option(cmd->add_option("--tlb-deadline", c->tlb_options.deadline,
+                              "With --tlb on: judge stale entries at each unlock (default) or at the end only"),
+              tlb::kDeadlineNames);
   cmd->add_option("--bbm-level", c->tlb_options.bbm_level, "With --tlb on: FEAT_BBM level 0 (default), 1 or 2")
       ->check(CLI::Range(0, 2));
   cmd->add_flag("--strict", c->strict, "With --tlb on: TLB warnings (stale-permission, bbml2-multihit) fail too");
@@ -168,16 +186,12 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
   cmd->add_option("--threads", c->threads, "Worker threads (default: the number of cores)")
       ->check(CLI::Range(1u, 1024u));
   if (sections) {
-    cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched")
-        ->transform(enum_option(kSectionPolicyNames));
-    cmd->add_option("--engine", c->engine, "Engine variant: " + enum_choices(kEngineVariantNames) + " (default sekvm)")
-        ->transform(enum_option(kEngineVariantNames));
+    enum_option(cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched"), kSectionPolicyNames);
+    enum_option(cmd->add_option("--engine", c->engine, "Engine variant: " + enum_choices(kEngineVariantNames) + " (default sekvm)"), kEngineVariantNames);
   }
   if (explore) {
-    cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)")
-        ->transform(enum_option(kExploreModeNames));
-    cmd->add_option("--compare", c->compare, "What must match before/after: descriptor (Coq's pt_map value) or translation")
-        ->transform(enum_option(kCompareModeNames));
+    enum_option(cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)"), kExploreModeNames);
+    enum_option(cmd->add_option("--compare", c->compare, "What must match before/after: descriptor (Coq's pt_map value) or translation"), kCompareModeNames);
     cmd->add_option("--report", c->report,
                     "Write a JSON report here (atomically): the bug signatures, each with up to --examples sections "
                     "(docs/report.md)");
@@ -196,10 +210,9 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
     cmd->add_option("--draw-limit", c->draw_limit,
                     "With --draw or --html: pictures or pages per bug signature (default 4)")
         ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
-    cmd->add_option("--allow", c->allow,
+    enum_option(cmd->add_option("--allow", c->allow,
                     "transient-faults: exit 0 when the only violations are transient faults (break-before-make) "
-                    "and there is no finding")
-        ->transform(enum_option(kAllowanceNames));
+                    "and there is no finding"), kAllowanceNames);
   }
   cmd->add_flag("--quiet", c->quiet, "No progress display");
 }
@@ -319,7 +332,7 @@ struct SectionTlbRun {
   std::string source;
 
   SectionTlbRun(const CommonArgs& c, const std::string& source_name, run::RunConfig* cfg) : source(source_name) {
-    if (!c.tlb) return;
+    if (c.tlb != OnOff::kOn) return;
     tlb::SectionTlb* p = &pass.emplace(source, c.tlb_options);
     cfg->on_section = [p](const Section& s, uint64_t line) { return p->add(s, line); };
   }
@@ -522,7 +535,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   armcheck::CheckOptions options;
   options.explore = config_of(c).explore_options;
   std::optional<tlb::TlbPass> tlb_pass;
-  if (c.tlb) options.observer = &tlb_pass.emplace(c.tlb_options);
+  if (c.tlb == OnOff::kOn) options.observer = &tlb_pass.emplace(c.tlb_options);
   std::optional<TlbResult> tlb_result;
   // The report's sections are spooled as they are explored: every one with --report-all, else
   // those that became an example of a signature; the signatures are counted as they come.
@@ -621,7 +634,7 @@ int ptx_main(int argc, char** argv) {
   CLI::App app{
       "ptx: explores every critical section of a SeKVM stage-2 page-table workload for the Transactional Page "
       "Table condition (every subset of its writes, in every order, leaves every address at its before- or "
-      "after-mapping)",
+      "after-mapping). Documentation: docs/ in the source tree (README.md, docs/cli.md, docs/verdicts.md)",
       "ptx"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
@@ -639,14 +652,14 @@ int ptx_main(int argc, char** argv) {
   add_input_options(record, &rec_in);
   add_common_options(record, &rec_c, true, false);
   record->add_option("--out", trace_out, "Trace file to write (atomically)")->required();
-  record->add_option("--format", rec_c.format,
-                     "ptx (JSON lines, the default) or casemate (Arm page-table events, for `ptx check`; one thread)")
-      ->transform(enum_option(kRecordFormatNames));
+  enum_option(record->add_option("--format", rec_c.format,
+                                 "ptx (JSON lines, the default) or casemate (Arm page-table events, for `ptx check`; "
+                                 "one thread; docs/formats.md)"),
+              kRecordFormatNames);
 
   CLI::App* check = app.add_subcommand("check", "Check a trace offline: a ptx trace or an Arm (casemate) trace");
   check->add_option("TRACE", trace_in, "A trace written by ptx record, or a casemate-format trace")->required();
-  check->add_option("--format", check_c.format, "auto (a first record '(' is casemate), ptx or casemate")
-      ->transform(enum_option(kTraceFormatNames));
+  enum_option(check->add_option("--format", check_c.format, "auto (a first record '(' is casemate), ptx or casemate"), kTraceFormatNames);
   add_common_options(check, &check_c, false, true);
   add_tlb_options(check, &check_c);
 
@@ -660,7 +673,8 @@ int ptx_main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    return fail(bad_input("{}\nRun 'ptx --help' (or 'ptx SUBCOMMAND --help') for usage.", e.what()));
+    return fail(bad_input("{}\nRun 'ptx --help' (or 'ptx SUBCOMMAND --help') for usage; docs/cli.md explains every "
+                          "option.", e.what()));
   }
   try {
     if (run->parsed()) return do_run(run_in, run_c);

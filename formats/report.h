@@ -69,7 +69,7 @@ struct ReportMeta {
   nlohmann::json tlb_findings;
   nlohmann::json tlb_summary;
   // The "signatures" list (report/signature_json.h), or null: none written.
-  nlohmann::json signatures;
+  nlohmann::json signatures = nullptr;
 };
 
 // One section's record.

@@ -54,7 +54,7 @@ std::string mapping(const Geometry& g, uint64_t m) {
 std::string message(const SignatureEntry& e, const SarifInfo& info) {
   const std::string counts = fmt::format("{} occurrence{} in {} section{}; first: {}", e.occurrences,
                                          e.occurrences == 1 ? "" : "s", e.sections, e.sections == 1 ? "" : "s",
-                                         occurrence_text(e.first(), info.source));
+                                         occurrence_text(e.first(), e.source.empty() ? info.source : e.source));
   if (e.representative == nullptr) return fmt::format("{}: {} ({})", e.key.verdict_text(), e.detail, counts);
   const CheckedSection& c = *e.representative;
   const Violation& v = c.exploration.violations[e.violation];
@@ -98,7 +98,7 @@ nlohmann::json result_json(const SignatureEntry& e, size_t rule_index, const Sar
                       {"partialFingerprints", {{"ptxSignature/v1", e.id}}},
                       {"properties",
                        {{"signature", e.id}, {"sections", e.sections}, {"occurrences", e.occurrences},
-                        {"first", occurrence_text(e.first(), info.source)}}}};
+                        {"first", occurrence_text(e.first(), e.source.empty() ? info.source : e.source)}}}};
   const std::vector<std::string>& where = e.key.locations;
   if (!where.empty() && where.front() != "(unknown)") r["locations"] = nlohmann::json::array({location_json(where[0])});
   nlohmann::json related = nlohmann::json::array();

@@ -5,7 +5,7 @@ namespace ptx::report {
 
 nlohmann::json occurrence_json(const Occurrence& o) {
   if (o.traced) return {{"line", o.line}, {"vmid", o.vmid}};
-  return {{"vmid", o.vmid}, {"seq", o.seq}, {"line", o.line}};
+  return {{"vmid", o.vmid}, {"seq", o.seq}};  // the section; its input line differs between run and check
 }
 
 nlohmann::json signatures_json(const std::vector<SignatureEntry>& entries) {

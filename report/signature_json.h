@@ -5,7 +5,8 @@
 //    "cause": "no-tlbi" (only where there is one), "ops": "map", "levels": "PTE",
 //    "locations": ["set_npt:attributes-first"], "shape": ["PTE remap"],
 //    "sections": N, "occurrences": N, "first": Occurrence, "examples": [Occurrence...]}
-// An Occurrence is {"vmid": V, "seq": S, "line": L} for an engine section or a ptx trace's, and
+// An Occurrence is {"vmid": V, "seq": S} for an engine section or a ptx trace's (not its input
+// line: `ptx check` of a recorded trace writes the run's report byte for byte), and
 // {"line": L, "vmid": ID} for an Arm trace's (its first line, its root's VMID or ASID). `examples`
 // holds up to --examples N of them (the first among them), each a section whose record is in the
 // report's "sections" (a finding's or TLB verdict's record is in "findings" / "tlb_findings").

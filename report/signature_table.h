@@ -57,6 +57,7 @@ struct SignatureEntry {
   size_t violation = 0;
   std::string detail;           // a finding's or TLB verdict's: the first one's detail
   std::string src;              // a finding's or TLB verdict's: the first one's src
+  std::string source;           // the input its lines count, when not the run's (a TLB pass's), or ""
 
   const Occurrence& first() const { return examples.front(); }
 };

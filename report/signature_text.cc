@@ -43,7 +43,7 @@ std::string signature_table_text(const std::vector<SignatureEntry>& entries, con
     s += fmt::format("  {:<10} {:<8} {:<32} {:>9} {:>12}  {}\n", e.id, enum_name(tlb::kSeverityNames, e.key.severity),
                      (e.key.family == Family::kTpt ? "" : std::string(enum_name(kFamilyNames, e.key.family)) + " ") +
                          e.key.verdict_text(),
-                     e.sections, e.occurrences, occurrence_text(e.first(), source));
+                     e.sections, e.occurrences, occurrence_text(e.first(), e.source.empty() ? source : e.source));
   }
   if (entries.size() > limit) {
     s += fmt::format("  ... and {} more signatures (the report lists them all)\n", entries.size() - limit);
@@ -54,7 +54,8 @@ std::string signature_table_text(const std::vector<SignatureEntry>& entries, con
 std::string representative_text(const SignatureEntry& e, const std::string& source) {
   std::string s = key_line(e);
   if (e.representative == nullptr) {  // a finding or a TLB verdict: its first occurrence's line
-    return s + fmt::format("{}: {}:{}: {}: {}\n", e.key.family == Family::kTlb ? "tlb" : "finding", source,
+    return s + fmt::format("{}: {}:{}: {}: {}\n", e.key.family == Family::kTlb ? "tlb" : "finding",
+                           e.source.empty() ? source : e.source,
                            e.first().line, e.key.family == Family::kTlb ? e.key.verdict_text() : e.key.verdict,
                            e.detail);
   }

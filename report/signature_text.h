@@ -22,7 +22,8 @@
 
 namespace ptx::report {
 
-// "vm 1 seq 19497 (qemu-virt:78004)" or "trace.log:44": where `o` is; `source` names the input.
+// "vm 1 seq 19497 (qemu-virt:78004)" or "trace.log:44": where `o` is; `source` names the input
+// (an entry's own SignatureEntry::source, when set, names it instead).
 std::string occurrence_text(const Occurrence& o, const std::string& source);
 
 // The table above (lines ending in '\n'); "" when `entries` is empty.

@@ -4,8 +4,7 @@
 set -euo pipefail
 PKGS=(cmake g++ make libtbb-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
       libcli11-dev nlohmann-json3-dev libfmt-dev graphviz pkg-config
-      chromium chromium-driver python3-selenium clang libclang-rt-14-dev ccache
-      nodejs npm python3-jsonschema)
+      chromium chromium-driver python3-selenium clang libclang-rt-14-dev ccache python3-jsonschema)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,6 +20,12 @@ fi
 # The SARIF validator of tests/report/sarif_validate.py: Microsoft's SARIF Multitool, from npm (the
 # Linux build, a self-contained program), into .tools/ of this checkout (ignored by git).
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if ! command -v npm >/dev/null; then  # Debian's npm, unless a Node.js with its npm is there already
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
 MULTITOOL="$ROOT/.tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
 if [ ! -x "$MULTITOOL" ]; then
   echo "bootstrap: installing @microsoft/sarif-multitool-linux (npm) into .tools/"

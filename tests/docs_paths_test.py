@@ -6,11 +6,10 @@
     docs_paths_test.py SOURCE_DIR
 
 Reads every file git tracks (or, outside a git checkout, every file under SOURCE_DIR but build
-directories) that is text, and fails on a home or workspace directory of some machine
-(/home/..., /Users/..., /root/..., /work/...), on the model documents outside the repository
-named by path (shared/SPEC.md and the like), and, in Markdown, on a link whose target leaves the
-repository (an absolute path, or ../ past the root). Cite outside documents by title instead
-(docs/sources.md).
+directories) that is text, and fails on a home or workspace directory of some machine (the
+patterns MACHINE and SHARED below), on the model documents outside the repository named by a
+path, and, in Markdown, on a link whose target leaves the repository (an absolute path, or ../
+past the root). Cite outside documents by title instead (docs/sources.md).
 """
 import os
 import re

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "tools/ptx/cli.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -365,14 +366,20 @@ std::vector<report::SignatureEntry> signature_entries(const Explored& e) {
   for (const Finding& f : e.findings) {
     t.add_finding(f, report::Occurrence{kVmCount, f.line, 0, 0, f.line, true});
   }
-  if (e.tlb != nullptr) {
-    for (size_t i = 0; i < e.tlb->findings.size(); ++i) {
-      const tlb::TlbFinding& f = e.tlb->findings[i];
-      if (f.verdict == tlb::Verdict::kStaleBenign) continue;
-      t.add_tlb(f, report::Occurrence{kVmCount + 1, i, 0, 0, f.line, true});
+  if (e.tlb != nullptr) {  // by line (a section's verdicts share its line): by VM, then in VM order, before
+    std::vector<const tlb::TlbFinding*> by_line;
+    for (const tlb::TlbFinding& f : e.tlb->findings) {
+      if (f.verdict != tlb::Verdict::kStaleBenign) by_line.push_back(&f);
     }
+    std::stable_sort(by_line.begin(), by_line.end(),
+                     [](const tlb::TlbFinding* a, const tlb::TlbFinding* b) { return a->line < b->line; });
+    for (const tlb::TlbFinding* f : by_line) t.add_tlb(*f, report::Occurrence{kVmCount + 1, f->line, 0, 0, f->line, true});
   }
-  return t.entries();
+  std::vector<report::SignatureEntry> entries = t.entries();
+  for (report::SignatureEntry& s : entries) {
+    if (e.tlb != nullptr && s.key.family == report::Family::kTlb) s.source = e.tlb->source;
+  }
+  return entries;
 }
 
 // The report keeps the signatures' example sections (a bounded report).

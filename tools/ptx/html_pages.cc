@@ -92,7 +92,8 @@ Status HtmlPages::finish(const std::string& title, const std::vector<report::Sig
   std::vector<html::SignatureRow> rows;
   for (const report::SignatureEntry& e : entries) {
     html::SignatureRow row{e.id, std::string(enum_name(tlb::kSeverityNames, e.key.severity)), e.key.verdict_text(),
-                           key_text(e.key), e.sections, e.occurrences, report::occurrence_text(e.first(), source), "", {}};
+                           key_text(e.key), e.sections, e.occurrences,
+                           report::occurrence_text(e.first(), e.source.empty() ? source : e.source), "", {}};
     const std::vector<const Written*>& mine = pages[e.id];
     for (size_t i = 1; i < mine.size(); ++i) row.examples.push_back(html::PageLink{mine[i]->label, mine[i]->file});
     if (!mine.empty()) {

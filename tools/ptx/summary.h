@@ -48,7 +48,7 @@ struct SummaryNotes {
   std::string tlb_verdict;
   // The bug signatures' table and representatives (report/signature_text.h): when set, printed
   // instead of the violation groups, findings and TLB lines.
-  std::optional<std::string> signatures;
+  std::optional<std::string> signatures = std::nullopt;
 };
 
 // `head`: the first line (without "\n"). `r`: the run's totals, wall time, kept sections (the

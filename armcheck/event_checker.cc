@@ -32,7 +32,7 @@ Status EventChecker::at(Status s, const Event& e) const {
 }
 
 void EventChecker::find(std::string kind, const Event& e, std::string detail) {
-  result_.findings.push_back(Finding{std::move(kind), e.line, std::move(detail)});
+  result_.findings.push_back(Finding{std::move(kind), e.line, std::move(detail), e.src});
   ++result_.totals.findings;
 }
 

@@ -121,6 +121,7 @@ Status EventChecker::close_shared(uint32_t tid, const OpenSection& open, uint64_
   for (const SharedEntryClash& c : shared_.clashes(group)) {
     Event at;
     at.line = c.second->line;
+    at.src = c.second->src;
     find("shared-entry", at,
          fmt::format("tids {} and {} wrote entry {:#x} in sections that overlap under lock {:#x} shared: {:#x} "
                      "(line {}, {}) then a plain store of {:#x} over it (line {}, {}), not serialised by a "

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Section numbers (§) refer to /work/shared/formats/casemate-trace.md.
+// Section numbers (§) refer to casemate-trace.md, the casemate trace format; ptx's subset: docs/casemate.md.
 #include "armtrace/casemate_reader.h"
 
 #include <limits>

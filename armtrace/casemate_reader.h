@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// CasemateReader: reads a casemate trace (/work/shared/formats/casemate-trace.md, "the spec";
+// CasemateReader: reads a casemate trace (casemate-trace.md, the casemate trace format; ptx's subset: docs/casemate.md, "the spec";
 // section numbers below refer to it) one record at a time, as Events.
 //
 //   std::ifstream in("run.trace");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Writing Events as casemate trace records (/work/shared/formats/casemate-trace.md, "the spec").
+// Writing Events as casemate trace records (casemate-trace.md, the casemate trace format; ptx's subset: docs/casemate.md, "the spec").
 //
 // Style: casemate >= 3.0 (§1.4): one record per line; every field keyed, "(key value)", or, in
 // condensed mode, every field bare; hex numbers (address, value, size, location) in lower case

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Event: one event of an Arm page-table trace, in the vocabulary of casemate traces
-// (/work/shared/formats/casemate-trace.md, "the spec" below; section numbers refer to it).
+// (casemate-trace.md, the casemate trace format; ptx's subset: docs/casemate.md, "the spec" below; section numbers refer to it).
 //
 // An Event is plain data. The casemate reader (armtrace/casemate_reader.h) produces Events from
 // text and the casemate writer (armtrace/casemate_writer.h) prints them; an in-process recorder

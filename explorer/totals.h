@@ -72,6 +72,8 @@ struct Finding {
   std::string kind;
   uint64_t line = 0;   // trace line
   std::string detail;
+  std::string src = "";  // the src of the record that shows it (its code location), or "" (a default,
+                         // so Finding{kind, line, detail} needs no src)
   friend bool operator==(const Finding&, const Finding&) = default;
 };
 

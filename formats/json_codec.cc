@@ -41,6 +41,7 @@ void to_json(nlohmann::json& j, const Update& u) {
        {"entry", hex(u.entry)},
        {"old", hex(u.old_value)},
        {"new", hex(u.new_value)}};
+  if (u.step != EngineStep::kNone) j["step"] = std::string(engine_step_name(u.step));
 }
 
 void to_json(nlohmann::json& j, const Counts& c) {

@@ -5,7 +5,8 @@
 // mapping.h).
 //   MapOp     {"kind": "map", "ipa": "0x40000000", "level": 3, "descriptor": "0x...7ff"}
 //             (an unmap: {"kind": "unmap", ..., "descriptor": "0x0"})
-//   Update    {"kind": "PTE", "entry": "0x...", "old": "0x0", "new": "0x..."}
+//   Update    {"kind": "PTE", "entry": "0x...", "old": "0x0", "new": "0x..."}, and "step":
+//             "set_npt:pte" (pagetable/engine_step.h) when the engine made the write
 //   TlbMaintenance  [at, "dsb"], [at, "vmalle1is"] (a TLBI), [at, "ipas2e1is", "0x40000000", 3]
 //             (a TLBI by IPA with its TTL level, 0 for none); `at`: the update index it precedes
 //   Counts    {"before": N, "after": N, "other": N}

@@ -79,6 +79,10 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vec
                      {"findings", t.findings}};
   if (!meta.tlb_summary.is_null()) head["summary"]["tlb"] = meta.tlb_summary;
   if (!meta.tlb_findings.is_null()) head["tlb_findings"] = meta.tlb_findings;
+  if (!meta.signatures.is_null()) {
+    head["signatures"] = meta.signatures;
+    head["summary"]["signatures"] = meta.signatures.size();
+  }
   head["findings"] = nlohmann::json::array();
   for (const Finding& f : findings) head["findings"].push_back({{"kind", f.kind}, {"line", f.line}, {"detail", f.detail}});
   return head;
@@ -120,14 +124,36 @@ Status write_report(const std::string& path, const ReportMeta& meta, const Total
   return out.commit();
 }
 
-ReportSections::ReportSections(Order order) : order_(order) {}
+ReportSections::ReportSections(Order order, bool selective) : order_(order), selective_(selective) {}
 ReportSections::~ReportSections() = default;
 
-Status ReportSections::add(const CheckedSection& s) {
-  std::unique_ptr<SpoolFile>& spool = vms_[order_ == Order::kByVm ? s.section.vmid : 0];
+Status ReportSections::add(const CheckedSection& s, uint64_t pos) {
+  const uint32_t vm = order_ == Order::kByVm ? s.section.vmid % kVmCount : 0;
+  std::unique_ptr<SpoolFile>& spool = vms_[vm];
   if (spool == nullptr) spool = std::make_unique<SpoolFile>("report");
-  return spool->append(",\n" + section_json(s).dump());
+  const std::string text = ",\n" + section_json(s).dump();
+  if (selective_) records_[vm].push_back(Record{order_ == Order::kByVm ? s.section.seq : pos, text.size()});
+  return spool->append(text);
 }
+
+namespace {
+
+// The records of a selective spool that `keep` picks, each ",\n{...}" (the first without its comma).
+Status copy_selected(SpoolFile& spool, uint32_t vm, const std::vector<ReportSections::Record>& records,
+                     const std::function<bool(uint32_t, uint64_t)>& keep, AtomicFile& out, bool* first) {
+  std::vector<size_t> sizes;
+  for (const ReportSections::Record& r : records) sizes.push_back(r.bytes);
+  size_t i = 0;
+  return spool.for_each_record(sizes, [&](std::string_view text) -> Status {
+    const uint64_t pos = records[i++].pos;
+    if (keep && !keep(vm, pos)) return ok_status();
+    PTX_RETURN_IF_ERROR(out.write(text.substr(*first ? 1 : 0)));
+    *first = false;
+    return ok_status();
+  });
+}
+
+}  // namespace
 
 Status write_report(const std::string& path, const ReportMeta& meta, const Totals& t, ReportSections& sections,
                     const std::vector<Finding>& findings) {
@@ -135,8 +161,13 @@ Status write_report(const std::string& path, const ReportMeta& meta, const Total
   PTX_RETURN_IF_ERROR(out.open());
   PTX_RETURN_IF_ERROR(out.write(report_start(meta, t, findings)));
   bool first = true;
-  for (const std::unique_ptr<SpoolFile>& spool : sections.vms_) {
+  for (uint32_t vm = 0; vm < kVmCount; ++vm) {
+    const std::unique_ptr<SpoolFile>& spool = sections.vms_[vm];
     if (spool == nullptr || spool->empty()) continue;
+    if (sections.selective_) {
+      PTX_RETURN_IF_ERROR(copy_selected(*spool, vm, sections.records_[vm], sections.keep_, out, &first));
+      continue;
+    }
     PTX_RETURN_IF_ERROR(spool->copy_to(out, first ? 1 : 0));  // the first section has no comma
     first = false;
   }

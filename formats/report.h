@@ -25,8 +25,10 @@
 // its trace "line" and "src". One record per (section, root) the section changes. With
 // `--tlb on` only (`ptx check`, `ptx run`), the head also has "tlb_findings" (the TLB pass's verdicts) and
 // "summary"."tlb" (their counts); tools/ptx/tlb_output.h.
-// `sections` lists every section with --report-all, else only those with a violation, ordered by
-// (vmid, seq), one per line: the report is streamed, so --report-all of millions of sections
+// "signatures" (report/signature_json.h) lists the bug signatures, each with up to --examples N
+// example sections, and "summary"."signatures" counts them. `sections` lists every section with
+// --report-all; else, in a bounded report, the example sections of the signatures (a selective
+// ReportSections), or, written from a vector, those with a violation; ordered by (vmid, seq), one per line: the report is streamed, so --report-all of millions of sections
 // never holds one JSON document in memory. `targets` has the counts of each op's own IPA;
 // `target` is targets[0] (null without ops). Nothing in the report depends on the thread count
 // or timing, so reports of the same input are byte-identical. Written atomically (atomic_file.h).
@@ -34,6 +36,7 @@
 #define PTX_FORMATS_REPORT_H_
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,13 +68,15 @@ struct ReportMeta {
   // "summary"."tlb" object (tools/ptx/tlb_output.h).
   nlohmann::json tlb_findings;
   nlohmann::json tlb_summary;
+  // The "signatures" list (report/signature_json.h), or null: none written.
+  nlohmann::json signatures = nullptr;
   // A kernel engine's run (kernel/): "engine" is then its name. Empty name for the SeKVM engines.
   struct Kernel {
     std::string engine;   // "linux-6.12"
     std::string version;  // "6.12.118"
     uint32_t vcpus = 0;
     std::string cpu_features;
-  } kernel;
+  } kernel{};
 };
 
 // One section's record.
@@ -86,16 +91,30 @@ class ReportSections {
     kByVm,     // by (vmid, seq): one spool per VM (the engine's and ptx traces' sections)
     kAsAdded,  // in the order added, from one thread (an Arm trace's (section, root) records)
   };
-  explicit ReportSections(Order order = Order::kByVm);
+  // `selective`: a bounded report, whose sections are chosen after the run (select()): add()
+  // then also remembers each record's position and size (a few words per section added).
+  explicit ReportSections(Order order = Order::kByVm, bool selective = false);
+  struct Record {  // a selective report's spooled record
+    uint64_t pos;
+    size_t bytes;
+  };
   ~ReportSections();
-  // Spools `s` (section_json) in its place. Errors: SpoolFile's kIoError.
-  Status add(const CheckedSection& s);
+  // Spools `s` (section_json) in its place. `pos`: kAsAdded, the record's position in the input
+  // (what select()'s predicate is asked with); kByVm, ignored (the position is s.section.seq).
+  // Errors: SpoolFile's kIoError.
+  Status add(const CheckedSection& s, uint64_t pos = 0);
+  // A selective report writes only the records for which keep(vm, pos) holds (vm: 0 for
+  // kAsAdded). REQUIRES: constructed selective.
+  void select(std::function<bool(uint32_t vm, uint64_t pos)> keep) { keep_ = std::move(keep); }
 
  private:
   friend Status write_report(const std::string&, const ReportMeta&, const Totals&, ReportSections&,
                              const std::vector<Finding>&);
   Order order_;
+  bool selective_;
   std::array<std::unique_ptr<SpoolFile>, kVmCount> vms_;  // kAsAdded: vms_[0] only
+  std::array<std::vector<Record>, kVmCount> records_;     // selective only
+  std::function<bool(uint32_t, uint64_t)> keep_;
 };
 
 // Writes the report to `path` atomically with `sections` (every section added, by (vmid, seq)).

@@ -51,4 +51,20 @@ Status SpoolFile::copy_to(AtomicFile& out, size_t skip) {
   return out.write(std::string_view(buffer_).substr(std::min(skip, buffer_.size())));
 }
 
+Status SpoolFile::for_each_record(const std::vector<size_t>& sizes,
+                                  const std::function<Status(std::string_view)>& each) {
+  PTX_RETURN_IF_ERROR(flush());
+  if (file_ == nullptr) return ok_status();  // nothing appended
+  const auto failed = [this] { return io_error("reading a temporary {} file: {}", what_, std::strerror(errno)); };
+  if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) return failed();
+  std::string record;
+  for (const size_t n : sizes) {
+    record.resize(n);
+    if (n > 0 && std::fread(record.data(), 1, n, file_) != n) return failed();
+    PTX_RETURN_IF_ERROR(each(record));
+  }
+  if (std::fseek(file_, 0, SEEK_END) != 0) return failed();
+  return ok_status();
+}
+
 }  // namespace ptx::formats

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <functional>
+#include <vector>
 
 #include "base/status.h"
 #include "formats/atomic_file.h"
@@ -30,6 +32,11 @@ class SpoolFile {
   // Copies everything appended, in order, to `out` (which reports its own write errors), leaving
   // out its first `skip` bytes. Errors: kIoError "reading a temporary <what> file: why".
   Status copy_to(AtomicFile& out, size_t skip = 0);
+  // Reads everything appended back as consecutive records of `sizes` bytes (the sizes of the
+  // appends, in order) and calls `each` with each record's text; stops at `each`'s first error.
+  // REQUIRES: the sizes add up to what was appended. Errors: `each`'s, or kIoError "reading a
+  // temporary <what> file: why".
+  Status for_each_record(const std::vector<size_t>& sizes, const std::function<Status(std::string_view)>& each);
   bool empty() const { return file_ == nullptr && buffer_.empty(); }
 
  private:

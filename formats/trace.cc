@@ -52,8 +52,10 @@ Status TraceWriter::add(const Section& s) {
   line += "],\"updates\":[";
   for (size_t i = 0; i < s.updates.size(); ++i) {
     const Update& u = s.updates[i];
-    fmt::format_to(std::back_inserter(line), "{}[\"{}\",\"{:#x}\",\"{:#x}\",\"{:#x}\"]",
-                   i ? "," : "", update_kind_name(u.kind), u.entry, u.old_value, u.new_value);
+    fmt::format_to(std::back_inserter(line), "{}[\"{}\",\"{:#x}\",\"{:#x}\",\"{:#x}\"", i ? "," : "",
+                   update_kind_name(u.kind), u.entry, u.old_value, u.new_value);
+    if (u.step != EngineStep::kNone) fmt::format_to(std::back_inserter(line), ",\"{}\"", engine_step_name(u.step));
+    line += ']';
   }
   line += "]";
   if (!s.barriers.empty()) line += fmt::format(",\"barriers\":[{}]", fmt::join(s.barriers, ","));
@@ -127,8 +129,8 @@ StatusOr<MapOp> parse_op(const json& o, uint32_t vmid) {
 }
 
 StatusOr<Update> parse_update(const json& u) {
-  if (!u.is_array() || u.size() != 4 || !u[0].is_string()) {
-    return bad_input("malformed update {}: expected [kind, entry, old, new]", u.dump());
+  if (!u.is_array() || u.size() < 4 || u.size() > 5 || !u[0].is_string()) {
+    return bad_input("malformed update {}: expected [kind, entry, old, new] or [kind, entry, old, new, step]", u.dump());
   }
   Update up;
   if (!parse_update_kind(u[0].get<std::string>(), &up.kind)) {
@@ -137,6 +139,15 @@ StatusOr<Update> parse_update(const json& u) {
   PTX_ASSIGN_OR_RETURN(up.entry, get_u64(u[1], "update entry"));
   PTX_ASSIGN_OR_RETURN(up.old_value, get_u64(u[2], "update old value"));
   PTX_ASSIGN_OR_RETURN(up.new_value, get_u64(u[3], "update new value"));
+  if (u.size() == 5) {
+    const std::optional<EngineStep> step =
+        u[4].is_string() ? parse_enum(kEngineStepNames, u[4].get<std::string>()) : std::nullopt;
+    if (!step || *step == EngineStep::kNone) {
+      return bad_input("malformed update step {}: expected an engine step such as \"set_npt:pte\" (docs/formats.md)",
+                       u[4].dump());
+    }
+    up.step = *step;
+  }
   return up;
 }
 

@@ -6,7 +6,8 @@
 //    "updates":[["PGD","0x10000","0x0","0x11003"],["PUD",...],...]}
 // ops are [ipa, level, descriptor] for a map and [ipa, level, "0x0", "unmap"] for an unmap (a
 // fourth element names the op kind, "map" when absent); updates [kind, entry, old, new] in
-// program order (a compact array form of json_codec.h's records); addresses and descriptors are
+// program order, with a fifth element, the engine step that made the write (pagetable/engine_step.h),
+// when the engine made it (a compact array form of json_codec.h's records); addresses and descriptors are
 // "0x..." strings. A section with barriers inside has "barriers":[update indexes], and one closed
 // without its barrier "closing_barrier":false (both only then); a section whose code does TLB
 // maintenance has "maintenance":[steps] (Section::maintenance, json_codec.h's array form; only

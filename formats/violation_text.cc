@@ -28,7 +28,9 @@ std::string where_line(const CheckedSection& s, const std::string& source) {
 std::string ops_line(const Section& s) {
   std::string ops;
   for (const MapOp& op : s.ops) {
-    ops += fmt::format("{}map {:#x} level {} {:#x}", ops.empty() ? "" : "; ", op.ipa, op.level, op.descriptor);
+    ops += op.kind == OpKind::kMap
+               ? fmt::format("{}map {:#x} level {} {:#x}", ops.empty() ? "" : "; ", op.ipa, op.level, op.descriptor)
+               : fmt::format("{}unmap {:#x} level {}", ops.empty() ? "" : "; ", op.ipa, op.level);
   }
   return ops.empty() ? "" : "    ops: " + ops + "\n";
 }
@@ -73,8 +75,8 @@ std::string describe_group(const CheckedSection& s, const ViolationGroup& g, siz
                                                      : fmt::format("ipas {:#x}..{:#x}", g.first_ipa, g.last_ipa);
   std::string out = fmt::format("violation group {} of {}: {}, {}\n", index, count, violation_class_name(g.cls),
                                 where_line(s, source));
-  out += fmt::format("    {} ({} IPA{}), exposed by {} of {} update lists\n", ipas, g.ipas, g.ipas == 1 ? "" : "s",
-                     short_count(g.lists), short_count(s.exploration.sequences));
+  out += fmt::format("    {} ({} IPA{}), exposed by {}\n", ipas, g.ipas, g.ipas == 1 ? "" : "s",
+                     lists_text(g, s.exploration));
   out += mapping_line(geo, "before", g.before);
   out += mapping_line(geo, "observed", g.observed);
   out += mapping_line(geo, "after", g.after);

@@ -8,12 +8,14 @@ constexpr uint64_t kPage = 4096;
 
 uint64_t granule(int level) { return uint64_t{1} << (12 + 9 * (3 - level)); }
 
+// user_mem_abort's prot: device memory is never executable (an exec fault on it is -ENOEXEC
+// before any map; stage2_set_prot_attr refuses DEVICE with X).
 uint32_t prot_of(uint64_t desc) {
   uint32_t prot = 0;
   if (desc >> 6 & 1) prot |= kProtR;
   if (desc >> 7 & 1) prot |= kProtW;
+  if (((desc >> 2) & 0xc) == 0) return prot | kProtDevice;
   if ((desc >> 54 & 1) == 0) prot |= kProtX;
-  if (((desc >> 2) & 0xc) == 0) prot |= kProtDevice;
   return prot;
 }
 

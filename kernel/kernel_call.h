@@ -6,7 +6,7 @@
 //
 // A map op's descriptor is a stage-2 leaf (workload/s2_descriptor.h): its output address (bits
 // [47:granule]), S2AP read (bit 6) and write (bit 7), XN (bit 54: not executable), MemAttr
-// [5:2] = 0b0001 for device memory. Its level is the size the fault handler picked: 3 a 4 KiB
+// [5:2] = 0b00xx for device memory (never executable: KVM's fault handler maps no device page X). Its level is the size the fault handler picked: 3 a 4 KiB
 // page, 2 a 2 MiB block, 1 a 1 GiB block.
 #ifndef PTX_KERNEL_KERNEL_CALL_H_
 #define PTX_KERNEL_KERNEL_CALL_H_

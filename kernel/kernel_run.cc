@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <optional>
 #include <thread>
 
@@ -56,6 +57,9 @@ class VmCheck {
   // After call `v`: the reference applies it, and the table must agree over its footprint.
   void refine(const VmOp& v, uint64_t line) {
     if (v.status != 0) return;  // the path itself failed (reported as an error)
+    // A call that failed before changing anything (e.g. -EINVAL for attributes the API refuses)
+    // leaves the reference as it is; -EAGAIN is part of the contract (reference_map.h).
+    if (v.result.ret != 0 && v.result.ret != -EAGAIN) return;
     apply_call(ref_, v.call, v.result.perm_fault != 0, vm_.engine().table->ages_ranges != 0);
     const Tables t(checker_.memory(), vm_.root(), Geometry::arm());
     const std::optional<Mismatch> m = first_mismatch(t, ref_, v.begin, v.end);
@@ -66,7 +70,8 @@ class VmCheck {
         fmt::format("vm {}: {} of [{:#x}, {:#x}) (workload line {}, vCPU {}{}) leaves IPA {:#x} mapped as {}; the "
                     "reference map says {}",
                     vm_.options().vmid, call_name(v.call.kind), v.call.ipa, v.call.ipa + v.call.size, v.op.line, v.vcpu,
-                    v.result.perm_fault ? ", permission fault" : "", m->ipa, m->got.text(), m->want.text())});
+                    v.result.perm_fault ? ", permission fault" : "", m->ipa, m->got.text(), m->want.text()),
+        fmt::format("{}:{}", vm_.options().source, v.op.line)});
     ref_.apply_unmap(v.begin, v.end);  // one report: what the table holds now is what follows from
     resync(t, v.begin, v.end);         // ... (the next calls are judged from the table's state)
   }

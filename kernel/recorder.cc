@@ -253,7 +253,8 @@ int KernelRecorder::h_page_ref(void* self, void* virt, int delta, ptx_k_src at) 
     r->findings_.push_back(Finding{"kernel-warn", r->next_id_,
                                    fmt::format("page_ref({:+d}) of a page that is not a live table page, at {} "
                                                "(tid {}): a reference count dropped below zero or a double free",
-                                               delta, src_of(at), t_tid)});
+                                               delta, src_of(at), t_tid),
+                                   src_of(at)});
     return 0;
   }
   if (freed) {
@@ -277,7 +278,8 @@ void KernelRecorder::h_warn(void* self, const char* condition, ptx_k_src at) {
   std::lock_guard<std::mutex> l(r->mu_);
   r->findings_.push_back(Finding{"kernel-warn", r->next_id_,
                                  fmt::format("WARN_ON({}) at {}:{} (tid {})", condition, at.file ? at.file : "?",
-                                             at.line, t_tid)});
+                                             at.line, t_tid),
+                                 src_of(at)});
 }
 
 }  // namespace ptx::kernel

@@ -197,7 +197,7 @@ void Stage2Engine::commit_set_npt(VmNpt& vm, const Plan& p, const MapOp& op) {
     assert(vm.read(l, entry) == 0);
     vm.set_parent(p.table[l + 1], entry);
     vm.store(entry, value);
-    s.updates.push_back(Update{static_cast<UpdateKind>(l), entry, 0, value});
+    s.updates.push_back(Update{static_cast<UpdateKind>(l), entry, 0, value, set_npt_link_step(l)});
   }
   for (int l = 1; l <= 3; ++l) vm.set_next(l, p.next[l]);
   if (p.reused) {
@@ -217,7 +217,7 @@ void Stage2Engine::clear_stale_entries(VmNpt& vm, uint64_t table, uint64_t keep)
     const uint64_t stale = vm.load(e);
     if (stale == 0 || e == keep) continue;
     vm.store(e, 0);
-    vm.open.updates.push_back(Update{UpdateKind::kPte, e, stale, 0});
+    vm.open.updates.push_back(Update{UpdateKind::kPte, e, stale, 0, EngineStep::kSetNptClearReused});
   }
 }
 
@@ -226,28 +226,28 @@ void Stage2Engine::clear_stale_entries(VmNpt& vm, uint64_t table, uint64_t keep)
 void Stage2Engine::write_leaf(VmNpt& vm, int level, uint64_t entry, uint64_t old_value, const MapOp& op) {
   const uint64_t value = op.descriptor;
   std::vector<Update>& updates = vm.open.updates;
-  auto store = [&](uint64_t from, uint64_t to) {
+  auto store = [&](uint64_t from, uint64_t to, EngineStep step) {
     vm.store(entry, to);
-    updates.push_back(Update{static_cast<UpdateKind>(level), entry, from, to});
+    updates.push_back(Update{static_cast<UpdateKind>(level), entry, from, to, step});
   };
   constexpr uint64_t kOutput = PHYS_MASK & PAGE_MASK;  // output address bits; the rest: attributes
   const auto valid = [&](uint64_t d) { return kGeometry.classify(level, d) != EntryType::kInvalid; };
   const bool replaces = valid(old_value) && valid(value) && old_value != value;
   if (replaces && variant_ == EngineVariant::kBbm) {
-    store(old_value, 0);  // break
+    store(old_value, 0, EngineStep::kSetNptBreak);
     vm.open.barriers.push_back(static_cast<uint32_t>(updates.size()));
     vm.unflushed.push_back(VmNpt::Unflushed{op.ipa, level, false});
     flush(vm);  // now, between the break and the make: its first DSB is the barrier above
-    store(0, value);  // make
+    store(0, value, EngineStep::kSetNptMake);
     return;
   }
   if (replaces && variant_ == EngineVariant::kTwoStepUpdate && ((old_value ^ value) & kOutput) != 0 &&
       ((old_value ^ value) & ~kOutput) != 0) {
     const uint64_t step = (old_value & kOutput) | (value & ~kOutput);  // old output, new attributes
-    store(old_value, step);
-    store(step, value);
+    store(old_value, step, EngineStep::kSetNptAttributesFirst);
+    store(step, value, EngineStep::kSetNptOutputSecond);
   } else {
-    store(old_value, value);
+    store(old_value, value, level == 3 ? EngineStep::kSetNptPte : EngineStep::kSetNptBlock);
   }
   if (replaces) vm.unflushed.push_back(VmNpt::Unflushed{op.ipa, level, false});  // the old leaf
 }
@@ -300,17 +300,18 @@ NptError Stage2Engine::plan_clear_npt(const VmNpt& vm, uint64_t ipa, int level, 
   if (type == EntryType::kInvalid) return NptError::kNotMapped;
   if (w.last_level() < level) return NptError::kUnmapUnderBlock;  // a block above the level-3 entry
   if (type != EntryType::kTable) {  // a page, or a 2 MiB block
-    writes->push_back(Update{static_cast<UpdateKind>(level), at.entry, at.value, 0});
+    writes->push_back(Update{static_cast<UpdateKind>(level), at.entry, at.value, 0,
+                              level == 3 ? EngineStep::kClearNptPte : EngineStep::kClearNptBlock});
     return NptError::kOk;
   }
   // A level-2 unmap of a range a level-3 table maps: every entry of the table that maps.
   const uint64_t table = g.table_address(at.value);
   for (uint64_t e = table; e < table + PAGE_SIZE; e += 8) {
-    if (const uint64_t v = vm.read(3, e); v != 0) writes->push_back(Update{UpdateKind::kPte, e, v, 0});
+    if (const uint64_t v = vm.read(3, e); v != 0) writes->push_back(Update{UpdateKind::kPte, e, v, 0, EngineStep::kClearNptRange});
   }
   if (writes->empty()) return NptError::kNotMapped;
   if (variant_ == EngineVariant::kDirtyReuse) {  // unlink and free the page, entries and all
-    *writes = {Update{UpdateKind::kPmd, at.entry, at.value, 0}};
+    *writes = {Update{UpdateKind::kPmd, at.entry, at.value, 0, EngineStep::kClearNptUnlink}};
     *freed = table;
   }
   return NptError::kOk;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/enum_names.h"
+#include "pagetable/engine_step.h"
 
 namespace ptx {
 
@@ -45,8 +46,13 @@ struct Update {
   uint64_t entry = 0;      // byte address of the entry written
   uint64_t old_value = 0;  // the entry's value just before this write
   uint64_t new_value = 0;  // the value written
+  // Which engine step made the write (engine_step.h), kNone when not the engine. Provenance only:
+  // not part of the write, so not compared by ==.
+  EngineStep step = EngineStep::kNone;
 
-  friend bool operator==(const Update&, const Update&) = default;
+  friend bool operator==(const Update& a, const Update& b) {
+    return a.kind == b.kind && a.entry == b.entry && a.old_value == b.old_value && a.new_value == b.new_value;
+  }
 };
 
 }  // namespace ptx

@@ -25,7 +25,14 @@ class Runner {
  public:
   Runner(SectionSource& source, const RunConfig& config)
       : source_(source), config_(config), checker_(config.explore_options) {
-    checker_.set_violation_hook(config.on_violation);
+    if (!config.on_violating) {
+      checker_.set_violation_hook(config.on_violation);
+      return;
+    }
+    checker_.set_violation_hook([this](const NptImage& before, const Section& s, const Exploration& x) {
+      if (config_.on_violation) config_.on_violation(before, s, x);
+      config_.on_violating(before, CheckedSection{s, x, *lines_[s.vmid % kVmCount], nullptr});
+    });
   }
 
   // Makes, sinks and explores the lane's next section. False when the lane is done or failed.
@@ -85,6 +92,7 @@ class Runner {
   bool explore(LaneState& st, SourcedSection& s) {
     Exploration x;
     Status e;
+    *lines_[s.section.vmid % kVmCount] = s.line;  // for on_violating, called from inside check()
     isolated([&] { e = checker_.check(s.section, &x); });
     if (!e.ok()) return fail(st, std::move(e).at(source_.name(), s.line));
     st.totals.add(s.section, x);
@@ -111,6 +119,7 @@ class Runner {
   const RunConfig& config_;
   SectionChecker checker_;
   std::array<CacheAligned<LaneState>, kVmCount> lanes_;  // each written by its lane's thread
+  std::array<CacheAligned<uint64_t>, kVmCount> lines_{};  // the input line of each VM's section in check()
   std::atomic<bool> stop_{false};
 };
 
@@ -123,6 +132,7 @@ Status replay_in_input_order(const SectionSource& failed, const RunConfig& confi
   c.on_section = nullptr;
   c.keep_sink = nullptr;
   c.on_violation = nullptr;
+  c.on_violating = nullptr;
   c.on_progress = nullptr;
   Runner r(*source, c);
   const std::vector<uint32_t> lanes = source->lanes();

@@ -56,6 +56,11 @@ struct RunConfig {
   std::function<Status(const Section&, uint64_t line)> on_section;
   // SectionChecker::set_violation_hook for the run (e.g. drawing bad interleavings).
   SectionChecker::ViolationHook on_violation;
+  // Called, after on_violation, for every section with a violation, on its lane's thread (one
+  // lane's sections in order, lanes concurrently): `before` as on_violation's, and the section in
+  // its explored form — with pending writes of the previous section in front of its updates, as
+  // the witnesses index them — with its input line (bug signatures, report/signature_lanes.h).
+  std::function<void(const NptImage& before, const CheckedSection& explored)> on_violating;
   // Called with the progress units of each section done, from any thread.
   std::function<void(uint64_t units)> on_progress;
 };

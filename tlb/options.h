@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// TlbOptions: the flags of the TLB pass (`ptx check --tlb on`, `ptx run --tlb on`; /work/shared/TLB-MODEL.md §4
+// TlbOptions: the flags of the TLB pass (`ptx check --tlb on`, `ptx run --tlb on`; TLB-MODEL.md; docs/tlb-model.md §4
 // "Output"): how TLBI hints are read, when staleness is judged, and which FEAT_BBM level the
 // hardware has.
 #ifndef PTX_TLB_OPTIONS_H_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// TlbPass: the TLB-aware verdict of ptx (/work/shared/TLB-MODEL.md, "the model"): which
+// TlbPass: the TLB-aware verdict of ptx (TLB-MODEL.md; docs/tlb-model.md, "the model"): which
 // translations some PE may still use from its TLBs and walk caches, and when that is a bug. An
 // armcheck::EventObserver: the EventChecker calls it with every event in trace order, with its
 // memory and roots, so the pass is one sequential fold (identical for every --threads).

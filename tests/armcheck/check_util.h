@@ -78,6 +78,16 @@ class Stream {
     e.value = value;
     return push(e);
   }
+  // A store of a compare-and-swap that found its value (ptx's dialect: mem-order cas).
+  uint64_t cas(uint32_t tid, uint64_t address, uint64_t value) {
+    Event e = make(Kind::kMemWrite, tid);
+    e.mem_order = armtrace::MemOrder::kCas;
+    e.address = address;
+    e.value = value;
+    return push(e);
+  }
+  uint64_t read_lock(uint32_t tid, uint64_t address) { return lock(tid, address, Kind::kReadLock); }
+  uint64_t read_unlock(uint32_t tid, uint64_t address) { return lock(tid, address, Kind::kReadUnlock); }
   uint64_t read(uint32_t tid, uint64_t address, uint64_t value) {
     Event e = make(Kind::kMemRead, tid);
     e.address = address;

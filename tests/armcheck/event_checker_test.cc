@@ -148,7 +148,8 @@ TEST(EventCheckerTest, LockConflictsAndMismatchingReadsAreFindings) {
   const StatusOr<CheckResult> r = s.check();
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   ASSERT_EQ(r->findings.size(), 2u);
-  EXPECT_EQ(r->findings[0], (Finding{"lock-conflict", conflict, "tid 2 takes lock 0xa0, which tid 1 holds"}));
+  EXPECT_EQ(r->findings[0], (Finding{"lock-conflict", conflict, "tid 2 takes lock 0xa0, which tid 1 holds",
+                                      r->findings[0].src}));
   EXPECT_EQ(r->findings[1].kind, "mem-read");
   EXPECT_EQ(r->findings[1].line, bad_read);
   EXPECT_EQ(r->totals.findings, 2u);

@@ -62,7 +62,7 @@ CheckedRun MakeRun() {
   return run;
 }
 
-const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation, EngineVariant::kSekvm, false, {}, {}, nullptr, nullptr, {}};
+const ReportMeta kMeta{"qemu-virt", SectionPolicy::kBatched, ExploreMode::kFaithful, CompareMode::kTranslation, EngineVariant::kSekvm, false, {}, {}, nullptr, nullptr, nullptr, {}};
 
 std::string Write(const ScratchDir& dir, const std::string& name, const CheckedRun& run, bool all,
                   const ReportMeta& meta = kMeta) {
@@ -263,6 +263,40 @@ TEST(Report, SpooledSectionsGiveTheSameBytes) {
   const std::string spooled = WriteSpooled(dir, "s.json", big, true);
   EXPECT_GT(spooled.size(), size_t{2} << 20) << "past the spool's buffer";
   EXPECT_EQ(spooled, Write(dir, "v.json", big, true));
+}
+
+// A bounded report: a selective spool writes only the sections select() keeps, byte for byte as
+// the vector form of those sections, past the spool's buffer too, and with the signatures list.
+TEST(Report, SelectedSpooledSectionsAreExactlyTheChosenOnes) {
+  ScratchDir dir;
+  const CheckedRun run = MakeRun();
+  CheckedRun big;
+  for (int copy = 0; copy < 3000; ++copy) {
+    for (const CheckedSection& s : run.sections) {
+      big.sections.push_back(s);
+      big.sections.back().section.seq = big.sections.size();  // distinct positions
+    }
+  }
+  std::stable_sort(big.sections.begin(), big.sections.end(),
+                   [](const CheckedSection& a, const CheckedSection& b) { return a.section.vmid < b.section.vmid; });
+  const auto keep = [](uint32_t, uint64_t pos) { return pos % 7 == 3; };
+  ReportSections spooled(ReportSections::Order::kByVm, true);
+  CheckedRun chosen;
+  for (const CheckedSection& s : big.sections) {
+    ASSERT_TRUE(spooled.add(s).ok());
+    if (keep(s.section.vmid, s.section.seq)) chosen.sections.push_back(s);
+  }
+  spooled.select(keep);
+  ReportMeta meta = kMeta;
+  meta.signatures = json::array({json{{"id", "S00000001"}}});
+  ASSERT_TRUE(write_report(dir / "s.json", meta, big.totals, spooled, {}).ok());
+  ASSERT_TRUE(write_report(dir / "v.json", meta, big.totals, chosen.sections, {}, true).ok());
+  const std::string got = test::read_file(dir / "s.json");
+  EXPECT_EQ(got, test::read_file(dir / "v.json"));
+  const json j = json::parse(got);
+  EXPECT_EQ(j["sections"].size(), chosen.sections.size());
+  EXPECT_EQ(j["summary"]["signatures"], 1);
+  EXPECT_EQ(j["signatures"][0]["id"], "S00000001");
 }
 
 }  // namespace

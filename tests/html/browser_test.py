@@ -205,14 +205,28 @@ class PageTester:
         check(self.svg('walk-current') == self.svg('walk-before'), 'step-reset panel')
 
     def check_index(self):
+        """index.html is a table of bug signatures: each row links to its representative's page,
+        which links to the signature's other examples and back to the index."""
         self.open('index.html')
-        rows = self.els('#groups tbody tr')
+        rows = self.els('#signatures tbody tr')
         check(len(rows) == 2, 'index has %d rows, want 2' % len(rows))
+        for a in self.els('#signatures a'):
+            href = a.get_attribute('href')
+            check(href.startswith('file://') and os.path.exists(href[len('file://'):]),
+                  'index link %r names no file' % href)
+        self.open('index.html')
+        self.el('#signatures a.representative[href="%s"]' % PAGE).click()
+        self.assert_no_js_errors('following the representative link')
+        check('signature S00000001' in self.el('#signature').text, 'no signature line on the representative page')
+        self.el('#signature a.example[href="%s"]' % BBM_PAGE).click()
+        check(self.d.current_url.endswith('/' + BBM_PAGE), 'example link went to %s' % self.d.current_url)
+        self.el('#to-index').click()
+        check(self.d.current_url.endswith('/index.html'), 'index link went to %s' % self.d.current_url)
         for name, title, verdict in (
                 (PAGE, 'IPA 0x40000000', 'observed (wrong translation)'),
                 (BBM_PAGE, 'IPA 0x40400000', 'observed (transient fault)')):
             self.open('index.html')
-            link = self.el('#groups a[href="%s"]' % name)
+            link = self.el('#signatures a.representative[href="%s"]' % name)
             link.click()
             self.assert_no_js_errors('following the link to ' + name)
             check(self.d.current_url.endswith('/' + name), 'link went to %s' % self.d.current_url)

@@ -368,9 +368,26 @@ StatusOr<ViolationPage> parse_page_data(std::string_view text) {
   return p;
 }
 
+namespace {
+
+// The page's signature line and links to its signature's other examples and the index.
+std::string signature_block(const ViolationPage& page) {
+  if (page.signature.empty()) return "";
+  std::string links;
+  for (const PageLink& l : page.examples) {
+    links += fmt::format(" <a class=\"example\" href=\"{}\">{}</a>", url_path(l.file), html_escape(l.label));
+  }
+  return fmt::format("  <p id=\"signature\">signature {}{}{} &middot; <a id=\"to-index\" href=\"index.html\">all "
+                     "signatures</a></p>",
+                     html_escape(page.signature), links.empty() ? "" : " &middot; other examples:", links);
+}
+
+}  // namespace
+
 std::string render_violation_page(const ViolationPage& page) {
   return fill_template(assets::kPageTemplate,
                        {{"TITLE", html_escape(page.title)},
+                        {"SIGNATURE", signature_block(page)},
                         {"SECTION", html_escape(page.section)},
                         {"VERDICT_CLASS", html_escape(page.verdict_class)},
                         {"IPA", hex(page.ipa)},
@@ -401,6 +418,39 @@ std::string render_index(const std::string& title, const std::vector<IndexRow>& 
                                         rows.size() == 1 ? "" : "s", ipas, ipas == 1 ? "" : "s");
   return fill_template(assets::kIndexTemplate,
                        {{"TITLE", html_escape(title)}, {"COUNT", count}, {"ROWS", body}});
+}
+
+std::string render_signature_index(const std::string& title, const std::vector<SignatureRow>& rows) {
+  std::string body;
+  for (const SignatureRow& r : rows) {
+    std::string examples;
+    for (const PageLink& l : r.examples) {
+      examples += fmt::format("{}<a class=\"example\" href=\"{}\">{}</a>", examples.empty() ? "" : " ",
+                              url_path(l.file), html_escape(l.label));
+    }
+    const std::string page =
+        r.page.empty() ? std::string("&mdash;") : fmt::format("<a class=\"representative\" href=\"{}\">{}</a>", url_path(r.page), html_escape(r.id));
+    body += fmt::format(
+        "    <tr><td class=\"mono\">{}</td><td><span class=\"badge {}\">{}</span></td><td>{}</td><td class=\"key\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        html_escape(r.id), html_escape(r.severity), html_escape(r.severity), html_escape(r.verdict), html_escape(r.key),
+        r.sections, r.occurrences, html_escape(r.first), page, examples);
+  }
+  const std::string count = rows.empty() ? std::string("No bug signature.")
+                                         : fmt::format("{} bug signature{} (docs/signatures.md says what one is).",
+                                                       rows.size(), rows.size() == 1 ? "" : "s");
+  std::string text(assets::kIndexTemplate);
+  const std::string head =
+      "<thead><tr><th>section</th><th>class</th><th>IPA range</th><th>IPAs</th><th>lists</th><th>page</th></tr></thead>";
+  const size_t at = text.find(head);
+  if (at != std::string::npos) {
+    text.replace(at, head.size(),
+                 "<thead><tr><th>signature</th><th>severity</th><th>verdict</th><th>key</th><th>sections</th>"
+                 "<th>occurrences</th><th>first</th><th>page</th><th>examples</th></tr></thead>");
+  }
+  const size_t table = text.find("<table id=\"groups\">");
+  if (table != std::string::npos) text.replace(table, 19, "<table id=\"signatures\">");
+  return fill_template(text, {{"TITLE", html_escape(title)}, {"COUNT", count}, {"ROWS", body}});
 }
 
 }  // namespace ptx::html

@@ -28,6 +28,11 @@ std::string render_violation_page(const ViolationPage& page);
 // index.html: `title`, then one table row per group linking to its `file`.
 std::string render_index(const std::string& title, const std::vector<IndexRow>& rows);
 
+// index.html of `ptx --html DIR`: a table of bug signatures (table#signatures, one row each:
+// id, severity, verdict, key, sections, occurrences, first occurrence, a link to the
+// representative's page and links to the other examples' pages).
+std::string render_signature_index(const std::string& title, const std::vector<SignatureRow>& rows);
+
 // The JSON embedded in the page's data element, exactly as embedded: every uint64_t as a "0x..."
 // string, every '<' written as \u003c so no string can close the <script> element.
 std::string page_data_json(const ViolationPage& page);

@@ -73,7 +73,7 @@ ViolationPage build_page(const Tables& before, const CheckedSection& s, const Vi
   p.ipa = v.ipa;
   p.ipa_range = g.first_ipa == g.last_ipa ? fmt::format("{:#x} ({} IPAs of its class)", g.first_ipa, g.ipas)
                                           : fmt::format("{:#x}..{:#x} ({} IPAs)", g.first_ipa, g.last_ipa, g.ipas);
-  p.lists = fmt::format("{} of {} lists", short_count(g.lists), short_count(s.exploration.sequences));
+  p.lists = lists_text(g, s.exploration, "lists");
   for (uint32_t i = 0; i < v.epoch_start; ++i) p.witness.push_back(i);
   p.witness.insert(p.witness.end(), v.witness.begin(), v.witness.end());
   p.updates = update_views(s, geo, p.witness);

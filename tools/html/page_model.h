@@ -58,6 +58,13 @@ struct UpdateView {
   friend bool operator==(const UpdateView&, const UpdateView&) = default;
 };
 
+// A link from one page to another: its text and the page's file, relative to this one.
+struct PageLink {
+  std::string label;
+  std::string file;
+  friend bool operator==(const PageLink&, const PageLink&) = default;
+};
+
 struct ViolationPage {
   std::string title;          // the page's <title> and heading
   std::string section;        // "vm 1, section 17 (workload.txt:12)"
@@ -72,6 +79,10 @@ struct ViolationPage {
   // steps[k] is the walk after the first k witness writes: steps.size() == witness.size() + 1 and
   // steps[0] == before. The page clamps to the shorter of the two if they disagree.
   std::vector<WalkView> steps;
+  // The bug signature the page shows (report/signature.h), "" for none, and the pages of its other
+  // examples; a page with a signature links back to index.html.
+  std::string signature;
+  std::vector<PageLink> examples;
 
   friend bool operator==(const ViolationPage&, const ViolationPage&) = default;
 };
@@ -86,6 +97,23 @@ struct IndexRow {
   uint64_t ipas = 0;          // how many IPAs the group covers
 
   friend bool operator==(const IndexRow&, const IndexRow&) = default;
+};
+
+// One row of the signature index (render_signature_index): one bug signature, its counts and
+// first occurrence, the page of its representative ("" when it has none: a finding or a TLB
+// verdict) and the pages of its other examples.
+struct SignatureRow {
+  std::string id;             // "S3f9a01c2"
+  std::string severity;       // "error", "warning" or "info"
+  std::string verdict;        // "wrong-translation", "tlb stale-mapping (no-tlbi)", ...
+  std::string key;            // the rest of the key: ops, levels, locations, shape
+  uint64_t sections = 0;
+  uint64_t occurrences = 0;
+  std::string first;          // "vm 1 seq 17 (workload.txt:12)"
+  std::string page;
+  std::vector<PageLink> examples;
+
+  friend bool operator==(const SignatureRow&, const SignatureRow&) = default;
 };
 
 }  // namespace ptx::html

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "tools/ptx/cli.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -46,6 +48,10 @@
 #include "workload/qemu_virt.h"
 #include "workload/workload_file.h"
 #include "workload/workload_stream.h"
+#include "report/sarif.h"
+#include "report/signature_json.h"
+#include "report/signature_lanes.h"
+#include "report/signature_text.h"
 
 namespace ptx::cli {
 namespace {
@@ -58,7 +64,12 @@ constexpr int kExitInternal = 3;    // a bug
 // Prints the error and returns its exit status.
 int fail(const Status& s) {
   std::fflush(stdout);
-  std::fprintf(stderr, "ptx: %s\n", s.to_string().c_str());
+  std::string text = s.to_string();
+  // Bad input points to the documents that describe what ptx accepts.
+  if (s.code() == StatusCode::kBadInput && text.find("docs/") == std::string::npos) {
+    text += " (docs/formats.md describes ptx's inputs, docs/cli.md its options)";
+  }
+  std::fprintf(stderr, "ptx: %s\n", text.c_str());
   if (s.code() == StatusCode::kInterrupted) return 128 + interrupt_signal();
   return s.code() == StatusCode::kInternal ? kExitInternal : kExitBadInput;
 }
@@ -95,21 +106,33 @@ enum class Allowance : uint8_t { kNone, kTransientFaults };
 constexpr EnumNames<Allowance, 2> kAllowanceNames{{
     {Allowance::kNone, "none"}, {Allowance::kTransientFaults, "transient-faults"}}};
 
-// A flag's value read through the enum's name table: --help shows {a|b|c}, and a wrong value is
-// "'x' is not one of a, b or c". (The option's variable receives the enum's number.)
+// "{a|b|c}": the names of a flag's values, as --help shows them.
 template <class E, size_t N>
-CLI::Validator enum_option(const EnumNames<E, N>& names) {
+std::string names_shown(const EnumNames<E, N>& names) {
   std::string shown;
   for (const EnumName<E>& n : names) shown += (shown.empty() ? "{" : "|") + std::string(n.name);
-  return CLI::Validator(
-      [&names](std::string& value) -> std::string {
-        const std::optional<E> e = parse_enum(names, value);
-        if (!e) return fmt::format("'{}' is not one of {}", value, enum_choices(names));
-        value = std::to_string(static_cast<int>(*e));
-        return "";
-      },
-      shown + "}");
+  return shown + "}";
 }
+
+// Adds to `o` a flag value read through the enum's name table: CLI11's CheckedTransformer over the
+// table (the option's variable receives the enum), whose help shows the names ({a|b|c}); a check in
+// front of it says "'x' is not one of a, b or c" for anything else (CheckedTransformer's own message
+// would print the enum's numbers).
+template <class E, size_t N>
+CLI::Option* enum_option(CLI::Option* o, const EnumNames<E, N>& names) {
+  o->transform(CLI::CheckedTransformer(enum_map(names)).description(names_shown(names)));
+  o->transform(CLI::Validator(
+      [&names](std::string& value) -> std::string {
+        if (parse_enum(names, value)) return "";
+        return fmt::format("'{}' is not one of {} (docs/cli.md)", value, enum_choices(names));
+      },
+      ""));
+  return o;
+}
+
+// on / off (--tlb).
+enum class OnOff : uint8_t { kOff, kOn };
+constexpr EnumNames<OnOff, 2> kOnOffNames{{{OnOff::kOn, "on"}, {OnOff::kOff, "off"}}};
 
 struct CommonArgs {
   unsigned threads = default_threads();
@@ -131,21 +154,24 @@ struct CommonArgs {
   std::string draw;
   std::string html;
   uint64_t draw_limit = 4;
+  uint64_t examples = 16;  // example sections per signature in the report
+  std::string sarif;
   bool quiet = false;
   // The TLB pass (tlb/tlb_pass.h; of engine sections: tlb/section_tlb.h); off: output as without it.
-  bool tlb = false;
+  OnOff tlb = OnOff::kOff;
   tlb::TlbOptions tlb_options;
   bool strict = false;  // TLB warnings fail too
 };
 
 void add_tlb_options(CLI::App* cmd, CommonArgs* c) {
-  cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts); default off")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, bool>{{"on", true}, {"off", false}}));
-  cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore")
-      ->transform(CLI::CheckedTransformer(enum_map(tlb::kTtlModeNames)));
-  cmd->add_option("--tlb-deadline", c->tlb_options.deadline,
-                  "With --tlb on: judge stale entries at each unlock (default) or at the end only")
-      ->transform(CLI::CheckedTransformer(enum_map(tlb::kDeadlineNames)));
+  enum_option(cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts; docs/tlb-model.md); "
+                                                "default off"),
+              kOnOffNames);
+  enum_option(cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore"),
+              tlb::kTtlModeNames);
+  enum_option(cmd->add_option("--tlb-deadline", c->tlb_options.deadline,
+                              "With --tlb on: judge stale entries at each unlock (default) or at the end only"),
+              tlb::kDeadlineNames);
   cmd->add_option("--bbm-level", c->tlb_options.bbm_level, "With --tlb on: FEAT_BBM level 0 (default), 1 or 2")
       ->check(CLI::Range(0, 2));
   cmd->add_flag("--strict", c->strict, "With --tlb on: TLB warnings (stale-permission, bbml2-multihit) fail too");
@@ -187,6 +213,31 @@ std::string engines_help() {
   return s;
 }
 
+// --engine takes one of the engines' names: the SeKVM model's variants and the kernel engines
+// (help: ENUM:{...} without the mutants, which it takes too; a wrong name: "'x' is not one of ...").
+void engine_option(CLI::Option* o) {
+  std::vector<std::string> names;
+  for (const auto& n : kEngineVariantNames) names.emplace_back(n.name);
+  for (const kernel::KernelEngine& e : kernel_engines()) {
+    if (!e.mutant()) names.push_back(e.name);
+  }
+  std::string shown, listed;
+  for (size_t i = 0; i < names.size(); ++i) {
+    shown += (i == 0 ? "{" : "|") + names[i];
+    listed += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  }
+  o->type_name("ENUM");
+  o->check(CLI::Validator(
+      [listed](std::string& value) -> std::string {
+        if (parse_enum(kEngineVariantNames, value)) return "";
+        for (const kernel::KernelEngine& e : kernel_engines()) {
+          if (e.name == value) return "";
+        }
+        return fmt::format("'{}' is not one of {} (docs/cli.md, docs/linux-engine.md)", value, listed);
+      },
+      shown + "}"));
+}
+
 // Resolves --engine and --cpu-features. Errors: an unknown engine (listing them), a bad feature.
 Status resolve_engine(CommonArgs* c) {
   if (const std::optional<EngineVariant> v = parse_enum(kEngineVariantNames, c->engine_name)) {
@@ -210,33 +261,37 @@ void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explor
   cmd->add_option("--threads", c->threads, "Worker threads (default: the number of cores)")
       ->check(CLI::Range(1u, 1024u));
   if (sections) {
-    cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched")
-        ->transform(enum_option(kSectionPolicyNames));
-    cmd->add_option("--engine", c->engine_name, engines_help());
+    enum_option(cmd->add_option("--sections", c->sections, "Section policy: sekvm (one leaf write per critical section) or batched"), kSectionPolicyNames);
+    engine_option(cmd->add_option("--engine", c->engine_name, engines_help()));
     cmd->add_option("--vcpus", c->vcpus, "Kernel engines: vCPU threads per VM, 1..4 (default 2)")->check(CLI::Range(1u, 4u));
     cmd->add_option("--cpu-features", c->cpu_features,
                     "Kernel engines: the CPU features the code finds, Arm's names: ttl, tlbirange, s2fwb, lpa2, none, "
                     "all (default ttl,tlbirange,s2fwb: Neoverse N2/V1/V2 hosts; docs/linux-engine.md)");
   }
   if (explore) {
-    cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)")
-        ->transform(enum_option(kExploreModeNames));
-    cmd->add_option("--compare", c->compare, "What must match before/after: descriptor (Coq's pt_map value) or translation")
-        ->transform(enum_option(kCompareModeNames));
-    cmd->add_option("--report", c->report, "Write a JSON report here (atomically)");
-    cmd->add_flag("--report-all", c->report_all, "List every section in the report, not only violating ones");
-    cmd->add_option("--draw", c->draw,
-                    "Write a Graphviz picture (.dot, and .svg when Graphviz is installed) of each violation into this directory");
-    cmd->add_option("--html", c->html,
-                    "Write an interactive page (self-contained HTML) of each violation group, and index.html, "
-                    "into this directory");
-    cmd->add_option("--draw-limit", c->draw_limit,
-                    "With --draw or --html: violating sections drawn per VM (default 4)")
+    enum_option(cmd->add_option("--mode", c->mode, "Explorer: fast (exact counting) or faithful (enumeration)"), kExploreModeNames);
+    enum_option(cmd->add_option("--compare", c->compare, "What must match before/after: descriptor (Coq's pt_map value) or translation"), kCompareModeNames);
+    cmd->add_option("--report", c->report,
+                    "Write a JSON report here (atomically): the bug signatures, each with up to --examples sections "
+                    "(docs/report.md)");
+    cmd->add_flag("--report-all", c->report_all, "List every section in the report, not only the signatures' examples");
+    cmd->add_option("--examples", c->examples, "Example sections per bug signature in the report (default 16)")
         ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
-    cmd->add_option("--allow", c->allow,
+    cmd->add_option("--sarif", c->sarif,
+                    "Write a SARIF 2.1.0 log here (atomically): one result per bug signature, for code-scanning "
+                    "services and editors (docs/report.md)");
+    cmd->add_option("--draw", c->draw,
+                    "Write Graphviz pictures (.dot, and .svg when Graphviz is installed) of each bug signature's first "
+                    "violations into this directory");
+    cmd->add_option("--html", c->html,
+                    "Write index.html, a table of the bug signatures, and an interactive page (self-contained HTML) of "
+                    "each one's first occurrences into this directory");
+    cmd->add_option("--draw-limit", c->draw_limit,
+                    "With --draw or --html: pictures or pages per bug signature (default 4)")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
+    enum_option(cmd->add_option("--allow", c->allow,
                     "transient-faults: exit 0 when the only violations are transient faults (break-before-make) "
-                    "and there is no finding")
-        ->transform(enum_option(kAllowanceNames));
+                    "and there is no finding"), kAllowanceNames);
   }
   cmd->add_flag("--quiet", c->quiet, "No progress display");
 }
@@ -251,12 +306,18 @@ run::RunConfig config_of(const CommonArgs& c) {
   return cfg;
 }
 
-// An explored run holds only the sections its summary describes; with --report the kept sections
-// go to `sections` (spooled to disk), so a run of any length holds none of them.
-run::RunConfig explored_config(const CommonArgs& c, formats::ReportSections* sections) {
+// An explored run holds only its signatures (report/signature_lanes.h); with --report the kept
+// sections go to `sections` (spooled to disk): every section with --report-all, else those that
+// became an example of a signature in their lane (the report keeps the first --examples of each).
+run::RunConfig explored_config(const CommonArgs& c, formats::ReportSections* sections,
+                               const report::SignatureLanes* signatures) {
   run::RunConfig cfg = config_of(c);
   cfg.keep_in_memory = kSummaryGroups;
-  if (sections != nullptr) cfg.keep_sink = [sections](const CheckedSection& s) { return sections->add(s); };
+  if (sections == nullptr) return cfg;
+  cfg.keep_sink = [sections, signatures, all = c.report_all](const CheckedSection& s) {
+    if (!all && !signatures->is_example(s.section.vmid, s.section.seq)) return ok_status();
+    return sections->add(s);
+  };
   return cfg;
 }
 
@@ -292,14 +353,17 @@ struct Pictures {
   std::unique_ptr<HtmlPages> pages;
   std::string source;  // names the input in the pages
 
-  void on_violation(const Tables& before, const CheckedSection& s) {
-    if (drawings) drawings->on_violation(before, s.section, s.exploration);
-    if (pages) pages->on_violation(before, s, source);
+  bool any() const { return drawings || pages; }
+  // `s` in its explored form (report/signature.h), at `at`.
+  void on_violation(const Tables& before, const CheckedSection& s, const report::Occurrence& at) {
+    if (drawings) drawings->on_violation(before, s, at);
+    if (pages) pages->on_violation(before, s, at, source);
   }
-  // Finishes the pages' index and returns the first error of either.
-  Status finish(const std::string& title) {
-    if (drawings && !drawings->error().ok()) return drawings->error();
-    return pages ? pages->finish(title) : ok_status();
+  // Removes the pictures past each signature's limit, writes the pages' index of `entries` and
+  // returns the first error of either.
+  Status finish(const std::string& title, const std::vector<report::SignatureEntry>& entries) {
+    if (drawings) PTX_RETURN_IF_ERROR(drawings->finish());
+    return pages ? pages->finish(title, entries, source) : ok_status();
   }
 };
 
@@ -315,14 +379,16 @@ StatusOr<Pictures> pictures_of(const CommonArgs& c, const std::string& source) {
   return p;
 }
 
-// Runs `source` with a progress display and, with --draw / --html, pictures of the violations.
+// Runs `source` with a progress display and, for an explored run, its bug signatures and, with
+// --draw / --html, pictures of their first occurrences.
 StatusOr<run::RunOutcome> run_with_progress(run::SectionSource& source, run::RunConfig cfg, const CommonArgs& c,
-                                            Pictures* pictures) {
+                                            Pictures* pictures, report::SignatureLanes* signatures = nullptr) {
   Progress progress(source.unit(), source.total_units(), c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   cfg.on_progress = [&progress](uint64_t n) { progress.add(n); };
-  if (pictures != nullptr && (pictures->drawings || pictures->pages)) {
-    cfg.on_violation = [pictures](const NptImage& before, const Section& s, const Exploration& x) {
-      pictures->on_violation(Tables(before), CheckedSection{s, x, 0, nullptr});
+  if (signatures != nullptr) {
+    cfg.on_violating = [pictures, signatures](const NptImage& before, const CheckedSection& s) {
+      signatures->add_section(s);
+      if (pictures != nullptr && pictures->any()) pictures->on_violation(Tables(before), s, report::occurrence_of(s));
     };
   }
   StatusOr<run::RunOutcome> r = run::run_sections(source, cfg);
@@ -345,7 +411,7 @@ struct SectionTlbRun {
   std::string source;
 
   SectionTlbRun(const CommonArgs& c, const std::string& source_name, run::RunConfig* cfg) : source(source_name) {
-    if (!c.tlb) return;
+    if (c.tlb != OnOff::kOn) return;
     tlb::SectionTlb* p = &pass.emplace(source, c.tlb_options);
     cfg->on_section = [p](const Section& s, uint64_t line) { return p->add(s, line); };
   }
@@ -368,14 +434,48 @@ struct Explored {
   std::string head;                                 // the summary's first line, when not head_line()
   formats::ReportSections* sections = nullptr;      // the report's sections, when spooled
   std::string memory;                               // the summary's memory line (`run`), or empty
+  report::SignatureTable* signatures = nullptr;     // the violations' signatures (findings' and TLB's added here)
   const kernel::KernelEngine* kernel = nullptr;     // a kernel engine's run
 };
+
+// Every signature of the run: its violations' (already in e.signatures), its findings' and its
+// TLB verdicts' (stale-benign ones are information, not bugs: left out).
+std::vector<report::SignatureEntry> signature_entries(const Explored& e) {
+  report::SignatureTable& t = *e.signatures;
+  for (const Finding& f : e.findings) {
+    t.add_finding(f, report::Occurrence{kVmCount, f.line, 0, 0, f.line, true});
+  }
+  if (e.tlb != nullptr) {  // by line (a section's verdicts share its line): by VM, then in VM order, before
+    std::vector<const tlb::TlbFinding*> by_line;
+    for (const tlb::TlbFinding& f : e.tlb->findings) {
+      if (f.verdict != tlb::Verdict::kStaleBenign) by_line.push_back(&f);
+    }
+    std::stable_sort(by_line.begin(), by_line.end(),
+                     [](const tlb::TlbFinding* a, const tlb::TlbFinding* b) { return a->line < b->line; });
+    for (const tlb::TlbFinding* f : by_line) t.add_tlb(*f, report::Occurrence{kVmCount + 1, f->line, 0, 0, f->line, true});
+  }
+  std::vector<report::SignatureEntry> entries = t.entries();
+  for (report::SignatureEntry& s : entries) {
+    if (e.tlb != nullptr && s.key.family == report::Family::kTlb) s.source = e.tlb->source;
+  }
+  return entries;
+}
+
+// The report keeps the signatures' example sections (a bounded report).
+void select_examples(formats::ReportSections* sections, const std::vector<report::SignatureEntry>& entries) {
+  auto examples = std::make_shared<std::set<std::pair<uint32_t, uint64_t>>>();
+  for (const report::SignatureEntry& e : entries) {
+    if (e.representative == nullptr) continue;
+    for (const report::Occurrence& o : e.examples) examples->emplace(o.lane % kVmCount, o.pos);
+  }
+  sections->select([examples](uint32_t vm, uint64_t pos) { return examples->count({vm, pos}) > 0; });
+}
 
 // The report, the summary, the drawings' line and the exit status of an explored run.
 // An interrupted run (SIGINT/SIGTERM): the summary of what was done, no output file, 128 + signal.
 int finish_interrupted(const std::string& head, const run::RunOutcome& r, const std::string& source, bool explored,
                        std::string_view ops_name = "ops") {
-  print_summary(stdout, head, r, {}, source, explored, SummaryNotes{std::string(ops_name), "", "", ""});
+  print_summary(stdout, head, r, {}, source, explored, SummaryNotes{std::string(ops_name), "", "", "", std::nullopt});
   std::printf("interrupted by signal %d: the figures above are those of the work done so far; no file was written\n",
               r.interrupted);
   std::fflush(stdout);
@@ -387,16 +487,17 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
     return finish_interrupted(e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
                               e.source, true, e.casemate != nullptr ? "records" : "ops");
   }
+  const std::vector<report::SignatureEntry> entries = signature_entries(e);
+  if (!c.sarif.empty()) {
+    if (Status s = report::write_sarif(c.sarif, entries, report::SarifInfo{PTX_VERSION, e.source}); !s.ok()) return fail(s);
+  }
   if (!c.report.empty()) {
-    formats::ReportMeta meta;
-    meta.source = e.source;
-    meta.policy = e.policy;
-    meta.mode = c.mode;
-    meta.compare = c.compare;
-    meta.engine = e.engine;
+    formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}, nullptr, nullptr,
+                             report::signatures_json(entries)};
     if (e.kernel != nullptr) {
       meta.kernel = {e.kernel->name, e.kernel->version, c.vcpus, kernel::cpu_features_name(c.features)};
     }
+    if (!c.report_all && e.sections != nullptr) select_examples(e.sections, entries);
     if (e.casemate) {
       meta.casemate = true;
       meta.casemate_verdict = e.casemate->casemate_verdict;
@@ -413,23 +514,23 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
     if (!s.ok()) return fail(s);
   }
   if (pictures != nullptr) {
-    if (Status s = pictures->finish(fmt::format("ptx violations: {}", e.what)); !s.ok()) return fail(s);
+    if (Status s = pictures->finish(fmt::format("ptx bug signatures: {}", e.what), entries); !s.ok()) return fail(s);
   }
-  SummaryNotes notes{e.casemate != nullptr ? "records" : "ops", e.memory, "", ""};
-  if (e.tlb != nullptr) {
-    notes.tlb_lines = tlb_lines(e.tlb->findings, e.tlb->source, kSummaryViolations);
-    notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary);
-  }
+  SummaryNotes notes{e.casemate != nullptr ? "records" : "ops", e.memory, "", "", std::nullopt};
+  notes.signatures = report::signatures_text(entries, e.source, kSummarySignatures);
+  if (e.tlb != nullptr) notes.tlb_verdict = tlb::verdict_suffix(e.tlb->summary);
   print_summary(stdout, e.head.empty() ? head_line(e.cmd, e.what, c, e.policy, e.engine, true) : e.head, r,
                 e.findings, e.source, true, notes);
   if (!c.report.empty()) std::printf("report: %s\n", c.report.c_str());
+  if (!c.sarif.empty()) std::printf("sarif: %s\n", c.sarif.c_str());
   if (pictures != nullptr && pictures->drawings) {
     const Drawings& d = *pictures->drawings;
     std::printf("drawings: %llu in %s\n", static_cast<unsigned long long>(d.pictures()), d.dir().c_str());
     if (!d.render_problem().empty()) std::printf("drawings: .dot only: %s\n", d.render_problem().c_str());
   }
   if (pictures != nullptr && pictures->pages) {
-    std::printf("html: %llu pages in %s (index.html)\n", static_cast<unsigned long long>(pictures->pages->pages()),
+    std::printf("html: %llu pages in %s (index.html: the bug signatures)\n",
+                static_cast<unsigned long long>(pictures->pages->pages()),
                 pictures->pages->dir().c_str());
   }
   std::fflush(stdout);
@@ -452,12 +553,14 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   StatusOr<Pictures> p = pictures_of(c, name);
   if (!p.ok()) return fail(p.status());
   run::EngineSource source(std::move(*w), c.sections, c.engine);
-  formats::ReportSections sections;
-  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  formats::ReportSections sections(formats::ReportSections::Order::kByVm, !c.report_all);
+  report::SignatureLanes signatures(c.examples);
+  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections, &signatures);
   SectionTlbRun tlb(c, name, &cfg);
-  StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p);
+  StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p, &signatures);
   if (!r.ok()) return fail(r.status());
-  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, ""};
+  report::SignatureTable table = signatures.merged();
+  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, "", &table};
   e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
   return finish_explored(e, c, *r, &*p);
 }
@@ -545,7 +648,7 @@ kernel::KernelRunOptions kernel_options(const CommonArgs& c, Progress* progress)
   o.check.explore = config_of(c).explore_options;
   o.check.keep_all = c.report_all;
   o.check.keep_in_memory = kSummaryGroups;
-  o.tlb = c.tlb;
+  o.tlb = c.tlb == OnOff::kOn;
   o.tlb_options = c.tlb_options;
   o.on_progress = [progress](uint64_t n) { progress->add(n); };
   return o;
@@ -560,23 +663,28 @@ int do_run_kernel(const InputArgs& in, const CommonArgs& c) {
   const std::string name = (*w)->source(), what = (*w)->description();
   StatusOr<Pictures> p = pictures_of(c, name);
   if (!p.ok()) return fail(p.status());
-  formats::ReportSections sections;
+  formats::ReportSections sections(formats::ReportSections::Order::kByVm, !c.report_all);
+  report::SignatureLanes signatures(c.examples);
   Progress progress("ops", (*w)->total_ops(), c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   kernel::KernelRunOptions o = kernel_options(c, &progress);
   std::atomic<uint64_t> groups{0};
   std::mutex spool_mu;
   Status spool_error;
+  // On each VM's folding thread (lane: the VM): its sections in order, VMs concurrently.
   o.check.on_section = [&](const CheckedSection& s) {
-    if (!s.exploration.ok()) groups += group_violations(s.exploration).size();
-    if (c.report.empty() || (!c.report_all && s.exploration.ok())) return;
+    if (!s.exploration.ok()) {
+      groups += group_violations(s.exploration).size();
+      signatures.add_section(s);
+    }
+    if (c.report.empty() || (!c.report_all && (s.exploration.ok() || !signatures.is_example(s.section.vmid, s.section.seq)))) return;
     const Status st = sections.add(s);
     std::lock_guard<std::mutex> l(spool_mu);
     if (spool_error.ok()) spool_error = st;
   };
-  if (p->drawings || p->pages) {
+  if (p->any()) {
     o.check.on_violation = [&](const Tables& before, const CheckedSection& s) {
       std::lock_guard<std::mutex> l(spool_mu);
-      p->on_violation(before, s);
+      p->on_violation(before, s, report::occurrence_of(s));
     };
   }
   const auto start = std::chrono::steady_clock::now();
@@ -589,8 +697,9 @@ int do_run_kernel(const InputArgs& in, const CommonArgs& c) {
   r.interrupted = k->interrupted;
   r.violation_groups = groups;
   TlbResult tlb{k->tlb_findings, k->tlb_summary, name};
-  Explored e{"run", what, name, c.sections, c.engine, std::move(k->findings), nullptr, c.tlb ? &tlb : nullptr,
-             kernel_head("run", what, c, true), &sections, ""};
+  report::SignatureTable table = signatures.merged();
+  Explored e{"run", what, name, c.sections, c.engine, std::move(k->findings), nullptr,
+             c.tlb == OnOff::kOn ? &tlb : nullptr, kernel_head("run", what, c, true), &sections, "", &table};
   e.kernel = &*c.kernel;
   e.memory = memory_line(k->table_pages_peak * 4096, peak_rss_bytes());
   return finish_explored(e, c, r, &*p);
@@ -639,20 +748,27 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   armcheck::CheckOptions options;
   options.explore = config_of(c).explore_options;
   std::optional<tlb::TlbPass> tlb_pass;
-  if (c.tlb) options.observer = &tlb_pass.emplace(c.tlb_options);
+  if (c.tlb == OnOff::kOn) options.observer = &tlb_pass.emplace(c.tlb_options);
   std::optional<TlbResult> tlb_result;
-  // The report's sections are spooled as they are explored; only the violating ones are held.
-  formats::ReportSections sections(formats::ReportSections::Order::kAsAdded);
+  // The report's sections are spooled as they are explored: every one with --report-all, else
+  // those that became an example of a signature; the signatures are counted as they come.
+  formats::ReportSections sections(formats::ReportSections::Order::kAsAdded, !c.report_all);
+  report::SignatureTable signatures(c.examples);
+  uint64_t order = 0;  // the (section, root) records' positions, in trace order
   Status spool_error;
-  if (!c.report.empty()) {
-    options.on_section = [&](const CheckedSection& s) {
-      if (spool_error.ok() && (c.report_all || !s.exploration.ok())) spool_error = sections.add(s);
-    };
-  }
+  options.on_section = [&](const CheckedSection& s) {
+    const bool example = !s.exploration.ok() && signatures.add_section(s, report::occurrence_of(s, order));
+    if (!c.report.empty() && spool_error.ok() && (c.report_all || example)) spool_error = sections.add(s, order);
+    ++order;
+  };
   StatusOr<Pictures> pictures = pictures_of(c, path);
   if (!pictures.ok()) return fail(pictures.status());
-  if (pictures->drawings || pictures->pages) {
-    options.on_violation = [p = &*pictures](const Tables& before, const CheckedSection& s) { p->on_violation(before, s); };
+  if (pictures->any()) {
+    // on_section comes before on_violation for the same record (event_checker.h): its position
+    // is order - 1.
+    options.on_violation = [p = &*pictures, &order](const Tables& before, const CheckedSection& s) {
+      p->on_violation(before, s, report::occurrence_of(s, order - 1));
+    };
   }
   Progress progress("records", 0, c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   uint64_t shown = 0;
@@ -672,7 +788,7 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   r.interrupted = run->result.interrupted;
   if (tlb_pass) tlb_result = TlbResult{tlb_pass->findings(), tlb_pass->summary(), path};
   Explored e{"check", path, path, SectionPolicy::kBatched, EngineVariant::kSekvm, std::move(run->result.findings),
-             &run->result, tlb_result ? &*tlb_result : nullptr, "", &sections, ""};
+             &run->result, tlb_result ? &*tlb_result : nullptr, "", &sections, "", &signatures};
   e.head = fmt::format("ptx check: {} (casemate, {} records, {} root{}), mode {}, compare {}", path,
                        run->result.counts.records(), run->result.roots, run->result.roots == 1 ? "" : "s",
                        explore_mode_name(c.mode), compare_mode_name(c.compare));
@@ -686,14 +802,14 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
 // The trace's sections, explored: streamed from the file (formats/trace_stream.h), or, when a VM's
 // sections are out of seq order in it, read whole (read_trace sorts them).
 StatusOr<run::RunOutcome> run_trace(const formats::TraceIndex& index, const run::RunConfig& cfg, const CommonArgs& c,
-                                    Pictures* p) {
+                                    Pictures* p, report::SignatureLanes* signatures) {
   if (!index.streamable()) {
     PTX_ASSIGN_OR_RETURN(const formats::Trace trace, formats::read_trace(index.path));
     run::TraceSource source(trace);
-    return run_with_progress(source, cfg, c, p);
+    return run_with_progress(source, cfg, c, p, signatures);
   }
   run::TraceStreamSource source(index);
-  PTX_ASSIGN_OR_RETURN(run::RunOutcome r, run_with_progress(source, cfg, c, p));
+  PTX_ASSIGN_OR_RETURN(run::RunOutcome r, run_with_progress(source, cfg, c, p, signatures));
   if (!r.interrupted) PTX_RETURN_IF_ERROR(source.check_op_count());
   return r;
 }
@@ -711,15 +827,17 @@ int do_check(const std::string& path, const CommonArgs& c) {
   if (!index.ok()) return fail(index.status());
   StatusOr<Pictures> p = pictures_of(c, path);
   if (!p.ok()) return fail(p.status());
-  formats::ReportSections sections;
-  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections);
+  formats::ReportSections sections(formats::ReportSections::Order::kByVm, !c.report_all);
+  report::SignatureLanes signatures(c.examples);
+  run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections, &signatures);
   SectionTlbRun tlb(c, path, &cfg);
-  StatusOr<run::RunOutcome> r = run_trace(*index, cfg, c, &*p);
+  StatusOr<run::RunOutcome> r = run_trace(*index, cfg, c, &*p, &signatures);
   if (!r.ok()) return fail(r.status());
   const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
+  report::SignatureTable table = signatures.merged();
   return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, tlb.finish(), "",
-                                  &sections, ""},
+                                  &sections, "", &table},
                          c, *r, &*p);
 }
 
@@ -729,7 +847,7 @@ int ptx_main(int argc, char** argv) {
   CLI::App app{
       "ptx: explores every critical section of a SeKVM stage-2 page-table workload for the Transactional Page "
       "Table condition (every subset of its writes, in every order, leaves every address at its before- or "
-      "after-mapping)",
+      "after-mapping). Documentation: docs/ in the source tree (README.md, docs/cli.md, docs/verdicts.md)",
       "ptx"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
@@ -747,14 +865,14 @@ int ptx_main(int argc, char** argv) {
   add_input_options(record, &rec_in);
   add_common_options(record, &rec_c, true, false);
   record->add_option("--out", trace_out, "Trace file to write (atomically)")->required();
-  record->add_option("--format", rec_c.format,
-                     "ptx (JSON lines, the default) or casemate (Arm page-table events, for `ptx check`; one thread)")
-      ->transform(enum_option(kRecordFormatNames));
+  enum_option(record->add_option("--format", rec_c.format,
+                                 "ptx (JSON lines, the default) or casemate (Arm page-table events, for `ptx check`; "
+                                 "one thread; docs/formats.md)"),
+              kRecordFormatNames);
 
   CLI::App* check = app.add_subcommand("check", "Check a trace offline: a ptx trace or an Arm (casemate) trace");
   check->add_option("TRACE", trace_in, "A trace written by ptx record, or a casemate-format trace")->required();
-  check->add_option("--format", check_c.format, "auto (a first record '(' is casemate), ptx or casemate")
-      ->transform(enum_option(kTraceFormatNames));
+  enum_option(check->add_option("--format", check_c.format, "auto (a first record '(' is casemate), ptx or casemate"), kTraceFormatNames);
   add_common_options(check, &check_c, false, true);
   add_tlb_options(check, &check_c);
 
@@ -768,7 +886,8 @@ int ptx_main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
-    return fail(bad_input("{}\nRun 'ptx --help' (or 'ptx SUBCOMMAND --help') for usage.", e.what()));
+    return fail(bad_input("{}\nRun 'ptx --help' (or 'ptx SUBCOMMAND --help') for usage; docs/cli.md explains every "
+                          "option.", e.what()));
   }
   try {
     if (run->parsed()) {

@@ -74,20 +74,24 @@ void print_summary(std::FILE* out, const std::string& head, const run::RunOutcom
   s += fmt::format("{} {}/s  {} sections explored/s  wall {:.2f} s\n", human_rate(static_cast<double>(t.ops) / secs),
                    ops_name, human_rate(static_cast<double>(t.sections) / secs), seconds);
   if (!notes.memory.empty()) s += notes.memory + "\n";
-  uint64_t shown = 0;
-  for (const CheckedSection& c : r.kept) {
-    const std::vector<ViolationGroup> gs = group_violations(c.exploration);
-    for (size_t i = 0; i < gs.size() && shown < kSummaryGroups; ++i, ++shown) {
-      s += formats::describe_group(c, gs[i], i + 1, gs.size(), source);
+  if (notes.signatures) {
+    s += *notes.signatures;
+  } else {
+    uint64_t shown = 0;
+    for (const CheckedSection& c : r.kept) {
+      const std::vector<ViolationGroup> gs = group_violations(c.exploration);
+      for (size_t i = 0; i < gs.size() && shown < kSummaryGroups; ++i, ++shown) {
+        s += formats::describe_group(c, gs[i], i + 1, gs.size(), source);
+      }
     }
+    const uint64_t groups = r.violation_groups;
+    if (groups > shown) s += fmt::format("... and {} more violation groups (the report has them all)\n", groups - shown);
+    for (size_t i = 0; i < findings.size() && i < kSummaryViolations; ++i) {
+      s += fmt::format("finding: {}:{}: {}: {}\n", source, findings[i].line, findings[i].kind, findings[i].detail);
+    }
+    if (findings.size() > kSummaryViolations) s += fmt::format("... and {} more findings\n", findings.size() - kSummaryViolations);
+    s += notes.tlb_lines;
   }
-  const uint64_t groups = r.violation_groups;
-  if (groups > shown) s += fmt::format("... and {} more violation groups (the report has them all)\n", groups - shown);
-  for (size_t i = 0; i < findings.size() && i < kSummaryViolations; ++i) {
-    s += fmt::format("finding: {}:{}: {}: {}\n", source, findings[i].line, findings[i].kind, findings[i].detail);
-  }
-  if (findings.size() > kSummaryViolations) s += fmt::format("... and {} more findings\n", findings.size() - kSummaryViolations);
-  s += notes.tlb_lines;
   s += "verdict: " + verdict_text(t, findings) + (notes.tlb_verdict.empty() ? "" : "; " + notes.tlb_verdict) + "\n";
   std::fputs(s.c_str(), out);
 }

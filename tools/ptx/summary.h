@@ -5,8 +5,9 @@
 //   412.3 k ops/s  412.3 k sections explored/s  wall 2.43 s
 //   memory: engine page tables 12.3 MB  peak RSS 45.6 MB (3.71x)      (`ptx run` only)
 //   verdict: transactional (no violation)
-// With violations, the first few violation groups of the kept sections are described before the
-// verdict (formats/violation_text.h: the section, its updates decoded, the IPAs, before / observed /
+// With violations, an explored run's bug signatures (report/signature_text.h: a table, then one
+// representative of each) come before the verdict; without them (an interrupted run), the first
+// few violation groups of the kept sections are described (formats/violation_text.h: the section, its updates decoded, the IPAs, before / observed /
 // after and a witness); the first few findings follow them. The verdict line says which of three it is, and names the
 // findings:
 //   verdict: transactional (no violation)
@@ -19,6 +20,7 @@
 #define PTX_TOOLS_PTX_SUMMARY_H_
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,7 @@ namespace ptx::cli {
 
 inline constexpr size_t kSummaryGroups = 3;        // violation groups described in the summary
 inline constexpr size_t kSummaryViolations = 10;  // findings listed in the summary
+inline constexpr size_t kSummarySignatures = 20;  // bug signatures listed (and described) in the summary
 
 // "1.23 M", "456.7 k", "12" (3 significant digits past 1000).
 std::string human_rate(double per_second);
@@ -43,6 +46,9 @@ struct SummaryNotes {
   std::string memory;
   std::string tlb_lines;
   std::string tlb_verdict;
+  // The bug signatures' table and representatives (report/signature_text.h): when set, printed
+  // instead of the violation groups, findings and TLB lines.
+  std::optional<std::string> signatures = std::nullopt;
 };
 
 // `head`: the first line (without "\n"). `r`: the run's totals, wall time, kept sections (the

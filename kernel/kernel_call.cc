@@ -38,7 +38,7 @@ uint32_t call_kind_of(workload::OpType type) {
   }
 }
 
-std::vector<ptx_k_call> calls_of(const workload::WorkloadOp& op, const ReferenceMap& ref,
+std::vector<ptx_k_call> calls_of(const workload::WorkloadOp& op, const std::optional<RefLeaf>& leaf,
                                  const std::vector<std::pair<uint64_t, uint64_t>>& logging) {
   if (workload::is_call_op(op.type)) {
     return {ptx_k_call{call_kind_of(op.type), 0, op.ipa, op.descriptor, 0, 0}};
@@ -48,7 +48,7 @@ std::vector<ptx_k_call> calls_of(const workload::WorkloadOp& op, const Reference
   std::vector<ptx_k_call> out;
   const uint64_t pa = op.descriptor & ((uint64_t{1} << 48) - 1) & ~(size - 1);
   const uint32_t prot = prot_of(op.descriptor);
-  if (const RefLeaf* l = ref.leaf_at(op.ipa)) {
+  if (const RefLeaf* l = leaf ? &*leaf : nullptr) {
     const uint64_t page = op.ipa & ~(kPage - 1);
     const bool same_page = l->oa + (page - l->ipa) == pa + (page & (size - 1));
     if (!same_page || l->device != ((prot & kProtDevice) != 0)) out.push_back(ptx_k_call{PTX_K_UNMAP, 0, l->ipa, l->size, 0, 0});

@@ -11,6 +11,7 @@
 #ifndef PTX_KERNEL_KERNEL_CALL_H_
 #define PTX_KERNEL_KERNEL_CALL_H_
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -23,10 +24,11 @@ namespace ptx::kernel {
 // The ptx_k_call_kind of an op type (PTX_K_FAULT for map ops: a map's unmap is PTX_K_UNMAP).
 uint32_t call_kind_of(workload::OpType type);
 
-// The calls `op` runs as, given the mappings `ref` holds before it and the dirty-logging ranges:
-// a map over a leaf of another output page (or memory type) is the MMU notifier's unmap of that
-// leaf, then the fault. REQUIRES: op passed check_workload_op and is not a dsb or tlbi.
-std::vector<ptx_k_call> calls_of(const workload::WorkloadOp& op, const ReferenceMap& ref,
+// The calls `op` runs as, given the leaf that maps op.ipa before it (`leaf`, or none) and the
+// dirty-logging ranges: a map over a leaf of another output page (or memory type) is the MMU
+// notifier's unmap of that leaf, then the fault. REQUIRES: op passed check_workload_op and is not
+// a dsb or tlbi.
+std::vector<ptx_k_call> calls_of(const workload::WorkloadOp& op, const std::optional<RefLeaf>& leaf,
                                  const std::vector<std::pair<uint64_t, uint64_t>>& logging);
 
 // Applies `c` to `ref` (reference_map.h's contract): a fault as a permission fault when

@@ -106,7 +106,7 @@ struct VmResult {
   std::vector<Finding> findings;  // the recorder's and the refinement's
   std::vector<tlb::TlbFinding> tlb_findings;
   tlb::TlbSummary tlb_summary;
-  uint64_t events = 0, calls = 0, wrong_results = 0;
+  uint64_t ops = 0, events = 0, calls = 0, wrong_results = 0;
   size_t pages_peak = 0;
 };
 
@@ -146,25 +146,34 @@ Status run_vm_checked(const KernelEngine& engine, workload::WorkloadStream& stre
     if (o.on_events) PTX_RETURN_IF_ERROR(o.on_events(vmid, batch));
     return o.explore ? check.fold(batch, ops) : ok_status();
   };
-  const auto next = [&](workload::WorkloadOp* op, Status*) { return feed.next(op); };
-  PTX_RETURN_IF_ERROR(vm->run(next, fold, o.on_progress));
-  PTX_RETURN_IF_ERROR(vm->destroy(fold));
+  const auto next = [&](workload::WorkloadOp* op, Status*) {
+    if (!feed.next(op)) return false;
+    ++out->ops;  // dispatched: run() runs every op it takes before it returns
+    return true;
+  };
+  // Interrupted, the VM's events so far (whole ops: run() drains after its threads stop) are
+  // checked as a shorter run without the VM's teardown, and kInterrupted is returned after them.
+  const Status ran = vm->run(next, fold, o.on_progress);
+  const bool stopped = ran.code() == StatusCode::kInterrupted;
+  if (!ran.ok() && !stopped) return ran;
+  if (!stopped) PTX_RETURN_IF_ERROR(vm->destroy(fold));
   out->pages_peak = vm->arena().peak();
   out->findings = vm->recorder().take_findings();
   for (Finding& f : out->findings) f.detail = fmt::format("vm {}: {}", vmid, f.detail);
   out->findings.insert(out->findings.end(), check.findings().begin(), check.findings().end());
   out->wrong_results = check.wrong_results();
-  if (!o.explore) return ok_status();
+  if (!o.explore) return ran;
   PTX_ASSIGN_OR_RETURN(out->check, check.finish());
   if (const tlb::TlbPass* p = check.tlb()) {
     out->tlb_findings = p->findings();
     out->tlb_summary = p->summary();
   }
-  return ok_status();
+  return ran;
 }
 
 void merge(VmResult&& v, KernelRunResult* r) {
   r->totals.merge(v.check.totals);
+  r->totals.ops += v.ops;
   for (CheckedSection& c : v.check.kept) r->kept.push_back(std::move(c));
   std::vector<Finding> all = std::move(v.check.findings);
   all.insert(all.end(), v.findings.begin(), v.findings.end());
@@ -200,9 +209,9 @@ StatusOr<KernelRunResult> run_kernel(const KernelEngine& engine, workload::Workl
   for (VmResult& v : results) {
     if (v.status.code() == StatusCode::kInterrupted) {
       r.interrupted = interrupt_signal();
-      continue;
+    } else if (!v.status.ok()) {
+      return v.status;
     }
-    if (!v.status.ok()) return v.status;
     merge(std::move(v), &r);
   }
   tlb::TlbSummary s = tlb::summarize(r.tlb_findings);

@@ -63,7 +63,8 @@ struct KernelRunResult {
 };
 
 // Runs `stream` on `engine`. Errors: a workload op the engine has no call for (kBadInput at its
-// line, see KernelVm::check_op), a VM out of table pages, the EventChecker's, on_events'.
+// line, see KernelVm::check_op), a VM out of table pages, the EventChecker's, on_events'. On
+// SIGINT / SIGTERM the result holds the ops done so far, checked, with `interrupted` set.
 StatusOr<KernelRunResult> run_kernel(const KernelEngine& engine, workload::WorkloadStream& stream,
                                      const KernelRunOptions& options);
 

@@ -2,6 +2,7 @@
 #include "kernel/kernel_vm.h"
 
 #include <cerrno>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -88,7 +89,9 @@ Status KernelVm::check_op(const workload::WorkloadOp& op) const {
 // The op's calls (a remap: the notifier's unmap, then the fault), applied to dispatched_.
 std::vector<VmOp> KernelVm::translate(const workload::WorkloadOp& op) {
   std::vector<VmOp> out;
-  for (const ptx_k_call& c : calls_of(op, dispatched_, logging_)) {
+  std::optional<RefLeaf> before;
+  if (const RefLeaf* l = dispatched_.leaf_at(op.ipa)) before = *l;
+  for (const ptx_k_call& c : calls_of(op, before, logging_)) {
     VmOp v;
     v.op = op;
     v.call = c;
@@ -108,10 +111,7 @@ void KernelVm::footprint(VmOp& v) const {
   const uint64_t size = c.kind == PTX_K_ACCESS ? TableArena::kPage : c.size;
   v.begin = c.ipa & ~(size - 1);
   v.end = v.begin + size;
-  for (const RefLeaf& l : dispatched_.leaves_in(v.begin, v.end)) {
-    v.begin = std::min(v.begin, l.ipa);
-    v.end = std::max(v.end, l.ipa + l.size);
-  }
+  std::tie(v.begin, v.end) = dispatched_.widen(v.begin, v.end);
 }
 
 }  // namespace ptx::kernel

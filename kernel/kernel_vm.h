@@ -74,8 +74,9 @@ class KernelVm {
   using Fold = std::function<Status(const EventLog& batch, const std::map<uint64_t, VmOp>& ops)>;
   // Runs every op `next` hands out (false: no more; *error set: a refused op, which ends the run)
   // on the VM's vCPUs, calling `fold` with the events. Returns the first error of `next` or `fold`,
-  // or kBadInput when a path runs out of table pages (the arena's pages). `progress` (may be empty) is called
-  // with 1 for each workload op done.
+  // or kBadInput when a path runs out of table pages (the arena's pages), or kInterrupted on
+  // SIGINT / SIGTERM (base/interrupt.h) once the events of every op started are folded.
+  // `progress` (may be empty) is called with 1 for each workload op done.
   Status run(const std::function<bool(workload::WorkloadOp*, Status*)>& next, const Fold& fold,
              const std::function<void(uint64_t)>& progress);
   // Frees every table (RCU callbacks run first), recording the frees, and folds the rest.

@@ -55,6 +55,10 @@ Status KernelVm::run(const std::function<bool(workload::WorkloadOp*, Status*)>& 
   std::vector<std::thread> threads;
   for (uint32_t t = 0; t < options_.vcpus; ++t) threads.emplace_back([this, t, &d] { vcpu_loop(t, d); });
   for (std::thread& t : threads) t.join();
+  if (d.error.code() == StatusCode::kInterrupted) {
+    // Every op a vCPU started has ended: the log holds whole ops, folded before the error.
+    PTX_RETURN_IF_ERROR(drain(fold, true));
+  }
   if (!d.error.ok()) return d.error;
   KernelRecorder::bind_thread(0);
   recorder_->poll_rcu(false);

@@ -30,6 +30,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "explorer/tables.h"
@@ -59,6 +60,9 @@ class ReferenceMap {
  public:
   const RefLeaf* leaf_at(uint64_t ipa) const;
   std::vector<RefLeaf> leaves_in(uint64_t begin, uint64_t end) const;
+  // [begin, end) widened to the leaves that meet it: only the leaves at its two ends can reach
+  // out of it, so this is two lookups. REQUIRES: begin < end.
+  std::pair<uint64_t, uint64_t> widen(uint64_t begin, uint64_t end) const;
 
   void apply_map(uint64_t ipa, uint64_t size, uint64_t pa, uint32_t prot);
   void apply_relax(uint64_t ipa, uint32_t prot);
@@ -69,8 +73,11 @@ class ReferenceMap {
   size_t leaves() const { return leaves_.size(); }
 
  private:
+  using Leaves = std::map<uint64_t, RefLeaf>;
+  Leaves::const_iterator first_meeting(uint64_t begin) const;
+  Leaves::iterator first_meeting(uint64_t begin);
   void erase_meeting(uint64_t begin, uint64_t end);
-  std::map<uint64_t, RefLeaf> leaves_;  // by first IPA; ranges do not overlap
+  Leaves leaves_;  // by first IPA; ranges do not overlap
 };
 
 // The translation of the Arm stage-2 leaf `desc` at `level` for the page `page` it maps.

@@ -61,11 +61,11 @@ function(_ptx_linux_version makefile out out_code)
   set(${out_code} "${VERSION}, ${PATCHLEVEL}, ${SUBLEVEL}" PARENT_SCOPE)
 endfunction()
 
-# _ptx_linux_engine(NAME ID MUTANT SRC_ROOT VERSION TREE_DIR GEN_DIR): one engine library, from
-# SRC_ROOT/arch/arm64/kvm/hyp/pgtable.c, whose only visible symbol is its table
-# ptx_linux_engine_<ID>.
-function(_ptx_linux_engine name id mutant root version tree gen)
-  set(sources ${root}/arch/arm64/kvm/hyp/pgtable.c ${PROJECT_SOURCE_DIR}/linux/shim/tlb.c ${PROJECT_SOURCE_DIR}/linux/shim/shim.c
+# _ptx_linux_engine(NAME ID MUTANT SRC_ROOT VERSION TREE_DIR GEN_DIR TLB_C): one engine library, from
+# SRC_ROOT/arch/arm64/kvm/hyp/pgtable.c and TLB_C (the shim's stand-in for vhe/tlb.c, or a
+# mutant's copy of it), whose only visible symbol is its table ptx_linux_engine_<ID>.
+function(_ptx_linux_engine name id mutant root version tree gen tlb_c)
+  set(sources ${root}/arch/arm64/kvm/hyp/pgtable.c ${tlb_c} ${PROJECT_SOURCE_DIR}/linux/shim/shim.c
               ${PROJECT_SOURCE_DIR}/linux/driver/mm.c ${PROJECT_SOURCE_DIR}/linux/driver/paths.c
               ${PROJECT_SOURCE_DIR}/linux/driver/engine.c)
   set(objects ptx_linux_objects_${id})
@@ -107,11 +107,16 @@ function(ptx_linux_tree name path)
 #define LINUX_VERSION_CODE KERNEL_VERSION(${code})
 ")
   string(MAKE_C_IDENTIFIER ${name} id)
-  _ptx_linux_engine(${name} ${id} "" ${base}/src ${version} ${base}/src ${base}/gen)
+  set(tlb_c ${PROJECT_SOURCE_DIR}/linux/shim/tlb.c)
+  _ptx_linux_engine(${name} ${id} "" ${base}/src ${version} ${base}/src ${base}/gen ${tlb_c})
   set(names "linux-${name}")
   # Mutants: mutants/NAME.VERSION.patch; the first of a NAME's patches that applies exactly (no
-  # fuzz) to this tree's pgtable.c is the engine linux-NAME+MUTANT.
+  # fuzz) to this tree's pgtable.c and the shim's tlb.c (as arch/arm64/kvm/hyp/vhe/tlb.c, the file
+  # it stands for) is the engine linux-NAME+MUTANT.
   file(GLOB patches CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/linux/mutants/*.patch)
+  set(hyp arch/arm64/kvm/hyp)
+  # A change to a patch or to the shim's tlb.c reconfigures (the mutants' copies are made here).
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${patches} ${tlb_c})
   set(made "")
   foreach(patch IN LISTS patches)
     get_filename_component(mutant ${patch} NAME_WE)
@@ -121,18 +126,21 @@ function(ptx_linux_tree name path)
     set(mdir ${base}/mutants/${mutant})
     set(scratch ${base}/mutants/.scratch)
     file(REMOVE_RECURSE ${scratch})
-    file(MAKE_DIRECTORY ${scratch}/arch/arm64/kvm/hyp)
-    file(COPY ${base}/src/arch/arm64/kvm/hyp/pgtable.c DESTINATION ${scratch}/arch/arm64/kvm/hyp)
+    file(MAKE_DIRECTORY ${scratch}/${hyp}/vhe)
+    file(COPY ${base}/src/${hyp}/pgtable.c DESTINATION ${scratch}/${hyp})
+    file(COPY ${tlb_c} DESTINATION ${scratch}/${hyp}/vhe)
     execute_process(COMMAND patch --quiet --forward --fuzz=0 --no-backup-if-mismatch -p1 -r - -i ${patch}
                     WORKING_DIRECTORY ${scratch} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
     if(NOT rc EQUAL 0)
       continue()  # a patch for another version's code
     endif()
     # Copied only when it changed, so that a reconfigure does not rebuild the mutant.
-    configure_file(${scratch}/arch/arm64/kvm/hyp/pgtable.c ${mdir}/arch/arm64/kvm/hyp/pgtable.c COPYONLY)
+    foreach(f IN ITEMS pgtable.c vhe/tlb.c)
+      configure_file(${scratch}/${hyp}/${f} ${mdir}/${hyp}/${f} COPYONLY)
+    endforeach()
     list(APPEND made ${mutant})
     string(MAKE_C_IDENTIFIER "${name}_${mutant}" mid)
-    _ptx_linux_engine(${name} ${mid} "${mutant}" ${mdir} ${version} ${base}/src ${base}/gen)
+    _ptx_linux_engine(${name} ${mid} "${mutant}" ${mdir} ${version} ${base}/src ${base}/gen ${mdir}/${hyp}/vhe/tlb.c)
     list(APPEND names "linux-${name}+${mutant}")
   endforeach()
   message(STATUS "ptx: kernel engines ${names} (Linux ${version})")

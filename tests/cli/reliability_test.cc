@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <regex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -110,6 +111,31 @@ TEST(CliReliability, SigintWhileBuildingTheWorkloadStopsToo) {
   EXPECT_TRUE(dir.list("out").empty()) << testing::PrintToString(dir.list("out"));
 }
 TEST(CliReliability, SigtermStopsWithin1sWith143AndNoFile) { expect_stops(SIGTERM, 143); }
+
+// A kernel engine's run stops as quickly, and its summary counts the ops run and the sections
+// checked before the signal (each vCPU ends its op; the events so far are checked).
+TEST(CliReliability, SigintStopsAKernelRunWithTheWorkDoneSoFar) {
+  ScratchDir dir;
+  const Child c = start({"run", "--engine", "linux-6.12", "--vms", "1", "--ops", "2000000", "--tlb", "on"}, dir);
+  wait_until_running(c);
+  if (::kill(c.pid, 0) != 0 || read_file(c.err_path).find("unknown engine") != std::string::npos) {
+    const Result r = wait(c);
+    GTEST_SKIP() << "no linux-6.12 engine built in: " << describe(r);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(c.pid, SIGINT), 0);
+  const Result r = wait(c);
+  if (r.err.find("unknown engine") != std::string::npos) GTEST_SKIP() << "no linux-6.12 engine built in";
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), kStopSeconds);
+  EXPECT_EQ(r.exit_code, 130) << describe(r);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("ops ([0-9]+)  sections ([0-9]+)"))) << r.out;
+  const uint64_t ops = std::stoull(m[1]), sections = std::stoull(m[2]);
+  EXPECT_GT(ops, 0u) << r.out;
+  EXPECT_LT(ops, 2000000u) << r.out;  // the ops run, not the workload's size
+  EXPECT_GT(sections, 0u) << r.out;
+}
 
 TEST(CliReliability, AFileSizeLimitIsExit2AndKeepsTheGoodFile) {
   ScratchDir dir;

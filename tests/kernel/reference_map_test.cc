@@ -3,6 +3,8 @@
 // page-by-page comparison of random tables.
 #include "kernel/reference_map.h"
 
+#include <algorithm>
+#include <array>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -66,6 +68,30 @@ TEST(ReferenceMap, UnmapWrprotectAgeAndSplitWorkOnWholeLeaves) {
   EXPECT_NE(r.leaf_at(0x80000000), nullptr);
 }
 
+// widen (two lookups) against the plain widening over every leaf meeting the range, on random
+// maps of pages, 2 MiB and 1 GiB blocks and random ranges.
+TEST(ReferenceMap, WidenEqualsTheLeavesMeetingTheRange) {
+  std::mt19937_64 rng(18);
+  for (int round = 0; round < 200; ++round) {
+    ReferenceMap r;
+    for (int i = 0; i < 40; ++i) {
+      const uint64_t size = std::array<uint64_t, 3>{kPage, k2M, k1G}[rng() % 3];
+      const uint64_t ipa = (rng() % (uint64_t{4} << 30)) & ~(size - 1);
+      r.apply_map(ipa, size, (rng() % (uint64_t{1} << 40)) & ~(size - 1), kRw);
+    }
+    for (int q = 0; q < 50; ++q) {
+      const uint64_t size = std::array<uint64_t, 3>{kPage, k2M, k1G}[rng() % 3] * (1 + rng() % 3);
+      const uint64_t begin = (rng() % (uint64_t{4} << 30)) & ~(kPage - 1), end = begin + size;
+      std::pair<uint64_t, uint64_t> want{begin, end};
+      for (const RefLeaf& l : r.leaves_in(begin, end)) {
+        want.first = std::min(want.first, l.ipa);
+        want.second = std::max(want.second, l.ipa + l.size);
+      }
+      ASSERT_EQ(r.widen(begin, end), want) << "round " << round << " range " << begin << ".." << end;
+    }
+  }
+}
+
 TEST(KernelCall, ARemapIsTheNotifiersUnmapThenTheFault) {
   ReferenceMap r;
   r.apply_map(0x40000000, kPage, 0x80000000, kProtR);
@@ -73,15 +99,17 @@ TEST(KernelCall, ARemapIsTheNotifiersUnmapThenTheFault) {
   op.ipa = 0x40000000;
   op.level = 3;
   op.descriptor = 0x90000000 | 0x7ff;  // another page
-  const std::vector<ptx_k_call> calls = calls_of(op, r, {});
+  const std::optional<RefLeaf> at = *r.leaf_at(op.ipa);
+  const std::vector<ptx_k_call> calls = calls_of(op, at, {});
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].kind, uint32_t{PTX_K_UNMAP});
   EXPECT_EQ(calls[1].kind, uint32_t{PTX_K_FAULT});
   EXPECT_EQ(calls[1].pa, 0x90000000u);
   EXPECT_EQ(calls[1].prot, kProtR | kProtW | kProtX);
   op.descriptor = 0x80000000 | 0x7ff;  // the same page, more permissions: a permission fault
-  ASSERT_EQ(calls_of(op, r, {{0x40000000, 0x40001000}}).size(), 1u);
-  EXPECT_EQ(calls_of(op, r, {{0x40000000, 0x40001000}})[0].logging, 1u);
+  ASSERT_EQ(calls_of(op, at, {{0x40000000, 0x40001000}}).size(), 1u);
+  EXPECT_EQ(calls_of(op, at, {{0x40000000, 0x40001000}})[0].logging, 1u);
+  EXPECT_EQ(calls_of(op, std::nullopt, {}).size(), 1u);  // nothing mapped: the fault alone
 }
 
 // Random tables over 8 MiB (four 2 MiB regions: blocks, page tables, empty) and a reference that

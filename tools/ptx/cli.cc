@@ -660,7 +660,9 @@ int do_run_kernel(const InputArgs& in, const CommonArgs& c) {
   }
   StatusOr<std::unique_ptr<workload::WorkloadStream>> w = kernel_input(in, c);
   if (!w.ok()) return fail(w.status());
-  const std::string name = (*w)->source(), what = (*w)->description();
+  // Positions are events of a VM, numbered from 1 in each (kernel_run.h): "vm-events:N" with the
+  // section's VMID beside it, not lines of the workload.
+  const std::string name = "vm-events", what = (*w)->description();
   StatusOr<Pictures> p = pictures_of(c, name);
   if (!p.ok()) return fail(p.status());
   formats::ReportSections sections(formats::ReportSections::Order::kByVm, !c.report_all);
@@ -693,7 +695,6 @@ int do_run_kernel(const InputArgs& in, const CommonArgs& c) {
   if (!k.ok()) return fail(k.status());
   if (!spool_error.ok()) return fail(spool_error);
   run::RunOutcome r{k->totals, std::move(k->kept), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-  r.totals.ops = (*w)->total_ops();
   r.interrupted = k->interrupted;
   r.violation_groups = groups;
   TlbResult tlb{k->tlb_findings, k->tlb_summary, name};
@@ -734,7 +735,6 @@ int do_record_kernel(const InputArgs& in, const CommonArgs& c0, const std::strin
   progress.finish();
   if (!k.ok()) return fail(k.status());
   run::RunOutcome r{k->totals, {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-  r.totals.ops = (*w)->total_ops();
   if (k->interrupted) return finish_interrupted(kernel_head("record", what, c, false), r, name, false);
   if (Status s = file.commit(); !s.ok()) return fail(s);
   print_summary(stdout, kernel_head("record", what, c, false), r, {}, name, false);

@@ -2,9 +2,10 @@
 #include "kernel/reference_map.h"
 
 #include <algorithm>
-#include <iterator>
+#include <array>
 #include <utility>
 
+#include <boost/container/flat_map.hpp>
 #include <fmt/format.h>
 
 #include "pagetable/walk.h"
@@ -12,7 +13,7 @@
 namespace ptx::kernel {
 namespace {
 
-constexpr uint64_t kPage = 4096;
+constexpr uint64_t kPage = 4096, k2M = uint64_t{1} << 21, kGiga = uint64_t{1} << 30;
 constexpr uint64_t kOaMask = ((uint64_t{1} << 48) - 1) & ~(kPage - 1);
 
 uint64_t level_size(int level) { return uint64_t{1} << (12 + 9 * (3 - level)); }
@@ -46,11 +47,62 @@ Translation translation_of(uint64_t desc, int level, uint64_t page) {
   return t;
 }
 
+struct ReferenceMap::Giga {
+  // A 2 MiB slot: a 2 MiB leaf, or the 4 KiB leaves in it by page index.
+  struct Slot {
+    std::optional<RefLeaf> block;
+    boost::container::flat_map<uint32_t, RefLeaf> pages;
+  };
+  std::optional<RefLeaf> giant;  // a 1 GiB leaf (then every slot is empty)
+  std::array<Slot, 512> slots;
+};
+
+ReferenceMap::ReferenceMap() = default;
+ReferenceMap::~ReferenceMap() = default;
+ReferenceMap::ReferenceMap(ReferenceMap&&) noexcept = default;
+ReferenceMap& ReferenceMap::operator=(ReferenceMap&&) noexcept = default;
+
 const RefLeaf* ReferenceMap::leaf_at(uint64_t ipa) const {
-  auto it = leaves_.upper_bound(ipa);
-  if (it == leaves_.begin()) return nullptr;
-  --it;
-  return ipa - it->second.ipa < it->second.size ? &it->second : nullptr;
+  const auto it = gigas_.find(ipa >> 30);
+  if (it == gigas_.end()) return nullptr;
+  const Giga& g = *it->second;
+  if (g.giant) return &*g.giant;
+  const Giga::Slot& s = g.slots[(ipa >> 21) & 511];
+  if (s.block) return &*s.block;
+  const auto p = s.pages.find(static_cast<uint32_t>((ipa >> 12) & 511));
+  return p != s.pages.end() ? &p->second : nullptr;
+}
+
+// Calls visit(RefLeaf&) for each leaf meeting [begin, end), by IPA.
+template <typename Visit>
+void ReferenceMap::for_each_meeting(uint64_t begin, uint64_t end, Visit visit) {
+  for (auto it = gigas_.lower_bound(begin >> 30); it != gigas_.end() && (it->first << 30) < end; ++it) {
+    Giga& g = *it->second;
+    if (g.giant) {
+      visit(*g.giant);
+      continue;
+    }
+    const uint64_t base = it->first << 30, lo = std::max(begin, base), hi = std::min(end, base + kGiga);
+    for (uint64_t i = (lo - base) >> 21; i <= (hi - 1 - base) >> 21; ++i) {
+      Giga::Slot& s = g.slots[i];
+      if (s.block) {
+        visit(*s.block);
+        continue;
+      }
+      const uint64_t slot = base + (i << 21);
+      const uint64_t first = lo > slot ? (lo - slot) >> 12 : 0, last = (std::min(hi, slot + k2M) - 1 - slot) >> 12;
+      for (auto p = s.pages.lower_bound(static_cast<uint32_t>(first)); p != s.pages.end() && p->first <= last; ++p) {
+        visit(p->second);
+      }
+    }
+  }
+}
+
+std::vector<RefLeaf> ReferenceMap::leaves_in(uint64_t begin, uint64_t end) const {
+  std::vector<RefLeaf> out;
+  // for_each_meeting only reads here: `visit` takes a copy.
+  const_cast<ReferenceMap*>(this)->for_each_meeting(begin, end, [&](const RefLeaf& l) { out.push_back(l); });
+  return out;
 }
 
 std::pair<uint64_t, uint64_t> ReferenceMap::widen(uint64_t begin, uint64_t end) const {
@@ -59,74 +111,87 @@ std::pair<uint64_t, uint64_t> ReferenceMap::widen(uint64_t begin, uint64_t end) 
   return {begin, end};
 }
 
-std::vector<RefLeaf> ReferenceMap::leaves_in(uint64_t begin, uint64_t end) const {
-  std::vector<RefLeaf> out;
-  for (auto it = first_meeting(begin); it != leaves_.end() && it->second.ipa < end; ++it) out.push_back(it->second);
-  return out;
-}
-
-// The first leaf that ends after `begin` (it meets [begin, x) when it starts before x), or end().
-ReferenceMap::Leaves::const_iterator ReferenceMap::first_meeting(uint64_t begin) const {
-  auto it = leaves_.upper_bound(begin);
-  if (it != leaves_.begin()) {
-    auto prev = std::prev(it);
-    if (prev->second.ipa + prev->second.size > begin) return prev;
-  }
-  return it;
-}
-
-ReferenceMap::Leaves::iterator ReferenceMap::first_meeting(uint64_t begin) {
-  const Leaves::const_iterator it = std::as_const(*this).first_meeting(begin);
-  return leaves_.erase(it, it);  // the same position, mutable
-}
-
 void ReferenceMap::erase_meeting(uint64_t begin, uint64_t end) {
-  leaves_.erase(first_meeting(begin), leaves_.lower_bound(end));
+  for (auto it = gigas_.lower_bound(begin >> 30); it != gigas_.end() && (it->first << 30) < end; ++it) {
+    Giga& g = *it->second;
+    if (g.giant) {
+      g.giant.reset();
+      --count_;
+      continue;
+    }
+    const uint64_t base = it->first << 30, lo = std::max(begin, base), hi = std::min(end, base + kGiga);
+    for (uint64_t i = (lo - base) >> 21; i <= (hi - 1 - base) >> 21; ++i) {
+      Giga::Slot& s = g.slots[i];
+      if (s.block) {
+        s.block.reset();
+        --count_;
+        continue;
+      }
+      const uint64_t slot = base + (i << 21);
+      const uint64_t first = lo > slot ? (lo - slot) >> 12 : 0, last = (std::min(hi, slot + k2M) - 1 - slot) >> 12;
+      const auto a = s.pages.lower_bound(static_cast<uint32_t>(first));
+      const auto b = s.pages.upper_bound(static_cast<uint32_t>(last));
+      count_ -= static_cast<size_t>(b - a);
+      s.pages.erase(a, b);
+    }
+  }
+}
+
+// REQUIRES: no leaf meets l's range.
+void ReferenceMap::insert(const RefLeaf& l) {
+  std::unique_ptr<Giga>& g = gigas_[l.ipa >> 30];
+  if (!g) g = std::make_unique<Giga>();
+  ++count_;
+  if (l.size == kGiga) {
+    g->giant = l;
+    return;
+  }
+  Giga::Slot& s = g->slots[(l.ipa >> 21) & 511];
+  if (l.size == k2M) {
+    s.block = l;
+  } else {
+    s.pages.emplace(static_cast<uint32_t>((l.ipa >> 12) & 511), l);
+  }
 }
 
 void ReferenceMap::apply_map(uint64_t ipa, uint64_t size, uint64_t pa, uint32_t prot) {
   const uint64_t base = ipa & ~(size - 1);
   const RefLeaf want{base, size, pa & ~(size - 1), (prot & kProtR) != 0, (prot & kProtW) != 0, (prot & kProtX) != 0,
                      (prot & kProtDevice) != 0, true};
-  const auto it = first_meeting(base);
-  if (it != leaves_.end()) {
-    const RefLeaf& l = it->second;
-    if (l.ipa == base && l.size == size && l.oa == want.oa && l.device == want.device && l.young) {
+  if (const RefLeaf* l = leaf_at(base)) {
+    if (l->ipa == base && l->size == size && l->oa == want.oa && l->device == want.device && l->young) {
       return;  // the one leaf of that range (leaves do not overlap) and only permissions would
                // change: stage2_pte_needs_update says no, -EAGAIN
     }
   }
   erase_meeting(base, base + size);
-  leaves_.emplace(base, want);
+  insert(want);
 }
 
 void ReferenceMap::apply_relax(uint64_t ipa, uint32_t prot) {
-  const auto it = first_meeting(ipa);
-  if (it == leaves_.end() || it->second.ipa > ipa) return;  // nothing mapped: -EAGAIN
-  RefLeaf& m = it->second;
-  m.r = m.r || (prot & kProtR) != 0;
-  m.w = m.w || (prot & kProtW) != 0;
-  m.x = m.x || (prot & kProtX) != 0;
+  RefLeaf* m = const_cast<RefLeaf*>(leaf_at(ipa));  // the map's own leaf
+  if (m == nullptr) return;                         // nothing mapped: -EAGAIN
+  m->r = m->r || (prot & kProtR) != 0;
+  m->w = m->w || (prot & kProtW) != 0;
+  m->x = m->x || (prot & kProtX) != 0;
 }
 
 void ReferenceMap::apply_unmap(uint64_t begin, uint64_t end) { erase_meeting(begin, end); }
 
 void ReferenceMap::apply_wrprotect(uint64_t begin, uint64_t end) {
-  for (auto it = first_meeting(begin); it != leaves_.end() && it->second.ipa < end; ++it) it->second.w = false;
+  for_each_meeting(begin, end, [](RefLeaf& l) { l.w = false; });
 }
 
 void ReferenceMap::apply_young(uint64_t begin, uint64_t end, bool young) {
-  for (auto it = first_meeting(begin); it != leaves_.end() && it->second.ipa < end; ++it) it->second.young = young;
+  for_each_meeting(begin, end, [young](RefLeaf& l) { l.young = young; });
 }
 
 void ReferenceMap::apply_split(uint64_t begin, uint64_t end) {
   for (const RefLeaf& l : leaves_in(begin, end)) {
     if (l.size == kPage) continue;
-    auto hint = leaves_.erase(leaves_.find(l.ipa));
+    erase_meeting(l.ipa, l.ipa + l.size);
     const uint64_t step = split_size(l.size);
-    for (uint64_t off = 0; off < l.size; off += step) {
-      hint = std::next(leaves_.emplace_hint(hint, l.ipa + off, RefLeaf{l.ipa + off, step, l.oa + off, l.r, l.w, l.x, false, true}));
-    }
+    for (uint64_t off = 0; off < l.size; off += step) insert(RefLeaf{l.ipa + off, step, l.oa + off, l.r, l.w, l.x, false, true});
   }
 }
 

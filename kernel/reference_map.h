@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -56,28 +57,42 @@ struct RefLeaf {
 // KVM_PGTABLE_PROT_* bits (kernel_abi.h ptx_k_prot).
 inline constexpr uint32_t kProtX = 1, kProtW = 2, kProtR = 4, kProtDevice = 8;
 
+// Stored as the table it stands for is (without being one): per 1 GiB of IPA space, a 1 GiB leaf
+// or 512 slots of 2 MiB, each a 2 MiB leaf or the 4 KiB leaves in it sorted by page. A lookup is
+// a few steps, a range visits the slots it spans (tests/kernel/reference_map_test.cc checks it
+// against a plain ordered map of leaves).
 class ReferenceMap {
  public:
+  ReferenceMap();
+  ~ReferenceMap();
+  ReferenceMap(ReferenceMap&&) noexcept;
+  ReferenceMap& operator=(ReferenceMap&&) noexcept;
+
+  // The leaf mapping `ipa`, or nullptr. Valid until the next apply_*.
   const RefLeaf* leaf_at(uint64_t ipa) const;
+  // The leaves meeting [begin, end), by IPA.
   std::vector<RefLeaf> leaves_in(uint64_t begin, uint64_t end) const;
   // [begin, end) widened to the leaves that meet it: only the leaves at its two ends can reach
   // out of it, so this is two lookups. REQUIRES: begin < end.
   std::pair<uint64_t, uint64_t> widen(uint64_t begin, uint64_t end) const;
 
+  // The contract above, per op. Sizes are 4 KiB, 2 MiB or 1 GiB; ranges are 4 KiB aligned.
   void apply_map(uint64_t ipa, uint64_t size, uint64_t pa, uint32_t prot);
   void apply_relax(uint64_t ipa, uint32_t prot);
   void apply_unmap(uint64_t begin, uint64_t end);
   void apply_wrprotect(uint64_t begin, uint64_t end);
   void apply_young(uint64_t begin, uint64_t end, bool young);
   void apply_split(uint64_t begin, uint64_t end);
-  size_t leaves() const { return leaves_.size(); }
+  size_t leaves() const { return count_; }
 
  private:
-  using Leaves = std::map<uint64_t, RefLeaf>;
-  Leaves::const_iterator first_meeting(uint64_t begin) const;
-  Leaves::iterator first_meeting(uint64_t begin);
+  struct Giga;
+  template <typename Visit>
+  void for_each_meeting(uint64_t begin, uint64_t end, Visit visit);
   void erase_meeting(uint64_t begin, uint64_t end);
-  Leaves leaves_;  // by first IPA; ranges do not overlap
+  void insert(const RefLeaf& l);
+  std::map<uint64_t, std::unique_ptr<Giga>> gigas_;  // by IPA >> 30
+  size_t count_ = 0;
 };
 
 // The translation of the Arm stage-2 leaf `desc` at `level` for the page `page` it maps.

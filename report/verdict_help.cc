@@ -46,8 +46,8 @@ constexpr std::array<Entry, 15> kVerdicts{{
      {"A VMID was given to a new context while entries of its previous one may still be cached.",
       "Invalidate everything of the VMID (TLBI VMALLS12E1IS) before reusing it."}},
     {"unlocked-write",
-     {"A thread holding no lock writes a page-table entry of a live root: nothing orders it with the walks and "
-      "sections around it.",
+     {"A thread writes a page-table entry of a live root without holding that table's lock (also when the value "
+      "does not change): nothing orders it with the walks and sections around it.",
       "Take the page table's lock around every write to a live table."}},
     {"mem-read",
      {"A traced read returned a value memory does not hold: the trace misses a write, or the code raced one.",
@@ -60,6 +60,23 @@ constexpr std::array<Entry, 15> kVerdicts{{
     {"ttl-mismatch", {"", "Give the TLBI the level of the entry it invalidates as TTL hint, or no hint."}},
 }};
 
+constexpr std::array<Entry, 4> kKernelFindings{{
+    {"no-root-lock",
+     {"A live root's table is written by a thread holding no lock, and the root has no lock at all (no "
+      "set_root_lock hint, no writer ever held one).",
+      "Record set_root_lock when the table is created, or the lock the code takes."}},
+    {"shared-entry",
+     {"Two critical sections open together under a lock held shared write the same entry, the later not by a "
+      "compare-and-swap that found the other's value.",
+      "Update shared entries with compare-and-swap and retry on failure, or take the lock for write."}},
+    {"kernel-warn",
+     {"The kernel code's WARN_ON, WARN_ON_ONCE or BUG_ON fired.", "Read the check at the file and line it names."}},
+    {"wrong-result",
+     {"After a page-table API call the table maps an IPA of the call's range otherwise than the API's contract "
+      "says (the reference map).",
+      "Fix the call's code path: it left the table in a state its contract does not allow."}},
+}};
+
 constexpr std::array<Entry, 4> kMoreCauses{{
     {"wrong-vmid", {"", "Invalidate with the VMID of the context that cached the entry."}},
     {"local-tlbi", {"", "Use the inner-shareable form (...IS) so that every CPU's TLB is invalidated."}},
@@ -69,6 +86,9 @@ constexpr std::array<Entry, 4> kMoreCauses{{
 
 const VerdictHelp* find(std::string_view name) {
   for (const Entry& e : kVerdicts) {
+    if (e.name == name) return &e.help;
+  }
+  for (const Entry& e : kKernelFindings) {
     if (e.name == name) return &e.help;
   }
   for (const Entry& e : kMoreCauses) {

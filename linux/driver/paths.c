@@ -31,8 +31,12 @@ static int map_shared(struct ptx_k_vm *vm, const struct ptx_k_call *c, void *mem
 }
 #endif
 
-/* user_mem_abort, from the topup of the vCPU's memory cache to the unlock. */
-int ptx_path_fault(struct ptx_k_vm *vm, uint32_t vcpu, const struct ptx_k_call *c, struct ptx_k_result *out) {
+/* A vCPU's refaults of one access at most: past it the fault is given up with a kernel-warn (a
+ * livelock: some walk keeps the entry it needs locked). */
+#define PTX_FAULT_RETRIES 1000
+
+/* user_mem_abort, from the topup of the vCPU's memory cache to the unlock: one fault. */
+static int fault_once(struct ptx_k_vm *vm, uint32_t vcpu, const struct ptx_k_call *c, struct ptx_k_result *out) {
   struct kvm_mmu_memory_cache *memcache = &vm->vcpu_cache[vcpu];
   u64 fault_granule = 0;
   const bool fault_is_perm = permission_fault(vm, c->ipa, &fault_granule);
@@ -67,6 +71,20 @@ int ptx_path_fault(struct ptx_k_vm *vm, uint32_t vcpu, const struct ptx_k_call *
     write_unlock(vm);
 #endif
   return 0;
+}
+
+/* A guest access that faults, as KVM and the guest run it: user_mem_abort returns -EAGAIN to the
+ * guest when a shared walk lost a race (an entry another vCPU's walk holds locked, a cmpxchg that
+ * found another value); the guest retries the access, which faults again while its IPA is still
+ * unmapped. A translation fault's -EAGAIN over a valid leaf is the map finding only permissions
+ * to change: the access goes on (or faults for permission, another op). */
+int ptx_path_fault(struct ptx_k_vm *vm, uint32_t vcpu, const struct ptx_k_call *c, struct ptx_k_result *out) {
+  for (int tries = 0;; ++tries) {
+    const int ret = fault_once(vm, vcpu, c, out);
+    u64 granule = 0;
+    if (ret || out->ret != -EAGAIN || out->perm_fault || permission_fault(vm, c->ipa, &granule)) return ret;
+    if (WARN_ON(tries == PTX_FAULT_RETRIES)) return 0;
+  }
 }
 
 /* kvm_unmap_gfn_range / kvm_arch_flush_shadow_memslot: __unmap_stage2_range under the write lock. */

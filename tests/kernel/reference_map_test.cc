@@ -7,9 +7,11 @@
 #include <array>
 #include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "kernel/kernel_call.h"
+#include "tests/kernel/plain_reference_map.h"
 #include "pagetable/npt_image.h"
 
 namespace ptx::kernel {
@@ -88,6 +90,59 @@ TEST(ReferenceMap, WidenEqualsTheLeavesMeetingTheRange) {
         want.second = std::max(want.second, l.ipa + l.size);
       }
       ASSERT_EQ(r.widen(begin, end), want) << "round " << round << " range " << begin << ".." << end;
+    }
+  }
+}
+
+bool same(const RefLeaf& a, const RefLeaf& b) {
+  return a.ipa == b.ipa && a.size == b.size && a.oa == b.oa && a.r == b.r && a.w == b.w && a.x == b.x &&
+         a.device == b.device && a.young == b.young;
+}
+
+std::string text(const std::vector<RefLeaf>& v) {
+  std::string s;
+  for (const RefLeaf& l : v) s += fmt::format("[{:#x}+{:#x} -> {:#x} {}{}{}{}{}] ", l.ipa, l.size, l.oa, l.r, l.w, l.x, l.device, l.young);
+  return s;
+}
+
+// ReferenceMap (slots per GiB) against the plain ordered map, on random ops of every kind over
+// 3 GiB with leaves of all three sizes, ranges that cross slot and GiB boundaries, and splits:
+// after each op the same leaves in the whole space, at random IPAs and in random ranges.
+TEST(ReferenceMap, SlotsEqualThePlainMapOfLeaves) {
+  std::mt19937_64 rng(2026);
+  const std::array<uint64_t, 3> sizes{kPage, k2M, k1G};
+  const auto ipa_in = [&](uint64_t align) { return (rng() % (uint64_t{3} << 30)) & ~(align - 1); };
+  const auto range_size = [&] { return std::array<uint64_t, 4>{kPage, 37 * kPage, 3 * k2M + 5 * kPage, k1G}[rng() % 4]; };
+  for (int round = 0; round < 30; ++round) {
+    ReferenceMap fast;
+    testing::PlainReferenceMap plain;
+    for (int step = 0; step < 250; ++step) {
+      const uint64_t r = rng() % 100;
+      const uint64_t size = sizes[r < 55 ? 0 : r < 90 ? 1 : 2];
+      const uint64_t ipa = ipa_in(kPage), begin = ipa_in(kPage), end = begin + range_size();
+      const uint64_t pa = (rng() % (uint64_t{1} << 40)) & ~(size - 1);
+      const uint32_t prot = static_cast<uint32_t>(rng() % 16);
+      const bool young = rng() % 2 == 0;
+      switch (rng() % 8) {
+        case 0: case 1: case 2: fast.apply_map(ipa, size, pa, prot); plain.apply_map(ipa, size, pa, prot); break;
+        case 3: fast.apply_relax(ipa, prot); plain.apply_relax(ipa, prot); break;
+        case 4: fast.apply_unmap(begin, end); plain.apply_unmap(begin, end); break;
+        case 5: fast.apply_wrprotect(begin, end); plain.apply_wrprotect(begin, end); break;
+        case 6: fast.apply_young(begin, end, young); plain.apply_young(begin, end, young); break;
+        default: fast.apply_split(begin, std::min(end, begin + 4 * k2M)); plain.apply_split(begin, std::min(end, begin + 4 * k2M));
+      }
+      const uint64_t all = uint64_t{4} << 30;
+      const std::vector<RefLeaf> want = plain.leaves_in(0, all), got = fast.leaves_in(0, all);
+      ASSERT_EQ(fast.leaves(), plain.leaves()) << "round " << round << " step " << step;
+      ASSERT_TRUE(std::equal(want.begin(), want.end(), got.begin(), got.end(), same))
+          << "round " << round << " step " << step << "\nwant " << text(want) << "\ngot  " << text(got);
+      const std::vector<RefLeaf> w2 = plain.leaves_in(begin, end), g2 = fast.leaves_in(begin, end);
+      ASSERT_TRUE(std::equal(w2.begin(), w2.end(), g2.begin(), g2.end(), same)) << "range " << begin << ".." << end;
+      const RefLeaf *lw = plain.leaf_at(ipa), *lg = fast.leaf_at(ipa);
+      ASSERT_EQ(lw == nullptr, lg == nullptr) << ipa;
+      if (lw != nullptr) {
+        ASSERT_TRUE(same(*lw, *lg)) << ipa;
+      }
     }
   }
 }

@@ -149,10 +149,10 @@ TlbiValue decode_tlbi_value(uint64_t value) {
   return v;
 }
 
-TlbiRange decode_tlbi_range(uint64_t value) {
+TlbiRange decode_tlbi_range(uint64_t value, bool lpa2) {
   TlbiRange r;
   const uint64_t num = (value >> 39) & 0x1f, scale = (value >> 44) & 0x3, ttl = (value >> 37) & 0x3;
-  r.begin = (value & ((uint64_t{1} << 37) - 1)) << 12;
+  r.begin = (value & ((uint64_t{1} << 37) - 1)) << (lpa2 ? 16 : 12);
   r.pages = (num + 1) << (5 * scale + 1);
   if (ttl != 0) r.level = static_cast<uint8_t>(ttl);
   r.tg = static_cast<uint8_t>((value >> 46) & 0x3);

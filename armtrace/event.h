@@ -225,8 +225,9 @@ struct TlbiValue {
 TlbiValue decode_tlbi_value(uint64_t value);
 
 // The operand of the FEAT_TLBIRANGE ops (ripas2e1is, ripas2e1; Arm ARM "TLBI RIPAS2E1IS"):
-// BaseADDR [36:0] (IPA >> 12 for the 4 KiB granule), TTL [38:37] (0b00 no hint, else the level of
-// the leaf entries), NUM [43:39], SCALE [45:44], TG [47:46] (0b01 = 4 KiB). It covers
+// BaseADDR [36:0] (IPA >> 12 for the 4 KiB granule; IPA >> 16 when `lpa2`, i.e. the issuer's
+// VTCR_EL2.DS is 1 under FEAT_LPA2: BaseADDR is IPA[52:16]), TTL [38:37] (0b00 no hint, else the
+// level of the leaf entries), NUM [43:39], SCALE [45:44], TG [47:46] (0b01 = 4 KiB). It covers
 // (NUM + 1) * 2^(5 * SCALE + 1) pages from BaseADDR.
 struct TlbiRange {
   uint64_t begin = 0;             // first IPA covered, in bytes
@@ -235,7 +236,7 @@ struct TlbiRange {
   uint8_t tg = 0;                 // the granule field (1: 4 KiB)
   uint64_t end() const { return begin + pages * 4096; }
 };
-TlbiRange decode_tlbi_range(uint64_t value);
+TlbiRange decode_tlbi_range(uint64_t value, bool lpa2 = false);
 
 // A VTTBR_EL2 or TTBR0_EL2 value (§2 sysreg table), decoded.
 struct TableBaseValue {

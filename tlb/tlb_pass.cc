@@ -257,7 +257,10 @@ void TlbPass::on_sysreg(const Event& e, const armcheck::Roots& roots) {
   const uint64_t base = armtrace::decode_table_base(e.value).baddr & ~(kPage - 1);
   uint64_t root = 0;  // the root this write may have made live (EventChecker::sysreg)
   switch (e.sysreg) {
-    case Sysreg::kVtcrEl2: t.vtcr_ha = ((e.value >> 21) & 1) != 0; return;
+    case Sysreg::kVtcrEl2:
+      t.vtcr_ha = ((e.value >> 21) & 1) != 0;
+      t.vtcr_ds = ((e.value >> 32) & 1) != 0;  // FEAT_LPA2: range TLBIs' BaseADDR is IPA[52:16]
+      return;
     case Sysreg::kTcrEl2: t.tcr_ha = ((e.value >> 21) & 1) != 0; return;
     case Sysreg::kVttbrEl2:
       t.vmid = armtrace::decode_table_base(e.value).id;

@@ -111,6 +111,7 @@ class TlbPass final : public armcheck::EventObserver {
   struct Thread {
     uint32_t vmid = 0;
     bool vtcr_ha = false, tcr_ha = false;
+    bool vtcr_ds = false;  // VTCR_EL2.DS (bit 32)
     uint64_t vttbr_root = 0, ttbr0_root = 0;  // the roots its VTTBR_EL2 / TTBR0_EL2 name
     std::vector<std::pair<uint64_t, uint64_t>> writes;  // (word, old) not yet published by a DSB
     std::vector<PendingTlbi> tlbis;

@@ -11,7 +11,7 @@ using armtrace::Event;
 void TlbPass::on_tlbi(const Event& e) {
   ++tlbis_;
   Thread& t = threads_[e.tid];
-  const TlbiScope s(e.tlbi_op, e.value, t.vmid, options_.ttl);
+  const TlbiScope s(e.tlbi_op, e.value, t.vmid, options_.ttl, t.vtcr_ds);
   const CpuMask targets = s.broadcast() ? kEveryClass : class_of(e.tid);
   PendingTlbi pt{e.line, !s.broadcast(), {}, {}};
   for (size_t ci = 0; ci < ctxs_.size(); ++ci) {

@@ -5,11 +5,11 @@ namespace ptx::tlb {
 
 using armtrace::TlbiSelect;
 
-TlbiScope::TlbiScope(armtrace::TlbiOp op, uint64_t value, uint32_t issuer_vmid, TtlMode ttl)
+TlbiScope::TlbiScope(armtrace::TlbiOp op, uint64_t value, uint32_t issuer_vmid, TtlMode ttl, bool lpa2)
     : info_(armtrace::tlbi_op_info(op)), vmid_(issuer_vmid) {
   if (!info_.takes_value) return;
   if (info_.selects == TlbiSelect::kIpaRange) {
-    const armtrace::TlbiRange r = armtrace::decode_tlbi_range(value);
+    const armtrace::TlbiRange r = armtrace::decode_tlbi_range(value, lpa2);
     address_ = r.begin;
     end_ = r.end();
     if (ttl == TtlMode::kStrict) hint_ = r.level;

@@ -30,8 +30,9 @@ enum class Cover : uint8_t { kNo, kYes, kTtl };
 
 class TlbiScope {
  public:
-  // REQUIRES: op is one of the TlbiOp enumerators.
-  TlbiScope(armtrace::TlbiOp op, uint64_t value, uint32_t issuer_vmid, TtlMode ttl);
+  // `lpa2`: the issuer's VTCR_EL2.DS (FEAT_LPA2), which changes the range forms' BaseADDR unit
+  // (decode_tlbi_range). REQUIRES: op is one of the TlbiOp enumerators.
+  TlbiScope(armtrace::TlbiOp op, uint64_t value, uint32_t issuer_vmid, TtlMode ttl, bool lpa2 = false);
 
   bool broadcast() const { return info_.broadcast; }
   // The op acts on contexts of this stage.

@@ -93,6 +93,15 @@ TEST(TlbiOps, RangeOperandDecodes) {
   EXPECT_EQ(decode_tlbi_range(0x40000).pages, 2u);  // NUM 0, SCALE 0: two pages
 }
 
+// Under FEAT_LPA2 (VTCR_EL2.DS = 1) BaseADDR is IPA[52:16]: Linux 6.12's __TLBI_VADDR_RANGE with
+// lpa2 shifts the base by 16, as in the trace of kvm_tlb_flush_vmid_range for 0x40000000.
+TEST(TlbiOps, RangeOperandUnderLpa2CountsIn64KiB) {
+  const uint64_t v = 0x538000004000;  // TG 1, SCALE 1, NUM 7, TTL 0, BaseADDR 0x4000
+  EXPECT_EQ(decode_tlbi_range(v, true).begin, 0x40000000u);
+  EXPECT_EQ(decode_tlbi_range(v, false).begin, 0x4000000u);
+  EXPECT_EQ(decode_tlbi_range(v, true).pages, decode_tlbi_range(v, false).pages);  // a size in pages either way
+}
+
 TEST(TlbiOps, StagesAndSelectorsFollowTheSpecTable) {
   EXPECT_TRUE(tlbi_op_info(TlbiOp::kVmalls12e1is).stage1);
   EXPECT_TRUE(tlbi_op_info(TlbiOp::kVmalls12e1is).stage2);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The kernel engines (Linux 6.1 and 6.12's pgtable.c) driven as KVM drives them: what the
 // unmodified code gives, determinism on one vCPU, the paths each version takes, and bad input.
+#include <bit>
+
 #include <gtest/gtest.h>
 
 #include "tests/kernel/kernel_util.h"
@@ -91,6 +93,36 @@ TEST(KernelEngines, RangeTlbisFollowTheCpuFeatures) {
   EXPECT_NE(without.events.find("ipas2e1is (value 7"), std::string::npos);  // TTL hint 0b01LL: 0x7... at level 3
   EXPECT_EQ(with.tlb_errors + without.tlb_errors, 0u);
   EXPECT_TRUE(with.findings.empty() && without.findings.empty());
+}
+
+// Each CPU feature the code tests changes the trace (TTL hints in TLBI values, range TLBIs, the
+// MemAttr encoding of FEAT_S2FWB, LPA2's VTCR and descriptors), and every combination is clean.
+TEST(KernelEngines, EachCpuFeatureChangesTheTraceAndEveryCombinationIsClean) {
+  const std::string w = R"(map 1 0x40000000 3 0x800007ff
+map 1 0x40001000 3 0x800017ff
+map 1 0x40002000 3 0x800027ff
+wrprotect 1 0x40000000 0x200000
+map 1 0x40001000 3 0x800017ff
+age 1 0x40000000 0x200000
+unmap 1 0x40000000 2
+map 1 0x40200000 2 0xa00007fd
+unmap 1 0x40200000 2
+)";
+  for (const char* name : {"linux-6.1", "linux-6.12"}) {
+    PTX_REQUIRE_ENGINE(e, name);
+    const testing::Run none = run_text(*e, w, 1, true, 0);
+    for (uint32_t features = 0; features < 16; ++features) {
+      if ((features & ~e->table->features) != 0) continue;  // a feature this version does not test
+      const testing::Run r = run_text(*e, w, 1, true, features);
+      ASSERT_TRUE(r.status.ok()) << name << " features " << features << ": " << r.status.to_string();
+      EXPECT_TRUE(r.findings.empty()) << name << " features " << features << ": " << r.findings.begin()->first;
+      EXPECT_EQ(r.tlb_errors, 0u) << name << " features " << features;
+      EXPECT_EQ(r.result.totals.wrong_translations, 0u) << name << " features " << features;
+      if (std::has_single_bit(features)) {
+        EXPECT_NE(r.events, none.events) << name << ": feature " << features << " changes nothing";
+      }
+    }
+  }
 }
 
 TEST(KernelEngines, WorkloadOpsWithoutACallAreBadInput) {

@@ -2,6 +2,7 @@
 #include "formats/violation_text.h"
 
 #include <algorithm>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -35,22 +36,47 @@ std::string ops_line(const Section& s) {
   return ops.empty() ? "" : "    ops: " + ops + "\n";
 }
 
+// The text of update i of s (its line and source location, a barrier after it).
+std::string update_line(const CheckedSection& s, size_t i, bool in_witness, const Geometry& g) {
+  const Update& u = s.section.updates[i];
+  const int level = static_cast<int>(u.kind);
+  std::string out = fmt::format("      {} #{} {} {:#x}  {:#x} ({}) -> {:#x} ({})", in_witness ? "*" : " ", i,
+                                update_kind_name(u.kind), u.entry, u.old_value, describe_descriptor(g, level, u.old_value),
+                                u.new_value, describe_descriptor(g, level, u.new_value));
+  if (s.context && i < s.context->update_srcs.size()) {
+    out += fmt::format("  [line {}, {}]", s.context->update_lines[i], s.context->update_srcs[i]);
+  }
+  if (s.context && std::find(s.context->barriers.begin(), s.context->barriers.end(), i + 1) != s.context->barriers.end()) {
+    out += "  | barrier";
+  }
+  return out + "\n";
+}
+
+// Every update of a section of at most kListedUpdates; of a longer one (a split, a hot-unplug: a
+// thousand writes), the witness's updates, those next to them, the first and the last few, and a
+// line for each run left out.
+constexpr size_t kListedUpdates = 24, kEnds = 4;
+
 std::string updates_lines(const CheckedSection& s, const Violation& w, const Geometry& g) {
+  const size_t n = s.section.updates.size();
+  std::vector<bool> in(n, false), shown(n, n <= kListedUpdates);
+  for (uint32_t i : w.witness) {
+    if (i >= n) continue;
+    in[i] = true;
+    for (size_t j = i > 0 ? i - 1 : 0; j <= i + 1 && j < n; ++j) shown[j] = true;
+  }
+  for (size_t i = 0; i < n && i < kEnds; ++i) shown[i] = shown[n - 1 - i] = true;
   std::string out = "    updates (program order; * = the witness):\n";
-  for (size_t i = 0; i < s.section.updates.size(); ++i) {
-    const Update& u = s.section.updates[i];
-    const bool in = std::find(w.witness.begin(), w.witness.end(), i) != w.witness.end();
-    const int level = static_cast<int>(u.kind);
-    out += fmt::format("      {} #{} {} {:#x}  {:#x} ({}) -> {:#x} ({})", in ? "*" : " ", i, update_kind_name(u.kind),
-                       u.entry, u.old_value, describe_descriptor(g, level, u.old_value), u.new_value,
-                       describe_descriptor(g, level, u.new_value));
-    if (s.context && i < s.context->update_srcs.size()) {
-      out += fmt::format("  [line {}, {}]", s.context->update_lines[i], s.context->update_srcs[i]);
+  for (size_t i = 0; i < n;) {
+    if (shown[i]) {
+      out += update_line(s, i, in[i], g);
+      ++i;
+      continue;
     }
-    if (s.context && std::find(s.context->barriers.begin(), s.context->barriers.end(), i + 1) != s.context->barriers.end()) {
-      out += "  | barrier";
-    }
-    out += "\n";
+    size_t j = i;
+    while (j < n && !shown[j]) ++j;
+    out += fmt::format("        ... #{}..#{}: {} updates not shown (the JSON report lists every one)\n", i, j - 1, j - i);
+    i = j;
   }
   return out;
 }

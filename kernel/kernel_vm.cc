@@ -89,15 +89,13 @@ Status KernelVm::check_op(const workload::WorkloadOp& op) const {
 // The op's calls (a remap: the notifier's unmap, then the fault), applied to dispatched_.
 std::vector<VmOp> KernelVm::translate(const workload::WorkloadOp& op) {
   std::vector<VmOp> out;
-  std::optional<RefLeaf> before;
-  if (const RefLeaf* l = dispatched_.leaf_at(op.ipa)) before = *l;
-  for (const ptx_k_call& c : calls_of(op, before, logging_)) {
+  for (const ptx_k_call& c : calls_of(op, dispatched_.leaf_at(op.ipa), logging_)) {
     VmOp v;
     v.op = op;
     v.call = c;
     footprint(v);
-    const RefLeaf* leaf = dispatched_.leaf_at(c.ipa);
-    const bool perm = c.kind == PTX_K_FAULT && leaf != nullptr && leaf->size == c.size;
+    const std::optional<RefLeaf> leaf = dispatched_.leaf_at(c.ipa);
+    const bool perm = c.kind == PTX_K_FAULT && leaf && leaf->size == c.size;
     apply_call(dispatched_, c, perm, engine_.table->ages_ranges != 0);
     if (c.kind == PTX_K_WRPROTECT) logging_.emplace_back(c.ipa, c.ipa + c.size);
     out.push_back(v);

@@ -5,7 +5,6 @@
 #include <array>
 #include <utility>
 
-#include <boost/container/flat_map.hpp>
 #include <fmt/format.h>
 
 #include "pagetable/walk.h"
@@ -47,11 +46,33 @@ Translation translation_of(uint64_t desc, int level, uint64_t page) {
   return t;
 }
 
+// A 4 KiB leaf packed in a word: its output page, the attribute bits below it (an output page is
+// 4 KiB aligned), 0 for no leaf.
+constexpr uint64_t kR = 1, kW = 2, kX = 4, kDevice = 8, kYoung = 16, kPresent = 32;
+
+uint64_t pack(const RefLeaf& l) {
+  return l.oa | (l.r ? kR : 0) | (l.w ? kW : 0) | (l.x ? kX : 0) | (l.device ? kDevice : 0) | (l.young ? kYoung : 0) |
+         kPresent;
+}
+
+RefLeaf unpack(uint64_t word, uint64_t ipa) {
+  return RefLeaf{ipa,
+                 kPage,
+                 word & ~(kPage - 1),
+                 (word & kR) != 0,
+                 (word & kW) != 0,
+                 (word & kX) != 0,
+                 (word & kDevice) != 0,
+                 (word & kYoung) != 0};
+}
+
 struct ReferenceMap::Giga {
-  // A 2 MiB slot: a 2 MiB leaf, or the 4 KiB leaves in it by page index.
+  // A 2 MiB slot: a 2 MiB leaf, or its 512 pages' words (allocated with its first page leaf,
+  // freed with its last: a page's leaf is one read away).
   struct Slot {
     std::optional<RefLeaf> block;
-    boost::container::flat_map<uint32_t, RefLeaf> pages;
+    std::unique_ptr<std::array<uint64_t, 512>> pages;
+    uint32_t count = 0;  // page leaves
   };
   std::optional<RefLeaf> giant;  // a 1 GiB leaf (then every slot is empty)
   std::array<Slot, 512> slots;
@@ -62,18 +83,20 @@ ReferenceMap::~ReferenceMap() = default;
 ReferenceMap::ReferenceMap(ReferenceMap&&) noexcept = default;
 ReferenceMap& ReferenceMap::operator=(ReferenceMap&&) noexcept = default;
 
-const RefLeaf* ReferenceMap::leaf_at(uint64_t ipa) const {
+std::optional<RefLeaf> ReferenceMap::leaf_at(uint64_t ipa) const {
   const auto it = gigas_.find(ipa >> 30);
-  if (it == gigas_.end()) return nullptr;
+  if (it == gigas_.end()) return std::nullopt;
   const Giga& g = *it->second;
-  if (g.giant) return &*g.giant;
+  if (g.giant) return g.giant;
   const Giga::Slot& s = g.slots[(ipa >> 21) & 511];
-  if (s.block) return &*s.block;
-  const auto p = s.pages.find(static_cast<uint32_t>((ipa >> 12) & 511));
-  return p != s.pages.end() ? &p->second : nullptr;
+  if (s.block) return s.block;
+  const uint64_t word = s.pages ? (*s.pages)[(ipa >> 12) & 511] : 0;
+  if (word == 0) return std::nullopt;
+  return unpack(word, ipa & ~(kPage - 1));
 }
 
-// Calls visit(RefLeaf&) for each leaf meeting [begin, end), by IPA.
+// Calls visit(RefLeaf&) for each leaf meeting [begin, end), by IPA; a page leaf is stored again as
+// visit leaves it.
 template <typename Visit>
 void ReferenceMap::for_each_meeting(uint64_t begin, uint64_t end, Visit visit) {
   for (auto it = gigas_.lower_bound(begin >> 30); it != gigas_.end() && (it->first << 30) < end; ++it) {
@@ -89,10 +112,15 @@ void ReferenceMap::for_each_meeting(uint64_t begin, uint64_t end, Visit visit) {
         visit(*s.block);
         continue;
       }
+      if (!s.pages) continue;
       const uint64_t slot = base + (i << 21);
       const uint64_t first = lo > slot ? (lo - slot) >> 12 : 0, last = (std::min(hi, slot + k2M) - 1 - slot) >> 12;
-      for (auto p = s.pages.lower_bound(static_cast<uint32_t>(first)); p != s.pages.end() && p->first <= last; ++p) {
-        visit(p->second);
+      for (uint64_t p = first; p <= last; ++p) {
+        uint64_t& word = (*s.pages)[p];
+        if (word == 0) continue;
+        RefLeaf l = unpack(word, slot + p * kPage);
+        visit(l);
+        word = pack(l);
       }
     }
   }
@@ -100,14 +128,14 @@ void ReferenceMap::for_each_meeting(uint64_t begin, uint64_t end, Visit visit) {
 
 std::vector<RefLeaf> ReferenceMap::leaves_in(uint64_t begin, uint64_t end) const {
   std::vector<RefLeaf> out;
-  // for_each_meeting only reads here: `visit` takes a copy.
+  // for_each_meeting changes nothing here: visit only copies.
   const_cast<ReferenceMap*>(this)->for_each_meeting(begin, end, [&](const RefLeaf& l) { out.push_back(l); });
   return out;
 }
 
 std::pair<uint64_t, uint64_t> ReferenceMap::widen(uint64_t begin, uint64_t end) const {
-  if (const RefLeaf* l = leaf_at(begin)) begin = l->ipa;
-  if (const RefLeaf* l = leaf_at(end - 1)) end = std::max(end, l->ipa + l->size);
+  if (const std::optional<RefLeaf> l = leaf_at(begin)) begin = l->ipa;
+  if (const std::optional<RefLeaf> l = leaf_at(end - 1)) end = std::max(end, l->ipa + l->size);
   return {begin, end};
 }
 
@@ -127,12 +155,16 @@ void ReferenceMap::erase_meeting(uint64_t begin, uint64_t end) {
         --count_;
         continue;
       }
+      if (!s.pages) continue;
       const uint64_t slot = base + (i << 21);
       const uint64_t first = lo > slot ? (lo - slot) >> 12 : 0, last = (std::min(hi, slot + k2M) - 1 - slot) >> 12;
-      const auto a = s.pages.lower_bound(static_cast<uint32_t>(first));
-      const auto b = s.pages.upper_bound(static_cast<uint32_t>(last));
-      count_ -= static_cast<size_t>(b - a);
-      s.pages.erase(a, b);
+      for (uint64_t p = first; p <= last; ++p) {
+        if ((*s.pages)[p] == 0) continue;
+        (*s.pages)[p] = 0;
+        --s.count;
+        --count_;
+      }
+      if (s.count == 0) s.pages.reset();
     }
   }
 }
@@ -149,16 +181,18 @@ void ReferenceMap::insert(const RefLeaf& l) {
   Giga::Slot& s = g->slots[(l.ipa >> 21) & 511];
   if (l.size == k2M) {
     s.block = l;
-  } else {
-    s.pages.emplace(static_cast<uint32_t>((l.ipa >> 12) & 511), l);
+    return;
   }
+  if (!s.pages) s.pages = std::make_unique<std::array<uint64_t, 512>>();
+  (*s.pages)[(l.ipa >> 12) & 511] = pack(l);
+  ++s.count;
 }
 
 void ReferenceMap::apply_map(uint64_t ipa, uint64_t size, uint64_t pa, uint32_t prot) {
   const uint64_t base = ipa & ~(size - 1);
   const RefLeaf want{base, size, pa & ~(size - 1), (prot & kProtR) != 0, (prot & kProtW) != 0, (prot & kProtX) != 0,
                      (prot & kProtDevice) != 0, true};
-  if (const RefLeaf* l = leaf_at(base)) {
+  if (const std::optional<RefLeaf> l = leaf_at(base)) {
     if (l->ipa == base && l->size == size && l->oa == want.oa && l->device == want.device && l->young) {
       return;  // the one leaf of that range (leaves do not overlap) and only permissions would
                // change: stage2_pte_needs_update says no, -EAGAIN
@@ -169,11 +203,12 @@ void ReferenceMap::apply_map(uint64_t ipa, uint64_t size, uint64_t pa, uint32_t 
 }
 
 void ReferenceMap::apply_relax(uint64_t ipa, uint32_t prot) {
-  RefLeaf* m = const_cast<RefLeaf*>(leaf_at(ipa));  // the map's own leaf
-  if (m == nullptr) return;                         // nothing mapped: -EAGAIN
-  m->r = m->r || (prot & kProtR) != 0;
-  m->w = m->w || (prot & kProtW) != 0;
-  m->x = m->x || (prot & kProtX) != 0;
+  // The leaf at ipa, if any (nothing mapped: -EAGAIN), gains the permissions.
+  for_each_meeting(ipa & ~(kPage - 1), (ipa & ~(kPage - 1)) + kPage, [prot](RefLeaf& m) {
+    m.r = m.r || (prot & kProtR) != 0;
+    m.w = m.w || (prot & kProtW) != 0;
+    m.x = m.x || (prot & kProtX) != 0;
+  });
 }
 
 void ReferenceMap::apply_unmap(uint64_t begin, uint64_t end) { erase_meeting(begin, end); }

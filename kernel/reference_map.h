@@ -58,7 +58,7 @@ struct RefLeaf {
 inline constexpr uint32_t kProtX = 1, kProtW = 2, kProtR = 4, kProtDevice = 8;
 
 // Stored as the table it stands for is (without being one): per 1 GiB of IPA space, a 1 GiB leaf
-// or 512 slots of 2 MiB, each a 2 MiB leaf or the 4 KiB leaves in it sorted by page. A lookup is
+// or 512 slots of 2 MiB, each a 2 MiB leaf or its 512 pages' leaves packed in words. A lookup is
 // a few steps, a range visits the slots it spans (tests/kernel/reference_map_test.cc checks it
 // against a plain ordered map of leaves).
 class ReferenceMap {
@@ -68,8 +68,8 @@ class ReferenceMap {
   ReferenceMap(ReferenceMap&&) noexcept;
   ReferenceMap& operator=(ReferenceMap&&) noexcept;
 
-  // The leaf mapping `ipa`, or nullptr. Valid until the next apply_*.
-  const RefLeaf* leaf_at(uint64_t ipa) const;
+  // The leaf mapping `ipa`, if any.
+  std::optional<RefLeaf> leaf_at(uint64_t ipa) const;
   // The leaves meeting [begin, end), by IPA.
   std::vector<RefLeaf> leaves_in(uint64_t begin, uint64_t end) const;
   // [begin, end) widened to the leaves that meet it: only the leaves at its two ends can reach

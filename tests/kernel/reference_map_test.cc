@@ -28,8 +28,8 @@ TEST(ReferenceMap, MapOverPagesIsOneBlockAndAPageInsideABlockIsAloneInItsTable) 
   ASSERT_EQ(r.leaves(), 1u);
   EXPECT_EQ(r.leaf_at(0x40001000)->at(0x40001000).oa, 0x90001000u);
   r.apply_map(0x40003000, kPage, 0x90003000, kRw);  // a page inside the block: the block goes
-  EXPECT_EQ(r.leaf_at(0x40001000), nullptr);
-  ASSERT_NE(r.leaf_at(0x40003000), nullptr);
+  EXPECT_FALSE(r.leaf_at(0x40001000).has_value());
+  ASSERT_TRUE(r.leaf_at(0x40003000).has_value());
   EXPECT_EQ(r.leaf_at(0x40003000)->size, kPage);
 }
 
@@ -57,7 +57,7 @@ TEST(ReferenceMap, UnmapWrprotectAgeAndSplitWorkOnWholeLeaves) {
   r.apply_young(0x401ff000, 0x40200000, false);
   EXPECT_FALSE(r.leaf_at(0x40000000)->young);
   r.apply_split(0x40000000, 0x40001000);
-  ASSERT_NE(r.leaf_at(0x401ff000), nullptr);
+  ASSERT_TRUE(r.leaf_at(0x401ff000).has_value());
   EXPECT_EQ(r.leaf_at(0x401ff000)->size, kPage);
   EXPECT_EQ(r.leaf_at(0x401ff000)->at(0x401ff000).oa, 0x801ff000u);
   EXPECT_TRUE(r.leaf_at(0x401ff000)->young);   // create_unlinked sets the access flag
@@ -66,8 +66,8 @@ TEST(ReferenceMap, UnmapWrprotectAgeAndSplitWorkOnWholeLeaves) {
   r.apply_split(0x80000000, 0x80000000 + kPage);
   EXPECT_EQ(r.leaf_at(0x80200000)->size, k2M);  // 1 GiB -> 2 MiB blocks
   r.apply_unmap(0x80201000, 0x80202000);        // any page of a block: the whole block
-  EXPECT_EQ(r.leaf_at(0x80200000), nullptr);
-  EXPECT_NE(r.leaf_at(0x80000000), nullptr);
+  EXPECT_FALSE(r.leaf_at(0x80200000).has_value());
+  EXPECT_TRUE(r.leaf_at(0x80000000).has_value());
 }
 
 // widen (two lookups) against the plain widening over every leaf meeting the range, on random
@@ -138,8 +138,9 @@ TEST(ReferenceMap, SlotsEqualThePlainMapOfLeaves) {
           << "round " << round << " step " << step << "\nwant " << text(want) << "\ngot  " << text(got);
       const std::vector<RefLeaf> w2 = plain.leaves_in(begin, end), g2 = fast.leaves_in(begin, end);
       ASSERT_TRUE(std::equal(w2.begin(), w2.end(), g2.begin(), g2.end(), same)) << "range " << begin << ".." << end;
-      const RefLeaf *lw = plain.leaf_at(ipa), *lg = fast.leaf_at(ipa);
-      ASSERT_EQ(lw == nullptr, lg == nullptr) << ipa;
+      const RefLeaf* lw = plain.leaf_at(ipa);
+      const std::optional<RefLeaf> lg = fast.leaf_at(ipa);
+      ASSERT_EQ(lw == nullptr, !lg.has_value()) << ipa;
       if (lw != nullptr) {
         ASSERT_TRUE(same(*lw, *lg)) << ipa;
       }
@@ -154,7 +155,7 @@ TEST(KernelCall, ARemapIsTheNotifiersUnmapThenTheFault) {
   op.ipa = 0x40000000;
   op.level = 3;
   op.descriptor = 0x90000000 | 0x7ff;  // another page
-  const std::optional<RefLeaf> at = *r.leaf_at(op.ipa);
+  const std::optional<RefLeaf> at = r.leaf_at(op.ipa);
   const std::vector<ptx_k_call> calls = calls_of(op, at, {});
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].kind, uint32_t{PTX_K_UNMAP});
@@ -229,7 +230,7 @@ TEST(ReferenceMap, FirstMismatchOverClassesEqualsPageByPage) {
     }
     std::optional<uint64_t> want;
     for (uint64_t p = 0; p < 4 * k2M && !want; p += kPage) {
-      const RefLeaf* l = f.ref.leaf_at(p);
+      const std::optional<RefLeaf> l = f.ref.leaf_at(p);
       if (!(page_of(f.img, p) == (l ? l->at(p) : Translation{}))) want = p;
     }
     const std::optional<Mismatch> got = first_mismatch(t, f.ref, 0, 4 * k2M);

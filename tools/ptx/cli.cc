@@ -207,11 +207,14 @@ const std::vector<kernel::KernelEngine>& kernel_engines() {
 // --engine's help: the SeKVM model's variants, then each kernel engine with its version.
 std::string engines_help() {
   std::string s = "Engine: the SeKVM model (" + enum_choices(kEngineVariantNames) + "; default sekvm)";
-  std::string linux;
+  std::string linux, mutants;
   for (const kernel::KernelEngine& e : kernel_engines()) {
-    if (!e.mutant()) linux += fmt::format("{}{} (Linux {})", linux.empty() ? "" : ", ", e.name, e.version);
+    std::string& list = e.mutant() ? mutants : linux;
+    list += fmt::format("{}{}", list.empty() ? "" : ", ", e.name);
+    if (!e.mutant()) list += fmt::format(" (Linux {})", e.version);
   }
   s += linux.empty() ? "; no kernel engine (built without kernel sources)" : "; Linux's arm64 KVM code: " + linux;
+  if (!mutants.empty()) s += "; its mutants (docs/linux-engine.md): " + mutants;
   return s;
 }
 

@@ -53,10 +53,13 @@
 // range was cleared), as Linux's range operations do, and its writes are explored as one epoch
 // as before; bbm flushes at once, between its break and its make. Per variant:
 //   sekvm            for clear_npt; for a remap (its one write of a valid leaf over another).
-//                    Expected: clean, except a remap that changes the output address of a
-//                    cacheable leaf (qemu-virt's copy-on-write deflation): tlb-conflict, since
-//                    one leaf write per section leaves no room for break-before-make — the TPT
-//                    proof allows it (a walk sees before or after), the Arm ARM (RWHZWS) does not.
+//                    Expected: clean. A workload's remap that changes the output address of a
+//                    valid leaf (qemu-virt's copy-on-write deflation) is made by the driver
+//                    (run/engine_source.h) as SeKVM's code makes it, with break-before-make:
+//                    clear_npt and its invalidation in one section, set_npt in the next. Called
+//                    directly, set_npt of such a remap is one write, which the TPT proof allows
+//                    (a walk sees before or after) and the Arm ARM (RWHZWS) does not:
+//                    tlb-conflict.
 //   bbm              after clear_npt; a remap invalidates between the break and the make (the
 //                    break's barrier is the sequence's first DSB): Linux's stage2_try_break_pte.
 //                    Expected: clean.

@@ -16,7 +16,9 @@ EngineSource::EngineSource(std::unique_ptr<workload::WorkloadStream> stream, Sec
 EngineSource::EngineSource(const workload::Workload& w, SectionPolicy policy, EngineVariant variant)
     : EngineSource(workload::prebuilt_stream(w), policy, variant) {}
 
-uint64_t EngineSource::next_position(uint32_t vm) const { return stream_->next_line(vm); }
+uint64_t EngineSource::next_position(uint32_t vm) const {
+  return rest_[vm]->empty() ? stream_->next_line(vm) : rest_[vm]->front().line;
+}
 
 // The ops the SeKVM engines have no call for: KVM's paths and 1 GiB blocks (kernel engines only).
 Status EngineSource::sekvm_can_run(const workload::WorkloadOp& op) const {
@@ -31,23 +33,55 @@ Status EngineSource::sekvm_can_run(const workload::WorkloadOp& op) const {
   return ok_status();
 }
 
+// SeKVM remaps a valid leaf to a new output address (qemu-virt's copy-on-write after the zero
+// page) with break-before-make, as its code does and the Arm ARM requires (RWHZWS: a change of
+// output address between two valid descriptors needs it): the unmap, in a section of its own that
+// closes with the invalidation (DSB, TLBI IPAS2E1IS, DSB, TLBI VMALLE1IS, DSB), then the map, in
+// the next section. Only the sekvm variant: bbm breaks inside one section, and two-step-update's
+// remap is its bug. A change of attributes alone keeps one write (no break needed). Only a remap
+// that is a section on its own: a begin/end section of a workload file is the user's critical
+// section, made as written.
+bool EngineSource::breaks_first(uint32_t vm, const workload::WorkloadOp& op) const {
+  if (variant_ != EngineVariant::kSekvm || op.type != workload::OpType::kMapOp || op.kind != OpKind::kMap) {
+    return false;
+  }
+  const Geometry& g = Stage2Engine::geometry();
+  const WalkResult w = engine_->walk(vm, op.ipa);  // exact: this thread holds the VM's lock
+  if (w.last_level() != op.level || g.classify(op.level, w.descriptor) == EntryType::kInvalid) return false;
+  constexpr uint64_t kOutput = PHYS_MASK & PAGE_MASK;
+  return g.classify(op.level, op.descriptor) != EntryType::kInvalid && ((w.descriptor ^ op.descriptor) & kOutput) != 0;
+}
+
 StatusOr<bool> EngineSource::next(uint32_t vm, SourcedSection* out) {
   std::vector<workload::WorkloadOp>& ops = *ops_[vm];
-  if (!stream_->next_section(vm, &ops)) return false;
+  std::vector<workload::WorkloadOp>& rest = *rest_[vm];
+  if (!rest.empty()) {
+    ops.swap(rest);
+    rest.clear();
+  } else if (!stream_->next_section(vm, &ops)) {
+    return false;
+  }
   const workload::WorkloadOp& first = ops.front();
   CriticalSection cs;
   if (const NptError err = engine_->open_section(vm, &cs); err != NptError::kOk) {
     return std::move(npt_status(err)).at(stream_->source(), first.line);
   }
+  out->line = first.line;
+  if (ops.size() == 1 && breaks_first(vm, first)) {  // this section is the break; the map follows
+    if (Status s = sekvm_can_run(first); !s.ok()) return std::move(s).at(stream_->source(), first.line);
+    const NptError err = cs.apply(MapOp{first.ipa, first.level, 0, OpKind::kUnmap});
+    if (err != NptError::kOk) return std::move(npt_status(err)).at(stream_->source(), first.line);
+    rest.assign(ops.begin(), ops.end());
+    out->section = cs.close();
+    out->units = 0;
+    return true;
+  }
   for (const workload::WorkloadOp& op : ops) {
     if (Status s = sekvm_can_run(op); !s.ok()) return std::move(s).at(stream_->source(), op.line);
     const NptError err = op.type == workload::OpType::kMapOp ? cs.apply(op.map_op()) : cs.maintain(op.maintenance());
-    if (err != NptError::kOk) {
-      return std::move(npt_status(err)).at(stream_->source(), op.line);
-    }
+    if (err != NptError::kOk) return std::move(npt_status(err)).at(stream_->source(), op.line);
   }
   out->section = cs.close();
-  out->line = first.line;
   out->units = ops.size();
   return true;
 }

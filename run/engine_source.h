@@ -41,11 +41,17 @@ class EngineSource : public SectionSource {
 
  private:
   Status sekvm_can_run(const workload::WorkloadOp& op) const;
+  // True when `op` (of VM vm, whose lock this thread holds) is a remap the sekvm variant makes
+  // with break-before-make: a map of a valid leaf over a valid leaf with another output address.
+  bool breaks_first(uint32_t vm, const workload::WorkloadOp& op) const;
   std::unique_ptr<workload::WorkloadStream> stream_;
   const SectionPolicy policy_;
   const EngineVariant variant_;
   std::unique_ptr<Stage2Engine> engine_;
   std::array<CacheAligned<std::vector<workload::WorkloadOp>>, kVmCount> ops_;  // each lane's section being made
+  // Each lane's remap whose break made the last section (breaks_first): its next section, before
+  // the stream's next.
+  std::array<CacheAligned<std::vector<workload::WorkloadOp>>, kVmCount> rest_;
 };
 
 }  // namespace ptx::run

@@ -182,10 +182,11 @@ class CliTraceErrors : public CliErrors {
  protected:
   void SetUp() override {
     CliErrors::SetUp();
-    // vm 1 maps a page, vm 2 maps one, vm 1 remaps its page (old value: the first descriptor).
+    // vm 1 maps a page, vm 2 maps one, vm 1 changes its page's permissions (one write; old value:
+    // the first descriptor).
     const std::string w = workload("w.txt",
                                    "map 1 0x40000000 3 0x80000007ff\nmap 2 0x40000000 3 0x80000007ff\n"
-                                   "map 1 0x40000000 3 0x80001007ff\n");
+                                   "map 1 0x40000000 3 0x800000077f\n");
     const Result r = run_ptx({"record", "--workload", w, "--out", dir_ / "t.jsonl"}, dir_);
     ASSERT_EQ(r.exit_code, 0) << describe(r);
     std::istringstream in(read_file(dir_ / "t.jsonl"));

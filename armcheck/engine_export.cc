@@ -57,7 +57,11 @@ Event EngineExporter::event(EventKind kind, uint64_t seq) {
   e.kind = kind;
   e.id = next_id_++;
   e.tid = options_.tid;
-  e.src = fmt::format("engine:{}", seq);
+  if (seq != src_seq_) {  // formatted once a section: every event of it carries it
+    src_ = fmt::format("engine:{}", seq);
+    src_seq_ = seq;
+  }
+  e.src = src_;
   return e;
 }
 

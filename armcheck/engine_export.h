@@ -32,6 +32,7 @@
 #include <array>
 #include <cstdint>
 #include <ostream>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -87,6 +88,8 @@ class EngineExporter {
   std::array<bool, kVmCount> started_{};
   std::unordered_set<uint64_t> initialised_;  // table pages already mem-init'ed
   uint64_t next_id_ = 1;
+  uint64_t src_seq_ = UINT64_MAX;  // the section whose src ("engine:SEQ") src_ holds
+  std::string src_;
 };
 
 // An EngineExporter writing through a CasemateWriter (one record per line, every field keyed).

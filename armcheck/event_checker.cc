@@ -25,7 +25,9 @@ uint64_t EventCounts::records() const {
 }
 
 EventChecker::EventChecker(std::string source, CheckOptions options)
-    : source_(std::move(source)), options_(options), memory_(Geometry::arm(), 0) {}
+    : source_(std::move(source)), options_(options), memory_(Geometry::arm(), 0) {
+  memory_.set_table_pages(options_.table_pages_begin, options_.table_pages_end);
+}
 
 Status EventChecker::at(Status s, const Event& e) const {
   return std::move(s.at(source_, e.line, e.column));
@@ -136,9 +138,13 @@ Status EventChecker::write_range(const Event& e, uint64_t value) {
   const uint64_t end = e.address + ((e.size + 7) & ~uint64_t{7});
   const uint64_t page = memory_.geometry().page_size();
   for (uint64_t p = begin & ~(page - 1); p < end; p += page) {
-    if (value == 0 && memory_.table(0, p) == nullptr) continue;  // all zero already
+    // One lookup a page. The words stay where they are while write_word writes them (an image's
+    // page keeps its entry array); a page that had none is all zero until the first write.
+    const uint64_t* words = memory_.table(0, p);
+    if (value == 0 && words == nullptr) continue;  // all zero already
     for (uint64_t w = std::max(p, begin); w < std::min(p + page, end); w += 8) {
-      if (memory_.read(0, w) != value) PTX_RETURN_IF_ERROR(write_word(e, w, value));
+      const uint64_t old = words == nullptr ? 0 : words[(w - p) / 8];
+      if (old != value) PTX_RETURN_IF_ERROR(write_word(e, w, value));
     }
   }
   return ok_status();

@@ -78,6 +78,12 @@ struct CheckOptions {
   // false: sections are counted but not explored (no kept sections, no violations): the checker
   // only keeps memory and roots for the observer (the TLB pass over sections explored elsewhere).
   bool explore_sections = true;
+  // Where table pages can be, [begin, end) in bytes: a value that points elsewhere is not kept in
+  // the memory's reverse index of table pointers (NptImage::set_table_pages). The default, all of
+  // memory, is right for any trace; an input whose tables all come from a known region (the SeKVM
+  // engine's pools) saves a record per mapped page and its lookups.
+  uint64_t table_pages_begin = 0;
+  uint64_t table_pages_end = UINT64_MAX;
 };
 
 // Records of each kind seen (the report's counts).

@@ -9,7 +9,12 @@ namespace ptx {
 NptImage::NptImage(const Geometry& g, uint64_t root) : g_(g), root_(g.phys_page(root)), index_(g.page_shift) {}
 
 NptImage::NptImage(const NptImage& other)
-    : g_(other.g_), root_(other.root_), index_(other.index_), written_pages_(other.written_pages_) {
+    : g_(other.g_),
+      root_(other.root_),
+      index_(other.index_),
+      written_pages_(other.written_pages_),
+      table_begin_(other.table_begin_),
+      table_end_(other.table_end_) {
   const size_t words = g_.page_size() / 8;
   pages_.reserve(other.pages_.size());
   for (const Page& p : other.pages_) {
@@ -50,7 +55,9 @@ NptImage::Page& NptImage::find_or_add(EntryKey page) {
 
 // Does the reverse index link `value`, written at `level`?
 bool NptImage::links(int level, uint64_t value) const {
-  return g_.memory == MemoryModel::kFlat ? g_.may_be_table(value) : g_.is_table(level, value);
+  if (g_.memory != MemoryModel::kFlat) return g_.is_table(level, value);
+  const uint64_t table = g_.table_address(value);
+  return g_.may_be_table(value) && table >= table_begin_ && table < table_end_;
 }
 
 void NptImage::unlink(int level, uint64_t entry, uint64_t value) {

@@ -71,6 +71,14 @@ class NptImage {
   // of updates newest first). REQUIRES: as apply.
   void revert(const Update& u) { write(level_of_kind(u.kind, g_.levels), u.entry, u.old_value); }
 
+  // In a flat memory, only pages in [begin, end) (bytes) can be tables: a value pointing elsewhere
+  // is not a referrer (referrers() of a page outside is empty). For inputs whose table pages all
+  // come from a known region; call it before the first write. Default: all of memory.
+  void set_table_pages(uint64_t begin, uint64_t end) {
+    table_begin_ = begin;
+    table_end_ = end;
+  }
+
   // The first geometry().entries_per_table() entries of the table page at byte address `page`
   // read at `level`, or nullptr when none of them was ever written (all zero).
   const uint64_t* table(int level, uint64_t page) const;
@@ -123,6 +131,8 @@ class NptImage {
   std::vector<Page> pages_;  // every page written or referred to; id = index + 1
   PageIndex index_;          // page key -> id
   size_t written_pages_ = 0;
+  uint64_t table_begin_ = 0;          // set_table_pages
+  uint64_t table_end_ = UINT64_MAX;
 };
 
 }  // namespace ptx

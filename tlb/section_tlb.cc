@@ -5,6 +5,7 @@
 
 #include "armcheck/engine_export.h"
 #include "armcheck/event_checker.h"
+#include "pagetable/constants.h"
 #include "tlb/tlb_pass.h"
 
 namespace ptx::tlb {
@@ -16,6 +17,10 @@ struct SectionTlb::Lane {
     armcheck::CheckOptions o;
     o.observer = pass;
     o.explore_sections = false;
+    // Every table page of an engine run comes from the VMs' pools (pagetable/constants.h): the
+    // outputs of its leaves need no reverse-index records.
+    o.table_pages_begin = pool_start(0);
+    o.table_pages_end = pool_end(kVmCount - 1);
     return o;
   }
 

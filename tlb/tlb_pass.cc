@@ -75,9 +75,10 @@ void TlbPass::collect_changes(const Event& e) {
   const uint64_t begin = e.address & ~uint64_t{7};
   const uint64_t end = e.address + ((e.size + 7) & ~uint64_t{7});
   for (uint64_t p = begin & ~(kPage - 1); p < end; p += kPage) {
-    if (value == 0 && memory_->table(0, p) == nullptr) continue;
+    const uint64_t* page = memory_->table(0, p);  // one lookup a page (null: every word is 0)
+    if (value == 0 && page == nullptr) continue;
     for (uint64_t w = std::max(p, begin); w < std::min(p + kPage, end); w += 8) {
-      const uint64_t old = memory_->read(0, w);
+      const uint64_t old = page == nullptr ? 0 : page[(w - p) / 8];
       if (old != value) changes_.push_back(Change{w, old, value});
     }
   }

@@ -618,6 +618,34 @@ TEST(NptImageTest, ReferrersMatchABruteForceScanAfterRandomWrites) {
   }
 }
 
+// In a flat memory (Arm rules), set_table_pages keeps only pointers into [begin, end) in the reverse
+// index: the referrers of a page inside are those of the unrestricted image, those of a page
+// outside are none, and a copy keeps the restriction.
+TEST(NptImageTest, TablePagesRestrictTheReverseIndexOfAFlatMemory) {
+  NptImage all(Geometry::arm(), 0);
+  NptImage pools(Geometry::arm(), 0);
+  pools.set_table_pages(0x10000, 0x20000);
+  std::mt19937_64 rng(11);
+  const uint64_t pages[] = {0x10000, 0x11000, 0x1f000, 0x20000, 0x80000000};  // 3 inside, 2 outside
+  for (int i = 0; i < 3000; ++i) {
+    const uint64_t entry = pages[rng() % 3] + (rng() % 8) * 8;  // tables are written inside only
+    const uint64_t value = rng() % 4 == 0 ? 0 : pages[rng() % 5] | 3;
+    all.write(0, entry, value);
+    pools.write(0, entry, value);
+    if (i % 100 != 0) continue;
+    const NptImage copy = pools;
+    for (uint64_t p : pages) {
+      const bool inside = p >= 0x10000 && p < 0x20000;
+      const std::vector<uint64_t> want = inside ? Referrers(all, 1, p) : std::vector<uint64_t>{};
+      ASSERT_EQ(Referrers(pools, 1, p), want) << std::hex << p;
+      ASSERT_EQ(Referrers(copy, 1, p), want) << std::hex << p;
+    }
+  }
+  // The unrestricted image does index the pages outside: the restriction dropped them.
+  EXPECT_FALSE(Referrers(all, 1, 0x20000).empty());
+  EXPECT_FALSE(Referrers(all, 1, 0x80000000).empty());
+}
+
 TEST(NptImageTest, CopyIsDeep) {
   NptImage a;
   a.write(0, 0x10000, 0x200003);

@@ -105,6 +105,7 @@ class TlbPass final : public armcheck::EventObserver {
   struct PendingTlbi {
     uint64_t line;
     bool local;
+    TlbiScope scope;  // what it covers (re-examined by rescue())
     std::vector<Doom> dooms;
     std::vector<std::pair<size_t, CpuMask>> frozen;  // dormant contexts' frozen classes to clear
   };
@@ -148,6 +149,7 @@ class TlbPass final : public armcheck::EventObserver {
   void on_dsb(const armtrace::Event& e);
   void complete(PendingTlbi& pt, const armtrace::Event& e);
   void refill(const Doom& d);
+  void rescue();
   void commit(Thread& t);
 
   // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse

@@ -103,6 +103,20 @@ TEST(StaleTest, RelaxedPermissionsWithALocalFlushAreBenign) {
   EXPECT_EQ(verdict_suffix(r.summary), "TLB: clean");
 }
 
+// The brute-force model's findings (tests/tlb/brute_tlb.h) on the trace `name` of `events` events.
+std::set<testing::FindingKey> brute_keys(const std::string& name, size_t events) {
+  std::ifstream in(testing::tlb_data(name), std::ios::binary);
+  std::vector<armtrace::Event> es;
+  armtrace::CasemateReader reader(in, name);
+  armtrace::Event e;
+  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) es.push_back(e);
+  EXPECT_EQ(es.size(), events) << name;
+  testing::BruteTlb brute(TlbOptions{});
+  for (const armtrace::Event& x : es) brute.add(x);
+  brute.finish(es.size());
+  return brute.findings();
+}
+
 // Found by tlb_fold_fuzz (tests/fuzz/regressions/tlb_fold/refill-between-tlbi-and-dsb.bin), reduced
 // by hand. The leaf goes stale at 12 and is reported at the unlock (14). The TLBI at 16 dooms it,
 // but before its DSB (19) tid 2's unpublished zeroing of root[0] (17) keeps root[0]'s old table
@@ -118,16 +132,26 @@ TEST(StaleTest, EntryReadableAgainBeforeTheDsbStaysTheSameEntry) {
   EXPECT_EQ(fs[0].line, 14u);
   EXPECT_EQ(fs[0].ia, 0x40000000u);
   EXPECT_GE(r.stale_left, 1u);  // still held after the unlock at 21
-  std::ifstream in(testing::tlb_data("refill_before_completion.trace"), std::ios::binary);
-  std::vector<armtrace::Event> events;
-  armtrace::CasemateReader reader(in, "refill_before_completion.trace");
-  armtrace::Event e;
-  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) events.push_back(e);
-  ASSERT_EQ(events.size(), 21u);
-  testing::BruteTlb brute(TlbOptions{});
-  for (const armtrace::Event& x : events) brute.add(x);
-  brute.finish(events.size());
-  EXPECT_EQ(brute.findings(), testing::keys(r.findings));
+  EXPECT_EQ(brute_keys("refill_before_completion.trace", 21), testing::keys(r.findings));
+}
+
+// Found by tlb_fold_fuzz (tests/fuzz/regressions/tlb_fold/rebreak-after-tlbi.bin; reduced). The
+// leaf is broken (12) and the break published (13); the TLBI at 14 dooms it; the remake of the same
+// value (15) lets every PE cache it again after the TLBI ran, and the second break (16) comes after
+// the TLBI too: its DSB (17) completes a TLBI that no longer removes that copy (TLB-MODEL.md
+// decision (d): a TLBI removes an entry only if its overwrite was visible before it; Arm ARM
+// RDDMVT), so the unlock (18) is a stale mapping with no TLBI after the break. The brute-force
+// model used to drop the entry at 17 (it was in the TLBI's doomed set) and gave nothing.
+TEST(StaleTest, EntryBrokenAgainAfterTheTlbiStaysCached) {
+  const testing::TlbRun r = check_file("rebreak_after_tlbi.trace");
+  const std::vector<TlbFinding> fs = reported(r);
+  ASSERT_EQ(fs.size(), 1u) << describe(r.findings);
+  EXPECT_EQ(fs[0].verdict, Verdict::kStaleMapping);
+  EXPECT_EQ(fs[0].cause, Cause::kNoTlbi);
+  EXPECT_EQ(fs[0].line, 18u);
+  EXPECT_EQ(fs[0].ia, 0x40000000u);
+  EXPECT_EQ(fs[0].level, 3);
+  EXPECT_EQ(brute_keys("rebreak_after_tlbi.trace", 18), testing::keys(r.findings));
 }
 
 TEST(StaleTest, TheTptResultIsTheSameWithTheTlbPass) {

@@ -127,7 +127,6 @@ void TlbPass::on_writes(const Event& e) {
     if ((ch.now & 3) == 3) relinked(ch, e);
   }
   event_olds_.clear();
-  if (std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 1) != 0; })) rescue();
 }
 
 // `before`: the positions the word had before the current event (the chain's table descriptors
@@ -301,7 +300,6 @@ void TlbPass::bind(const armcheck::Root& r, const Event& e) {
   c.frozen = 0;
   live_[r.base] = ci;
   vmid_reuse(ci, e);
-  rescue();
 }
 
 // No walk starts at `c` any more; what its tree maps may stay cached on every class.

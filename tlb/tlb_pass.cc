@@ -128,6 +128,7 @@ void TlbPass::on_writes(const Event& e) {
     if ((ch.now & 3) == 3) relinked(ch, e);
   }
   event_olds_.clear();
+  if (std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 1) != 0; })) rescue();
 }
 
 // `before`: the positions the word had before the current event (the chain's table descriptors
@@ -301,6 +302,13 @@ void TlbPass::bind(const armcheck::Root& r, const Event& e) {
   c.frozen = 0;
   live_[r.base] = ci;
   vmid_reuse(ci, e);
+  if (!olds_.empty()) {  // what its walks read only through old values still visible: cached, not live
+    std::vector<Walker::Found> below;
+    walker().derive(c, c.top_level(), c.root, 0, 0, ~uint64_t{0}, false,
+                    [&](const Walker::Found& f) { below.push_back(f); });
+    for (const Walker::Found& f : below) materialize(c, f.key, f.word, kEveryClass, false, e);
+  }
+  rescue();
 }
 
 // No walk starts at `c` any more; what its tree maps may stay cached on every class.

@@ -22,7 +22,10 @@
 //    DSB ISH (local ops: NSH or ISH; ISHST completes nothing) it is removed from those classes,
 //    but for a class that can fill it again at that moment (it became readable again between the
 //    TLBI and its DSB: an overwrite published after the TLBI, a relink below a still-visible old
-//    value), which keeps it as the same entry. Broadcast ops target every class, local ops the issuer only (⊤ keeps it). A Walk removed
+//    value), which keeps it as the same entry; and a class that can fill a doomed part again at
+//    any point before the DSB, without what the TLBI covers (after a valid write or a root bind:
+//    rescue()), has cached it anew after the TLBI ran, which no longer removes it from that class.
+//    Broadcast ops target every class, local ops the issuer only (⊤ keeps it). A Walk removed
 //    from a class leaves that class the entries it led to. [Arm ARM RDDMVT: invalid -> DSB ->
 //    broadcast TLBI -> DSB; IPAS2E1IS text on TTL and combined entries]
 //  * Deadline (§3; Sequential-TLB, Arm ARM RGPPYH): at an unlock of lock A (--tlb-deadline
@@ -105,6 +108,7 @@ class TlbPass final : public armcheck::EventObserver {
   struct PendingTlbi {
     uint64_t line;
     bool local;
+    TlbiScope scope;  // what it covers (re-examined by rescue())
     std::vector<Doom> dooms;
     std::vector<std::pair<size_t, CpuMask>> frozen;  // dormant contexts' frozen classes to clear
   };
@@ -148,6 +152,7 @@ class TlbPass final : public armcheck::EventObserver {
   void on_dsb(const armtrace::Event& e);
   void complete(PendingTlbi& pt, const armtrace::Event& e);
   void refill(const Doom& d);
+  void rescue();
   void commit(Thread& t);
 
   // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse

@@ -13,7 +13,7 @@ void TlbPass::on_tlbi(const Event& e) {
   Thread& t = threads_[e.tid];
   const TlbiScope s(e.tlbi_op, e.value, t.vmid, options_.ttl, t.vtcr_ds);
   const CpuMask targets = s.broadcast() ? kEveryClass : class_of(e.tid);
-  PendingTlbi pt{e.line, !s.broadcast(), {}, {}};
+  PendingTlbi pt{e.line, !s.broadcast(), s, {}, {}};
   for (size_t ci = 0; ci < ctxs_.size(); ++ci) {
     Context& c = ctxs_[ci];
     if (!s.reaches_stage(c.stage)) continue;
@@ -144,7 +144,7 @@ void TlbPass::complete(PendingTlbi& pt, const Event& e) {
   std::vector<const Doom*> removed;
   for (const Doom& d : pt.dooms) {
     const auto it = ctxs_[d.ctx].stale.find(d.key);
-    if (it == ctxs_[d.ctx].stale.end() || it->second.serial != d.serial) continue;
+    if (d.classes == 0 || it == ctxs_[d.ctx].stale.end() || it->second.serial != d.serial) continue;
     it->second.holders[d.part] &= static_cast<CpuMask>(~d.classes);
     --it->second.dooms[d.part];
     removed.push_back(&d);
@@ -174,6 +174,32 @@ void TlbPass::refill(const Doom& d) {
     if (!again) continue;
     se.holders[d.part] |= p;
     se.history[d.part] |= *again;
+  }
+}
+
+// A write of a valid value or a root bind may make a doomed part readable again before its TLBI
+// completes: a class that can now fill it without what the TLBI covers (as at its execution,
+// rederivable()) caches it anew after the TLBI ran, so that TLBI no longer removes it from that
+// class (decision (d): a TLBI removes only entries whose overwrite was visible before it; Arm ARM
+// RDDMVT). The entry stays the same entry, with the history bits that say why.
+void TlbPass::rescue() {
+  for (Thread& t : threads_) {
+    for (PendingTlbi& pt : t.tlbis) {
+      for (Doom& d : pt.dooms) {
+        Context& c = ctxs_[d.ctx];
+        const auto it = c.stale.find(d.key);
+        if (d.classes == 0 || it == c.stale.end() || it->second.serial != d.serial) continue;
+        StaleEntry& se = it->second;
+        for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
+          if ((d.classes & p) == 0) continue;
+          const std::optional<uint8_t> again = rederivable(c, d.key, se, d.part, p, pt.scope);
+          if (!again) continue;
+          d.classes &= static_cast<CpuMask>(~p);
+          se.history[d.part] |= *again;
+        }
+        if (d.classes == 0) --se.dooms[d.part];
+      }
+    }
   }
 }
 

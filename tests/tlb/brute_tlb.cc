@@ -85,8 +85,7 @@ void BruteTlb::refill() {
   }
 }
 
-bool BruteTlb::covers(const Event& e, const Entry& x) const {
-  const uint32_t vmid = vmid_[e.tid];
+bool BruteTlb::covers(const Event& e, uint32_t vmid, const Entry& x) const {
   const auto it = std::find_if(roots_.begin(), roots_.end(), [&](const auto& r) { return r.first == x.root; });
   const bool mine = it != roots_.end() && it->second == vmid;
   using armtrace::TlbiOp;
@@ -112,23 +111,44 @@ bool BruteTlb::covers(const Event& e, const Entry& x) const {
   return x.kind == kLeaf && x.level == static_cast<int>(ttl & 3);
 }
 
+// What a class caching `cached` fills without the entries the TLBI `e` (issued with `vmid`) covers.
+BruteTlb::Set BruteTlb::again(const Event& e, uint32_t vmid, const Set& cached) const {
+  Set kept, out;
+  for (const Entry& x : cached) {
+    if (!covers(e, vmid, x)) kept.insert(x);
+  }
+  for (const auto& [root, id] : roots_) {
+    const Set f = fill(root, kept, true);
+    out.insert(f.begin(), f.end());
+  }
+  return out;
+}
+
 void BruteTlb::tlbi(const Event& e) {
   const bool local = !armtrace::tlbi_op_info(e.tlbi_op).broadcast;
-  Tlbi t{local, {}};
+  Tlbi t{local, {}, e, vmid_[e.tid]};
   for (int p = 0; p < kClasses; ++p) {
     if (local && p != static_cast<int>(e.tid)) continue;
-    Set covered, kept;
-    for (const Entry& x : cached_[p]) (covers(e, x) ? covered : kept).insert(x);
-    Set again;
-    for (const auto& [root, vmid] : roots_) {
-      const Set f = fill(root, kept, true);
-      again.insert(f.begin(), f.end());
-    }
-    for (const Entry& x : covered) {
-      if (!again.contains(x)) t.doomed[p].insert(x);
+    const Set a = again(e, t.vmid, cached_[p]);
+    for (const Entry& x : cached_[p]) {
+      if (covers(e, t.vmid, x) && !a.contains(x)) t.doomed[p].insert(x);
     }
   }
   tlbis_[e.tid].push_back(std::move(t));
+}
+
+// A doomed entry its class can fill again before the TLBI completes is filled after the TLBI ran:
+// the TLBI no longer removes it.
+void BruteTlb::rescue() {
+  for (std::vector<Tlbi>& ts : tlbis_) {
+    for (Tlbi& t : ts) {
+      for (int p = 0; p < kClasses; ++p) {
+        if (t.doomed[p].empty()) continue;
+        const Set a = again(t.op, t.vmid, cached_[p]);
+        std::erase_if(t.doomed[p], [&](const Entry& x) { return a.contains(x); });
+      }
+    }
+  }
 }
 
 void BruteTlb::dsb(const Event& e) {
@@ -193,6 +213,7 @@ void BruteTlb::add(const Event& e) {
     default: break;
   }
   refill();
+  rescue();
   if (e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit) conflicts(e, before);
   if (e.kind == EventKind::kUnlock && o_.deadline == Deadline::kUnlock) deadline(e.line, &e.address);
   forget_reports();

@@ -11,7 +11,9 @@
 //     entry it caches, through visible values (Leaf needs AF; nT blocks not under --bbm-level>=1;
 //     a stage-2 Leaf has a Combined twin);
 //   * a TLBI dooms, per targeted class, the covered entries the class would not fill again once
-//     they are gone; the issuer's DSB ISH (NSH for local ops) removes them;
+//     they are gone; the issuer's DSB ISH (NSH for local ops) removes them; a doomed entry the
+//     class could fill again before that (from a root, or a Walk it caches that the TLBI does not
+//     cover) is cached anew after the TLBI, which then no longer removes it;
 //   * at an unlock of lock A (roots whose lock is A or unknown) and at the end, every cached Leaf
 //     that memory does not give is judged against memory's translation (once per rank while it
 //     stays cached and not live); a write whose new entries clash with a cached non-live entry of
@@ -51,6 +53,8 @@ class BruteTlb {
   struct Tlbi {
     bool local;
     std::array<Set, 5> doomed;
+    armtrace::Event op;  // the TLBI
+    uint32_t vmid;       // its issuer's VMID then
   };
 
   static uint64_t size(int level) { return uint64_t{1} << (39 - 9 * level); }
@@ -61,8 +65,10 @@ class BruteTlb {
   Set fill(uint64_t root, const Set& from, bool with_root) const;
   bool live(const Entry& e) const;
   void refill();
-  bool covers(const armtrace::Event& e, const Entry& x) const;
+  bool covers(const armtrace::Event& e, uint32_t vmid, const Entry& x) const;
+  Set again(const armtrace::Event& e, uint32_t vmid, const Set& cached) const;
   void tlbi(const armtrace::Event& e);
+  void rescue();
   void dsb(const armtrace::Event& e);
   void write(const armtrace::Event& e);
   void conflicts(const armtrace::Event& e, const std::array<Set, 5>& before);

@@ -103,6 +103,20 @@ TEST(StaleTest, RelaxedPermissionsWithALocalFlushAreBenign) {
   EXPECT_EQ(verdict_suffix(r.summary), "TLB: clean");
 }
 
+// The brute-force model's findings (tests/tlb/brute_tlb.h) on the trace `name` of `events` events.
+std::set<testing::FindingKey> brute_keys(const std::string& name, size_t events) {
+  std::ifstream in(testing::tlb_data(name), std::ios::binary);
+  std::vector<armtrace::Event> es;
+  armtrace::CasemateReader reader(in, name);
+  armtrace::Event e;
+  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) es.push_back(e);
+  EXPECT_EQ(es.size(), events) << name;
+  testing::BruteTlb brute(TlbOptions{});
+  for (const armtrace::Event& x : es) brute.add(x);
+  brute.finish(es.size());
+  return brute.findings();
+}
+
 // Found by tlb_fold_fuzz (tests/fuzz/regressions/tlb_fold/refill-between-tlbi-and-dsb.bin), reduced
 // by hand. The leaf goes stale at 12 and is reported at the unlock (14). The TLBI at 16 dooms it,
 // but before its DSB (19) tid 2's unpublished zeroing of root[0] (17) keeps root[0]'s old table
@@ -118,16 +132,71 @@ TEST(StaleTest, EntryReadableAgainBeforeTheDsbStaysTheSameEntry) {
   EXPECT_EQ(fs[0].line, 14u);
   EXPECT_EQ(fs[0].ia, 0x40000000u);
   EXPECT_GE(r.stale_left, 1u);  // still held after the unlock at 21
-  std::ifstream in(testing::tlb_data("refill_before_completion.trace"), std::ios::binary);
-  std::vector<armtrace::Event> events;
-  armtrace::CasemateReader reader(in, "refill_before_completion.trace");
+  EXPECT_EQ(brute_keys("refill_before_completion.trace", 21), testing::keys(r.findings));
+}
+
+// Found by tlb_fold_fuzz (tests/fuzz/regressions/tlb_fold/rebreak-after-tlbi.bin; reduced). The
+// leaf is broken (12) and the break published (13); the TLBI at 14 dooms it; the remake of the same
+// value (15) lets every PE cache it again after the TLBI ran, and the second break (16) comes after
+// the TLBI too: its DSB (17) completes a TLBI that no longer removes that copy (TLB-MODEL.md
+// decision (d): a TLBI removes an entry only if its overwrite was visible before it; Arm ARM
+// RDDMVT), so the unlock (18) is a stale mapping with no TLBI after the break. The brute-force
+// model used to drop the entry at 17 (it was in the TLBI's doomed set) and gave nothing.
+TEST(StaleTest, EntryBrokenAgainAfterTheTlbiStaysCached) {
+  const testing::TlbRun r = check_file("rebreak_after_tlbi.trace");
+  const std::vector<TlbFinding> fs = reported(r);
+  ASSERT_EQ(fs.size(), 1u) << describe(r.findings);
+  EXPECT_EQ(fs[0].verdict, Verdict::kStaleMapping);
+  EXPECT_EQ(fs[0].cause, Cause::kNoTlbi);
+  EXPECT_EQ(fs[0].line, 18u);
+  EXPECT_EQ(fs[0].ia, 0x40000000u);
+  EXPECT_EQ(fs[0].level, 3);
+  EXPECT_EQ(brute_keys("rebreak_after_tlbi.trace", 18), testing::keys(r.findings));
+}
+
+// The one stale mapping of `name` under --tlb-deadline end, at `line`, and the model's verdicts.
+void expect_end_mapping(const std::string& name, size_t events, uint64_t line) {
+  TlbOptions o;
+  o.deadline = Deadline::kEnd;
+  const testing::TlbRun r = check_file(name, o);
+  std::vector<TlbFinding> fs;
+  for (const TlbFinding& f : reported(r)) {
+    if (f.verdict == Verdict::kStaleMapping) fs.push_back(f);
+  }
+  ASSERT_EQ(fs.size(), 1u) << describe(r.findings);
+  EXPECT_EQ(fs[0].line, line);
+  EXPECT_EQ(fs[0].root, 0x200000u);
+  EXPECT_EQ(fs[0].ia, 0x8040000000u);
+  EXPECT_EQ(fs[0].level, 1);
+  std::ifstream in(testing::tlb_data(name), std::ios::binary);
+  std::vector<armtrace::Event> es;
+  armtrace::CasemateReader reader(in, name);
   armtrace::Event e;
-  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) events.push_back(e);
-  ASSERT_EQ(events.size(), 21u);
-  testing::BruteTlb brute(TlbOptions{});
-  for (const armtrace::Event& x : events) brute.add(x);
-  brute.finish(events.size());
+  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e)) es.push_back(e);
+  ASSERT_EQ(es.size(), events);
+  testing::BruteTlb brute(o);
+  for (const armtrace::Event& x : es) brute.add(x);
+  brute.finish(es.size());
   EXPECT_EQ(brute.findings(), testing::keys(r.findings));
+}
+
+// Found by tlb_fold_fuzz (tests/fuzz/regressions/tlb_fold/refill-after-tlbi.bin; reduced), two
+// pass bugs. (1) Root 0x200000's slot 1 links table 0x101000 (whose slot 1 is a 1 GiB block) and
+// is overwritten (3) before its writer's DSB; the root is bound at 4: walks may read the old link,
+// and cache the block, which memory no longer gives. The pass ignored what a newly bound root
+// reaches through old values still visible (bind_through_old_value.trace: stale mapping at 4).
+TEST(StaleTest, ABoundRootCachesWhatOldValuesStillVisibleReach) {
+  expect_end_mapping("bind_through_old_value.trace", 4, 4);
+}
+
+// (2) The block's word is overwritten (5, conflict: a table over a cached block), the root slot's
+// overwrite published (6), `vmalls12e1is` (7) dooms the old link and the block; the root slot is
+// relinked (8), so through the block word's old value, still visible, every PE may cache the block
+// again, after the TLBI; that overwrite is published (9) and the TLBI completes (10). The copy
+// cached after the TLBI is not removed by it (TLB-MODEL.md decision (d); Arm ARM RDDMVT): a stale
+// mapping at the end. The pass removed it at 10 (TlbPass::rescue now undooms it at 8).
+TEST(StaleTest, EntryRefilledAfterTheTlbiIsNotRemovedByIt) {
+  expect_end_mapping("refill_after_tlbi.trace", 10, 10);
 }
 
 TEST(StaleTest, TheTptResultIsTheSameWithTheTlbPass) {

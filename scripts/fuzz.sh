@@ -5,7 +5,8 @@
 #   scripts/fuzz.sh [BUILD_DIR] ci              (CI; the default mode)
 #     Reproducible: each target replays its regression inputs (tests/fuzz/regressions/<t>/) and
 #     seed corpus, then fuzzes a fixed number of inputs from a fixed seed (-seed=, -runs=, one
-#     process, no corpus reload), so two runs of one commit run the same inputs: the script prints
+#     process, no corpus reload, no address-space randomization: setarch -R, which libFuzzer's
+#     compare tracing needs to repeat itself), so two runs of one commit run the same inputs: the script prints
 #     each target's executions and a digest of the corpus it ended with, which are equal between
 #     runs. A red CI run is then a property of the commit, not of luck.
 #   scripts/fuzz.sh [BUILD_DIR] SECONDS [SEED]  (developers, before they stop: scripts/fuzz_long.sh)
@@ -72,13 +73,18 @@ run_target() {
   if [ "$MODE" = ci ]; then replay "$t" "$work" || return 1; fi
   cp tests/fuzz/corpus/"$t"/* "$work/corpus/"
   [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+  local norandom=()
   if [ "$MODE" = ci ]; then
     bound=(-seed="$CI_SEED" -runs="$ci_runs" -reload=0)
+    # Without address-space randomization: libFuzzer's compare tracing feeds the operands of the
+    # target's compares (pointers among them) back into its mutations, so under ASLR two runs of
+    # one seed drift apart after some thousand inputs.
+    setarch "$(uname -m)" -R true 2>/dev/null && norandom=(setarch "$(uname -m)" -R)
   else
     bound=(-max_total_time="$MODE")
     [ -n "$SEED" ] && bound+=(-seed="$SEED")
   fi
-  UBSAN_OPTIONS=print_stacktrace=1 "$BUILD_DIR/fuzz/${t}_fuzz" "${dict[@]}" "${bound[@]}" \
+  UBSAN_OPTIONS=print_stacktrace=1 "${norandom[@]}" "$BUILD_DIR/fuzz/${t}_fuzz" "${dict[@]}" "${bound[@]}" \
     -timeout=10 -rss_limit_mb=1024 -max_len="$max_len" -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)

@@ -116,7 +116,12 @@ void KernelRecorder::h_write(void* self, uint64_t* word, uint64_t value, int ord
 uint64_t KernelRecorder::h_cmpxchg(void* self, uint64_t* word, uint64_t expected, uint64_t desired, ptx_k_src at) {
   KernelRecorder* r = of(self);
   std::lock_guard<std::mutex> l(r->mu_);
-  uint64_t found = expected;
+  // Every hooked write to an entry holds mu_, so a load that finds another value is the whole
+  // failed cmpxchg: it only reads, as Arm's CAS does when it fails. A failed CAS instruction
+  // would count as a write to ThreadSanitizer and race with the plain read the entry's owner
+  // makes of its own locked entry (stage2_make_pte's WARN_ON(!stage2_pte_is_locked(*ptep))).
+  uint64_t found = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+  if (found != expected) return found;
   if (!__atomic_compare_exchange_n(word, &found, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) return found;
   if (r->arena_->contains(word)) {
     Event e = r->event(EventKind::kMemWrite, at);

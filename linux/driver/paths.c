@@ -14,12 +14,33 @@ static int cache_min_pages(const struct ptx_k_vm *vm) {
 #endif
 }
 
+/* The hardware walk that took the abort: the MMU's walk of the VM's stage-2 table for `ipa`, each
+ * descriptor read single-copy-atomically and without the MMU lock, as another CPU's MMU reads it
+ * (Arm ARM D8.2.1; the start level's table may be concatenated pages, VTCR_EL2.SL0). Returns the
+ * valid leaf's level, or PTX_NO_LEAF (a translation fault). Not kvm_pgtable_get_leaf: that is
+ * KVM's software walk, and 6.1's reads entries with plain loads, a data race (in C) with a vCPU's
+ * update under the lock; the MMU is no C code and its reads race with nothing. */
+#define PTX_NO_LEAF (-2)
+#define PTX_LAST_LEVEL 3
+static int hw_walk(struct ptx_k_vm *vm, u64 ipa) {
+  const struct kvm_pgtable *pgt = &vm->pgt;
+  kvm_pte_t *table = (kvm_pte_t *)pgt->pgd;
+  for (int level = (int)pgt->start_level; level <= PTX_LAST_LEVEL; ++level) {
+    const u64 shift = kvm_granule_shift(level);
+    const u64 entries = level == (int)pgt->start_level ? BIT(pgt->ia_bits - shift) : PTRS_PER_PTE;
+    const kvm_pte_t pte = __atomic_load_n(&table[(ipa >> shift) & (entries - 1)], __ATOMIC_ACQUIRE);
+    if (!kvm_pte_valid(pte)) return PTX_NO_LEAF;
+    if (level == PTX_LAST_LEVEL || !(pte & BIT(1))) return level; /* a block or a page */
+    table = vm->mm_ops.phys_to_virt(kvm_pte_to_phys(pte));      /* a table: its next level */
+  }
+  return PTX_NO_LEAF;
+}
+
 /* The abort's syndrome: the hardware walk that faulted finds a valid leaf (a permission fault,
  * with its granule) or none (a translation fault). */
 static bool permission_fault(struct ptx_k_vm *vm, u64 ipa, u64 *granule) {
-  kvm_pte_t pte = 0;
-  ptx_level_t level = 0;
-  if (kvm_pgtable_get_leaf(&vm->pgt, ipa, &pte, &level) || !kvm_pte_valid(pte)) return false;
+  const int level = hw_walk(vm, ipa);
+  if (level == PTX_NO_LEAF) return false;
   *granule = kvm_granule_size(level);
   return true;
 }

@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define PTX_K_ABI_VERSION 1
+#define PTX_K_ABI_VERSION 2
 
 /* A store's ordering (the shim's WRITE_ONCE / smp_store_release). */
 enum ptx_k_order { PTX_K_PLAIN = 0, PTX_K_RELEASE = 1 };
@@ -87,6 +87,10 @@ struct ptx_k_hooks {
   void *(*phys_to_virt)(void *self, uint64_t phys);
   /* WARN_ON / WARN_ON_ONCE / BUG_ON whose condition held: a finding, never an abort. */
   void (*warn)(void *self, const char *condition, struct ptx_k_src at);
+  /* The calling CPU waits for another: a guest access retried after KVM returned -EAGAIN (a
+   * shared walk lost a race). A controlled scheduler runs another thread here (a spin loop's
+   * yield, as CHESS needs one); otherwise it does nothing. */
+  void (*yield)(void *self, struct ptx_k_src at);
 };
 
 struct ptx_k_vm_config {

@@ -79,6 +79,12 @@ class KernelVm {
   // `progress` (may be empty) is called with 1 for each workload op done.
   Status run(const std::function<bool(workload::WorkloadOp*, Status*)>& next, const Fold& fold,
              const std::function<void(uint64_t)>& progress);
+  // Runs one call on the calling thread as vCPU `vcpu`, between op marks, setting v->vcpu,
+  // v->status and v->result (v->number and v->call are the caller's). For callers that schedule
+  // the vCPUs themselves (schedule_explore.h); run() uses it too. Errors: kBadInput when the path
+  // runs out of table pages.
+  Status call(uint32_t vcpu, VmOp* v);
+
   // Frees every table (RCU callbacks run first), recording the frees, and folds the rest.
   Status destroy(const Fold& fold);
 

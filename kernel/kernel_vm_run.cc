@@ -129,23 +129,26 @@ void KernelVm::vcpu_loop(uint32_t vcpu, Dispatch& d) {
 
 // Runs `calls` in order on this vCPU, recording their boundaries.
 Status KernelVm::execute(uint32_t vcpu, std::vector<VmOp>& calls) {
-  for (VmOp& v : calls) {
-    v.vcpu = vcpu;
-    {
-      std::lock_guard<std::mutex> l(ops_mu_);
-      ops_[v.number] = v;
-    }
-    recorder_->mark(false, v.number);
-    v.status = engine_.table->call(vm_, vcpu, &v.call, &v.result);
-    {
-      std::lock_guard<std::mutex> l(ops_mu_);
-      ops_[v.number] = v;  // the results, before the end mark that lets the fold read them
-    }
-    recorder_->mark(true, v.number);
-    if (v.status == -ENOMEM || v.result.ret == -ENOMEM) {
-      return std::move(bad_input("{}: VM {} ran out of table pages ({} pages of 4 KiB, all in use)", engine_.name,
-                                 options_.vmid, options_.arena_pages)).at(options_.source, v.op.line);
-    }
+  for (VmOp& v : calls) PTX_RETURN_IF_ERROR(call(vcpu, &v));
+  return ok_status();
+}
+
+Status KernelVm::call(uint32_t vcpu, VmOp* v) {
+  v->vcpu = vcpu;
+  {
+    std::lock_guard<std::mutex> l(ops_mu_);
+    ops_[v->number] = *v;
+  }
+  recorder_->mark(false, v->number);
+  v->status = engine_.table->call(vm_, vcpu, &v->call, &v->result);
+  {
+    std::lock_guard<std::mutex> l(ops_mu_);
+    ops_[v->number] = *v;  // the results, before the end mark that lets the fold read them
+  }
+  recorder_->mark(true, v->number);
+  if (v->status == -ENOMEM || v->result.ret == -ENOMEM) {
+    return std::move(bad_input("{}: VM {} ran out of table pages ({} pages of 4 KiB, all in use)", engine_.name,
+                               options_.vmid, options_.arena_pages)).at(options_.source, v->op.line);
   }
   return ok_status();
 }

@@ -29,10 +29,29 @@ KernelRecorder::KernelRecorder(TableArena* arena, uint64_t lock, bool record_rea
   hooks_ = ptx_k_hooks{this,          h_read,           h_write,        h_cmpxchg,        h_barrier,
                        h_tlbi,        h_load_vttbr,     h_lock,         h_unlock,         h_rcu_read_lock,
                        h_rcu_read_unlock, h_call_rcu,   h_alloc_page,   h_page_ref,       h_virt_to_phys,
-                       h_phys_to_virt, h_warn};
+                       h_phys_to_virt, h_warn,          h_yield};
 }
 
 void KernelRecorder::bind_thread(uint32_t tid) { t_tid = tid; }
+
+void KernelRecorder::set_gate(ScheduleGate* gate) {
+  gate_ = gate;
+  arena_->set_quarantine(gate != nullptr);
+}
+
+uint64_t KernelRecorder::page_of(const void* word) const {
+  return arena_->contains(word) ? arena_->phys(word) : 0;
+}
+
+// A scheduled run's entry access to a table page that was freed: the walk that reached it holds a
+// pointer the RCU grace period (or the lock) should have kept valid.
+void KernelRecorder::check_live(const void* word, ptx_k_src at) {
+  if (gate_ == nullptr || !arena_->contains(word) || arena_->live(word)) return;
+  findings_.push_back(Finding{"walk-after-free", next_id_,
+                              fmt::format("tid {} accesses entry {:#x} at {}, in a table page freed before",
+                                          t_tid, arena_->phys(word), src_of(at)),
+                              src_of(at)});
+}
 
 // "arch/arm64/kvm/hyp/pgtable.c", 761 -> "pgtable.c:761": short enough to stay inline in a string.
 std::string KernelRecorder::src_of(ptx_k_src at) {
@@ -89,8 +108,11 @@ std::vector<Finding> KernelRecorder::take_findings() {
 
 uint64_t KernelRecorder::h_read(void* self, const uint64_t* word, ptx_k_src at) {
   KernelRecorder* r = of(self);
-  if (!r->record_reads_) return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+  r->pass(HookPoint::kRead, r->page_of(word));
+  if (!r->record_reads_ && r->gate_ == nullptr) return __atomic_load_n(word, __ATOMIC_ACQUIRE);
   std::lock_guard<std::mutex> l(r->mu_);
+  r->check_live(word, at);
+  if (!r->record_reads_) return __atomic_load_n(word, __ATOMIC_ACQUIRE);
   const uint64_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
   if (r->arena_->contains(word)) {
     Event e = r->event(EventKind::kMemRead, at);
@@ -103,7 +125,9 @@ uint64_t KernelRecorder::h_read(void* self, const uint64_t* word, ptx_k_src at) 
 
 void KernelRecorder::h_write(void* self, uint64_t* word, uint64_t value, int order, ptx_k_src at) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kWrite, r->page_of(word));
   std::lock_guard<std::mutex> l(r->mu_);
+  r->check_live(word, at);
   __atomic_store_n(word, value, __ATOMIC_RELEASE);
   if (!r->arena_->contains(word)) return;
   Event e = r->event(EventKind::kMemWrite, at);
@@ -115,7 +139,9 @@ void KernelRecorder::h_write(void* self, uint64_t* word, uint64_t value, int ord
 
 uint64_t KernelRecorder::h_cmpxchg(void* self, uint64_t* word, uint64_t expected, uint64_t desired, ptx_k_src at) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kCas, r->page_of(word));
   std::lock_guard<std::mutex> l(r->mu_);
+  r->check_live(word, at);
   // Every hooked write to an entry holds mu_, so a load that finds another value is the whole
   // failed cmpxchg: it only reads, as Arm's CAS does when it fails. A failed CAS instruction
   // would count as a write to ThreadSanitizer and race with the plain read the entry's owner
@@ -137,6 +163,7 @@ uint64_t KernelRecorder::h_cmpxchg(void* self, uint64_t* word, uint64_t expected
 
 void KernelRecorder::h_barrier(void* self, int kind, ptx_k_src at) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kBarrier);
   Event e = r->event(EventKind::kBarrier, at);
   if (kind == PTX_K_ISB) {
     e.barrier = armtrace::BarrierType::kIsb;
@@ -149,6 +176,7 @@ void KernelRecorder::h_barrier(void* self, int kind, ptx_k_src at) {
 
 void KernelRecorder::h_tlbi(void* self, int op, uint64_t value, ptx_k_src at) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kTlbi);
   Event e = r->event(EventKind::kTlbi, at);
   e.tlbi_op = kTlbiOf[op >= 0 && op <= PTX_K_TLBI_VALE2IS ? op : 0];
   e.value = armtrace::tlbi_op_info(e.tlbi_op).takes_value ? value : 0;
@@ -172,7 +200,10 @@ void KernelRecorder::h_load_vttbr(void* self, uint64_t vttbr, ptx_k_src at) {
 void KernelRecorder::h_lock(void* self, int mode, ptx_k_src at) {
   KernelRecorder* r = of(self);
   const bool read = mode == PTX_K_LOCK_READ;
-  if (read) {
+  r->pass(HookPoint::kLock, r->lock_, read);
+  if (r->gate_ != nullptr) {
+    // the gate let us in: it holds the lock for us (its model; see set_gate)
+  } else if (read) {
     r->mmu_lock_.lock_shared();
   } else {
     r->mmu_lock_.lock();
@@ -186,12 +217,14 @@ void KernelRecorder::h_lock(void* self, int mode, ptx_k_src at) {
 void KernelRecorder::h_unlock(void* self, int mode, ptx_k_src at) {
   KernelRecorder* r = of(self);
   const bool read = mode == PTX_K_LOCK_READ;
+  r->pass(HookPoint::kUnlock, r->lock_, read);
   Event e = r->event(read ? EventKind::kReadUnlock : EventKind::kUnlock, at);
   e.address = r->lock_;
   {
     std::lock_guard<std::mutex> l(r->mu_);
     r->append(std::move(e));
   }
+  if (r->gate_ != nullptr) return;
   if (read) {
     r->mmu_lock_.unlock_shared();
   } else {
@@ -201,12 +234,14 @@ void KernelRecorder::h_unlock(void* self, int mode, ptx_k_src at) {
 
 void KernelRecorder::h_rcu_read_lock(void* self, ptx_k_src) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kRcuLock);
   std::lock_guard<std::mutex> l(r->mu_);
   r->rcu_inside_[t_tid] = true;
 }
 
 void KernelRecorder::h_rcu_read_unlock(void* self, ptx_k_src) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kRcuUnlock);
   std::lock_guard<std::mutex> l(r->mu_);
   r->rcu_inside_[t_tid] = false;
   ++r->rcu_gen_[t_tid];
@@ -239,6 +274,7 @@ void KernelRecorder::poll_rcu(bool all) {
 
 void* KernelRecorder::h_alloc_page(void* self, ptx_k_src at) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kAlloc);
   std::lock_guard<std::mutex> l(r->mu_);
   void* page = r->arena_->alloc();
   if (page == nullptr) return nullptr;
@@ -251,11 +287,13 @@ void* KernelRecorder::h_alloc_page(void* self, ptx_k_src at) {
 
 int KernelRecorder::h_page_ref(void* self, void* virt, int delta, ptx_k_src at) {
   KernelRecorder* r = of(self);
+  r->pass(HookPoint::kPageRef, r->page_of(virt) & ~(TableArena::kPage - 1));
   std::lock_guard<std::mutex> l(r->mu_);
   bool freed = false;
+  const bool was_free = r->gate_ != nullptr && r->arena_->contains(virt) && !r->arena_->live(virt);
   const int count = r->arena_->ref(virt, delta, &freed);
   if (count < 0) {
-    r->findings_.push_back(Finding{"kernel-warn", r->next_id_,
+    r->findings_.push_back(Finding{was_free && delta < 0 ? "double-free" : "kernel-warn", r->next_id_,
                                    fmt::format("page_ref({:+d}) of a page that is not a live table page, at {} "
                                                "(tid {}): a reference count dropped below zero or a double free",
                                                delta, src_of(at), t_tid),
@@ -286,5 +324,7 @@ void KernelRecorder::h_warn(void* self, const char* condition, ptx_k_src at) {
                                              at.line, t_tid),
                                  src_of(at)});
 }
+
+void KernelRecorder::h_yield(void* self, ptx_k_src) { of(self)->pass(HookPoint::kYield); }
 
 }  // namespace ptx::kernel

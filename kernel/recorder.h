@@ -25,6 +25,7 @@
 #include "armtrace/event.h"
 #include "explorer/totals.h"
 #include "kernel/kernel_abi.h"
+#include "kernel/schedule_gate.h"
 #include "kernel/table_arena.h"
 
 namespace ptx::kernel {
@@ -65,6 +66,13 @@ class KernelRecorder {
   void take(EventLog* out);
   size_t pending_events() const;
 
+  // Hands every hook to `gate` first (schedule_gate.h; nullptr: none). With a gate the MMU lock is
+  // the gate's to model (the scheduler runs one thread at a time and never lets a thread take a
+  // lock another holds), freed table pages are never handed out again during the run, and an
+  // entry access to a freed page is the finding walk-after-free, a second free double-free.
+  // REQUIRES: no thread is in the engine's code.
+  void set_gate(ScheduleGate* gate);
+
   // Runs the RCU callbacks whose grace period is over (all: `all`, when no thread is in the code).
   void poll_rcu(bool all);
   std::vector<Finding> take_findings();
@@ -99,6 +107,12 @@ class KernelRecorder {
   static uint64_t h_virt_to_phys(void* self, const void* virt);
   static void* h_phys_to_virt(void* self, uint64_t phys);
   static void h_warn(void* self, const char* condition, ptx_k_src at);
+  static void h_yield(void* self, ptx_k_src at);
+  void pass(HookPoint::Kind kind, uint64_t address = 0, bool read_mode = false) {
+    if (gate_ != nullptr) gate_->at(HookPoint{kind, read_mode, address});
+  }
+  uint64_t page_of(const void* word) const;  // the gate's address for a word or page (0: not ours)
+  void check_live(const void* word, ptx_k_src at);  // REQUIRES: mu_ held
 
   TableArena* arena_;
   uint64_t lock_;
@@ -112,7 +126,8 @@ class KernelRecorder {
   std::array<bool, armtrace::kMaxTid + 1> rcu_inside_{};
   std::vector<RcuCallback> rcu_;
   std::vector<Finding> findings_;
-  std::shared_mutex mmu_lock_;  // the VM's MMU lock itself
+  std::shared_mutex mmu_lock_;  // the VM's MMU lock itself (without a gate)
+  ScheduleGate* gate_ = nullptr;
 };
 
 }  // namespace ptx::kernel

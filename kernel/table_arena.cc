@@ -42,11 +42,23 @@ int TableArena::ref(const void* virt, int delta, bool* freed) {
   if (refs_[i] + delta < 0 || (refs_[i] == 0 && delta != 0)) return -1;
   refs_[i] += delta;
   if (refs_[i] == 0 && delta != 0) {
-    free_.push(static_cast<uint32_t>(i));
+    if (!quarantine_) free_.push(static_cast<uint32_t>(i));
     --in_use_;
     *freed = true;
   }
   return refs_[i];
+}
+
+void TableArena::set_quarantine(bool on) {
+  std::lock_guard<std::mutex> l(mu_);
+  quarantine_ = on;
+}
+
+bool TableArena::live(const void* virt) const {
+  if (!contains(virt)) return false;
+  const size_t i = (static_cast<const unsigned char*>(virt) - mem_) / kPage;
+  std::lock_guard<std::mutex> l(mu_);
+  return refs_[i] > 0;
 }
 
 bool TableArena::contains(const void* virt) const {

@@ -37,6 +37,12 @@ class TableArena {
   // -1 and changes nothing (the caller reports it).
   int ref(const void* virt, int delta, bool* freed);
 
+  // Quarantine on: a freed page is never handed out again, so that an access through a stale
+  // pointer finds it free (live() false) rather than reused.
+  void set_quarantine(bool on);
+  // Is the page holding `virt` allocated (count > 0)? False outside the arena.
+  bool live(const void* virt) const;
+
   bool contains(const void* virt) const;
   // The physical address of `virt` (any byte of a page). REQUIRES: contains(virt).
   uint64_t phys(const void* virt) const;
@@ -55,6 +61,7 @@ class TableArena {
   uint32_t next_ = 0;                                                         // never used yet
   std::vector<int> refs_;
   size_t in_use_ = 0, peak_ = 0;
+  bool quarantine_ = false;
   alignas(4096) unsigned char scratch_[kPage] = {};
 };
 

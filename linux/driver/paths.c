@@ -105,6 +105,7 @@ int ptx_path_fault(struct ptx_k_vm *vm, uint32_t vcpu, const struct ptx_k_call *
     u64 granule = 0;
     if (ret || out->ret != -EAGAIN || out->perm_fault || permission_fault(vm, c->ipa, &granule)) return ret;
     if (WARN_ON(tries == PTX_FAULT_RETRIES)) return 0;
+    PTX_HOOK(yield, PTX_SRC); /* the guest runs again and retries: other CPUs go on meanwhile */
   }
 }
 

@@ -40,6 +40,7 @@
 #include "tools/ptx/drawings.h"
 #include "tools/ptx/html_pages.h"
 #include "tools/ptx/progress.h"
+#include "tools/ptx/schedules_cmd.h"
 #include "tools/ptx/summary.h"
 #include "tools/ptx/tlb_output.h"
 #include "tlb/section_tlb.h"
@@ -847,6 +848,15 @@ int do_check(const std::string& path, const CommonArgs& c) {
                          c, *r, &*p);
 }
 
+// CLI11 would take an unknown first word for an argument: name it.
+Status check_subcommand(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return ok_status();
+  const std::string sub = argv[1];
+  if (sub == "run" || sub == "record" || sub == "check" || sub == "schedules") return ok_status();
+  return bad_input("unknown subcommand '{}' (expected run, record, check or schedules)\nRun 'ptx --help' for usage.",
+                   sub);
+}
+
 }  // namespace
 
 int ptx_main(int argc, char** argv) {
@@ -881,12 +891,9 @@ int ptx_main(int argc, char** argv) {
   add_common_options(check, &check_c, false, true);
   add_tlb_options(check, &check_c);
 
-  if (argc > 1 && argv[1][0] != '-') {
-    const std::string sub = argv[1];
-    if (sub != "run" && sub != "record" && sub != "check") {
-      return fail(bad_input("unknown subcommand '{}' (expected run, record or check)\nRun 'ptx --help' for usage.", sub));
-    }
-  }
+  SchedulesArgs sched_a;
+  CLI::App* schedules = add_schedules_command(app, &sched_a);
+  if (Status s = check_subcommand(argc, argv); !s.ok()) return fail(s);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -902,6 +909,10 @@ int ptx_main(int argc, char** argv) {
     if (record->parsed()) {
       if (Status s = resolve_engine(&rec_c); !s.ok()) return fail(s);
       return do_record(rec_in, rec_c, trace_out);
+    }
+    if (schedules->parsed()) {
+      StatusOr<int> code = run_schedules_command(sched_a);
+      return code.ok() ? *code : fail(code.status());
     }
     return do_check(trace_in, check_c);
   } catch (const std::exception& e) {  // a bug (e.g. std::bad_alloc): never a crash

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "kernel/scheduler.h"
+
+#include <algorithm>
+#include <charconv>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace ptx::kernel {
+
+namespace {
+
+thread_local uint32_t t_me = kNoThread;  // the calling thread's index in the running schedule
+
+constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull;
+constexpr uint64_t kFnvPrime = 0x100000001b3ull;
+
+uint64_t fnv(uint64_t h, uint64_t v) {
+  for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * kFnvPrime;
+  return h;
+}
+
+}  // namespace
+
+std::string schedule_id(const std::vector<ScheduleSwitch>& switches) {
+  if (switches.empty()) return "0";
+  std::string id;
+  for (const ScheduleSwitch& s : switches) id += fmt::format("{}{}.{}", id.empty() ? "" : "-", s.step, s.tid);
+  return id;
+}
+
+StatusOr<std::vector<ScheduleSwitch>> parse_schedule_id(std::string_view id, uint32_t threads) {
+  std::vector<ScheduleSwitch> out;
+  if (id == "0") return out;
+  const auto bad = [&](std::string_view why) {
+    return bad_input("--schedule '{}': {} (a schedule id is STEP.TID pairs joined by '-', or 0)", id, why);
+  };
+  size_t at = 0;
+  while (at <= id.size()) {
+    const size_t dash = std::min(id.find('-', at), id.size());
+    const std::string_view pair = id.substr(at, dash - at);
+    const size_t dot = pair.find('.');
+    ScheduleSwitch s;
+    if (dot == std::string_view::npos) return bad(fmt::format("'{}' has no '.'", pair));
+    const char* b = pair.data();
+    if (std::from_chars(b, b + dot, s.step).ptr != b + dot || dot == 0 ||
+        std::from_chars(b + dot + 1, b + pair.size(), s.tid).ptr != b + pair.size() || dot + 1 == pair.size()) {
+      return bad(fmt::format("'{}' is not two decimal numbers", pair));
+    }
+    if (s.tid >= threads) return bad(fmt::format("thread {} of a scenario with {} threads", s.tid, threads));
+    if (!out.empty() && s.step <= out.back().step) return bad("the steps must ascend");
+    out.push_back(s);
+    at = dash + 1;
+  }
+  return out;
+}
+
+Scheduler::Scheduler(ScheduleStrategy* strategy, uint64_t step_bound) : strategy_(strategy), step_bound_(step_bound) {}
+
+bool Scheduler::may_run(uint32_t t) const {
+  if (!started_[t] || finished_[t]) return false;
+  if (free_run_ || pending_[t].kind != HookPoint::kLock) return true;
+  return pending_[t].read_mode ? !writer_ : !writer_ && readers_ == 0;
+}
+
+// Picks the next thread (the strategy's pick among those that may run) and hands it the turn.
+void Scheduler::decide(uint32_t me, bool yielded) {
+  ScheduleStep s;
+  s.step = out_.steps;
+  s.current = me;
+  s.yielded = yielded;
+  s.pending = &pending_;
+  const uint32_t n = static_cast<uint32_t>(pending_.size());
+  for (uint32_t t = 0; t < n; ++t) {
+    if (may_run(t)) s.enabled.push_back(t);
+  }
+  if (s.enabled.empty()) {
+    if (unfinished_ == 0) return;
+    out_.deadlock = true;  // threads wait at a lock no running thread can release
+    out_.deadlock_step = out_.steps;
+    free_run_ = true;
+    return decide(me, yielded);
+  }
+  if (!free_run_ && out_.steps >= step_bound_) {
+    out_.livelock = true;
+    free_run_ = true;
+  }
+  s.current_enabled = me != kNoThread && may_run(me);
+  const uint32_t from = me == kNoThread ? n - 1 : me;
+  uint32_t next = s.enabled.front();  // the next thread after `me` that may run, cyclically
+  for (uint32_t i = 1; i <= n; ++i) {
+    const uint32_t t = (from + i) % n;
+    if (std::find(s.enabled.begin(), s.enabled.end(), t) != s.enabled.end()) {
+      next = t;
+      break;
+    }
+  }
+  s.default_pick = s.current_enabled && !yielded ? me : next;
+  uint32_t pick = free_run_ ? next : strategy_->pick(s);  // free run: round-robin, so that all end
+  if (std::find(s.enabled.begin(), s.enabled.end(), pick) == s.enabled.end()) pick = s.default_pick;
+  if (pick != s.default_pick) out_.switches.push_back(ScheduleSwitch{out_.steps, pick});
+  const HookPoint& p = pending_[pick];
+  out_.trace_hash = fnv(fnv(fnv(out_.trace_hash, pick), uint64_t{p.kind} << 1 | p.read_mode), p.address);
+  ++out_.steps;
+  running_ = pick;
+  cv_.notify_all();
+}
+
+void Scheduler::wait_turn(std::unique_lock<std::mutex>& l, uint32_t me) {
+  cv_.wait(l, [&] { return running_ == me; });
+}
+
+void Scheduler::take(const HookPoint& p) {
+  if (p.kind == HookPoint::kLock) {
+    if (p.read_mode) {
+      ++readers_;
+    } else {
+      writer_ = true;
+    }
+  } else if (p.kind == HookPoint::kUnlock) {
+    if (p.read_mode) {
+      readers_ -= readers_ > 0 ? 1 : 0;
+    } else {
+      writer_ = false;
+    }
+  }
+}
+
+void Scheduler::at(const HookPoint& p) {
+  const uint32_t me = t_me;
+  if (me == kNoThread) return;  // a thread outside the schedule (setup, teardown)
+  std::unique_lock<std::mutex> l(mu_);
+  pending_[me] = p;
+  decide(me, p.kind == HookPoint::kYield);
+  wait_turn(l, me);
+  take(p);
+}
+
+void Scheduler::finish(uint32_t me) {
+  std::lock_guard<std::mutex> l(mu_);
+  finished_[me] = true;
+  --unfinished_;
+  decide(me, false);
+  if (unfinished_ == 0) cv_.notify_all();
+}
+
+ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>& bodies) {
+  const uint32_t n = static_cast<uint32_t>(bodies.size());
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    pending_.assign(n, HookPoint{HookPoint::kYield, false, 0});  // a thread's start
+    started_.assign(n, false);
+    finished_.assign(n, false);
+    unfinished_ = n;
+    out_ = ScheduleOutcome{};
+    out_.trace_hash = kFnvBasis;
+  }
+  std::vector<std::thread> threads;
+  for (uint32_t t = 0; t < n; ++t) {
+    threads.emplace_back([this, t, &bodies] {
+      t_me = t;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        wait_turn(l, t);
+      }
+      bodies[t](t);
+      finish(t);
+      t_me = kNoThread;
+    });
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    started_.assign(n, true);
+    decide(kNoThread, false);
+  }
+  for (std::thread& t : threads) t.join();
+  return out_;
+}
+
+}  // namespace ptx::kernel

@@ -119,7 +119,8 @@ class ScheduleRunner {
   ScheduleRunner(const KernelEngine& engine, const Scenario& s, const ScheduleOptions& o)
       : engine_(engine), s_(s), o_(o), span_(span_of(s)) {}
 
-  StatusOr<Run> run(ScheduleStrategy* strategy) {
+  // Runs one schedule; checks it when `checked` (and options.check).
+  StatusOr<Run> run(ScheduleStrategy* strategy, bool checked = true) {
     Calls calls;
     PTX_ASSIGN_OR_RETURN(std::unique_ptr<KernelVm> vm, make_vm(&calls));
     Scheduler scheduler(strategy, o_.step_bound);
@@ -142,7 +143,7 @@ class ScheduleRunner {
     for (Status& e : errors) PTX_RETURN_IF_ERROR(std::move(e));
     KernelRecorder::bind_thread(0);
     vm->recorder().poll_rcu(true);
-    PTX_RETURN_IF_ERROR(check(*vm, calls, &out));
+    if (o_.check && checked) PTX_RETURN_IF_ERROR(check(*vm, calls, &out));
     return out;
   }
 
@@ -206,7 +207,8 @@ class ScheduleRunner {
 
   void add_finding(Run* out, const std::string& kind, std::string detail) {
     Finding f{kind, 0, std::move(detail), "scheduler"};
-    add(out, report::finding_signature(f), std::move(f));
+    report::SignatureKey key = report::finding_signature(f);  // before f is moved
+    add(out, std::move(key), std::move(f));
   }
 
   void schedule_findings(Run* out) {
@@ -248,18 +250,21 @@ class ScheduleRunner {
 class Tally {
  public:
   explicit Tally(ScheduleSummary* s) : s_(s) {}
-  void add(const Run& r) {
+  void add(const Run& r, uint64_t index) {
     ++s_->schedules;
     s_->max_steps = std::max(s_->max_steps, r.outcome.steps);
     traces_.insert(r.outcome.trace_hash);
     s_->distinct_traces = traces_.size();
+    s_->trace_hashes.assign(traces_.begin(), traces_.end());
     std::set<std::string> ids;
     const std::string schedule = schedule_id(r.outcome.switches);
     for (const auto& [key, f] : r.findings) {
       const std::string id = key.id();
       auto [it, fresh] = index_.emplace(id, s_->signatures.size());
       if (fresh) {
-        s_->signatures.push_back(ScheduleSignature{key, id, 0, 0, schedule, f.detail, f.src});
+        const std::string verdict = key.verdict_text().empty() ? key.verdict : key.verdict_text();
+        s_->signatures.push_back(
+            ScheduleSignature{id, key.text(), verdict, key.severity, 0, 0, schedule, index, f.detail, f.src});
         (key.severity == tlb::Severity::kError ? s_->errors : s_->warnings) += 1;
       }
       ScheduleSignature& sig = s_->signatures[it->second];
@@ -297,12 +302,16 @@ Status check_scenario(const KernelEngine& engine, const Scenario& s) {
 
 Status explore_bounded(ScheduleRunner& runner, const ScheduleOptions& o, Tally& tally, ScheduleSummary* sum) {
   BoundedSearch search(o.preemptions, o.sleep_sets);
+  uint64_t index = 0;  // schedules that are not repeats, in search order
   for (uint64_t n = 0; n < o.schedules && !interrupted(); ++n) {
-    PTX_ASSIGN_OR_RETURN(Run r, runner.run(search.strategy()));
+    // Every shard runs the whole search; a schedule is checked by its shard only. Whether a run
+    // is a repeat is known only after it, so an unchecked repeat costs nothing more.
+    const bool mine = index % o.shards == o.shard;
+    PTX_ASSIGN_OR_RETURN(Run r, runner.run(search.strategy(), mine));
     if (search.repeat()) {
       ++sum->repeats;
-    } else {
-      tally.add(r);
+    } else if (index++ % o.shards == o.shard) {
+      tally.add(r, index - 1);
     }
     if (o.on_progress) o.on_progress(n + 1);
     if (!search.advance()) {
@@ -318,10 +327,10 @@ Status explore_pct(ScheduleRunner& runner, const Scenario& s, const ScheduleOpti
   ReplayStrategy first({});  // the default schedule: its length is PCT's estimate k
   PTX_ASSIGN_OR_RETURN(Run r0, runner.run(&first));
   const uint64_t k = r0.outcome.steps;
-  for (uint64_t i = 0; i < o.schedules && !interrupted(); ++i) {
+  for (uint64_t i = o.shard; i < o.schedules && !interrupted(); i += o.shards) {
     PctStrategy pct(o.seed, i, static_cast<uint32_t>(s.threads.size()), o.depth, k);
     PTX_ASSIGN_OR_RETURN(Run r, runner.run(&pct));
-    tally.add(r);
+    tally.add(r, i);
     if (o.on_progress) o.on_progress(i + 1);
   }
   return ok_status();
@@ -333,13 +342,16 @@ StatusOr<ScheduleSummary> explore_kernel_schedules(const KernelEngine& engine, c
                                                    const ScheduleOptions& options) {
   PTX_RETURN_IF_ERROR(check_scenario(engine, scenario));
   if (options.depth == 0) return bad_input("--depth 0: PCT's bug depth is 1 or more");
+  if (options.shards == 0 || options.shard >= options.shards) {
+    return bad_input("--shard {}/{}: shard I of N needs I < N", options.shard, options.shards);
+  }
   ScheduleRunner runner(engine, scenario, options);
   ScheduleSummary sum;
   Tally tally(&sum);
   if (options.replay) {
     ReplayStrategy replay(*options.replay);
     PTX_ASSIGN_OR_RETURN(Run r, runner.run(&replay));
-    tally.add(r);
+    tally.add(r, 0);
     return sum;
   }
   if (options.strategy == StrategyKind::kBounded) {

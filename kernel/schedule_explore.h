@@ -48,10 +48,16 @@ struct ScheduleOptions {
   std::optional<std::vector<ScheduleSwitch>> replay;  // run this one schedule only
   uint32_t features = kDefaultCpuFeatures;
   bool tlb = true;
+  // false: the schedules run but nothing is checked (the scheduler's and the code's cost alone,
+  // bench/bench_schedules.cc); the summary then has traces and no outcomes.
+  bool check = true;
   // What a walk's before / after must match: the translation by default (a page descriptor and the
   // block holding the same page translate alike), or the descriptor (Coq's pt_map value).
   CompareMode compare = CompareMode::kTranslation;
   uint64_t step_bound = 100000;
+  // Shard `shard` of `shards` (schedule_report.h): schedule n is this shard's when n % shards ==
+  // shard. REQUIRES: shard < shards.
+  uint32_t shard = 0, shards = 1;
   // Called after each schedule with the number run so far (may be empty).
   std::function<void(uint64_t)> on_progress;
   // Called with each schedule's id and events (may be empty): --trace writes the replayed one.
@@ -59,11 +65,14 @@ struct ScheduleOptions {
 };
 
 struct ScheduleSignature {
-  report::SignatureKey key;
-  std::string id;               // key.id()
+  std::string id;               // the signature key's id (report/signature.h)
+  std::string key;              // its text
+  std::string verdict;          // as tables print it: "shared-entry", "stale-mapping (no-tlbi)"
+  tlb::Severity severity = tlb::Severity::kError;
   uint64_t schedules = 0;       // schedules that show it
   uint64_t occurrences = 0;
-  std::string first_schedule;   // the id of the first (in run order) schedule that shows it
+  std::string first_schedule;   // the id of the first (in exploration order) schedule that shows it
+  uint64_t first_index = 0;     // that schedule's number in the exploration (0-based)
   std::string detail, src;      // the first occurrence's
 };
 
@@ -80,6 +89,7 @@ struct ScheduleSummary {
   uint64_t errors = 0, warnings = 0;          // signatures by severity (transient-fault and
                                               // stale-permission are warnings)
   std::vector<uint64_t> outcome_hashes;       // sorted, distinct (for tests and merges)
+  std::vector<uint64_t> trace_hashes;         // sorted, distinct
 };
 
 // Errors: kBadInput when the engine has no call the scenario makes (split before 6.5) or a

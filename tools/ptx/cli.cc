@@ -852,9 +852,9 @@ int do_check(const std::string& path, const CommonArgs& c) {
 Status check_subcommand(int argc, char** argv) {
   if (argc < 2 || argv[1][0] == '-') return ok_status();
   const std::string sub = argv[1];
-  if (sub == "run" || sub == "record" || sub == "check" || sub == "schedules") return ok_status();
-  return bad_input("unknown subcommand '{}' (expected run, record, check or schedules)\nRun 'ptx --help' for usage.",
-                   sub);
+  if (sub == "run" || sub == "record" || sub == "check" || sub == "schedules" || sub == "merge") return ok_status();
+  return bad_input("unknown subcommand '{}' (expected run, record, check, schedules or merge)\nRun 'ptx --help' for "
+                   "usage.", sub);
 }
 
 }  // namespace
@@ -891,8 +891,8 @@ int ptx_main(int argc, char** argv) {
   add_common_options(check, &check_c, false, true);
   add_tlb_options(check, &check_c);
 
-  SchedulesArgs sched_a;
-  CLI::App* schedules = add_schedules_command(app, &sched_a);
+  ScheduleCommands sched;
+  sched.add(app);
   if (Status s = check_subcommand(argc, argv); !s.ok()) return fail(s);
   try {
     app.parse(argc, argv);
@@ -910,8 +910,8 @@ int ptx_main(int argc, char** argv) {
       if (Status s = resolve_engine(&rec_c); !s.ok()) return fail(s);
       return do_record(rec_in, rec_c, trace_out);
     }
-    if (schedules->parsed()) {
-      StatusOr<int> code = run_schedules_command(sched_a);
+    if (sched.parsed()) {
+      StatusOr<int> code = sched.run();
       return code.ok() ? *code : fail(code.status());
     }
     return do_check(trace_in, check_c);

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "formats/atomic_file.h"
 #include "kernel/engines.h"
 #include "kernel/schedule_explore.h"
+#include "kernel/schedule_report.h"
 #include "tools/ptx/progress.h"
 
 namespace ptx::cli {
@@ -56,6 +58,11 @@ StatusOr<kernel::ScheduleOptions> options_of(const SchedulesArgs& a, uint32_t th
   if (!a.schedule.empty()) {
     PTX_ASSIGN_OR_RETURN(o.replay, kernel::parse_schedule_id(a.schedule, threads));
   }
+  if (!a.shard.empty()) {
+    PTX_ASSIGN_OR_RETURN(const auto shard, kernel::parse_shard(a.shard));
+    std::tie(o.shard, o.shards) = shard;
+    if (!a.schedule.empty()) return bad_input("--shard with --schedule: one schedule is not split");
+  }
   if (!a.trace.empty() && a.schedule.empty()) {
     return bad_input("--trace: a trace is written for one schedule: give --schedule ID (a finding prints it)");
   }
@@ -72,44 +79,41 @@ std::string head_text(const SchedulesArgs& a, const kernel::KernelEngine& e, con
                      e.version, s.name, s.threads.size(), s.threads.size() == 1 ? "" : "s", how, a.compare, a.tlb);
 }
 
-std::string replay_command(const SchedulesArgs& a, const std::string& id) {
+std::string replay_base(const SchedulesArgs& a) {
   const std::string which = a.scenario_file.empty() ? "--scenario " + a.scenario : "--scenario-file " + a.scenario_file;
-  return fmt::format("ptx schedules --engine {} {} --schedule {} --trace schedule.casemate", a.engine, which, id);
+  return fmt::format("ptx schedules --engine {} {}", a.engine, which);
 }
 
-std::string summary_text(const SchedulesArgs& a, const kernel::ScheduleSummary& s) {
-  std::string t = fmt::format("schedules {}   distinct traces {}   outcomes {}   longest {} steps", s.schedules,
-                              s.distinct_traces, s.outcomes, s.max_steps);
-  if (a.strategy == "bounded" && a.schedule.empty()) {
-    t += fmt::format("   pruned {}   repeats {}   search {}", s.pruned, s.repeats,
-                     s.complete ? "complete" : "stopped at --schedules");
-  }
-  t += "\n";
-  if (s.signatures.empty()) return t + "verdict: clean (no finding in any schedule)\n";
-  t += fmt::format("verdict: {} ({} error signature{}, {} warning signature{}, over {} schedule{})\n",
-                   s.errors ? "errors" : "no error", s.errors, s.errors == 1 ? "" : "s", s.warnings,
-                   s.warnings == 1 ? "" : "s", s.schedules, s.schedules == 1 ? "" : "s");
+std::string signatures_text(const kernel::ScheduleReport& r) {
+  const kernel::ScheduleSummary& s = r.summary;
+  if (s.signatures.empty()) return "verdict: clean (no finding in any schedule)\n";
+  std::string t = fmt::format("verdict: {} ({} error signature{}, {} warning signature{}, over {} schedule{})\n",
+                              s.errors ? "errors" : "no error", s.errors, s.errors == 1 ? "" : "s", s.warnings,
+                              s.warnings == 1 ? "" : "s", s.schedules, s.schedules == 1 ? "" : "s");
   for (const kernel::ScheduleSignature& g : s.signatures) {
-    t += fmt::format("  {} {:<18} {:>6} schedule{}  first {}  at {}\n    {}\n    replay: {}\n", g.id,
-                     g.key.verdict_text().empty() ? g.key.verdict : g.key.verdict_text(), g.schedules, g.schedules == 1 ? " " : "s", g.first_schedule,
-                     g.src.empty() ? "-" : g.src, g.detail, replay_command(a, g.first_schedule));
+    t += fmt::format("  {} {:<18} {:>6} schedule{}  first {}  at {}\n    {}\n    replay: {} --schedule {} --trace "
+                     "schedule.casemate\n",
+                     g.id, g.verdict, g.schedules, g.schedules == 1 ? " " : "s", g.first_schedule,
+                     g.src.empty() ? "-" : g.src, g.detail, r.replay, g.first_schedule);
   }
   return t;
 }
 
-nlohmann::json summary_json(const std::string& head, const kernel::ScheduleSummary& s) {
-  nlohmann::json sigs = nlohmann::json::array();
-  for (const kernel::ScheduleSignature& g : s.signatures) {
-    sigs.push_back({{"id", g.id}, {"key", g.key.text()}, {"verdict", g.key.verdict_text()},
-                    {"schedules", g.schedules}, {"occurrences", g.occurrences}, {"first_schedule", g.first_schedule},
-                    {"detail", g.detail}, {"src", g.src}});
+}  // namespace
+
+std::string schedule_report_text(const kernel::ScheduleReport& r, bool bounded) {
+  const kernel::ScheduleSummary& s = r.summary;
+  std::string t = r.run + (r.shards > 1 ? fmt::format(", shard {}/{}", r.shard, r.shards) : "") + "\n";
+  t += fmt::format("schedules {}   distinct traces {}   outcomes {}   longest {} steps", s.schedules, s.distinct_traces,
+                   s.outcomes, s.max_steps);
+  if (bounded) {
+    t += fmt::format("   pruned {}   repeats {}   search {}", s.pruned, s.repeats,
+                     s.complete ? "complete" : "stopped at --schedules");
   }
-  return {{"run", head},           {"schedules", s.schedules}, {"distinct_traces", s.distinct_traces},
-          {"outcomes", s.outcomes}, {"pruned", s.pruned},       {"repeats", s.repeats},
-          {"complete", s.complete}, {"max_steps", s.max_steps}, {"errors", s.errors},
-          {"warnings", s.warnings},  {"signatures", sigs},
-          {"outcome_hashes", s.outcome_hashes}};
+  return t + "\n" + signatures_text(r);
 }
+
+namespace {
 
 std::string list_text() {
   std::string t;
@@ -142,8 +146,37 @@ CLI::App* add_schedules_command(CLI::App& app, SchedulesArgs* a) {
   c->add_option("--schedule", a->schedule, "Replay one schedule by its id (a finding prints it)");
   c->add_option("--trace", a->trace, "With --schedule: write its events as a casemate trace (atomically)");
   c->add_option("--json", a->json, "Write the summary and signatures as JSON (atomically)");
+  c->add_option("--shard", a->shard, "I/N: run shard I of N (schedule n is shard n % N's); join with ptx merge");
   c->add_flag("--quiet", a->quiet, "No progress display");
   return c;
+}
+
+CLI::App* add_merge_command(CLI::App& app, MergeArgs* a) {
+  CLI::App* c = app.add_subcommand("merge", "Join the --json reports of the shards of one ptx schedules run");
+  c->add_option("REPORT", a->reports, "The shards' reports (ptx schedules --shard I/N --json FILE)")->required();
+  c->add_option("--json", a->json, "Write the joined report (atomically)");
+  return c;
+}
+
+StatusOr<int> run_merge_command(const MergeArgs& a) {
+  std::vector<kernel::ScheduleReport> shards;
+  bool bounded = false;
+  for (const std::string& path : a.reports) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return bad_input("ptx merge: {} cannot be opened", path);
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded()) return bad_input("ptx merge: {} is not JSON", path);
+    PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport r, kernel::schedule_report_from_json(j, path));
+    bounded |= r.run.find("strategy bounded") != std::string::npos;
+    shards.push_back(std::move(r));
+  }
+  if (!a.json.empty()) PTX_RETURN_IF_ERROR(formats::check_writable(a.json, "--json"));
+  PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport m, kernel::merge_schedule_reports(shards));
+  std::fputs(schedule_report_text(m, bounded).c_str(), stdout);
+  if (!a.json.empty()) {
+    PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.json, kernel::schedule_report_json(m).dump(2) + "\n"));
+  }
+  return m.summary.errors == 0 ? kExitOk : kExitFindings;
 }
 
 StatusOr<int> run_schedules_command(const SchedulesArgs& a) {
@@ -171,11 +204,13 @@ StatusOr<int> run_schedules_command(const SchedulesArgs& a) {
   StatusOr<kernel::ScheduleSummary> s = kernel::explore_kernel_schedules(*engine, scenario, o);
   progress.finish();
   PTX_RETURN_IF_ERROR(s.status());
-  const std::string head = head_text(a, *engine, scenario);
-  std::fputs((head + "\n" + summary_text(a, *s)).c_str(), stdout);
+  const kernel::ScheduleReport report{head_text(a, *engine, scenario), replay_base(a), o.shard, o.shards, *s};
+  std::fputs(schedule_report_text(report, a.strategy == "bounded" && a.schedule.empty()).c_str(), stdout);
   if (s->interrupted) return Status(StatusCode::kInterrupted, "interrupted: the figures are of the schedules run");
   if (!a.trace.empty()) PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.trace, trace));
-  if (!a.json.empty()) PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.json, summary_json(head, *s).dump(2) + "\n"));
+  if (!a.json.empty()) {
+    PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.json, kernel::schedule_report_json(report).dump(2) + "\n"));
+  }
   return s->errors == 0 ? kExitOk : kExitFindings;
 }
 

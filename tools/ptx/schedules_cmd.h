@@ -7,7 +7,8 @@
 //                 [--strategy pct|bounded] [--schedules N] [--depth D] [--preemptions K]
 //                 [--no-reduction] [--seed S] [--tlb on|off] [--compare translation|descriptor]
 //                 [--cpu-features LIST]
-//                 [--step-bound N] [--schedule ID [--trace FILE]] [--json FILE] [--quiet]
+//                 [--step-bound N] [--schedule ID [--trace FILE]] [--json FILE] [--shard I/N] [--quiet]
+//   ptx merge REPORT... [--json FILE]
 //
 // Exit status: 0 no error in any schedule (warnings — transient-fault, stale-permission — are
 // listed), 1 errors, 2 bad input, 3 a bug, 128 + the signal when interrupted.
@@ -16,10 +17,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "base/status.h"
+#include "kernel/schedule_report.h"
 
 namespace ptx::cli {
 
@@ -36,7 +39,7 @@ struct SchedulesArgs {
   std::string compare = "translation";
   std::string cpu_features;
   uint64_t step_bound = 100000;
-  std::string schedule, trace, json;
+  std::string schedule, trace, json, shard;
   bool quiet = false;
 };
 
@@ -45,6 +48,34 @@ CLI::App* add_schedules_command(CLI::App& app, SchedulesArgs* a);
 
 // Runs it: the exit status, or the error to report (kBadInput, kIoError, kInterrupted, ...).
 StatusOr<int> run_schedules_command(const SchedulesArgs& a);
+
+// `ptx merge REPORT... [--json FILE]`: the shards of one `ptx schedules --shard I/N --json` run
+// joined (kernel/schedule_report.h); prints the summary the unsharded run prints. Exit status as
+// for schedules.
+struct MergeArgs {
+  std::vector<std::string> reports;
+  std::string json;
+};
+CLI::App* add_merge_command(CLI::App& app, MergeArgs* a);
+StatusOr<int> run_merge_command(const MergeArgs& a);
+
+// Both subcommands, registered and run together.
+struct ScheduleCommands {
+  SchedulesArgs schedules;
+  MergeArgs merge;
+  CLI::App* schedules_app = nullptr;
+  CLI::App* merge_app = nullptr;
+  void add(CLI::App& app) {
+    schedules_app = add_schedules_command(app, &schedules);
+    merge_app = add_merge_command(app, &merge);
+  }
+  bool parsed() const { return schedules_app->parsed() || merge_app->parsed(); }
+  StatusOr<int> run() const { return schedules_app->parsed() ? run_schedules_command(schedules) : run_merge_command(merge); }
+};
+
+// The summary text of a report: its run, the counts (the search's with `bounded`), the verdict and
+// each signature with the command that replays its first schedule.
+std::string schedule_report_text(const kernel::ScheduleReport& r, bool bounded);
 
 }  // namespace ptx::cli
 

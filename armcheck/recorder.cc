@@ -41,7 +41,22 @@ uint32_t Recorder::tid_of_this_thread() {
   return static_cast<uint32_t>(threads_.size() - 1);
 }
 
+// The access a scheduler sees for an event: entry writes and reads by address, a lock by its id;
+// everything else is ordered with every access (HookPoint::depends_on).
+schedule::HookPoint Recorder::point_of(const Event& e) {
+  using schedule::HookPoint;
+  switch (e.kind) {
+    case EventKind::kMemWrite: return HookPoint{HookPoint::kWrite, false, e.address};
+    case EventKind::kMemRead: return HookPoint{HookPoint::kRead, false, e.address};
+    case EventKind::kLock: return HookPoint{HookPoint::kLock, false, e.address};
+    case EventKind::kUnlock: return HookPoint{HookPoint::kUnlock, false, e.address};
+    case EventKind::kTlbi: return HookPoint{HookPoint::kTlbi, false, 0};
+    default: return HookPoint{HookPoint::kBarrier, false, 0};
+  }
+}
+
 void Recorder::add(Event e, const char* src) {
+  if (options_.gate != nullptr) options_.gate->at(point_of(e));
   std::lock_guard<std::mutex> l(mu_);
   if (!status_.ok() || result_) return;
   e.tid = tid_of_this_thread();

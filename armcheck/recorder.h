@@ -38,6 +38,7 @@
 #include "armcheck/event_checker.h"
 #include "armtrace/event.h"
 #include "base/status.h"
+#include "schedule/schedule_gate.h"
 
 namespace ptx {
 
@@ -53,6 +54,11 @@ class Recorder {
     // Called (under the recorder's mutex) with every (section, root) pair a section changes,
     // when its unlock explores it.
     std::function<void(const CheckedSection&)> on_section;
+    // A controlled scheduler's gate (schedule/schedule_gate.h; not owned): every call passes it
+    // first, so that the scheduler picks which thread records next (expect/explore_schedules.h).
+    // A lock call returns only when no other thread holds the lock: with a gate, call lock()
+    // before taking the real lock (or let the recorder's lock be the lock).
+    schedule::ScheduleGate* gate = nullptr;
   };
 
   Recorder() : Recorder(Options{}) {}
@@ -91,6 +97,7 @@ class Recorder {
 
  private:
   void add(armtrace::Event e, const char* src);
+  static schedule::HookPoint point_of(const armtrace::Event& e);
   uint32_t tid_of_this_thread();
 
   Options options_;

@@ -18,7 +18,7 @@
 #include "bench/bench_ratio.h"
 #include "kernel/engines.h"
 #include "kernel/schedule_explore.h"
-#include "kernel/schedule_strategies.h"
+#include "schedule/schedule_strategies.h"
 
 namespace ptx {
 namespace {
@@ -47,9 +47,9 @@ void BM_Schedules(benchmark::State& state) {
 BENCHMARK(BM_Schedules)->ArgName("check")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Switches at every access: PCT with depth 1 would not; a replay of "every step to the other".
-class Alternate : public kernel::ScheduleStrategy {
+class Alternate : public schedule::ScheduleStrategy {
  public:
-  uint32_t pick(const kernel::ScheduleStep& s) override {
+  uint32_t pick(const schedule::ScheduleStep& s) override {
     for (uint32_t t : s.enabled) {
       if (t != s.current) return t;
     }
@@ -66,10 +66,10 @@ void BM_Handoff(benchmark::State& state) {
       continue;
     }
     Alternate alt;
-    kernel::Scheduler s(&alt, 1u << 30);
+    schedule::Scheduler s(&alt, 1u << 30);
     std::vector<std::function<void(uint32_t)>> bodies(2, [&](uint32_t tid) {
       for (int i = 0; i < kAccesses; ++i) {
-        s.at(kernel::HookPoint{kernel::HookPoint::kWrite, false, 0x1000 + tid * 8});
+        s.at(schedule::HookPoint{schedule::HookPoint::kWrite, false, 0x1000 + tid * 8});
         sink = sink + static_cast<uint64_t>(i);
       }
     });

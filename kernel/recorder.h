@@ -25,10 +25,13 @@
 #include "armtrace/event.h"
 #include "explorer/totals.h"
 #include "kernel/kernel_abi.h"
-#include "kernel/schedule_gate.h"
+#include "schedule/schedule_gate.h"
 #include "kernel/table_arena.h"
 
 namespace ptx::kernel {
+
+using schedule::HookPoint;
+using schedule::ScheduleGate;
 
 // A VM's events, and the op boundaries between them (marks), in order. `Mark::at` is the number of
 // events before it.

@@ -13,11 +13,19 @@
 #include "base/interrupt.h"
 #include "kernel/kernel_call.h"
 #include "kernel/kernel_vm.h"
-#include "kernel/schedule_strategies.h"
+#include "schedule/schedule_strategies.h"
 #include "pagetable/walk.h"
 #include "tlb/tlb_pass.h"
 
 namespace ptx::kernel {
+
+using schedule::BoundedSearch;
+using schedule::PctStrategy;
+using schedule::ReplayStrategy;
+using schedule::ScheduleOutcome;
+using schedule::Scheduler;
+using schedule::ScheduleStrategy;
+using schedule::schedule_id;
 
 namespace {
 

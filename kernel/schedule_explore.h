@@ -31,10 +31,12 @@
 #include "kernel/engines.h"
 #include "kernel/recorder.h"
 #include "kernel/scenario.h"
-#include "kernel/scheduler.h"
+#include "schedule/scheduler.h"
 #include "report/signature.h"
 
 namespace ptx::kernel {
+
+using schedule::ScheduleSwitch;
 
 enum class StrategyKind : uint8_t { kPct, kBounded };
 

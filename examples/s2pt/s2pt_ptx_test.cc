@@ -20,6 +20,7 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
+#include "expect/explore_schedules.h"
 #include "expect/transactional.h"
 extern "C" {
 #include "s2pt.h"
@@ -115,6 +116,41 @@ TEST_F(S2ptPtx, RemappingALivePageWithBreakBeforeMake) {
 #else
   EXPECT_NONFATAL_FAILURE(EXPECT_TRANSACTIONAL_EXCEPT_TRANSIENT_FAULTS(rec_), "wrong-translation");
 #endif
+}
+
+// Thread schedules (expect/explore_schedules.h): two vCPUs map pages of one fresh 2 MiB range at
+// once, so both walk to the same missing tables. Each schedule builds a fresh table on its own
+// recorder (setup), then runs the two s2pt_map calls one step at a time: the threads switch at
+// every hook call, and the recorder's lock is s2pt's lock. Every schedule must be transactional.
+class S2ptSchedules : public testing::Test {
+ protected:
+  // s2pt takes no memory of its own (its tables are pool_), so a schedule's table is dropped by
+  // starting a new one; s2pt_destroy would call the hooks of the last schedule's recorder.
+  void setup(ptx::Recorder& rec) {
+    pgt_ = s2pt{};
+    pool_.assign(kPages * S2PT_PAGE_SIZE / 8, 0);
+    hooks_ = RecorderHooks(&rec);
+    rec.init(kPaBase, kPages * S2PT_PAGE_SIZE);
+    ASSERT_EQ(s2pt_init(&pgt_, pool_.data(), kPages, kPaBase, &hooks_, kVmid), 0);
+    rec.root(s2pt_root_pa(&pgt_), ptx::Stage::k2, kVmid);
+  }
+
+  std::vector<uint64_t> pool_;
+  s2pt_hooks hooks_{};
+  s2pt pgt_{};
+};
+
+TEST_F(S2ptSchedules, TwoVcpusMappingOneFreshRangeInEverySchedule) {
+  ptx::ScheduleExploreOptions o;
+  o.strategy = ptx::ScheduleExploreOptions::Strategy::kBounded;  // every schedule with <= 2 preemptions
+  o.preemptions = 2;
+  o.setup = [this](ptx::Recorder& rec) { setup(rec); };
+  const ptx::ScheduleExploreResult r = ptx::explore_schedules(
+      {[this](ptx::Recorder&) { EXPECT_EQ(s2pt_map(&pgt_, 7 * k2M, k4K, kOut, kRw), 0); },
+       [this](ptx::Recorder&) { EXPECT_EQ(s2pt_map(&pgt_, 7 * k2M + k4K, k4K, kOut + k4K, kRw), 0); }},
+      o);
+  EXPECT_TRUE(r.ok()) << r.message << r.status.to_string();
+  EXPECT_GT(r.schedules, 1u);
 }
 
 }  // namespace

@@ -6,21 +6,15 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
+#include "tests/expect/four_levels.h"
+
 namespace ptx {
 namespace {
 
-constexpr uint64_t kRoot = 0x40000000, kL1 = 0x40001000, kL2 = 0x40002000, kL3 = 0x40003000;
-constexpr uint64_t kLock = 0x99;
-constexpr uint64_t kPage = 0x80000000 | 0x7c3;
-
-void build(Recorder& rec) {
-  rec.init(kRoot, 0x4000);
-  rec.write(kRoot, kL1 | 3);
-  rec.write(kL1, kL2 | 3);
-  rec.write(kL2, kL3 | 3);
-  rec.write(kL3, kPage);
-  rec.root(kRoot, Stage::k2, 1);
-}
+using test::build;
+using test::kL3;
+using test::kLock;
+using test::kPage;
 
 // A remap of the mapped page in one section: `bbm` with break-before-make, else in one write
 // pair (a wrong translation: the intermediate page).

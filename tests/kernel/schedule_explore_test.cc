@@ -74,7 +74,7 @@ TEST(Schedules, CmpxchgPlainIsFoundAndItsScheduleReplays) {
   }
   ASSERT_NE(shared, nullptr) << errors_of(s);
   EXPECT_GT(s.errors, 0u);
-  StatusOr<std::vector<ScheduleSwitch>> id = parse_schedule_id(shared->first_schedule, 2);
+  StatusOr<std::vector<ScheduleSwitch>> id = schedule::parse_schedule_id(shared->first_schedule, 2);
   ASSERT_TRUE(id.ok());
   ScheduleOptions replay;
   replay.replay = *id;

@@ -56,7 +56,7 @@ StatusOr<kernel::ScheduleOptions> options_of(const SchedulesArgs& a, uint32_t th
     PTX_ASSIGN_OR_RETURN(o.features, kernel::parse_cpu_features(a.cpu_features));
   }
   if (!a.schedule.empty()) {
-    PTX_ASSIGN_OR_RETURN(o.replay, kernel::parse_schedule_id(a.schedule, threads));
+    PTX_ASSIGN_OR_RETURN(o.replay, schedule::parse_schedule_id(a.schedule, threads));
   }
   if (!a.shard.empty()) {
     PTX_ASSIGN_OR_RETURN(const auto shard, kernel::parse_shard(a.shard));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "kernel/scheduler.h"
+#include "schedule/scheduler.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace ptx::kernel {
+namespace ptx::schedule {
 
 namespace {
 
@@ -61,7 +61,9 @@ Scheduler::Scheduler(ScheduleStrategy* strategy, uint64_t step_bound) : strategy
 bool Scheduler::may_run(uint32_t t) const {
   if (!started_[t] || finished_[t]) return false;
   if (free_run_ || pending_[t].kind != HookPoint::kLock) return true;
-  return pending_[t].read_mode ? !writer_ : !writer_ && readers_ == 0;
+  const auto it = locks_.find(pending_[t].address);
+  if (it == locks_.end()) return true;
+  return pending_[t].read_mode ? !it->second.writer : !it->second.writer && it->second.readers == 0;
 }
 
 // Picks the next thread (the strategy's pick among those that may run) and hands it the turn.
@@ -112,18 +114,17 @@ void Scheduler::wait_turn(std::unique_lock<std::mutex>& l, uint32_t me) {
 }
 
 void Scheduler::take(const HookPoint& p) {
-  if (p.kind == HookPoint::kLock) {
-    if (p.read_mode) {
-      ++readers_;
-    } else {
-      writer_ = true;
-    }
-  } else if (p.kind == HookPoint::kUnlock) {
-    if (p.read_mode) {
-      readers_ -= readers_ > 0 ? 1 : 0;
-    } else {
-      writer_ = false;
-    }
+  if (p.kind != HookPoint::kLock && p.kind != HookPoint::kUnlock) return;
+  std::lock_guard<std::mutex> l(mu_);
+  LockState& lock = locks_[p.address];
+  if (p.kind == HookPoint::kLock && p.read_mode) {
+    ++lock.readers;
+  } else if (p.kind == HookPoint::kLock) {
+    lock.writer = true;
+  } else if (p.read_mode) {
+    lock.readers -= lock.readers > 0 ? 1 : 0;
+  } else {
+    lock.writer = false;
   }
 }
 
@@ -134,6 +135,7 @@ void Scheduler::at(const HookPoint& p) {
   pending_[me] = p;
   decide(me, p.kind == HookPoint::kYield);
   wait_turn(l, me);
+  l.unlock();
   take(p);
 }
 
@@ -154,6 +156,8 @@ ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>&
     finished_.assign(n, false);
     unfinished_ = n;
     out_ = ScheduleOutcome{};
+    locks_.clear();
+    free_run_ = false;
     out_.trace_hash = kFnvBasis;
   }
   std::vector<std::thread> threads;
@@ -178,4 +182,4 @@ ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>&
   return out_;
 }
 
-}  // namespace ptx::kernel
+}  // namespace ptx::schedule

@@ -3,15 +3,15 @@
 // themselves: one thread at a time, the default and the switches, the lock model, deadlock and
 // livelock, ids, replay, PCT's determinism and the bounded search's counts with and without sleep
 // sets.
-#include "kernel/scheduler.h"
+#include "schedule/scheduler.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "kernel/schedule_strategies.h"
+#include "schedule/schedule_strategies.h"
 
-namespace ptx::kernel {
+namespace ptx::schedule {
 namespace {
 
 // Bodies that each make `steps` accesses (entry writes to word `base + t * stride`), appending
@@ -197,4 +197,4 @@ TEST(BoundedSearch, SleepSetsRunIndependentOrdersOnce) {
 }
 
 }  // namespace
-}  // namespace ptx::kernel
+}  // namespace ptx::schedule

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "kernel/schedule_strategies.h"
+#include "schedule/schedule_strategies.h"
 
 #include <algorithm>
 #include <numeric>
 
-namespace ptx::kernel {
+namespace ptx::schedule {
 
 namespace {
 
@@ -117,4 +117,4 @@ bool BoundedSearch::advance() {
   return false;
 }
 
-}  // namespace ptx::kernel
+}  // namespace ptx::schedule

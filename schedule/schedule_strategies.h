@@ -19,17 +19,17 @@
 //     pick taken since a sibling explored it: schedules that differ only in the order of
 //     independent accesses run once. A run that reaches a state where every thread that may run
 //     sleeps is a repeat: it is run to its end and counted as pruned.
-#ifndef PTX_KERNEL_SCHEDULE_STRATEGIES_H_
-#define PTX_KERNEL_SCHEDULE_STRATEGIES_H_
+#ifndef PTX_SCHEDULE_SCHEDULE_STRATEGIES_H_
+#define PTX_SCHEDULE_SCHEDULE_STRATEGIES_H_
 
 #include <cstdint>
 #include <random>
 #include <set>
 #include <vector>
 
-#include "kernel/scheduler.h"
+#include "schedule/scheduler.h"
 
-namespace ptx::kernel {
+namespace ptx::schedule {
 
 class ReplayStrategy : public ScheduleStrategy {
  public:
@@ -98,6 +98,6 @@ class BoundedSearch {
   uint64_t pruned_ = 0;
 };
 
-}  // namespace ptx::kernel
+}  // namespace ptx::schedule
 
-#endif  // PTX_KERNEL_SCHEDULE_STRATEGIES_H_
+#endif  // PTX_SCHEDULE_SCHEDULE_STRATEGIES_H_

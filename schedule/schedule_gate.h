@@ -5,12 +5,12 @@
 // read, write and cmpxchg, barrier, TLBI, MMU-lock operation, RCU read-side begin and end, table
 // allocation and reference-count change, and each yield. The call returns when the scheduler lets
 // the calling thread perform that access; the thread then runs alone up to its next gate.
-#ifndef PTX_KERNEL_SCHEDULE_GATE_H_
-#define PTX_KERNEL_SCHEDULE_GATE_H_
+#ifndef PTX_SCHEDULE_SCHEDULE_GATE_H_
+#define PTX_SCHEDULE_SCHEDULE_GATE_H_
 
 #include <cstdint>
 
-namespace ptx::kernel {
+namespace ptx::schedule {
 
 // One access a thread is about to make: its kind and, for entry accesses and page operations, the
 // physical byte address of the word or page (0 otherwise).
@@ -44,6 +44,6 @@ class ScheduleGate {
   virtual void at(const HookPoint& p) = 0;
 };
 
-}  // namespace ptx::kernel
+}  // namespace ptx::schedule
 
-#endif  // PTX_KERNEL_SCHEDULE_GATE_H_
+#endif  // PTX_SCHEDULE_SCHEDULE_GATE_H_

@@ -11,24 +11,25 @@
 // its id is "step.tid" pairs joined by '-', "0" for none (parse_schedule_id reads it back).
 //
 // Who may run: a thread not finished, unless it waits at a lock the others hold (the scheduler
-// keeps the MMU lock's state: one writer or many readers). When no thread may run but some have
+// keeps each lock's state, by its identity: one writer or many readers). When no thread may run but some have
 // not finished, the schedule deadlocks; after `step_bound` steps it livelocks. Either is noted in
 // the outcome, and the threads are then run round-robin regardless of the lock, so that they end.
-#ifndef PTX_KERNEL_SCHEDULER_H_
-#define PTX_KERNEL_SCHEDULER_H_
+#ifndef PTX_SCHEDULE_SCHEDULER_H_
+#define PTX_SCHEDULE_SCHEDULER_H_
 
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
-#include "kernel/schedule_gate.h"
+#include "schedule/schedule_gate.h"
 
-namespace ptx::kernel {
+namespace ptx::schedule {
 
 inline constexpr uint32_t kNoThread = ~0u;
 
@@ -98,12 +99,15 @@ class Scheduler : public ScheduleGate {
   std::vector<HookPoint> pending_;
   std::vector<bool> started_, finished_;
   uint32_t unfinished_ = 0;
-  bool writer_ = false;
-  uint32_t readers_ = 0;
+  struct LockState {
+    bool writer = false;
+    uint32_t readers = 0;
+  };
+  std::map<uint64_t, LockState> locks_;  // by the lock's identity (HookPoint::address)
   bool free_run_ = false;
   ScheduleOutcome out_;
 };
 
-}  // namespace ptx::kernel
+}  // namespace ptx::schedule
 
-#endif  // PTX_KERNEL_SCHEDULER_H_
+#endif  // PTX_SCHEDULE_SCHEDULER_H_

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "armtrace/casemate_fast.h"
 #include "armtrace/casemate_fields.h"
 #include "base/number.h"
 
@@ -126,12 +127,28 @@ StatusOr<bool> CasemateReader::read_next(Event* out) {
     return false;
   }
   if (c != '(') return top_level_error();
+  if (fast_path_ && read_fast(out)) return true;
   PTX_ASSIGN_OR_RETURN(const Token open, lexer_.next());
   lexer_.begin_record(open);
   Event e;
   PTX_RETURN_IF_ERROR(read_record(open, &e));
   lexer_.end_record();
   *out = std::move(e);
+  return true;
+}
+
+// The record at the lexer's '(' in place, when it is on one line and well-formed, and the lexer's
+// limits hold for its bytes (no LF or CR: parse_record_fast declines them).
+bool CasemateReader::read_fast(Event* out) {
+  const std::string_view line = lexer_.window();
+  const std::optional<size_t> n = parse_record_fast(line, last_id_, &fast_);  // *out stays as it is on error
+  const uint64_t column = lexer_.column();
+  if (!n || column - 1 + *n > CasemateLexer::kMaxLineBytes || *n > CasemateLexer::kMaxRecordBytes) return false;
+  fast_.line = lexer_.line();
+  fast_.column = column;
+  last_id_ = fast_.id;
+  lexer_.consume(*n);
+  std::swap(*out, fast_);  // both keep a src buffer
   return true;
 }
 

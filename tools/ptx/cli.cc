@@ -779,10 +779,13 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   Progress progress("records", 0, c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   uint64_t shown = 0;
   const auto start = std::chrono::steady_clock::now();
-  StatusOr<armcheck::CasemateRun> run = armcheck::check_casemate(in, path, options, [&](uint64_t records) {
-    progress.add(records - shown);
-    shown = records;
-  });
+  StatusOr<armcheck::CasemateRun> run = armcheck::check_casemate(
+      in, path, options,
+      [&](uint64_t records) {
+        progress.add(records - shown);
+        shown = records;
+      },
+      c.threads);
   progress.finish();
   if (!run.ok()) return fail(run.status());
   if (!spool_error.ok()) return fail(spool_error);

@@ -767,6 +767,8 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
     if (!c.report.empty() && spool_error.ok() && (c.report_all || example)) spool_error = sections.add(s, order);
     ++order;
   };
+  // Without --report-all a section without a violation is only counted: no record is built for it.
+  if (!c.report_all) options.on_clean_section = [&order] { ++order; };
   StatusOr<Pictures> pictures = pictures_of(c, path);
   if (!pictures.ok()) return fail(pictures.status());
   if (pictures->any()) {

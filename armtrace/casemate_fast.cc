@@ -192,10 +192,20 @@ bool head(Cursor& c, uint64_t last_id, Event* e) {
                                         : enum_word(std::optional(t), kTlbiOpNames, &e->tlbi_op);
 }
 
+// src_problem(src).empty() (§1.5: a decimal LINE after the first ':'), without building a message.
+bool src_ok(std::string_view src) {
+  const size_t colon = src.find(':');
+  if (colon == std::string_view::npos || colon + 1 == src.size()) return false;
+  for (size_t i = colon + 1; i < src.size(); ++i) {
+    if (src[i] < '0' || src[i] > '9') return false;
+  }
+  return true;
+}
+
 // F(src) ")" (§1.3, §1.5): the src string, checked.
 std::optional<std::string_view> src_and_close(Cursor& c) {
   if (const std::optional<std::string_view> src = c.src_and_close()) {
-    if (!src_problem(*src).empty()) return std::nullopt;
+    if (!src_ok(*src)) return std::nullopt;
     return src;
   }
   std::string_view t, src;
@@ -209,29 +219,24 @@ std::optional<std::string_view> src_and_close(Cursor& c) {
   } else {
     return std::nullopt;
   }
-  if (c.next(&t) != Tok::kClose || !src_problem(src).empty()) return std::nullopt;
+  if (c.next(&t) != Tok::kClose || !src_ok(src)) return std::nullopt;
   return src;
-}
-
-// Every member to its default, keeping src's buffer.
-void reset(Event* e) {
-  std::string src = std::move(e->src);
-  *e = Event{};
-  e->src = std::move(src);
-  e->src.clear();
 }
 
 }  // namespace
 
 std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id, Event* out) {
-  reset(out);
+  Event e;  // every member at its default; src is set on *out, whose buffer is kept
   Cursor c(line);
-  if (!head(c, last_id, out)) return std::nullopt;
-  for (const CasemateField& f : casemate_fields(*out)) {
-    if (!body_field(c, f, out)) return std::nullopt;
+  if (!head(c, last_id, &e)) return std::nullopt;
+  for (const CasemateField& f : casemate_fields(e)) {
+    if (!body_field(c, f, &e)) return std::nullopt;
   }
   const std::optional<std::string_view> src = src_and_close(c);
   if (!src || std::memchr(line.data(), '\r', c.position()) != nullptr) return std::nullopt;
+  std::string buffer = std::move(out->src);
+  *out = std::move(e);
+  out->src = std::move(buffer);
   out->src.assign(src->data(), src->size());
   return c.position();
 }

@@ -25,8 +25,9 @@ namespace ptx::armtrace {
 
 // Parses the record at the start of `line` (the bytes from a '(' on; an LF or a CR before the
 // record's end declines: the record must be on this line, and the caller counts columns). `last_id` is the previous record's id, for id 0
-// (§3.2). On success sets every member of *out but line and column (unused ones to their
-// defaults) and returns the number of bytes the record takes, its ')' included.
+// (§3.2). On success sets every member of *out (unused ones to their defaults, line and column
+// to 0: the caller knows them) and returns the number of bytes the record takes, its ')'
+// included; otherwise leaves *out as it was.
 // REQUIRES: out != nullptr.
 std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id, Event* out);
 

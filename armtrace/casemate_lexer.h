@@ -88,6 +88,11 @@ class CasemateLexer {
   // Consumes the first `bytes` bytes of window(), which contain no LF and no CR, as next() would
   // have (their limits already known to hold: the caller checked them).
   void consume(size_t bytes);
+  // Consumes the next byte if it is an LF already in the buffer (the end of a line consume()
+  // stopped at).
+  void consume_newline() {
+    if (pos_ < end_ && buf_[pos_] == '\n') advance('\n');
+  }
   // Line and column of the next byte.
   uint64_t line() const { return line_; }
   uint64_t column() const { return column_; }

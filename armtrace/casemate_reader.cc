@@ -2,6 +2,7 @@
 // Section numbers (§) refer to casemate-trace.md, the casemate trace format; ptx's subset: docs/casemate.md.
 #include "armtrace/casemate_reader.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -140,15 +141,17 @@ StatusOr<bool> CasemateReader::read_next(Event* out) {
 // The record at the lexer's '(' in place, when it is on one line and well-formed, and the lexer's
 // limits hold for its bytes (no LF or CR: parse_record_fast declines them).
 bool CasemateReader::read_fast(Event* out) {
-  const std::string_view line = lexer_.window();
-  const std::optional<size_t> n = parse_record_fast(line, last_id_, &fast_);  // *out stays as it is on error
   const uint64_t column = lexer_.column();
-  if (!n || column - 1 + *n > CasemateLexer::kMaxLineBytes || *n > CasemateLexer::kMaxRecordBytes) return false;
-  fast_.line = lexer_.line();
-  fast_.column = column;
-  last_id_ = fast_.id;
+  if (column > CasemateLexer::kMaxLineBytes) return false;
+  // Only a record within both limits can be read in place; the window is cut there.
+  const uint64_t limit = std::min(CasemateLexer::kMaxLineBytes - (column - 1), CasemateLexer::kMaxRecordBytes);
+  const std::optional<size_t> n = parse_record_fast(lexer_.window().substr(0, limit), last_id_, out);
+  if (!n) return false;  // *out is as it was
+  out->line = lexer_.line();
+  out->column = column;
+  last_id_ = out->id;
   lexer_.consume(*n);
-  std::swap(*out, fast_);  // both keep a src buffer
+  lexer_.consume_newline();
   return true;
 }
 

@@ -117,7 +117,6 @@ class CasemateReader {
   bool fast_path_ = true;
   uint64_t records_ = 0;
   uint64_t last_id_ = 0;   // the previous record's id, for id 0 (§3.2)
-  Event fast_;             // read_fast()'s record until it is complete
   std::optional<std::string> verdict_;
   std::vector<std::string> warnings_;
 };

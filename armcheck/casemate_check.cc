@@ -3,8 +3,9 @@
 
 #include <array>
 #include <atomic>
+#include <thread>
 
-#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include "armtrace/casemate_reader.h"
@@ -100,24 +101,32 @@ class Fold {
   std::atomic<bool> stop_{false};
 };
 
-// Reads in one stage and checks in the next, each serial and in order; batch i lives in slot
-// i % kLiveBatches (a slot is free again once its batch was checked: at most kLiveBatches tokens).
+// A thread of its own reads batches into free slots while the calling thread checks them, in
+// order: two blocking queues pass the kLiveBatches slots back and forth, so the side that waits
+// (the reader, mostly: it is the faster) sleeps instead of spinning on a core the checker needs.
+// A null batch ends the trace.
 void run_pipeline(Fold& fold, unsigned threads) {
   std::array<Batch, kLiveBatches> slots;
-  size_t next = 0;
-  tbb::task_arena arena(static_cast<int>(threads));
-  arena.execute([&] {
-    tbb::parallel_pipeline(
-        kLiveBatches,
-        tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order,
-                                       [&](tbb::flow_control& fc) -> Batch* {
-                                         Batch* b = &slots[next++ % kLiveBatches];
-                                         if (!fold.read(b)) fc.stop();
-                                         return b;
-                                       }) &
-            tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order,
-                                           [&](Batch* b) { fold.check(*b); }));
+  tbb::concurrent_bounded_queue<Batch*> free_slots, full;
+  for (Batch& b : slots) free_slots.push(&b);
+  std::thread reader([&] {
+    for (bool more = true; more;) {
+      Batch* b = nullptr;
+      free_slots.pop(b);
+      more = fold.read(b);
+      full.push(more ? b : nullptr);
+    }
   });
+  tbb::task_arena arena(static_cast<int>(threads));  // for explorations that run in parallel
+  arena.execute([&] {
+    for (Batch* b = nullptr;;) {
+      full.pop(b);
+      const bool go_on = b != nullptr && fold.check(*b);
+      if (b != nullptr) free_slots.push(b);  // after an early stop the reader takes it, sees the stop, ends
+      if (!go_on) break;
+    }
+  });
+  reader.join();
 }
 
 }  // namespace

@@ -31,9 +31,10 @@ struct CasemateRun {
 // the reader's first error (kBadInput "TRACE:LINE:COL: what: rule"), the checker's, kIoError when
 // the stream fails.
 //
-// `threads` >= 2: one thread reads and parses batches of records while another folds them into
-// the checker (a tbb::parallel_pipeline in an arena of `threads`; explorations that run in
-// parallel, ExploreOptions::parallel, use the arena's threads). The checker sees the same events
+// `threads` >= 2: a thread of its own reads and parses batches of records while the calling
+// thread folds them into the checker (two tbb::concurrent_bounded_queue pass the batches; the
+// checker runs in a task_arena of `threads`, which explorations that run in parallel,
+// ExploreOptions::parallel, use). The checker sees the same events
 // in the same order, so the result is the same for every `threads`; at most kLiveBatches batches
 // of kBatchRecords records are in memory at once, so memory stays bounded whatever the length.
 inline constexpr size_t kBatchRecords = 2048;

@@ -27,10 +27,20 @@ struct CasemateRun {
 };
 
 // Reads and checks the trace in `in` named `name`. `progress` (may be empty) is called with the
-// number of records read so far, every 4096 records. Errors: the reader's first error (kBadInput
-// "TRACE:LINE:COL: what: rule"), the checker's, kIoError when the stream fails.
+// number of records checked so far, every 4096 records (from the thread that checks them). Errors:
+// the reader's first error (kBadInput "TRACE:LINE:COL: what: rule"), the checker's, kIoError when
+// the stream fails.
+//
+// `threads` >= 2: a thread of its own reads and parses batches of records while the calling
+// thread folds them into the checker (two tbb::concurrent_bounded_queue pass the batches; the
+// checker runs in a task_arena of `threads`, which explorations that run in parallel,
+// ExploreOptions::parallel, use). The checker sees the same events
+// in the same order, so the result is the same for every `threads`; at most kLiveBatches batches
+// of kBatchRecords records are in memory at once, so memory stays bounded whatever the length.
+inline constexpr size_t kBatchRecords = 2048;
+inline constexpr size_t kLiveBatches = 4;
 StatusOr<CasemateRun> check_casemate(std::istream& in, const std::string& name, const CheckOptions& options,
-                                     const std::function<void(uint64_t)>& progress);
+                                     const std::function<void(uint64_t)>& progress, unsigned threads = 1);
 
 }  // namespace ptx::armcheck
 

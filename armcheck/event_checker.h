@@ -40,7 +40,7 @@
 #define PTX_ARMCHECK_EVENT_CHECKER_H_
 
 #include <array>
-#include <cstdint>
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -69,6 +69,9 @@ struct CheckOptions {
   size_t keep_in_memory = SIZE_MAX;
   // Called with every (section, root) pair a section changes, when it is explored.
   std::function<void(const CheckedSection&)> on_section;
+  // When set, a pair without a violation that is not kept (keep_all false) comes here instead of
+  // to on_section, and no CheckedSection is built for it: for callers that only count those.
+  std::function<void()> on_clean_section;
   // Called with every (section, root) pair that has a violation, with the memory before the
   // section walked from that root (pictures of the violation).
   std::function<void(const Tables& before, const CheckedSection&)> on_violation;
@@ -149,7 +152,12 @@ class EventChecker {
   Status unlock(const armtrace::Event& e);
   void read_lock(const armtrace::Event& e);
   Status read_unlock(const armtrace::Event& e);
-  Status close(uint32_t tid, OpenSection&& s, uint64_t last_line, bool open_at_end);
+  using RootSet = std::bitset<64>;  // indexes into roots_.live()
+  OpenSection open_section(const armtrace::Event& e, uint64_t shared);
+  void recycle(OpenSection&& s);
+  Status close(uint32_t tid, OpenSection& s, uint64_t last_line, bool open_at_end);
+  RootSet roots_under(const std::vector<Update>& updates) const;
+  void mark_roots_above(uint64_t page, int depth, RootSet* set) const;
   Status close_shared(uint32_t tid, const OpenSection& s, uint64_t last_line, bool open_at_end);
   Status explore_group(const std::vector<const SharedSection*>& group, uint64_t last_line);
   void record_write(const armtrace::Event& e, uint64_t entry, uint64_t old, uint64_t value);
@@ -175,6 +183,10 @@ class EventChecker {
   std::map<uint64_t, std::multiset<uint32_t>> readers_;  // lock address -> tids holding it shared
   std::map<uint64_t, uint64_t> root_lock_;    // root base -> its lock (hint, or first writer's)
   SharedSections shared_;
+  std::vector<std::pair<uint64_t, uint64_t>> now_;  // close(): (entry, value) at the unlock
+  std::vector<OpenSection> spare_;            // closed sections' storage, for the next ones
+  Section section_;                           // close()'s section record, its storage reused
+  std::vector<uint32_t> ends_;                // explore_for()'s epoch ends
   uint64_t writes_ = 0;                       // words written so far (their order)
   uint64_t sections_ = 0;
   CheckResult result_;

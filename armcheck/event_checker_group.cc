@@ -65,7 +65,8 @@ Status EventChecker::explore_group(const std::vector<const SharedSection*>& grou
     if (x.classes.empty()) continue;
     result_.totals.add_exploration(x);
     const bool keep = options_.keep_all || !x.ok();
-    if (!keep && !options_.on_section) continue;
+    if (!keep && options_.on_clean_section) options_.on_clean_section();
+    if (!keep && (options_.on_clean_section || !options_.on_section)) continue;
     auto ctx = std::make_shared<SectionContext>();
     *ctx = SectionContext{closing.tid, closing.lock, g.first_line, last_line, false, root.base, root.stage,
                           root.id, g.lines, g.srcs, {}, g.tids};

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // EventChecker: locks and critical sections (exclusive and shared), their exploration, finish().
 #include <algorithm>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -42,7 +41,7 @@ void EventChecker::lock(const Event& e) {
                                          tids_text(r->second), r->second.size() == 1 ? "s" : ""));
   }
   lock_holder_[e.address] = e.tid;
-  t.open.push_back(OpenSection{e.address, 1, e.line, 0, {}, {}, {}, {}});
+  t.open.push_back(open_section(e, 0));
 }
 
 void EventChecker::read_lock(const Event& e) {
@@ -53,7 +52,7 @@ void EventChecker::read_lock(const Event& e) {
   }
   readers_[e.address].insert(e.tid);
   const SharedSection& s = shared_.open(e.address, e.tid, writes_, e.line);
-  threads_[e.tid].open.push_back(OpenSection{e.address, 1, e.line, s.serial, {}, {}, {}, {}});
+  threads_[e.tid].open.push_back(open_section(e, s.serial));
 }
 
 Status EventChecker::unlock(const Event& e) {
@@ -69,7 +68,33 @@ Status EventChecker::unlock(const Event& e) {
   t.open.erase(std::next(it).base());
   const auto held = lock_holder_.find(e.address);
   if (held != lock_holder_.end() && held->second == e.tid) lock_holder_.erase(held);
-  return close(e.tid, std::move(s), e.line, false);
+  const Status closed = close(e.tid, s, e.line, false);
+  recycle(std::move(s));
+  return closed;
+}
+
+// A section opened by `e`, on the storage of one closed before.
+EventChecker::OpenSection EventChecker::open_section(const Event& e, uint64_t shared) {
+  OpenSection s;
+  if (!spare_.empty()) {
+    s = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  s.lock = e.address;
+  s.depth = 1;
+  s.first_line = e.line;
+  s.shared = shared;
+  return s;
+}
+
+// Keeps the closed section's vectors for the next one (a section a lock: no allocation each).
+void EventChecker::recycle(OpenSection&& s) {
+  if (spare_.size() >= 8) return;
+  s.updates.clear();
+  s.lines.clear();
+  s.srcs.clear();
+  s.barriers.clear();
+  spare_.push_back(std::move(s));
 }
 
 Status EventChecker::read_unlock(const Event& e) {
@@ -92,11 +117,11 @@ void EventChecker::undo(const std::vector<Update>& updates) {
   for (auto it = updates.rbegin(); it != updates.rend(); ++it) memory_.write(0, it->entry, it->old_value);
 }
 
-Status EventChecker::close(uint32_t tid, OpenSection&& s, uint64_t last_line, bool open_at_end) {
-  Section section;
+Status EventChecker::close(uint32_t tid, OpenSection& s, uint64_t last_line, bool open_at_end) {
+  Section& section = section_;  // its storage reused: only seq and updates are set
   section.seq = sections_++;
   for (Update& u : s.updates) u.kind = kind_at_level(arm_level_of(u.entry), kMaxLevels);
-  section.updates = s.updates;
+  section.updates.assign(s.updates.begin(), s.updates.end());
   result_.totals.add(section);
   if (s.updates.empty() || !options_.explore_sections) return ok_status();
   if (!options_.explore.fits(largest_epoch(s.updates.size(), s.barriers))) {
@@ -104,14 +129,47 @@ Status EventChecker::close(uint32_t tid, OpenSection&& s, uint64_t last_line, bo
                          .with_context(fmt::format("the section of tid {} under lock {:#x}", tid, s.lock))
                          .at(source_, s.first_line));
   }
-  // The memory now: kept, since other threads' writes may be interleaved with the section's.
-  std::unordered_map<uint64_t, uint64_t> now;
-  for (const Update& u : s.updates) now.emplace(u.entry, memory_.read(0, u.entry));
-  for (const Root& root : roots_.live()) {
-    PTX_RETURN_IF_ERROR(explore_for(root, s, section, tid, last_line, open_at_end));
+  // The memory now: kept, since other threads' writes may be interleaved with the section's (an
+  // entry written twice is read twice, alike: restoring it twice is the same).
+  now_.clear();
+  for (const Update& u : s.updates) now_.emplace_back(u.entry, memory_.read(0, u.entry));
+  const bool every_root = roots_.live().size() > RootSet().size();  // too many to track: all of them
+  const RootSet touched = every_root ? RootSet() : roots_under(s.updates);
+  for (size_t i = 0; i < roots_.live().size(); ++i) {
+    if (!every_root && !touched.test(i)) continue;  // none of its walks reads a written entry
+    PTX_RETURN_IF_ERROR(explore_for(roots_.live()[i], s, section, tid, last_line, open_at_end));
   }
-  for (const auto& [entry, value] : now) memory_.write(0, entry, value);
+  for (const auto& [entry, value] : now_) memory_.write(0, entry, value);
   return ok_status();
+}
+
+// A walk from a root can only change if it reads a written entry, and the first written entry it
+// reads sits under unwritten ones, which hold the same values before, during and after the
+// section: going up the reverse index of table pointers from that entry's table (at most 3
+// tables up, 4 levels) reaches the root in the memory of any of these states. So the live roots
+// reached from the written entries' tables are the only ones a section can change: the explorer
+// finds no address class for the others (it searches the same prefixes, level by level).
+// REQUIRES: at most RootSet().size() live roots.
+EventChecker::RootSet EventChecker::roots_under(const std::vector<Update>& updates) const {
+  RootSet set;
+  uint64_t last_page = UINT64_MAX;
+  for (const Update& u : updates) {
+    const uint64_t page = memory_.geometry().table_of(u.entry);
+    if (page == last_page) continue;  // a batched section writes many entries of one table
+    last_page = page;
+    mark_roots_above(page, 0, &set);
+    if (set.count() == roots_.live().size()) break;
+  }
+  return set;
+}
+
+void EventChecker::mark_roots_above(uint64_t page, int depth, RootSet* set) const {
+  const std::vector<Root>& live = roots_.live();
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (live[i].base == page) set->set(i);
+  }
+  if (depth >= 3) return;
+  for (uint64_t r : memory_.referrers(1, page)) mark_roots_above(memory_.geometry().table_of(r), depth + 1, set);
 }
 
 // A shared section closes: shared-entry clashes in its group, its own check (as an exclusive
@@ -135,20 +193,22 @@ Status EventChecker::close_shared(uint32_t tid, const OpenSection& open, uint64_
     own.lines.push_back(w.line);
     own.srcs.push_back(w.src);
   }
-  PTX_RETURN_IF_ERROR(close(tid, std::move(own), last_line, open_at_end));
+  PTX_RETURN_IF_ERROR(close(tid, own, last_line, open_at_end));
   return explore_group(group, last_line);
 }
 
 Status EventChecker::explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
                                  uint64_t last_line, bool open_at_end) {
   undo(s.updates);
-  std::vector<uint32_t> ends = s.barriers;
+  std::vector<uint32_t>& ends = ends_;
+  ends.assign(s.barriers.begin(), s.barriers.end());
   if (ends.empty() || ends.back() < s.updates.size()) ends.push_back(static_cast<uint32_t>(s.updates.size()));
   Exploration x = explore_epochs(memory_, root.base, root.geometry, s.updates, ends, {}, options_.explore);
   if (x.classes.empty()) return ok_status();  // the section changes no walk of this root
   result_.totals.add_exploration(x);
   const bool keep = options_.keep_all || !x.ok();
-  if (!keep && !options_.on_section) return ok_status();
+  if (!keep && options_.on_clean_section) options_.on_clean_section();
+  if (!keep && (options_.on_clean_section || !options_.on_section)) return ok_status();
   auto ctx = std::make_shared<SectionContext>();
   *ctx = SectionContext{tid, s.lock, s.first_line, last_line, open_at_end, root.base, root.stage, root.id,
                         s.lines, s.srcs, s.barriers, {}};
@@ -172,7 +232,7 @@ StatusOr<CheckResult> EventChecker::finish(std::optional<std::string> verdict, u
       if (s.shared != 0) {
         PTX_RETURN_IF_ERROR(close_shared(tid, s, last_line, true));
       } else {
-        PTX_RETURN_IF_ERROR(close(tid, std::move(s), last_line, true));
+        PTX_RETURN_IF_ERROR(close(tid, s, last_line, true));
       }
     }
   }

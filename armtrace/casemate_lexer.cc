@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "armtrace/casemate_lexer.h"
 
+#include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
@@ -16,7 +17,34 @@ bool ends_word(int c) { return c < 0 || is_space(c) || c == '(' || c == ')'; }
 }  // namespace
 
 CasemateLexer::CasemateLexer(std::istream& in, std::string source)
-    : buf_(in.rdbuf()), source_(std::move(source)) {}
+    : in_(in.rdbuf()), buf_(new char[kBufferBytes]), eof_(in_ == nullptr), source_(std::move(source)) {}
+
+bool CasemateLexer::fill() {
+  if (eof_) return false;
+  std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
+  end_ -= pos_;
+  pos_ = 0;
+  const std::streamsize got = in_->sgetn(buf_.get() + end_, static_cast<std::streamsize>(kBufferBytes - end_));
+  if (got <= 0) {
+    eof_ = true;
+    return false;
+  }
+  end_ += static_cast<size_t>(got);
+  return true;
+}
+
+std::string_view CasemateLexer::window() {
+  if (!error_.ok()) return {};
+  while (end_ - pos_ <= kMaxLineBytes && fill()) {
+  }
+  return {buf_.get() + pos_, end_ - pos_};
+}
+
+void CasemateLexer::consume(size_t bytes) {
+  pos_ += bytes;
+  offset_ += bytes;
+  column_ += bytes;
+}
 
 Status CasemateLexer::error_at(uint64_t line, uint64_t column, std::string message) const {
   return Status(StatusCode::kBadInput, std::move(message)).at(source_, line, column);
@@ -27,13 +55,9 @@ Status CasemateLexer::fail(uint64_t line, uint64_t column, std::string message) 
   return error_;
 }
 
-int CasemateLexer::peek_raw() const {
-  if (buf_ == nullptr) return kEof;
-  const std::streambuf::int_type c = buf_->sgetc();
-  if (std::streambuf::traits_type::eq_int_type(c, std::streambuf::traits_type::eof())) {
-    return kEof;
-  }
-  return static_cast<unsigned char>(std::streambuf::traits_type::to_char_type(c));
+int CasemateLexer::peek_raw() {
+  if (pos_ == end_ && !fill()) return kEof;
+  return static_cast<unsigned char>(buf_[pos_]);
 }
 
 int CasemateLexer::get() {
@@ -60,7 +84,7 @@ int CasemateLexer::get() {
 }
 
 void CasemateLexer::advance(int c) {
-  buf_->sbumpc();
+  ++pos_;
   ++offset_;
   if (c == '\n') {
     ++line_;

@@ -14,13 +14,19 @@
 //   * a line longer than kMaxLineBytes (LF not counted), at its first byte past the limit;
 //   * inside a record (between begin_record() and end_record()): the end of the input, at the
 //     end, and a record longer than kMaxRecordBytes (from its '(' on), at the first byte past it.
+//
+// The lexer reads its input in blocks of kBufferBytes into a buffer of its own (memory: that
+// buffer, whatever the input). window() and consume() let a caller (the reader's fast path,
+// casemate_fast.h) parse a whole line in place and skip the bytes it took.
 #ifndef PTX_ARMTRACE_CASEMATE_LEXER_H_
 #define PTX_ARMTRACE_CASEMATE_LEXER_H_
 
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/status.h"
@@ -32,6 +38,7 @@ class CasemateLexer {
   static constexpr size_t kMaxTokenBytes = 511;           // §1.2
   static constexpr uint64_t kMaxLineBytes = 64 * 1024;    // this reader's limit
   static constexpr uint64_t kMaxRecordBytes = 64 * 1024;  // this reader's limit
+  static constexpr size_t kBufferBytes = 256 * 1024;        // > kMaxLineBytes + 1: a line fits
 
   struct Token {
     enum class Type : uint8_t { kOpen, kClose, kWord, kString, kEnd };
@@ -74,11 +81,28 @@ class CasemateLexer {
 
   const std::string& source() const { return source_; }
 
+  // The unread bytes, for a parser that reads them in place: at least kMaxLineBytes + 1 of them
+  // (a whole line), or all that is left of the input. Valid until the next call to any other
+  // member. Does not skip whitespace. Empty after an error.
+  std::string_view window();
+  // Consumes the first `bytes` bytes of window(), which contain no LF and no CR, as next() would
+  // have (their limits already known to hold: the caller checked them).
+  void consume(size_t bytes);
+  // Consumes the next byte if it is an LF already in the buffer (the end of a line consume()
+  // stopped at).
+  void consume_newline() {
+    if (pos_ < end_ && buf_[pos_] == '\n') advance('\n');
+  }
+  // Line and column of the next byte.
+  uint64_t line() const { return line_; }
+  uint64_t column() const { return column_; }
+
  private:
   static constexpr int kEof = -1;
   static constexpr int kFailed = -2;  // error_ holds why
 
-  int peek_raw() const;
+  int peek_raw();
+  bool fill();  // reads more input after the unread bytes; false when none is left
   int get();  // consumes a byte after checking it: 0..255, kEof, or kFailed
   void advance(int c);  // consumes the byte c == peek_raw(), unchecked
   Status fail(uint64_t line, uint64_t column, std::string message);
@@ -86,7 +110,11 @@ class CasemateLexer {
   Status read_string(Token* t);
   Status read_word(Token* t);
 
-  std::streambuf* buf_;
+  std::streambuf* in_;
+  std::unique_ptr<char[]> buf_;  // kBufferBytes; [pos_, end_) unread
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  bool eof_ = false;
   std::string source_;
   uint64_t line_ = 1;      // position of the next byte
   uint64_t column_ = 1;

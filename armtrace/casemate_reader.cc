@@ -2,11 +2,13 @@
 // Section numbers (§) refer to casemate-trace.md, the casemate trace format; ptx's subset: docs/casemate.md.
 #include "armtrace/casemate_reader.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "armtrace/casemate_fast.h"
 #include "armtrace/casemate_fields.h"
 #include "base/number.h"
 
@@ -126,12 +128,30 @@ StatusOr<bool> CasemateReader::read_next(Event* out) {
     return false;
   }
   if (c != '(') return top_level_error();
+  if (fast_path_ && read_fast(out)) return true;
   PTX_ASSIGN_OR_RETURN(const Token open, lexer_.next());
   lexer_.begin_record(open);
   Event e;
   PTX_RETURN_IF_ERROR(read_record(open, &e));
   lexer_.end_record();
   *out = std::move(e);
+  return true;
+}
+
+// The record at the lexer's '(' in place, when it is on one line and well-formed, and the lexer's
+// limits hold for its bytes (no LF or CR: parse_record_fast declines them).
+bool CasemateReader::read_fast(Event* out) {
+  const uint64_t column = lexer_.column();
+  if (column > CasemateLexer::kMaxLineBytes) return false;
+  // Only a record within both limits can be read in place; the window is cut there.
+  const uint64_t limit = std::min(CasemateLexer::kMaxLineBytes - (column - 1), CasemateLexer::kMaxRecordBytes);
+  const std::optional<size_t> n = parse_record_fast(lexer_.window().substr(0, limit), last_id_, out);
+  if (!n) return false;  // *out is as it was
+  out->line = lexer_.line();
+  out->column = column;
+  last_id_ = out->id;
+  lexer_.consume(*n);
+  lexer_.consume_newline();
   return true;
 }
 

@@ -37,7 +37,9 @@
 // Status again. Text right after a record's ')' ("(lock ...)x") is found by the next call, after
 // that record was returned.
 //
-// Memory is bounded by the limits above whatever the input; no input makes the reader crash,
+// Speed: a record that fits one line is parsed in place (casemate_fast.h); any other record, and
+// every record with an error, token by token, which positions the error. Both give the same
+// Events. Memory is bounded by the limits above and the lexer's buffer whatever the input; no input makes the reader crash,
 // throw or loop forever (a fuzz target checks this: fuzz/casemate_reader_fuzz.cc).
 #ifndef PTX_ARMTRACE_CASEMATE_READER_H_
 #define PTX_ARMTRACE_CASEMATE_READER_H_
@@ -82,10 +84,14 @@ class CasemateReader {
   // Records returned by next() so far.
   uint64_t records() const { return records_; }
 
+  // false: every record token by token (tests compare the two paths). Default true.
+  void set_fast_path(bool on) { fast_path_ = on; }
+
  private:
   using Token = CasemateLexer::Token;
 
   StatusOr<bool> read_next(Event* out);
+  bool read_fast(Event* out);
   Status read_verdict();
   Status top_level_error();
   Status read_record(const Token& open, Event* e);
@@ -108,6 +114,7 @@ class CasemateReader {
   CasemateLexer lexer_;
   Status status_;          // sticky error
   bool done_ = false;
+  bool fast_path_ = true;
   uint64_t records_ = 0;
   uint64_t last_id_ = 0;   // the previous record's id, for id 0 (§3.2)
   std::optional<std::string> verdict_;

@@ -17,26 +17,41 @@
 //                             EventChecker step per call, each section explored at its unlock;
 //   BM_CasemateEvents/policy:P  EventChecker on the same trace's events, already read: the
 //                             checker's share of BM_CasemateText;
-//   BM_CasemateRead/policy:P  CasemateReader alone over the text: the reader's share.
+//   BM_CasemateRead/policy:P  CasemateReader alone over the text: the reader's share;
+//   BM_CasemateText2/policy:P   BM_CasemateText on 2 threads (one reads, one checks: the
+//                             pipeline of armcheck/casemate_check.h), what `ptx check --threads 2`
+//                             does; its ratio to BM_CasemateText is the pipeline's gain;
+//   BM_PtxTrace/policy:P/threads:T  the same sections as a ptx trace file (formats/trace.h, what
+//                             `ptx record` writes by default) checked as `ptx check --threads T`
+//                             does: run::TraceStreamSource + run::run_sections. Its records/s
+//                             counts the casemate records of the same sections (the same work),
+//                             lines/s the ptx trace's own lines (one per section).
 // The trace is made once, untimed (armcheck::EngineCasemateWriter); setup checks that every path
 // finds the same sections, updates and violations. Counters, the same for every path of a policy:
 // sections/s (the workload's sections per second), records/s (the trace's casemate records per
 // second) and writes/s (the sections' page-table writes, i.e. updates = the trace's mem-writes,
 // per second; the inverse of the cost per write). Explorations run single-threaded
 // (ExploreOptions::parallel = false).
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "armcheck/casemate_check.h"
 #include "armcheck/engine_export.h"
 #include "armcheck/recorder.h"
 #include "armtrace/casemate_reader.h"
 #include "bench/bench_ratio.h"
+#include "formats/trace.h"
+#include "formats/trace_stream.h"
 #include "run/engine_source.h"
 #include "run/runner.h"
+#include "run/trace_stream_source.h"
 #include "workload/qemu_virt.h"
 
 namespace ptx {
@@ -44,6 +59,8 @@ namespace {
 
 constexpr uint64_t kOps = 25000;
 constexpr double kMinTime = 0.5;
+
+std::vector<std::string> ptx_trace_files;  // removed at the end of main
 
 void fail(const std::string& what) {
   std::fprintf(stderr, "bench_casemate setup: %s\n", what.c_str());
@@ -55,13 +72,14 @@ struct Input {
   SectionPolicy policy;
   std::string text;                    // the casemate trace
   std::vector<armtrace::Event> events;  // the trace, read
+  std::string ptx_trace;                // the same sections as a ptx trace file
   uint64_t sections = 0;
   uint64_t writes = 0;  // the trace's mem-write records: the sections' updates
 };
 
-run::RunConfig engine_config(bool explore) {
+run::RunConfig engine_config(bool explore, unsigned threads = 1) {
   run::RunConfig cfg;
-  cfg.threads = 1;
+  cfg.threads = threads;
   cfg.explore = explore;
   cfg.explore_options.parallel = false;
   return cfg;
@@ -76,16 +94,23 @@ armcheck::CheckOptions casemate_options() {
 Input make_input(SectionPolicy policy) {
   StatusOr<workload::Workload> w = workload::make_qemu_virt({1, 1, kOps, policy});
   if (!w.ok()) fail(w.status().to_string());
-  Input in{std::move(*w), policy, {}, {}, 0};
+  Input in{std::move(*w), policy, {}, {}, {}, 0};
   std::ostringstream text;
   armcheck::EngineCasemateWriter writer(text);
+  formats::TraceWriter ptx_writer;
   run::RunConfig cfg = engine_config(false);
-  cfg.sink = [&writer](const Section& s) { return writer.add(s); };
+  cfg.sink = [&writer, &ptx_writer](const Section& s) {
+    PTX_RETURN_IF_ERROR(ptx_writer.add(s));
+    return writer.add(s);
+  };
   run::EngineSource source(in.workload, policy);
   const StatusOr<run::RunOutcome> made = run::run_sections(source, cfg);
   if (!made.ok()) fail(made.status().to_string());
   in.text = text.str();
   in.sections = made->totals.sections;
+  in.ptx_trace = fmt::format("/tmp/ptx_bench_casemate_{}_{}.jsonl", getpid(), ptx_trace_files.size());
+  ptx_trace_files.push_back(in.ptx_trace);
+  if (!ptx_writer.commit(in.ptx_trace, {"qemu-virt", "bench", policy}).ok()) fail("the ptx trace");
   std::istringstream is(in.text);
   armtrace::CasemateReader reader(is, "bench");
   armtrace::Event e;
@@ -181,6 +206,33 @@ void BM_CasemateText(benchmark::State& state) {
 }
 BENCHMARK(BM_CasemateText)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+void BM_CasemateText2(benchmark::State& state) {
+  const Input& in = input(state.range(0));
+  for (auto _ : state) {
+    std::istringstream is(in.text);
+    StatusOr<armcheck::CasemateRun> r = armcheck::check_casemate(is, "bench", casemate_options(), {}, 2);
+    benchmark::DoNotOptimize(r);
+  }
+  counters(state, in);
+}
+BENCHMARK(BM_CasemateText2)->ArgName("policy")->DenseRange(0, 1)->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_PtxTrace(benchmark::State& state) {
+  const Input& in = input(state.range(0));
+  const unsigned threads = static_cast<unsigned>(state.range(1));
+  for (auto _ : state) {
+    const StatusOr<formats::TraceIndex> index = formats::index_trace(in.ptx_trace);
+    if (!index.ok() || !index->streamable()) fail("index_trace");
+    run::TraceStreamSource source(*index);
+    StatusOr<run::RunOutcome> r = run::run_sections(source, engine_config(true, threads));
+    if (!r.ok() || r->totals.sections != in.sections) fail("the ptx trace path");
+  }
+  counters(state, in);
+  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(in.sections + 1),
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_PtxTrace)->ArgNames({"policy", "threads"})->ArgsProduct({{0, 1}, {1, 2}})->MinTime(kMinTime)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 void BM_Recorder(benchmark::State& state) {
   const Input& in = input(state.range(0));
   for (auto _ : state) {
@@ -227,6 +279,12 @@ int main(int argc, char** argv) {
   auto run = [](const char* bm, const std::string& policy) { return std::string(bm) + policy + "/real_time"; };
   pairs.push_back({"goal 7: casemate check (ptx check --format casemate) vs engine-driven run, sekvm",
                    run("BM_CasemateText", "/policy:0"), run("BM_EnginePath", "/policy:0"), "records/s"});
+  pairs.push_back({"issue 20.4: casemate check, 2 threads vs 1 (read | check pipeline), sekvm",
+                   run("BM_CasemateText2", "/policy:0"), run("BM_CasemateText", "/policy:0"), "records/s"});
+  pairs.push_back({"issue 20.4: casemate check vs ptx trace check, same sections, 1 thread, sekvm",
+                   run("BM_CasemateText", "/policy:0"), run("BM_PtxTrace", "/policy:0/threads:1"), "records/s"});
+  pairs.push_back({"issue 20.4: casemate check vs ptx trace check, same sections, 2 threads, sekvm",
+                   run("BM_CasemateText2", "/policy:0"), run("BM_PtxTrace", "/policy:0/threads:2"), "records/s"});
   pairs.push_back({"goal 7: recorder vs engine-driven run, per write (inverse cost), sekvm",
                    run("BM_Recorder", "/policy:0"), run("BM_EnginePath", "/policy:0"), "writes/s"});
   for (const char* p : {"0", "1"}) {
@@ -240,5 +298,7 @@ int main(int argc, char** argv) {
     pairs.push_back({"casemate read only vs engine path (" + name + ")", run("BM_CasemateRead", policy),
                      run("BM_EnginePath", policy), "sections/s"});
   }
-  return ptx::bench::run_with_ratios(argc, argv, pairs);
+  const int status = ptx::bench::run_with_ratios(argc, argv, pairs);
+  for (const std::string& f : ptx::ptx_trace_files) std::remove(f.c_str());
+  return status;
 }

@@ -269,8 +269,26 @@ def g7_goals(r):
     ]
 
 
+def issue20_4_goals(r):
+    """bench_casemate: traces at disk speed (issue 20 item 4), on the bench's trace in memory; the
+    4 M-record trace's figures are in docs/performance.md."""
+    one, two = "BM_CasemateText/policy:0", "BM_CasemateText2/policy:0"
+    millions = lambda name: need(r, name, "records/s") / 1e6
+    return [
+        goal("i20.4 casemate check records/s, 1 thread (sekvm)", lambda: millions(one), ">=", 2,
+             unit="M records/s"),
+        goal("i20.4 casemate check records/s, 2 threads / 1 thread (sekvm)",
+             lambda: rates_note(r, two, one, "records/s", lambda v: "%.2fM records/s" % (v / 1e6)), None, None),
+        goal("i20.4 ptx trace check records/s of the same sections, 1 thread (sekvm)",
+             lambda: millions("BM_PtxTrace/policy:0/threads:1"), None, None, unit="M records/s"),
+        goal("i20.4 ptx trace check records/s of the same sections, 2 threads (sekvm)",
+             lambda: millions("BM_PtxTrace/policy:0/threads:2"), None, None, unit="M records/s"),
+    ]
+
+
 def all_goals(r):
-    return g1_goals(r) + g2_goals(r) + g3_goals(r) + g4_goals(r) + g5_goals(r) + g6_goals(r) + g7_goals(r)
+    return (g1_goals(r) + g2_goals(r) + g3_goals(r) + g4_goals(r) + g5_goals(r) + g6_goals(r) + g7_goals(r) +
+            issue20_4_goals(r))
 
 
 # --- Output -----------------------------------------------------------------------------------

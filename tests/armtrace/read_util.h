@@ -24,11 +24,13 @@ struct ReadResult {
 };
 
 // Reads `text` (named `source`) until the end of the trace or the first error. Stops after
-// `max_records` records so that a reader bug cannot hang a test.
+// `max_records` records so that a reader bug cannot hang a test. `fast_path`: the reader's
+// (CasemateReader::set_fast_path).
 inline ReadResult read_all(std::string_view text, const std::string& source = "t.trace",
-                           size_t max_records = 1'000'000) {
+                           size_t max_records = 1'000'000, bool fast_path = true) {
   std::istringstream in{std::string(text)};
   CasemateReader reader(in, source);
+  reader.set_fast_path(fast_path);
   ReadResult r;
   Event e;
   while (r.events.size() < max_records) {

@@ -66,6 +66,8 @@ write("bench_map", [
 write("bench_casemate", [
     it("BM_EnginePath/policy:0/min_time:0.500/real_time", 1, **{"records/s": 400e3, "writes/s": 200e3}),
     it("BM_CasemateText/policy:0/min_time:0.500/real_time", 1, **{"records/s": 100e3}),
+    it("BM_CasemateText2/policy:0/min_time:0.500/real_time", 1, **{"records/s": 150e3}),
+    it("BM_PtxTrace/policy:0/threads:1/min_time:0.500/real_time", 1, **{"records/s": 2.5e6}),
     it("BM_Recorder/policy:0/min_time:0.500/real_time", 1, **{"writes/s": 50e3}),
 ])
 with open("%s/bench_broken.json" % d, "w") as f:
@@ -126,8 +128,13 @@ expect("g5 map: RSS bytes per mapped 4 KiB page (sparse", None, False, "benchmar
 expect("g6 memory", 3.0, False)
 expect("g7 input: casemate check records/s", 0.25, None)
 expect("g7 input: recorder cost per write", 4.0, None)
-if len(doc["goals"]) != 24:
-    failures.append("%d goals, expected 24" % len(doc["goals"]))
+expect("i20.4 casemate check records/s, 1 thread", 0.1, False)
+expect("i20.4 casemate check records/s, 2 threads / 1 thread", 1.5, None)
+expect("i20.4 ptx trace check records/s of the same sections, 1 thread", 2.5, None)
+expect("i20.4 ptx trace check records/s of the same sections, 2 threads", None, False,
+       "benchmark BM_PtxTrace/policy:0/threads:2 missing")
+if len(doc["goals"]) != 28:
+    failures.append("%d goals, expected 28" % len(doc["goals"]))
 if sorted(doc["benchmarks"]) != ["bench_casemate", "bench_explore", "bench_map", "bench_run", "bench_walk"]:
     failures.append("raw benchmarks kept: %r" % sorted(doc["benchmarks"]))
 if doc["command"] != "test" or "nproc" not in doc["machine"]:

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Verdicts and counts do not depend on the thread count, and an offline check of a recorded trace
 // reaches the same report as the live run.
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
@@ -95,6 +99,46 @@ TEST(CliDeterminism, RecordThenCheckGivesTheLiveRunsReport) {
           dir, {"check", dir / "t1.jsonl", "--quiet", "--report-all"}, "check.json", threads);
       EXPECT_EQ(live, checked) << "check --threads " << threads;
     }
+  }
+}
+
+// stdout without the line that carries the timing ("... records/s ... wall ...").
+std::string without_timing(const std::string& out) {
+  std::string kept;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(" wall ") == std::string::npos) kept += line + "\n";
+  }
+  return kept;
+}
+
+// A casemate trace is read in one thread and checked in another from --threads 2 on
+// (armcheck/casemate_check.h): the output, the report and the exit status are those of one thread.
+TEST(CliDeterminism, CasemateCheckIsIdenticalForOneTwoAndFourThreads) {
+  ScratchDir dir;
+  const Result rec = run_ptx({"record", "--vms", "2", "--ops", "3000", "--engine", "two-step-update", "--format",
+                              "casemate", "--out", dir / "t.trace", "--quiet"},
+                             dir);
+  ASSERT_EQ(rec.exit_code, 0) << describe(rec);
+  for (const std::string all : {"", "--report-all"}) {
+    SCOPED_TRACE(all);
+    std::vector<Result> runs;
+    std::vector<std::string> reports;
+    for (const std::string threads : {"1", "2", "4"}) {
+      const std::string report = dir / "c.json";  // one path: stdout names it
+      std::vector<std::string> args = {"check", dir / "t.trace", "--quiet", "--threads", threads, "--report", report};
+      if (!all.empty()) args.push_back(all);
+      runs.push_back(run_ptx(args, dir));
+      reports.push_back(read_file(report));
+    }
+    EXPECT_EQ(runs[0].exit_code, 1) << describe(runs[0]);  // the variant's wrong translations
+    EXPECT_NE(runs[0].out.find("violations 60"), std::string::npos) << runs[0].out;
+    for (size_t i = 1; i < runs.size(); ++i) {
+      EXPECT_EQ(runs[i].exit_code, runs[0].exit_code);
+      EXPECT_EQ(without_timing(runs[i].out), without_timing(runs[0].out));
+      EXPECT_EQ(reports[i], reports[0]);
+    }
+    ASSERT_FALSE(reports[0].empty());
   }
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "tests/support/test_paths.h"
 
+#include <fstream>
+#include <sstream>
+
 namespace ptx::test {
 
 const std::string& source_dir() {
@@ -11,6 +14,13 @@ const std::string& source_dir() {
 const std::string& ptx_binary() {
   static const std::string path = PTX_TEST_PTX_BINARY;
   return path;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace ptx::test

@@ -768,6 +768,8 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
     if (!c.report.empty() && spool_error.ok() && (c.report_all || example)) spool_error = sections.add(s, order);
     ++order;
   };
+  // Without --report-all a section without a violation is only counted: no record is built for it.
+  if (!c.report_all) options.on_clean_section = [&order] { ++order; };
   StatusOr<Pictures> pictures = pictures_of(c, path);
   if (!pictures.ok()) return fail(pictures.status());
   if (pictures->any()) {
@@ -780,10 +782,13 @@ int do_check_casemate(const std::string& path, std::istream& in, const CommonArg
   Progress progress("records", 0, c.quiet ? Progress::Style::kOff : Progress::Style::kAuto);
   uint64_t shown = 0;
   const auto start = std::chrono::steady_clock::now();
-  StatusOr<armcheck::CasemateRun> run = armcheck::check_casemate(in, path, options, [&](uint64_t records) {
-    progress.add(records - shown);
-    shown = records;
-  });
+  StatusOr<armcheck::CasemateRun> run = armcheck::check_casemate(
+      in, path, options,
+      [&](uint64_t records) {
+        progress.add(records - shown);
+        shown = records;
+      },
+      c.threads);
   progress.finish();
   if (!run.ok()) return fail(run.status());
   if (!spool_error.ok()) return fail(spool_error);

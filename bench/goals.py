@@ -286,9 +286,23 @@ def issue20_4_goals(r):
     ]
 
 
+def issue21_goals(r):
+    """bench_schedules: thread schedules of Linux's code (issue 21 item 6)."""
+    return [
+        goal("i21 schedules/s, linux-6.12 same-page, every check, 1 thread",
+             lambda: need(r, "BM_Schedules/check:1", "schedules/s"), ">=", 2000, unit="schedules/s"),
+        goal("i21 schedules/s every check / run only",
+             lambda: rates_note(r, "BM_Schedules/check:1", "BM_Schedules/check:0", "schedules/s",
+                                lambda v: "%.0f schedules/s" % v), None, None),
+        goal("i21 entry accesses/s with a thread switch at each / with none",
+             lambda: rates_note(r, "BM_Handoff/sched:1", "BM_Handoff/sched:0", "accesses/s",
+                                lambda v: "%.3gM accesses/s" % (v / 1e6)), None, None),
+    ]
+
+
 def all_goals(r):
     return (g1_goals(r) + g2_goals(r) + g3_goals(r) + g4_goals(r) + g5_goals(r) + g6_goals(r) + g7_goals(r) +
-            issue20_4_goals(r))
+            issue20_4_goals(r) + issue21_goals(r))
 
 
 # --- Output -----------------------------------------------------------------------------------

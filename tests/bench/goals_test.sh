@@ -133,8 +133,9 @@ expect("i20.4 casemate check records/s, 2 threads / 1 thread", 1.5, None)
 expect("i20.4 ptx trace check records/s of the same sections, 1 thread", 2.5, None)
 expect("i20.4 ptx trace check records/s of the same sections, 2 threads", None, False,
        "benchmark BM_PtxTrace/policy:0/threads:2 missing")
-if len(doc["goals"]) != 28:
-    failures.append("%d goals, expected 28" % len(doc["goals"]))
+expect("i21 schedules/s, linux-6.12 same-page, every check", None, False, "benchmark BM_Schedules/check:1 missing")
+if len(doc["goals"]) != 31:
+    failures.append("%d goals, expected 31" % len(doc["goals"]))
 if sorted(doc["benchmarks"]) != ["bench_casemate", "bench_explore", "bench_map", "bench_run", "bench_walk"]:
     failures.append("raw benchmarks kept: %r" % sorted(doc["benchmarks"]))
 if doc["command"] != "test" or "nproc" not in doc["machine"]:

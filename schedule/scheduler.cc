@@ -105,12 +105,13 @@ void Scheduler::decide(uint32_t me, bool yielded) {
   const HookPoint& p = pending_[pick];
   out_.trace_hash = fnv(fnv(fnv(out_.trace_hash, pick), uint64_t{p.kind} << 1 | p.read_mode), p.address);
   ++out_.steps;
+  const bool handoff = pick != running_;
   running_ = pick;
-  cv_.notify_all();
+  if (handoff) cvs_[pick]->notify_one();
 }
 
 void Scheduler::wait_turn(std::unique_lock<std::mutex>& l, uint32_t me) {
-  cv_.wait(l, [&] { return running_ == me; });
+  cvs_[me]->wait(l, [&] { return running_ == me; });
 }
 
 void Scheduler::take(const HookPoint& p) {
@@ -144,7 +145,6 @@ void Scheduler::finish(uint32_t me) {
   finished_[me] = true;
   --unfinished_;
   decide(me, false);
-  if (unfinished_ == 0) cv_.notify_all();
 }
 
 ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>& bodies) {
@@ -154,6 +154,9 @@ ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>&
     pending_.assign(n, HookPoint{HookPoint::kYield, false, 0});  // a thread's start
     started_.assign(n, false);
     finished_.assign(n, false);
+    cvs_.clear();
+    for (uint32_t t = 0; t < n; ++t) cvs_.push_back(std::make_unique<std::condition_variable>());
+    running_ = kNoThread;
     unfinished_ = n;
     out_ = ScheduleOutcome{};
     locks_.clear();

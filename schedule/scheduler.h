@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -94,7 +95,8 @@ class Scheduler : public ScheduleGate {
   ScheduleStrategy* strategy_;
   uint64_t step_bound_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  // One per thread: a pick wakes only the thread picked (and none when the running thread goes on).
+  std::vector<std::unique_ptr<std::condition_variable>> cvs_;
   uint32_t running_ = kNoThread;
   std::vector<HookPoint> pending_;
   std::vector<bool> started_, finished_;

@@ -91,6 +91,11 @@ struct ptx_k_hooks {
    * shared walk lost a race). A controlled scheduler runs another thread here (a spin loop's
    * yield, as CHESS needs one); otherwise it does nothing. */
   void (*yield)(void *self, struct ptx_k_src at);
+  /* A descriptor read by the MMU's own walk (the driver's model of the hardware walk that took an
+   * abort), not by the kernel's code: atomic, seen by a controlled scheduler like a read, never
+   * recorded, and never a walk-after-free (the MMU reads what memory holds; a freed table it can
+   * still reach is the TLB check's business). */
+  uint64_t (*hw_read)(void *self, const uint64_t *word, struct ptx_k_src at);
 };
 
 struct ptx_k_vm_config {

@@ -29,7 +29,7 @@ KernelRecorder::KernelRecorder(TableArena* arena, uint64_t lock, bool record_rea
   hooks_ = ptx_k_hooks{this,          h_read,           h_write,        h_cmpxchg,        h_barrier,
                        h_tlbi,        h_load_vttbr,     h_lock,         h_unlock,         h_rcu_read_lock,
                        h_rcu_read_unlock, h_call_rcu,   h_alloc_page,   h_page_ref,       h_virt_to_phys,
-                       h_phys_to_virt, h_warn,          h_yield};
+                       h_phys_to_virt, h_warn,          h_yield,          h_hw_read};
 }
 
 void KernelRecorder::bind_thread(uint32_t tid) { t_tid = tid; }
@@ -326,5 +326,11 @@ void KernelRecorder::h_warn(void* self, const char* condition, ptx_k_src at) {
 }
 
 void KernelRecorder::h_yield(void* self, ptx_k_src) { of(self)->pass(HookPoint::kYield); }
+
+uint64_t KernelRecorder::h_hw_read(void* self, const uint64_t* word, ptx_k_src) {
+  KernelRecorder* r = of(self);
+  r->pass(HookPoint::kRead, r->page_of(word));
+  return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
 
 }  // namespace ptx::kernel

@@ -111,6 +111,7 @@ class KernelRecorder {
   static void* h_phys_to_virt(void* self, uint64_t phys);
   static void h_warn(void* self, const char* condition, ptx_k_src at);
   static void h_yield(void* self, ptx_k_src at);
+  static uint64_t h_hw_read(void* self, const uint64_t* word, ptx_k_src at);
   void pass(HookPoint::Kind kind, uint64_t address = 0, bool read_mode = false) {
     if (gate_ != nullptr) gate_->at(HookPoint{kind, read_mode, address});
   }

@@ -151,7 +151,7 @@ ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>&
   const uint32_t n = static_cast<uint32_t>(bodies.size());
   {
     std::lock_guard<std::mutex> l(mu_);
-    pending_.assign(n, HookPoint{HookPoint::kYield, false, 0});  // a thread's start
+    pending_.assign(n, HookPoint{HookPoint::kStart, false, 0});
     started_.assign(n, false);
     finished_.assign(n, false);
     cvs_.clear();

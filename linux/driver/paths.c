@@ -19,7 +19,9 @@ static int cache_min_pages(const struct ptx_k_vm *vm) {
  * (Arm ARM D8.2.1; the start level's table may be concatenated pages, VTCR_EL2.SL0). Returns the
  * valid leaf's level, or PTX_NO_LEAF (a translation fault). Not kvm_pgtable_get_leaf: that is
  * KVM's software walk, and 6.1's reads entries with plain loads, a data race (in C) with a vCPU's
- * update under the lock; the MMU is no C code and its reads race with nothing. */
+ * update under the lock; the MMU is no C code and its reads race with nothing. Each read goes
+ * through the hw_read hook: a controlled scheduler must see it (what the walk finds decides the
+ * path), and it is atomic there. */
 #define PTX_NO_LEAF (-2)
 #define PTX_LAST_LEVEL 3
 static int hw_walk(struct ptx_k_vm *vm, u64 ipa) {
@@ -28,7 +30,7 @@ static int hw_walk(struct ptx_k_vm *vm, u64 ipa) {
   for (int level = (int)pgt->start_level; level <= PTX_LAST_LEVEL; ++level) {
     const u64 shift = kvm_granule_shift(level);
     const u64 entries = level == (int)pgt->start_level ? BIT(pgt->ia_bits - shift) : PTRS_PER_PTE;
-    const kvm_pte_t pte = __atomic_load_n(&table[(ipa >> shift) & (entries - 1)], __ATOMIC_ACQUIRE);
+    const kvm_pte_t pte = PTX_HOOK(hw_read, (const uint64_t *)&table[(ipa >> shift) & (entries - 1)], PTX_SRC);
     if (!kvm_pte_valid(pte)) return PTX_NO_LEAF;
     if (level == PTX_LAST_LEVEL || !(pte & BIT(1))) return level; /* a block or a page */
     table = vm->mm_ops.phys_to_virt(kvm_pte_to_phys(pte));      /* a table: its next level */

@@ -49,7 +49,7 @@ TEST(ScheduleShards, BoundedShardsMergeToTheWholeSearch) {
   o.strategy = StrategyKind::kBounded;
   o.preemptions = 1;
   o.schedules = 100000;
-  expect_shards_merge_to_whole(*e, "relax-vs-wrprotect", o, 2);
+  expect_shards_merge_to_whole(*e, "same-page", o, 2);
 }
 
 ScheduleReport shard(const std::string& run, uint32_t i, uint32_t n) {

@@ -110,7 +110,12 @@ std::string schedule_report_text(const kernel::ScheduleReport& r, bool bounded) 
     t += fmt::format("   pruned {}   repeats {}   search {}", s.pruned, s.repeats,
                      s.complete ? "complete" : "stopped at --schedules");
   }
-  return t + "\n" + signatures_text(r);
+  t += "\n";
+  if (bounded && r.run.find("sleep sets") != std::string::npos) {
+    t += "note: sleep sets under a preemption bound may skip a schedule whose reordering needs more preemptions than "
+         "the bound (docs/schedules.md); --no-reduction searches every schedule within it\n";
+  }
+  return t + signatures_text(r);
 }
 
 namespace {

@@ -7,11 +7,14 @@
 
 #include <fmt/format.h>
 
+#include "schedule/worker_pool.h"
+
 namespace ptx::schedule {
 
 namespace {
 
 thread_local uint32_t t_me = kNoThread;  // the calling thread's index in the running schedule
+constexpr int kSpins = 4000;             // about 5-10 microseconds of polling before sleeping
 
 constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull;
 constexpr uint64_t kFnvPrime = 0x100000001b3ull;
@@ -105,13 +108,26 @@ void Scheduler::decide(uint32_t me, bool yielded) {
   const HookPoint& p = pending_[pick];
   out_.trace_hash = fnv(fnv(fnv(out_.trace_hash, pick), uint64_t{p.kind} << 1 | p.read_mode), p.address);
   ++out_.steps;
-  const bool handoff = pick != running_;
-  running_ = pick;
+  const bool handoff = pick != running_.load(std::memory_order_relaxed);
+  running_.store(pick, std::memory_order_release);
   if (handoff) cvs_[pick]->notify_one();
 }
 
+// Waits with `l` held, returns with it released. A handoff to a sleeping thread costs a wake-up
+// (tens of microseconds on a busy machine); the thread picked next is usually picked within a few
+// microseconds, so it spins that long first (bench_schedules measures both).
 void Scheduler::wait_turn(std::unique_lock<std::mutex>& l, uint32_t me) {
-  cvs_[me]->wait(l, [&] { return running_ == me; });
+  if (running_.load(std::memory_order_acquire) == me) return l.unlock();
+  l.unlock();
+  for (int spin = 0; spin < kSpins; ++spin) {
+    if (running_.load(std::memory_order_acquire) == me) return;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  l.lock();
+  cvs_[me]->wait(l, [&] { return running_.load(std::memory_order_relaxed) == me; });
+  l.unlock();
 }
 
 void Scheduler::take(const HookPoint& p) {
@@ -136,7 +152,6 @@ void Scheduler::at(const HookPoint& p) {
   pending_[me] = p;
   decide(me, p.kind == HookPoint::kYield);
   wait_turn(l, me);
-  l.unlock();
   take(p);
 }
 
@@ -156,32 +171,29 @@ ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>&
     finished_.assign(n, false);
     cvs_.clear();
     for (uint32_t t = 0; t < n; ++t) cvs_.push_back(std::make_unique<std::condition_variable>());
-    running_ = kNoThread;
+    running_.store(kNoThread, std::memory_order_relaxed);
     unfinished_ = n;
     out_ = ScheduleOutcome{};
     locks_.clear();
     free_run_ = false;
     out_.trace_hash = kFnvBasis;
   }
-  std::vector<std::thread> threads;
+  std::vector<std::function<void()>> jobs;
   for (uint32_t t = 0; t < n; ++t) {
-    threads.emplace_back([this, t, &bodies] {
+    jobs.push_back([this, t, &bodies] {
       t_me = t;
-      {
-        std::unique_lock<std::mutex> l(mu_);
-        wait_turn(l, t);
+      std::unique_lock<std::mutex> l(mu_);
+      if (t == 0) {  // every thread waits for its turn from here on: the first pick
+        started_.assign(started_.size(), true);
+        decide(kNoThread, false);
       }
+      wait_turn(l, t);
       bodies[t](t);
       finish(t);
       t_me = kNoThread;
     });
   }
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    started_.assign(n, true);
-    decide(kNoThread, false);
-  }
-  for (std::thread& t : threads) t.join();
+  WorkerPool::instance().run(jobs);
   return out_;
 }
 

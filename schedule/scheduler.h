@@ -17,6 +17,7 @@
 #ifndef PTX_SCHEDULE_SCHEDULER_H_
 #define PTX_SCHEDULE_SCHEDULER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -97,7 +98,9 @@ class Scheduler : public ScheduleGate {
   std::mutex mu_;
   // One per thread: a pick wakes only the thread picked (and none when the running thread goes on).
   std::vector<std::unique_ptr<std::condition_variable>> cvs_;
-  uint32_t running_ = kNoThread;
+  // The thread whose turn it is: written under mu_, read without it by a thread spinning for its
+  // turn (wait_turn) before it sleeps on its condition variable.
+  std::atomic<uint32_t> running_{kNoThread};
   std::vector<HookPoint> pending_;
   std::vector<bool> started_, finished_;
   uint32_t unfinished_ = 0;

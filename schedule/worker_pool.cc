@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "schedule/worker_pool.h"
+
+namespace ptx::schedule {
+
+WorkerPool& WorkerPool::instance() {
+  static WorkerPool pool;
+  return pool;
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+namespace {
+
+constexpr int kPolls = 2000;  // sched_yield-paced polls (a few hundred microseconds) before sleeping
+
+// Polls `done` kPolls times, yielding the CPU between polls; true when it held.
+template <typename Done>
+bool poll(Done done) {
+  for (int i = 0; i < kPolls; ++i) {
+    if (done()) return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+}  // namespace
+
+void WorkerPool::loop(size_t i) {
+  std::atomic<const std::function<void()>*>& slot = *jobs_[i];
+  for (;;) {
+    if (!poll([&] { return slot.load(std::memory_order_acquire) != nullptr; })) {
+      std::unique_lock<std::mutex> l(mu_);
+      work_cv_.wait(l, [&] { return stop_ || slot.load(std::memory_order_acquire) != nullptr; });
+      if (stop_) return;
+    }
+    (*slot.load(std::memory_order_acquire))();
+    slot.store(nullptr, std::memory_order_release);
+    if (busy_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> l(mu_);
+      done_cv_.notify_all();
+    }
+  }
+}
+
+void WorkerPool::run(const std::vector<std::function<void()>>& jobs) {
+  std::lock_guard<std::mutex> turn(run_mu_);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    while (threads_.size() < jobs.size()) {
+      jobs_.push_back(std::make_unique<std::atomic<const std::function<void()>*>>(nullptr));
+      threads_.emplace_back([this, i = threads_.size()] { loop(i); });
+    }
+    busy_.store(jobs.size(), std::memory_order_relaxed);
+    for (size_t i = 0; i < jobs.size(); ++i) jobs_[i]->store(&jobs[i], std::memory_order_release);
+  }
+  work_cv_.notify_all();
+  if (poll([&] { return busy_.load(std::memory_order_acquire) == 0; })) return;
+  std::unique_lock<std::mutex> l(mu_);
+  done_cv_.wait(l, [&] { return busy_.load(std::memory_order_acquire) == 0; });
+}
+
+}  // namespace ptx::schedule

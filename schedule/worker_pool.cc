@@ -33,8 +33,7 @@ bool poll(Done done) {
 
 }  // namespace
 
-void WorkerPool::loop(size_t i) {
-  std::atomic<const std::function<void()>*>& slot = *jobs_[i];
+void WorkerPool::loop(std::atomic<const std::function<void()>*>& slot) {
   for (;;) {
     if (!poll([&] { return slot.load(std::memory_order_acquire) != nullptr; })) {
       std::unique_lock<std::mutex> l(mu_);
@@ -56,7 +55,8 @@ void WorkerPool::run(const std::vector<std::function<void()>>& jobs) {
     std::lock_guard<std::mutex> l(mu_);
     while (threads_.size() < jobs.size()) {
       jobs_.push_back(std::make_unique<std::atomic<const std::function<void()>*>>(nullptr));
-      threads_.emplace_back([this, i = threads_.size()] { loop(i); });
+      // The worker holds its slot itself: jobs_ may grow (and move its pointers) while it runs.
+      threads_.emplace_back([this, slot = jobs_.back().get()] { loop(*slot); });
     }
     busy_.store(jobs.size(), std::memory_order_relaxed);
     for (size_t i = 0; i < jobs.size(); ++i) jobs_[i]->store(&jobs[i], std::memory_order_release);

@@ -28,7 +28,7 @@ class WorkerPool {
 
  private:
   WorkerPool() = default;
-  void loop(size_t i);
+  void loop(std::atomic<const std::function<void()>*>& slot);
 
   std::mutex run_mu_;  // one run at a time
   std::mutex mu_;

@@ -115,7 +115,7 @@ TEST(Schedules, FreeNoRcuIsAWalkAfterFree) {
 }
 
 // A shared walk that loses the race for an entry returns success, not -EAGAIN: the fault is not
-// retried and its page stays unmapped (found in 21 schedules of 300).
+// retried and its page stays unmapped (found in 18 schedules of 300).
 TEST(Schedules, EagainDroppedIsALostUpdate) { expect_found("linux-6.12+eagain-dropped", "same-range", {"lost-update"}); }
 
 // Sleep sets skip schedules that only reorder independent accesses: the outcomes (final table and

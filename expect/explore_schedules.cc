@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "expect/transactional.h"
-#include "schedule/schedule_strategies.h"
+#include "schedule/schedule_search.h"
 
 namespace ptx {
 
@@ -14,9 +14,10 @@ namespace {
 
 constexpr size_t kMaxThreads = 3;  // plus the setup's tid 0: casemate's four CPUs
 
-// One schedule: a fresh recorder, setup, the threads under the scheduler; "" or the failure.
+// One schedule: a fresh recorder, setup, the threads under the scheduler; "" or the failure (""
+// unless `checked`).
 std::string run_one(const std::vector<std::function<void(Recorder&)>>& threads, const ScheduleExploreOptions& o,
-                    schedule::ScheduleStrategy* strategy, schedule::ScheduleOutcome* outcome) {
+                    schedule::ScheduleStrategy* strategy, bool checked, schedule::ScheduleOutcome* outcome) {
   schedule::Scheduler scheduler(strategy, o.step_bound);
   Recorder::Options ro = o.recorder;
   ro.gate = &scheduler;
@@ -25,6 +26,7 @@ std::string run_one(const std::vector<std::function<void(Recorder&)>>& threads, 
   std::vector<std::function<void(uint32_t)>> bodies;
   for (const std::function<void(Recorder&)>& t : threads) bodies.push_back([&t, &rec](uint32_t) { t(rec); });
   *outcome = scheduler.run(bodies);
+  if (!checked) return "";
   if (outcome->deadlock) return fmt::format("deadlock at step {}: every thread waits at a lock", outcome->deadlock_step);
   if (outcome->livelock) return fmt::format("livelock: past {} steps", o.step_bound);
   const ::testing::AssertionResult r = o.allow_transient_faults
@@ -33,12 +35,11 @@ std::string run_one(const std::vector<std::function<void(Recorder&)>>& threads, 
   return r ? "" : r.message();
 }
 
-Status check_options(const std::vector<std::function<void(Recorder&)>>& threads, const ScheduleExploreOptions& o) {
+Status check_threads(const std::vector<std::function<void(Recorder&)>>& threads) {
   if (threads.empty() || threads.size() > kMaxThreads) {
     return bad_input("explore_schedules: {} threads; 1..3 (with the setup's, the four CPUs a trace names)",
                      threads.size());
   }
-  if (o.depth == 0) return bad_input("explore_schedules: depth 0; PCT's bug depth is 1 or more");
   return ok_status();
 }
 
@@ -56,41 +57,43 @@ void tally(const schedule::ScheduleOutcome& outcome, const std::string& failure,
   }
 }
 
+schedule::SearchOptions search_options(const ScheduleExploreOptions& o) {
+  schedule::SearchOptions s;
+  s.strategy = o.strategy == ScheduleExploreOptions::Strategy::kBounded ? schedule::SearchOptions::Strategy::kBounded
+                                                                         : schedule::SearchOptions::Strategy::kPct;
+  s.schedules = o.schedules;
+  s.depth = o.depth;
+  s.preemptions = o.preemptions;
+  s.sleep_sets = o.sleep_sets;
+  s.seed = o.seed;
+  return s;
+}
+
 }  // namespace
 
 ScheduleExploreResult explore_schedules(const std::vector<std::function<void(Recorder&)>>& threads,
                                         const ScheduleExploreOptions& o) {
   ScheduleExploreResult r;
-  r.status = check_options(threads, o);
+  r.status = check_threads(threads);
   if (!r.status.ok()) return r;
+  const uint32_t n = static_cast<uint32_t>(threads.size());
+  schedule::SearchOptions so = search_options(o);
+  if (o.replay) {
+    StatusOr<std::vector<schedule::ScheduleSwitch>> s = schedule::parse_schedule_id(*o.replay, n);
+    if (!s.ok()) return r.status = s.status(), r;
+    so.replay = *s;
+  }
   std::set<uint64_t> traces;
   schedule::ScheduleOutcome outcome;
-  if (o.replay) {
-    StatusOr<std::vector<schedule::ScheduleSwitch>> s =
-        schedule::parse_schedule_id(*o.replay, static_cast<uint32_t>(threads.size()));
-    if (!s.ok()) return r.status = s.status(), r;
-    schedule::ReplayStrategy replay(*s);
-    const std::string failure = run_one(threads, o, &replay, &outcome);
-    tally(outcome, failure, &traces, &r);
-    return r;
-  }
-  if (o.strategy == ScheduleExploreOptions::Strategy::kBounded) {
-    schedule::BoundedSearch search(o.preemptions, o.sleep_sets);
-    for (uint64_t n = 0; n < o.schedules; ++n) {
-      const std::string failure = run_one(threads, o, search.strategy(), &outcome);
-      if (!search.repeat()) tally(outcome, failure, &traces, &r);
-      if (!search.advance()) break;
-    }
-    return r;
-  }
-  schedule::ReplayStrategy first({});  // the default schedule: its length is PCT's k
-  (void)run_one(threads, o, &first, &outcome);
-  const uint64_t k = outcome.steps;
-  for (uint64_t i = 0; i < o.schedules; ++i) {
-    schedule::PctStrategy pct(o.seed, i, static_cast<uint32_t>(threads.size()), o.depth, k);
-    const std::string failure = run_one(threads, o, &pct, &outcome);
-    tally(outcome, failure, &traces, &r);
-  }
+  std::string failure;  // the schedule just run's
+  const schedule::RunSchedule run = [&](schedule::ScheduleStrategy* strategy,
+                                        bool checked) -> StatusOr<schedule::ScheduleOutcome> {
+    failure = run_one(threads, o, strategy, checked, &outcome);
+    return outcome;
+  };
+  StatusOr<schedule::SearchCounts> counts = schedule::search_schedules(
+      so, run, [&](uint64_t) { tally(outcome, failure, &traces, &r); }, nullptr, n);
+  if (!counts.ok()) r.status = counts.status();
   return r;
 }
 

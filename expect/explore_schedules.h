@@ -55,8 +55,8 @@ struct ScheduleExploreResult {
   bool ok() const { return status.ok() && failing == 0; }
 };
 
-// Runs `threads` (1..3) in options.schedules schedules. Errors (in status): kBadInput for no
-// thread or more than three, depth 0, a replay id that does not parse.
+// Runs `threads` (1..3) in options.schedules schedules (schedule/schedule_search.h). Errors (in
+// status): kBadInput for no thread or more than three, depth 0, a replay id that does not parse.
 ScheduleExploreResult explore_schedules(const std::vector<std::function<void(Recorder&)>>& threads,
                                         const ScheduleExploreOptions& options);
 

@@ -13,15 +13,12 @@
 #include "base/interrupt.h"
 #include "kernel/kernel_call.h"
 #include "kernel/kernel_vm.h"
-#include "schedule/schedule_strategies.h"
+#include "schedule/schedule_search.h"
 #include "pagetable/walk.h"
 #include "tlb/tlb_pass.h"
 
 namespace ptx::kernel {
 
-using schedule::BoundedSearch;
-using schedule::PctStrategy;
-using schedule::ReplayStrategy;
 using schedule::ScheduleOutcome;
 using schedule::Scheduler;
 using schedule::ScheduleStrategy;
@@ -308,40 +305,19 @@ Status check_scenario(const KernelEngine& engine, const Scenario& s) {
   return ok_status();
 }
 
-Status explore_bounded(ScheduleRunner& runner, const ScheduleOptions& o, Tally& tally, ScheduleSummary* sum) {
-  BoundedSearch search(o.preemptions, o.sleep_sets);
-  uint64_t index = 0;  // schedules that are not repeats, in search order
-  for (uint64_t n = 0; n < o.schedules && !interrupted(); ++n) {
-    // Every shard runs the whole search; a schedule is checked by its shard only. Whether a run
-    // is a repeat is known only after it, so an unchecked repeat costs nothing more.
-    const bool mine = index % o.shards == o.shard;
-    PTX_ASSIGN_OR_RETURN(Run r, runner.run(search.strategy(), mine));
-    if (search.repeat()) {
-      ++sum->repeats;
-    } else if (index++ % o.shards == o.shard) {
-      tally.add(r, index - 1);
-    }
-    if (o.on_progress) o.on_progress(n + 1);
-    if (!search.advance()) {
-      sum->complete = true;
-      break;
-    }
-  }
-  sum->pruned = search.pruned();
-  return ok_status();
-}
-
-Status explore_pct(ScheduleRunner& runner, const Scenario& s, const ScheduleOptions& o, Tally& tally) {
-  ReplayStrategy first({});  // the default schedule: its length is PCT's estimate k
-  PTX_ASSIGN_OR_RETURN(Run r0, runner.run(&first));
-  const uint64_t k = r0.outcome.steps;
-  for (uint64_t i = o.shard; i < o.schedules && !interrupted(); i += o.shards) {
-    PctStrategy pct(o.seed, i, static_cast<uint32_t>(s.threads.size()), o.depth, k);
-    PTX_ASSIGN_OR_RETURN(Run r, runner.run(&pct));
-    tally.add(r, i);
-    if (o.on_progress) o.on_progress(i + 1);
-  }
-  return ok_status();
+schedule::SearchOptions search_options(const ScheduleOptions& o) {
+  schedule::SearchOptions s;
+  s.strategy = o.strategy == StrategyKind::kBounded ? schedule::SearchOptions::Strategy::kBounded
+                                                    : schedule::SearchOptions::Strategy::kPct;
+  s.schedules = o.schedules;
+  s.depth = o.depth;
+  s.preemptions = o.preemptions;
+  s.sleep_sets = o.sleep_sets;
+  s.seed = o.seed;
+  s.shard = o.shard;
+  s.shards = o.shards;
+  s.replay = o.replay;
+  return s;
 }
 
 }  // namespace
@@ -349,24 +325,25 @@ Status explore_pct(ScheduleRunner& runner, const Scenario& s, const ScheduleOpti
 StatusOr<ScheduleSummary> explore_kernel_schedules(const KernelEngine& engine, const Scenario& scenario,
                                                    const ScheduleOptions& options) {
   PTX_RETURN_IF_ERROR(check_scenario(engine, scenario));
-  if (options.depth == 0) return bad_input("--depth 0: PCT's bug depth is 1 or more");
-  if (options.shards == 0 || options.shard >= options.shards) {
-    return bad_input("--shard {}/{}: shard I of N needs I < N", options.shard, options.shards);
-  }
   ScheduleRunner runner(engine, scenario, options);
   ScheduleSummary sum;
   Tally tally(&sum);
-  if (options.replay) {
-    ReplayStrategy replay(*options.replay);
-    PTX_ASSIGN_OR_RETURN(Run r, runner.run(&replay));
-    tally.add(r, 0);
-    return sum;
-  }
-  if (options.strategy == StrategyKind::kBounded) {
-    PTX_RETURN_IF_ERROR(explore_bounded(runner, options, tally, &sum));
-  } else {
-    PTX_RETURN_IF_ERROR(explore_pct(runner, scenario, options, tally));
-  }
+  Run last;  // the schedule just run
+  const schedule::RunSchedule run = [&](ScheduleStrategy* strategy, bool checked) -> StatusOr<ScheduleOutcome> {
+    PTX_ASSIGN_OR_RETURN(last, runner.run(strategy, checked));
+    return last.outcome;
+  };
+  uint64_t runs = 0;
+  PTX_ASSIGN_OR_RETURN(const schedule::SearchCounts counts,
+                       schedule::search_schedules(
+                           search_options(options), run, [&](uint64_t index) { tally.add(last, index); },
+                           [&] {
+                             if (options.on_progress) options.on_progress(++runs);
+                           },
+                           static_cast<uint32_t>(scenario.threads.size())));
+  sum.pruned = counts.pruned;
+  sum.repeats = counts.repeats;
+  sum.complete = counts.complete;
   sum.interrupted = interrupt_signal();
   return sum;
 }

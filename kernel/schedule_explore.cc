@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "armcheck/event_checker.h"
+#include "base/fnv1a.h"
 #include "base/interrupt.h"
 #include "kernel/kernel_call.h"
 #include "kernel/kernel_vm.h"
@@ -102,20 +103,13 @@ std::optional<Mismatch> lost_update(const Tables& t, const Calls& calls, bool ag
 
 // FNV-1a over the final table's leaves in [b, e): where they are and what they hold.
 uint64_t state_hash(const Tables& t, uint64_t b, uint64_t e) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  const auto mix = [&](uint64_t v) {
-    for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ull;
-  };
+  Fnv1a h;
   walk_range(t.geometry, t.root, b, e, t, [&](const WalkVisit& w) {
     if (w.type == EntryType::kTable) return WalkAction::kDescend;
-    if (w.type != EntryType::kInvalid) {
-      mix(w.ipa);
-      mix(w.size);
-      mix(w.value);
-    }
+    if (w.type != EntryType::kInvalid) h.add_word(w.ipa).add_word(w.size).add_word(w.value);
     return WalkAction::kContinue;
   });
-  return h;
+  return h.value();
 }
 
 // Runs schedules of one scenario on one engine: each a fresh VM, its setup, then the threads.
@@ -276,9 +270,10 @@ class Tally {
       ++sig.occurrences;
       if (ids.insert(id).second) ++sig.schedules;
     }
-    uint64_t h = r.state_hash;
-    for (const std::string& id : ids) h = h * 1099511628211ull ^ std::hash<std::string>{}(id);
-    outcomes_.insert(h);
+    Fnv1a h;  // not std::hash: outcome hashes of shards run on other machines are joined
+    h.add_word(r.state_hash);
+    for (const std::string& id : ids) h.add_text(id);
+    outcomes_.insert(h.value());
     s_->outcomes = outcomes_.size();
     s_->outcome_hashes.assign(outcomes_.begin(), outcomes_.end());
   }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/fnv1a.h"
 #include "formats/violation_text.h"
 #include "pagetable/update.h"
 
@@ -73,11 +74,7 @@ std::string SignatureKey::text() const {
 }
 
 std::string SignatureKey::id() const {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : text()) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 0x100000001b3ULL;
-  }
+  const uint64_t h = Fnv1a().add_text(text()).value();
   return fmt::format("S{:08x}", static_cast<uint32_t>(h ^ (h >> 32)));
 }
 

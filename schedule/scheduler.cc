@@ -16,13 +16,6 @@ namespace {
 thread_local uint32_t t_me = kNoThread;  // the calling thread's index in the running schedule
 constexpr int kSpins = 4000;             // about 5-10 microseconds of polling before sleeping
 
-constexpr uint64_t kFnvBasis = 0xcbf29ce484222325ull;
-constexpr uint64_t kFnvPrime = 0x100000001b3ull;
-
-uint64_t fnv(uint64_t h, uint64_t v) {
-  for (int i = 0; i < 8; ++i) h = (h ^ ((v >> (8 * i)) & 0xff)) * kFnvPrime;
-  return h;
-}
 
 }  // namespace
 
@@ -106,7 +99,8 @@ void Scheduler::decide(uint32_t me, bool yielded) {
   if (std::find(s.enabled.begin(), s.enabled.end(), pick) == s.enabled.end()) pick = s.default_pick;
   if (pick != s.default_pick) out_.switches.push_back(ScheduleSwitch{out_.steps, pick});
   const HookPoint& p = pending_[pick];
-  out_.trace_hash = fnv(fnv(fnv(out_.trace_hash, pick), uint64_t{p.kind} << 1 | p.read_mode), p.address);
+  trace_.add_word(pick).add_word(uint64_t{p.kind} << 1 | p.read_mode).add_word(p.address);
+  out_.trace_hash = trace_.value();
   ++out_.steps;
   const bool handoff = pick != running_.load(std::memory_order_relaxed);
   running_.store(pick, std::memory_order_release);
@@ -176,7 +170,8 @@ ScheduleOutcome Scheduler::run(const std::vector<std::function<void(uint32_t)>>&
     out_ = ScheduleOutcome{};
     locks_.clear();
     free_run_ = false;
-    out_.trace_hash = kFnvBasis;
+    trace_ = Fnv1a();
+    out_.trace_hash = trace_.value();
   }
   std::vector<std::function<void()>> jobs;
   for (uint32_t t = 0; t < n; ++t) {

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fnv1a.h"
 #include "base/status.h"
 #include "schedule/schedule_gate.h"
 
@@ -111,6 +112,7 @@ class Scheduler : public ScheduleGate {
   std::map<uint64_t, LockState> locks_;  // by the lock's identity (HookPoint::address)
   bool free_run_ = false;
   ScheduleOutcome out_;
+  Fnv1a trace_;  // out_.trace_hash, as it grows
 };
 
 }  // namespace ptx::schedule

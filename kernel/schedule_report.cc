@@ -91,6 +91,8 @@ nlohmann::json schedule_report_json(const ScheduleReport& r) {
   for (const ScheduleSignature& g : s.signatures) sigs.push_back(signature_json(g));
   nlohmann::json j = {{"run", r.run},
                       {"replay", r.replay},
+                      {"search", r.search},
+                      {"sleep_sets", r.sleep_sets},
                       {"schedules", s.schedules},
                       {"distinct_traces", s.distinct_traces},
                       {"outcomes", s.outcomes},
@@ -112,6 +114,8 @@ StatusOr<ScheduleReport> schedule_report_from_json(const nlohmann::json& j, cons
     ScheduleReport r;
     r.run = j.at("run").get<std::string>();
     r.replay = j.at("replay").get<std::string>();
+    r.search = j.at("search").get<bool>();
+    r.sleep_sets = j.at("sleep_sets").get<bool>();
     if (j.contains("shard")) {
       PTX_ASSIGN_OR_RETURN(const auto shard, parse_shard(j.at("shard").get<std::string>()));
       std::tie(r.shard, r.shards) = shard;
@@ -139,6 +143,8 @@ StatusOr<ScheduleReport> merge_schedule_reports(const std::vector<ScheduleReport
   ScheduleReport m;
   m.run = shards[0].run;
   m.replay = shards[0].replay;
+  m.search = shards[0].search;  // the same run (check_shards): the same strategy
+  m.sleep_sets = shards[0].sleep_sets;
   ScheduleSummary& s = m.summary;
   const ScheduleSummary& first = shards[0].summary;
   s.pruned = first.pruned;  // the same in every shard (schedule_report.h)

@@ -3,7 +3,7 @@
 // back and merged: `ptx merge` joins the reports of the N shards of one exploration
 // (`--shard I/N`) into the report the unsharded exploration gives.
 //
-//   {"run": TEXT, "replay": COMMAND, "shard": "I/N" (sharded only), "schedules", "distinct_traces", "outcomes",
+//   {"run": TEXT, "replay": COMMAND, "search": BOOL, "sleep_sets": BOOL, "shard": "I/N" (sharded only), "schedules", "distinct_traces", "outcomes",
 //    "pruned", "repeats", "complete", "max_steps", "errors", "warnings",
 //    "signatures": [{"id", "key", "verdict", "severity", "schedules", "occurrences",
 //                    "first_schedule", "first_index", "detail", "src"}...],
@@ -28,6 +28,8 @@ namespace ptx::kernel {
 struct ScheduleReport {
   std::string run;                // the exploration's description (its head line)
   std::string replay;             // the command that replays one schedule, less "--schedule ID"
+  bool search = false;            // a bounded search (its counts: pruned, repeats, complete)
+  bool sleep_sets = false;        // ... with sleep sets
   uint32_t shard = 0, shards = 1;
   ScheduleSummary summary;
 };

@@ -15,7 +15,9 @@ ScheduleReport explore(const KernelEngine& e, const std::string& scenario, Sched
   EXPECT_TRUE(s.ok());
   StatusOr<ScheduleSummary> r = explore_kernel_schedules(e, *s, o);
   EXPECT_TRUE(r.ok()) << r.status().to_string();
-  return ScheduleReport{"run " + scenario, "replay", o.shard, o.shards, r.ok() ? *r : ScheduleSummary{}};
+  const bool search = o.strategy == StrategyKind::kBounded;
+  return ScheduleReport{"run " + scenario, "replay", search, search && o.sleep_sets, o.shard, o.shards,
+                        r.ok() ? *r : ScheduleSummary{}};
 }
 
 // The report merged from `n` shards, through their JSON, against the unsharded one.

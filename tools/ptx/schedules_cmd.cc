@@ -101,17 +101,17 @@ std::string signatures_text(const kernel::ScheduleReport& r) {
 
 }  // namespace
 
-std::string schedule_report_text(const kernel::ScheduleReport& r, bool bounded) {
+std::string schedule_report_text(const kernel::ScheduleReport& r) {
   const kernel::ScheduleSummary& s = r.summary;
   std::string t = r.run + (r.shards > 1 ? fmt::format(", shard {}/{}", r.shard, r.shards) : "") + "\n";
   t += fmt::format("schedules {}   distinct traces {}   outcomes {}   longest {} steps", s.schedules, s.distinct_traces,
                    s.outcomes, s.max_steps);
-  if (bounded) {
+  if (r.search) {
     t += fmt::format("   pruned {}   repeats {}   search {}", s.pruned, s.repeats,
                      s.complete ? "complete" : "stopped at --schedules");
   }
   t += "\n";
-  if (bounded && r.run.find("sleep sets") != std::string::npos) {
+  if (r.search && r.sleep_sets) {
     t += "note: sleep sets under a preemption bound may skip a schedule whose reordering needs more preemptions than "
          "the bound (docs/schedules.md); --no-reduction searches every schedule within it\n";
   }
@@ -165,19 +165,17 @@ CLI::App* add_merge_command(CLI::App& app, MergeArgs* a) {
 
 StatusOr<int> run_merge_command(const MergeArgs& a) {
   std::vector<kernel::ScheduleReport> shards;
-  bool bounded = false;
   for (const std::string& path : a.reports) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return bad_input("ptx merge: {} cannot be opened", path);
     nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
     if (j.is_discarded()) return bad_input("ptx merge: {} is not JSON", path);
     PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport r, kernel::schedule_report_from_json(j, path));
-    bounded |= r.run.find("strategy bounded") != std::string::npos;
     shards.push_back(std::move(r));
   }
   if (!a.json.empty()) PTX_RETURN_IF_ERROR(formats::check_writable(a.json, "--json"));
   PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport m, kernel::merge_schedule_reports(shards));
-  std::fputs(schedule_report_text(m, bounded).c_str(), stdout);
+  std::fputs(schedule_report_text(m).c_str(), stdout);
   if (!a.json.empty()) {
     PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.json, kernel::schedule_report_json(m).dump(2) + "\n"));
   }
@@ -209,8 +207,10 @@ StatusOr<int> run_schedules_command(const SchedulesArgs& a) {
   StatusOr<kernel::ScheduleSummary> s = kernel::explore_kernel_schedules(*engine, scenario, o);
   progress.finish();
   PTX_RETURN_IF_ERROR(s.status());
-  const kernel::ScheduleReport report{head_text(a, *engine, scenario), replay_base(a), o.shard, o.shards, *s};
-  std::fputs(schedule_report_text(report, a.strategy == "bounded" && a.schedule.empty()).c_str(), stdout);
+  const bool search = a.strategy == "bounded" && a.schedule.empty();
+  const kernel::ScheduleReport report{head_text(a, *engine, scenario), replay_base(a), search, search && !a.no_reduction,
+                                      o.shard,  o.shards, *s};
+  std::fputs(schedule_report_text(report).c_str(), stdout);
   if (s->interrupted) return Status(StatusCode::kInterrupted, "interrupted: the figures are of the schedules run");
   if (!a.trace.empty()) PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.trace, trace));
   if (!a.json.empty()) {

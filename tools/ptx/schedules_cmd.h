@@ -73,9 +73,9 @@ struct ScheduleCommands {
   StatusOr<int> run() const { return schedules_app->parsed() ? run_schedules_command(schedules) : run_merge_command(merge); }
 };
 
-// The summary text of a report: its run, the counts (the search's with `bounded`), the verdict and
-// each signature with the command that replays its first schedule.
-std::string schedule_report_text(const kernel::ScheduleReport& r, bool bounded);
+// The summary text of a report: its run, the counts (a bounded search's too), the verdict and each
+// signature with the command that replays its first schedule.
+std::string schedule_report_text(const kernel::ScheduleReport& r);
 
 }  // namespace ptx::cli
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "armcheck/memory_range.h"
 #include "explorer/epochs.h"
 
 namespace ptx::armcheck {
@@ -14,7 +15,6 @@ namespace {
 using armtrace::Event;
 using armtrace::EventKind;
 
-constexpr uint64_t kMaxNonZeroSet = uint64_t{16} << 20;  // bytes a non-zero mem-set may fill
 
 }  // namespace
 
@@ -134,20 +134,11 @@ Status EventChecker::write_range(const Event& e, uint64_t value) {
     return at(bad_input("mem-set of the non-zero value {:#x} over {:#x} bytes: ptx keeps a sparse memory and "
                         "fills at most {:#x} bytes with a non-zero value", value, e.size, kMaxNonZeroSet), e);
   }
-  const uint64_t begin = e.address & ~uint64_t{7};
-  const uint64_t end = e.address + ((e.size + 7) & ~uint64_t{7});
-  const uint64_t page = memory_.geometry().page_size();
-  for (uint64_t p = begin & ~(page - 1); p < end; p += page) {
-    // One lookup a page. The words stay where they are while write_word writes them (an image's
-    // page keeps its entry array); a page that had none is all zero until the first write.
-    const uint64_t* words = memory_.table(0, p);
-    if (value == 0 && words == nullptr) continue;  // all zero already
-    for (uint64_t w = std::max(p, begin); w < std::min(p + page, end); w += 8) {
-      const uint64_t old = words == nullptr ? 0 : words[(w - p) / 8];
-      if (old != value) PTX_RETURN_IF_ERROR(write_word(e, w, value));
-    }
-  }
-  return ok_status();
+  Status st;
+  for_each_changed_word(memory_, e, value, [&](uint64_t word, uint64_t) {
+    if (st.ok()) st = write_word(e, word, value);
+  });
+  return st;
 }
 
 void EventChecker::read_word(const Event& e) {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "armcheck/memory_range.h"
+
 namespace ptx::tlb {
 
 using armtrace::Event;
@@ -12,7 +14,6 @@ using armtrace::EventKind;
 
 namespace {
 constexpr uint64_t kPage = 4096;
-constexpr uint64_t kMaxNonZeroSet = uint64_t{16} << 20;  // as EventChecker: larger non-zero sets fail there
 }  // namespace
 
 TlbPass::TlbPass(TlbOptions options) : options_(options) {}
@@ -71,17 +72,9 @@ void TlbPass::collect_changes(const Event& e) {
   }
   if (e.kind != EventKind::kMemInit && e.kind != EventKind::kMemSet) return;
   const uint64_t value = e.kind == EventKind::kMemSet ? e.value : 0;
-  if (value != 0 && e.size > kMaxNonZeroSet) return;
-  const uint64_t begin = e.address & ~uint64_t{7};
-  const uint64_t end = e.address + ((e.size + 7) & ~uint64_t{7});
-  for (uint64_t p = begin & ~(kPage - 1); p < end; p += kPage) {
-    const uint64_t* page = memory_->table(0, p);  // one lookup a page (null: every word is 0)
-    if (value == 0 && page == nullptr) continue;
-    for (uint64_t w = std::max(p, begin); w < std::min(p + kPage, end); w += 8) {
-      const uint64_t old = page == nullptr ? 0 : page[(w - p) / 8];
-      if (old != value) changes_.push_back(Change{w, old, value});
-    }
-  }
+  if (value != 0 && e.size > armcheck::kMaxNonZeroSet) return;
+  armcheck::for_each_changed_word(*memory_, e, value,
+                                  [&](uint64_t word, uint64_t old) { changes_.push_back(Change{word, old, value}); });
 }
 
 // A write: its old values stay visible until the writer's DSB; what a walk could read through them

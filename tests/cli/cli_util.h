@@ -123,6 +123,16 @@ inline std::string describe(const Result& r) {
   return "exit " + std::to_string(r.exit_code) + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
 }
 
+// A test of the kernel engines' commands: skipped when ptx was built without linux-6.12.
+class KernelEngineCli : public testing::Test {
+ protected:
+  void SetUp() override {
+    const Result help = run_ptx({"run", "--help"}, dir_);
+    if (help.out.find("linux-6.12") == std::string::npos) GTEST_SKIP() << "no linux-6.12 engine built in";
+  }
+  ScratchDir dir_;
+};
+
 }  // namespace ptx::clitest
 
 #endif  // PTX_TESTS_CLI_UTIL_H_

@@ -14,14 +14,7 @@
 namespace ptx::clitest {
 namespace {
 
-class KernelCli : public testing::Test {
- protected:
-  void SetUp() override {
-    const Result help = run_ptx({"run", "--help"}, dir_);
-    if (help.out.find("linux-6.12") == std::string::npos) GTEST_SKIP() << "no linux-6.12 engine built in";
-  }
-  ScratchDir dir_;
-};
+using KernelCli = KernelEngineCli;
 
 // The summary from the counts line to the verdict, with every position's source ("vm-events:",
 // "TRACE:") dropped and the speed lines removed.

@@ -12,14 +12,7 @@
 namespace ptx::clitest {
 namespace {
 
-class SchedulesCli : public testing::Test {
- protected:
-  void SetUp() override {
-    const Result help = run_ptx({"run", "--help"}, dir_);
-    if (help.out.find("linux-6.12") == std::string::npos) GTEST_SKIP() << "no linux-6.12 engine built in";
-  }
-  ScratchDir dir_;
-};
+using SchedulesCli = KernelEngineCli;
 
 TEST_F(SchedulesCli, ListsTheBuiltInsOneNameALine) {
   const Result r = run_ptx({"schedules", "--list"}, dir_);

@@ -39,7 +39,7 @@ void KernelRecorder::set_gate(ScheduleGate* gate) {
   arena_->set_quarantine(gate != nullptr);
 }
 
-uint64_t KernelRecorder::page_of(const void* word) const {
+uint64_t KernelRecorder::phys_of(const void* word) const {
   return arena_->contains(word) ? arena_->phys(word) : 0;
 }
 
@@ -108,7 +108,7 @@ std::vector<Finding> KernelRecorder::take_findings() {
 
 uint64_t KernelRecorder::h_read(void* self, const uint64_t* word, ptx_k_src at) {
   KernelRecorder* r = of(self);
-  r->pass(HookPoint::kRead, r->page_of(word));
+  r->pass(HookPoint::kRead, r->phys_of(word));
   if (!r->record_reads_ && r->gate_ == nullptr) return __atomic_load_n(word, __ATOMIC_ACQUIRE);
   std::lock_guard<std::mutex> l(r->mu_);
   r->check_live(word, at);
@@ -125,7 +125,7 @@ uint64_t KernelRecorder::h_read(void* self, const uint64_t* word, ptx_k_src at) 
 
 void KernelRecorder::h_write(void* self, uint64_t* word, uint64_t value, int order, ptx_k_src at) {
   KernelRecorder* r = of(self);
-  r->pass(HookPoint::kWrite, r->page_of(word));
+  r->pass(HookPoint::kWrite, r->phys_of(word));
   std::lock_guard<std::mutex> l(r->mu_);
   r->check_live(word, at);
   __atomic_store_n(word, value, __ATOMIC_RELEASE);
@@ -139,7 +139,7 @@ void KernelRecorder::h_write(void* self, uint64_t* word, uint64_t value, int ord
 
 uint64_t KernelRecorder::h_cmpxchg(void* self, uint64_t* word, uint64_t expected, uint64_t desired, ptx_k_src at) {
   KernelRecorder* r = of(self);
-  r->pass(HookPoint::kCas, r->page_of(word));
+  r->pass(HookPoint::kCas, r->phys_of(word));
   std::lock_guard<std::mutex> l(r->mu_);
   r->check_live(word, at);
   // Every hooked write to an entry holds mu_, so a load that finds another value is the whole
@@ -287,7 +287,7 @@ void* KernelRecorder::h_alloc_page(void* self, ptx_k_src at) {
 
 int KernelRecorder::h_page_ref(void* self, void* virt, int delta, ptx_k_src at) {
   KernelRecorder* r = of(self);
-  r->pass(HookPoint::kPageRef, r->page_of(virt) & ~(TableArena::kPage - 1));
+  r->pass(HookPoint::kPageRef, r->phys_of(virt) & ~(TableArena::kPage - 1));
   std::lock_guard<std::mutex> l(r->mu_);
   bool freed = false;
   const bool was_free = r->gate_ != nullptr && r->arena_->contains(virt) && !r->arena_->live(virt);
@@ -329,7 +329,7 @@ void KernelRecorder::h_yield(void* self, ptx_k_src) { of(self)->pass(HookPoint::
 
 uint64_t KernelRecorder::h_hw_read(void* self, const uint64_t* word, ptx_k_src) {
   KernelRecorder* r = of(self);
-  r->pass(HookPoint::kRead, r->page_of(word));
+  r->pass(HookPoint::kRead, r->phys_of(word));
   return __atomic_load_n(word, __ATOMIC_ACQUIRE);
 }
 

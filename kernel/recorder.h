@@ -115,7 +115,7 @@ class KernelRecorder {
   void pass(HookPoint::Kind kind, uint64_t address = 0, bool read_mode = false) {
     if (gate_ != nullptr) gate_->at(HookPoint{kind, read_mode, address});
   }
-  uint64_t page_of(const void* word) const;  // the gate's address for a word or page (0: not ours)
+  uint64_t phys_of(const void* word) const;  // the physical byte address of `word` in the arena (0: not ours)
   void check_live(const void* word, ptx_k_src at);  // REQUIRES: mu_ held
 
   TableArena* arena_;

@@ -253,8 +253,6 @@ class Tally {
     ++s_->schedules;
     s_->max_steps = std::max(s_->max_steps, r.outcome.steps);
     traces_.insert(r.outcome.trace_hash);
-    s_->distinct_traces = traces_.size();
-    s_->trace_hashes.assign(traces_.begin(), traces_.end());
     std::set<std::string> ids;
     const std::string schedule = schedule_id(r.outcome.switches);
     for (const auto& [key, f] : r.findings) {
@@ -274,8 +272,14 @@ class Tally {
     h.add_word(r.state_hash);
     for (const std::string& id : ids) h.add_text(id);
     outcomes_.insert(h.value());
-    s_->outcomes = outcomes_.size();
+  }
+
+  // The distinct traces and outcomes, once every schedule is added.
+  void finish() {
+    s_->trace_hashes.assign(traces_.begin(), traces_.end());
+    s_->distinct_traces = traces_.size();
     s_->outcome_hashes.assign(outcomes_.begin(), outcomes_.end());
+    s_->outcomes = outcomes_.size();
   }
 
  private:
@@ -336,6 +340,7 @@ StatusOr<ScheduleSummary> explore_kernel_schedules(const KernelEngine& engine, c
                              if (options.on_progress) options.on_progress(++runs);
                            },
                            static_cast<uint32_t>(scenario.threads.size())));
+  tally.finish();
   sum.pruned = counts.pruned;
   sum.repeats = counts.repeats;
   sum.complete = counts.complete;

@@ -146,6 +146,15 @@ Status SectionChecker::check(const Section& s, Exploration* out) {
   return ok_status();
 }
 
+Status SectionChecker::advance(const Section& s) {
+  PTX_RETURN_IF_ERROR(check_fits(s));
+  NptImage& shadow = *shadows_[s.vmid];
+  for (const Update& u : s.updates) shadow.apply(u);
+  *pending_[s.vmid] = s.closing_barrier ? std::vector<Update>{} : unfinished(s);
+  *next_seq_[s.vmid] = s.seq + 1;
+  return ok_status();
+}
+
 // `s` with the previous section's pending writes in front, cut at its barriers (explore_epochs);
 // leaves the shadow at the state after `s`.
 Exploration SectionChecker::explore_cut(const Section& s, std::span<const uint64_t> targets) {

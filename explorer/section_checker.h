@@ -49,6 +49,12 @@ class SectionChecker {
   // be given one at a time, in seq order.
   Status check(const Section& s, Exploration* out);
 
+  // Applies `s` to its VM's shadow as check() does, with every check of the input check() makes
+  // (the same errors, the shadow then unchanged), but without exploring it: a sharded run
+  // (base/shard.h) advances past the sections another shard explores. The pending writes carry
+  // over as after check().
+  Status advance(const Section& s);
+
   const NptImage& shadow(uint32_t vmid) const { return *shadows_[vmid]; }
   const ExploreOptions& options() const { return options_; }
 

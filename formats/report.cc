@@ -47,6 +47,14 @@ nlohmann::json section_json(const CheckedSection& cs) {
   return j;
 }
 
+std::string report_head_text(const nlohmann::json& head) {
+  std::string text = "{";
+  for (const auto& [key, value] : head.items()) {
+    text += nlohmann::json(key).dump() + ":" + value.dump() + ",";
+  }
+  return text + std::string(kReportSectionsKey);
+}
+
 namespace {
 
 nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vector<Finding>& findings) {
@@ -79,6 +87,7 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vec
                      {"findings", t.findings}};
   if (!meta.tlb_summary.is_null()) head["summary"]["tlb"] = meta.tlb_summary;
   if (!meta.tlb_findings.is_null()) head["tlb_findings"] = meta.tlb_findings;
+  if (!meta.shard.is_null()) head["shard"] = meta.shard;
   if (!meta.signatures.is_null()) {
     head["signatures"] = meta.signatures;
     head["summary"]["signatures"] = meta.signatures.size();
@@ -92,18 +101,9 @@ nlohmann::json head_json(const ReportMeta& meta, const Totals& t, const std::vec
 
 namespace {
 
-// The report's text up to its sections: the head's members, then "sections" as the last member.
 std::string report_start(const ReportMeta& meta, const Totals& t, const std::vector<Finding>& findings) {
-  const nlohmann::json head = head_json(meta, t, findings);
-  std::string text = "{";
-  for (const auto& [key, value] : head.items()) {
-    text += nlohmann::json(key).dump() + ":" + value.dump() + ",";
-  }
-  return text + "\"sections\":[";
+  return report_head_text(head_json(meta, t, findings));
 }
-
-// One section per line: "\n" before the first, ",\n" before the others; "\n]}\n" ends.
-constexpr std::string_view kReportEnd = "\n]}\n";
 
 }  // namespace
 

@@ -40,6 +40,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,10 @@ struct ReportMeta {
   nlohmann::json tlb_summary;
   // The "signatures" list (report/signature_json.h), or null: none written.
   nlohmann::json signatures = nullptr;
+  // A shard of a run (`ptx run --shard I/N`), or null: {"index": I, "count": N, "run": what
+  // identifies the run (its input and options), "examples": --examples, "report_all": bool}, the
+  // facts `ptx merge` needs to join the shards' reports (report/report_merge.h).
+  nlohmann::json shard = nullptr;
   // A kernel engine's run (kernel/): "engine" is then its name. Empty name for the SeKVM engines.
   struct Kernel {
     std::string engine;   // "linux-6.12"
@@ -81,6 +86,14 @@ struct ReportMeta {
 
 // One section's record.
 nlohmann::json section_json(const CheckedSection& s);
+
+// The report's layout: "{", the head's members in key order, each `"key":value,`, then
+// kReportSectionsKey; then one section record per line, "\n" before the first and ",\n" before
+// the others; then kReportEnd. (formats/report_reader.h reads it back.)
+inline constexpr std::string_view kReportSectionsKey = "\"sections\":[";
+inline constexpr std::string_view kReportEnd = "\n]}\n";
+// The text up to the first section, of a head (its members but "sections").
+std::string report_head_text(const nlohmann::json& head);
 
 // A report's sections, spooled while a run explores them (one SpoolFile per VM), so that a report
 // of millions of sections is never held in memory: each add() writes the section's record line.

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "base/number.h"
+#include "base/shard.h"
 
 namespace ptx::kernel {
 
@@ -117,8 +118,9 @@ StatusOr<ScheduleReport> schedule_report_from_json(const nlohmann::json& j, cons
     r.search = j.at("search").get<bool>();
     r.sleep_sets = j.at("sleep_sets").get<bool>();
     if (j.contains("shard")) {
-      PTX_ASSIGN_OR_RETURN(const auto shard, parse_shard(j.at("shard").get<std::string>()));
-      std::tie(r.shard, r.shards) = shard;
+      PTX_ASSIGN_OR_RETURN(const Shard shard, parse_shard(j.at("shard").get<std::string>(), name + " \"shard\""));
+      r.shard = shard.index;
+      r.shards = shard.count;
     }
     ScheduleSummary& s = r.summary;
     s.schedules = j.at("schedules").get<uint64_t>();
@@ -164,19 +166,6 @@ StatusOr<ScheduleReport> merge_schedule_reports(const std::vector<ScheduleReport
   s.signatures = join(shards);
   for (const ScheduleSignature& g : s.signatures) (g.severity == tlb::Severity::kError ? s.errors : s.warnings) += 1;
   return m;
-}
-
-StatusOr<std::pair<uint32_t, uint32_t>> parse_shard(const std::string& text) {
-  const size_t slash = text.find('/');
-  const auto bad = [&](const char* why) {
-    return bad_input("--shard '{}': {} (I/N: shard I of N, 0 <= I < N)", text, why);
-  };
-  if (slash == std::string::npos) return bad("no '/'");
-  const std::optional<uint64_t> i = parse_u64(std::string_view(text).substr(0, slash));
-  const std::optional<uint64_t> n = parse_u64(std::string_view(text).substr(slash + 1));
-  if (!i || !n) return bad("not two numbers");
-  if (*n == 0 || *n > 1000000 || *i >= *n) return bad("I must be below N, and N 1..1000000");
-  return std::pair<uint32_t, uint32_t>(static_cast<uint32_t>(*i), static_cast<uint32_t>(*n));
 }
 
 }  // namespace ptx::kernel

@@ -43,9 +43,6 @@ StatusOr<ScheduleReport> schedule_report_from_json(const nlohmann::json& j, cons
 // different runs, of different shard counts, a shard given twice or missing.
 StatusOr<ScheduleReport> merge_schedule_reports(const std::vector<ScheduleReport>& shards);
 
-// "I/N" -> (I, N). Errors: kBadInput "--shard 'X': ..." (N >= 1, I < N).
-StatusOr<std::pair<uint32_t, uint32_t>> parse_shard(const std::string& text);
-
 }  // namespace ptx::kernel
 
 #endif  // PTX_KERNEL_SCHEDULE_REPORT_H_

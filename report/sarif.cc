@@ -10,6 +10,7 @@
 #include "formats/atomic_file.h"
 #include "formats/violation_text.h"
 #include "pagetable/describe.h"
+#include "report/signature_json.h"
 #include "report/signature_text.h"
 #include "report/verdict_help.h"
 
@@ -52,9 +53,8 @@ std::string mapping(const Geometry& g, uint64_t m) {
 }
 
 std::string message(const SignatureEntry& e, const SarifInfo& info) {
-  const std::string counts = fmt::format("{} occurrence{} in {} section{}; first: {}", e.occurrences,
-                                         e.occurrences == 1 ? "" : "s", e.sections, e.sections == 1 ? "" : "s",
-                                         occurrence_text(e.first(), e.source.empty() ? info.source : e.source));
+  const std::string counts =
+      sarif_counts_text(e.occurrences, e.sections, occurrence_text(e.first(), e.source.empty() ? info.source : e.source));
   if (e.representative == nullptr) return fmt::format("{}: {} ({})", e.key.verdict_text(), e.detail, counts);
   const CheckedSection& c = *e.representative;
   const Violation& v = c.exploration.violations[e.violation];
@@ -98,7 +98,10 @@ nlohmann::json result_json(const SignatureEntry& e, size_t rule_index, const Sar
                       {"partialFingerprints", {{"ptxSignature/v1", e.id}}},
                       {"properties",
                        {{"signature", e.id}, {"sections", e.sections}, {"occurrences", e.occurrences},
-                        {"first", occurrence_text(e.first(), e.source.empty() ? info.source : e.source)}}}};
+                        {"first", occurrence_text(e.first(), e.source.empty() ? info.source : e.source)},
+                        {"firstAt", occurrence_json(e.first())},
+                        {"severity", std::string(enum_name(tlb::kSeverityNames, e.key.severity))},
+                        {"family", std::string(enum_name(kFamilyNames, e.key.family))}}}};
   const std::vector<std::string>& where = e.key.locations;
   if (!where.empty() && where.front() != "(unknown)") r["locations"] = nlohmann::json::array({location_json(where[0])});
   nlohmann::json related = nlohmann::json::array();
@@ -115,6 +118,11 @@ nlohmann::json result_json(const SignatureEntry& e, size_t rule_index, const Sar
 
 }  // namespace
 
+std::string sarif_counts_text(uint64_t occurrences, uint64_t sections, const std::string& first) {
+  return fmt::format("{} occurrence{} in {} section{}; first: {}", occurrences, occurrences == 1 ? "" : "s", sections,
+                     sections == 1 ? "" : "s", first);
+}
+
 nlohmann::json sarif_log(const std::vector<SignatureEntry>& entries, const SarifInfo& info) {
   nlohmann::json rules = nlohmann::json::array(), results = nlohmann::json::array();
   std::map<std::string, size_t> index;
@@ -129,9 +137,11 @@ nlohmann::json sarif_log(const std::vector<SignatureEntry>& entries, const Sarif
                            {"semanticVersion", info.version},
                            {"fullName", "ptx, a transactional page-table concurrency explorer"},
                            {"rules", std::move(rules)}};
+  nlohmann::json run = {{"tool", {{"driver", std::move(driver)}}}, {"results", std::move(results)}};
+  if (!info.shard.is_null()) run["properties"] = {{"ptxShard", info.shard}};
   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
           {"version", "2.1.0"},
-          {"runs", nlohmann::json::array({{{"tool", {{"driver", std::move(driver)}}}, {"results", std::move(results)}}})}};
+          {"runs", nlohmann::json::array({std::move(run)})}};
 }
 
 Status write_sarif(const std::string& path, const std::vector<SignatureEntry>& entries, const SarifInfo& info) {

@@ -14,7 +14,10 @@
 //   message           the verdict, the IPA and the three mappings (before, observed, after), and
 //                     the counts and first occurrence; a finding's or TLB verdict's detail
 //   partialFingerprints {"ptxSignature/v1": the signature's id}
-//   properties        {"signature", "sections", "occurrences", "first"}
+//   properties        {"signature", "sections", "occurrences", "first" (as text), "firstAt" (as
+//                     signature_json.h writes an occurrence), "severity", "family"}
+// A shard's log (`ptx run --shard I/N`) has the run's property bag {"ptxShard": the shard object
+// of formats/report.h}; `ptx merge` joins the shards' logs (sarif_merge.h).
 // The log's schema is the SARIF 2.1.0 JSON schema (tests/data/sarif/sarif-2.1.0.json, vendored).
 #ifndef PTX_REPORT_SARIF_H_
 #define PTX_REPORT_SARIF_H_
@@ -32,7 +35,11 @@ namespace ptx::report {
 struct SarifInfo {
   std::string version;  // ptx's version ("0.1.0")
   std::string source;   // the input, as the summary names it (the occurrences' files)
+  nlohmann::json shard = nullptr;  // a shard's facts (formats/report.h ReportMeta::shard), or null
 };
+
+// The tail of a result's message: "N occurrences in M sections; first: FIRST".
+std::string sarif_counts_text(uint64_t occurrences, uint64_t sections, const std::string& first);
 
 // The log above.
 nlohmann::json sarif_log(const std::vector<SignatureEntry>& entries, const SarifInfo& info);

@@ -36,6 +36,7 @@ SignatureEntry& SignatureTable::entry(const std::string& text, const SignatureKe
 // Counts one occurrence in `e`; `new_section`: the first of its section (or record) in `e`.
 bool SignatureTable::occur(SignatureEntry& e, const Occurrence& at, bool new_section) {
   ++e.occurrences;
+  e.last = at;
   if (!new_section) return false;
   ++e.sections;
   if (e.examples.size() >= examples_) return false;
@@ -67,7 +68,7 @@ bool SignatureTable::add_finding(const Finding& f, const Occurrence& at) {
     e.detail = f.detail;
     e.src = f.src;
   }
-  return occur(e, at, e.examples.empty() || !(e.examples.back() == at));
+  return occur(e, at, e.occurrences == 0 || !(e.last == at));
 }
 
 bool SignatureTable::add_tlb(const tlb::TlbFinding& f, const Occurrence& at) {
@@ -77,7 +78,7 @@ bool SignatureTable::add_tlb(const tlb::TlbFinding& f, const Occurrence& at) {
     e.detail = f.detail;
     e.src = f.src;
   }
-  return occur(e, at, e.examples.empty() || !(e.examples.back() == at));
+  return occur(e, at, e.occurrences == 0 || !(e.last == at));
 }
 
 void SignatureTable::merge(const SignatureTable& other) {
@@ -88,6 +89,7 @@ void SignatureTable::merge(const SignatureTable& other) {
     const bool other_first = o.first() < e.first();
     e.sections += o.sections;
     e.occurrences += o.occurrences;
+    e.last = std::max(e.last, o.last);
     std::vector<Occurrence> all = e.examples;
     all.insert(all.end(), o.examples.begin(), o.examples.end());
     std::sort(all.begin(), all.end());

@@ -58,6 +58,7 @@ struct SignatureEntry {
   std::string detail;           // a finding's or TLB verdict's: the first one's detail
   std::string src;              // a finding's or TLB verdict's: the first one's src
   std::string source;           // the input its lines count, when not the run's (a TLB pass's), or ""
+  Occurrence last;              // the last occurrence added (one more at the same place is the same section)
 
   const Occurrence& first() const { return examples.front(); }
 };

@@ -50,6 +50,8 @@ class Runner {
     }
     if (!config_.explore) {
       st.totals.add(s.section);
+    } else if (!config_.shard.owns(s.line)) {
+      if (Status e = checker_.advance(s.section); !e.ok()) return fail(st, std::move(e).at(source_.name(), s.line));
     } else if (!explore(st, s)) {
       return false;
     }

@@ -20,6 +20,7 @@
 #include <functional>
 #include <vector>
 
+#include "base/shard.h"
 #include "base/status.h"
 #include "explorer/exploration.h"
 #include "explorer/section_checker.h"
@@ -37,6 +38,11 @@ inline constexpr size_t kChunkSections = 1024;
 struct RunConfig {
   unsigned threads = 1;
   bool explore = true;  // false: only make (and sink) the sections: `record`, or a baseline
+  // A sharded run (`--shard I/N`, base/shard.h) explores only the sections whose input line the
+  // shard owns: the others are made, sunk, given to on_section and applied to the checker's
+  // shadow (SectionChecker::advance, with the same input checks), but neither explored nor
+  // counted in the totals. So the N shards' totals add up to the unsharded run's.
+  Shard shard;
   ExploreOptions explore_options;
   bool keep_all = false;  // keep every explored section (else those with violations)
   // Kept sections held in RunOutcome::kept: those with a violation, at most this many per lane

@@ -28,7 +28,8 @@ SEED=${3:-}
 # target:max_len (bytes; enough for several lines of each format):ci_runs (inputs CI fuzzes,
 # about 15 s each on the 2-core machine in the sanitizer build)
 TARGETS=(casemate_reader:4096:150000 workload_file:4096:150000 ptx_trace:8192:40000 proc_maps:4096:60000
-         number:64:1500000 scenario:1024:100000 tlb_fold:1024:600)
+         number:64:1500000 scenario:1024:100000 shard_merge:16384:20000
+         tlb_fold:1024:600)
 CI_SEED=20261206
 
 bash scripts/bootstrap.sh

@@ -176,6 +176,34 @@ TEST(SectionCheckerPending, DirtyReuseExposesTheStaleEntries) {
   ExpectWitnessesReplay(c, x);
 }
 
+// advance() (a sharded run's sections of other shards) leaves the shadow and the pending writes
+// as check() does: the section after it is explored exactly as after check(), and it refuses
+// what check() refuses, changing nothing.
+TEST(SectionCheckerAdvance, TheNextSectionIsExploredAsAfterCheck) {
+  for (const EngineVariant v : {EngineVariant::kMissingBarrier, EngineVariant::kSekvm}) {
+    Checked checked(v), advanced(v);
+    for (const MapOp& op : {Map(kIpa, Page(1)), Unmap(kIpa)}) {
+      checked.run(op);
+      const Section s = test::run_op(advanced.engine, kVm, op);
+      ASSERT_TRUE(advanced.checker.advance(s).ok());
+    }
+    EXPECT_EQ(advanced.checker.shadow(kVm).pt_map(kIpa), checked.checker.shadow(kVm).pt_map(kIpa));
+    const Exploration a = checked.run(Map(kIpa2, Page(2))), b = advanced.run(Map(kIpa2, Page(2)));
+    EXPECT_EQ(a.pending, b.pending);
+    EXPECT_EQ(a.sequences, b.sequences);
+    ASSERT_EQ(a.violations.size(), b.violations.size());
+    for (size_t i = 0; i < a.violations.size(); ++i) EXPECT_EQ(a.violations[i].observed, b.violations[i].observed);
+    EXPECT_EQ(v == EngineVariant::kMissingBarrier, b.pending > 0);
+  }
+  Checked c(EngineVariant::kSekvm);
+  Section s = test::run_op(c.engine, kVm, Map(kIpa, Page(1)));
+  s.updates.back().old_value ^= 1;  // not what the entry holds
+  const Status st = c.checker.advance(s);
+  EXPECT_EQ(st.code(), StatusCode::kBadInput);
+  EXPECT_NE(st.message().find("old value"), std::string::npos) << st.to_string();
+  EXPECT_EQ(c.checker.shadow(kVm).pt_map(kIpa), 0u);
+}
+
 TEST(SectionCheckerBarriers, MalformedBarriersAreRefusedAndChangeNothing) {
   Stage2Engine e;
   const Section good = test::run_op(e, kVm, Map(kIpa, Page(1)));

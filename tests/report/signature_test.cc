@@ -209,5 +209,29 @@ TEST(Signatures, FindingsAndTlbVerdictsKeyOnTheirKindAndSrc) {
   for (const SignatureEntry& s : e) EXPECT_LE(s.examples.size(), 2u);
 }
 
+// A TLB verdict's or finding's "sections" counts the distinct places it occurs at, also past the
+// examples kept (it once compared with the last example, and counted every later occurrence).
+TEST(Signatures, SectionsCountDistinctPlacesPastTheExamples) {
+  SignatureTable t(2);
+  tlb::TlbFinding f;
+  f.verdict = tlb::Verdict::kStaleMapping;
+  f.cause = tlb::Cause::kNoTlbi;
+  f.level = 3;
+  f.src = "engine:1";
+  for (uint64_t line = 10; line < 15; ++line) {
+    for (int k = 0; k < 4; ++k) t.add_tlb(f, Occurrence{1, line, 0, 0, line, true});  // 4 verdicts a line
+  }
+  for (uint64_t line = 1; line <= 3; ++line) {
+    for (int k = 0; k < 3; ++k) t.add_finding(Finding{"kernel-warn", line, "warn", "a.c:1"}, Occurrence{0, line, 0, 0, line, true});
+  }
+  const std::vector<SignatureEntry> e = t.entries();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].occurrences, 20u);
+  EXPECT_EQ(e[0].sections, 5u);
+  EXPECT_EQ(e[0].examples.size(), 2u);
+  EXPECT_EQ(e[1].occurrences, 9u);
+  EXPECT_EQ(e[1].sections, 3u);
+}
+
 }  // namespace
 }  // namespace ptx::report

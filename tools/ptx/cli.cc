@@ -27,6 +27,7 @@
 #include "armtrace/casemate_writer.h"
 #include "base/interrupt.h"
 #include "base/process_memory.h"
+#include "base/shard.h"
 #include "explorer/violation_groups.h"
 #include "formats/atomic_file.h"
 #include "formats/report.h"
@@ -50,6 +51,7 @@
 #include "workload/workload_file.h"
 #include "workload/workload_stream.h"
 #include "report/sarif.h"
+#include "report/shard_facts.h"
 #include "report/signature_json.h"
 #include "report/signature_lanes.h"
 #include "report/signature_text.h"
@@ -162,6 +164,8 @@ struct CommonArgs {
   OnOff tlb = OnOff::kOff;
   tlb::TlbOptions tlb_options;
   bool strict = false;  // TLB warnings fail too
+  std::string shard_text;  // --shard I/N (run), parsed into `shard`
+  Shard shard;
 };
 
 void add_tlb_options(CLI::App* cmd, CommonArgs* c) {
@@ -263,6 +267,13 @@ Status resolve_engine(CommonArgs* c) {
   return ok_status();
 }
 
+// Parses --shard into c->shard (the whole run without it). Errors: parse_shard's.
+Status resolve_shard(CommonArgs* c) {
+  if (c->shard_text.empty()) return ok_status();
+  PTX_ASSIGN_OR_RETURN(c->shard, parse_shard(c->shard_text));
+  return ok_status();
+}
+
 void add_common_options(CLI::App* cmd, CommonArgs* c, bool sections, bool explore) {
   cmd->add_option("--threads", c->threads, "Worker threads (default: the number of cores)")
       ->check(CLI::Range(1u, 1024u));
@@ -349,6 +360,7 @@ StatusOr<std::unique_ptr<workload::WorkloadStream>> load_input(const InputArgs& 
 std::string head_line(const std::string& cmd, const std::string& what, const CommonArgs& c, SectionPolicy policy,
                       EngineVariant engine, bool explored) {
   std::string s = fmt::format("ptx {}: {}, {} thread{}", cmd, what, c.threads, c.threads == 1 ? "" : "s");
+  if (!c.shard.whole()) s += fmt::format(", shard {}", c.shard.text());
   if (explored) s += fmt::format(", mode {}, compare {}", explore_mode_name(c.mode), compare_mode_name(c.compare));
   return s + fmt::format(", sections {}, engine {}", section_policy_name(policy), engine_variant_name(engine));
 }
@@ -421,11 +433,18 @@ struct SectionTlbRun {
     tlb::SectionTlb* p = &pass.emplace(source, c.tlb_options);
     cfg->on_section = [p](const Section& s, uint64_t line) { return p->add(s, line); };
   }
-  // The results (nullptr without --tlb on).
-  const TlbResult* finish() {
+  // The results (nullptr without --tlb on): a shard's (base/shard.h) those placed at its lines,
+  // with the counts of the whole run's TLBIs and stale entries, which every shard sees.
+  const TlbResult* finish(const Shard& shard) {
     if (!pass) return nullptr;
     pass->finish();
     result = TlbResult{pass->findings(), pass->summary(), source};
+    if (shard.whole()) return &*result;
+    std::erase_if(result->findings, [&](const tlb::TlbFinding& f) { return !shard.owns(f.line); });
+    const tlb::TlbSummary all = result->summary;
+    result->summary = tlb::summarize(result->findings);
+    result->summary.tlbis = all.tlbis;
+    result->summary.max_stale = all.max_stale;
     return &*result;
   }
 };
@@ -477,6 +496,20 @@ void select_examples(formats::ReportSections* sections, const std::vector<report
   sections->select([examples](uint32_t vm, uint64_t pos) { return examples->count({vm, pos}) > 0; });
 }
 
+// A shard's facts (report/shard_facts.h) for its report and SARIF log, or null for a whole run:
+// "run" names the input and every option that changes what the shards find.
+nlohmann::json shard_json(const Explored& e, const CommonArgs& c) {
+  if (c.shard_text.empty()) return nullptr;  // not sharded (--shard 0/1 is a shard: its files merge)
+  std::string run = fmt::format("ptx {} {} ({}): mode {}, compare {}, sections {}, engine {}, tlb {}", e.cmd, e.what,
+                                e.source, explore_mode_name(c.mode), compare_mode_name(c.compare),
+                                section_policy_name(e.policy), engine_variant_name(e.engine), enum_name(kOnOffNames, c.tlb));
+  if (c.tlb == OnOff::kOn) {
+    run += fmt::format(" (ttl {}, deadline {}, bbm level {})", enum_name(tlb::kTtlModeNames, c.tlb_options.ttl),
+                       enum_name(tlb::kDeadlineNames, c.tlb_options.deadline), c.tlb_options.bbm_level);
+  }
+  return report::shard_facts_json(report::ShardFacts{c.shard, run, c.examples, c.report_all});
+}
+
 // The report, the summary, the drawings' line and the exit status of an explored run.
 // An interrupted run (SIGINT/SIGTERM): the summary of what was done, no output file, 128 + signal.
 int finish_interrupted(const std::string& head, const run::RunOutcome& r, const std::string& source, bool explored,
@@ -495,11 +528,13 @@ int finish_explored(const Explored& e, const CommonArgs& c, const run::RunOutcom
   }
   const std::vector<report::SignatureEntry> entries = signature_entries(e);
   if (!c.sarif.empty()) {
-    if (Status s = report::write_sarif(c.sarif, entries, report::SarifInfo{PTX_VERSION, e.source}); !s.ok()) return fail(s);
+    const report::SarifInfo info{PTX_VERSION, e.source, shard_json(e, c)};
+    if (Status s = report::write_sarif(c.sarif, entries, info); !s.ok()) return fail(s);
   }
   if (!c.report.empty()) {
     formats::ReportMeta meta{e.source, e.policy, c.mode, c.compare, e.engine, false, {}, {}, nullptr, nullptr,
                              report::signatures_json(entries)};
+    meta.shard = shard_json(e, c);
     if (e.kernel != nullptr) {
       meta.kernel = {e.kernel->name, e.kernel->version, c.vcpus, kernel::cpu_features_name(c.features)};
     }
@@ -549,6 +584,11 @@ int do_run_kernel(const InputArgs& in, const CommonArgs& c);
 int do_record_kernel(const InputArgs& in, const CommonArgs& c, const std::string& out);
 
 int do_run(const InputArgs& in, const CommonArgs& c) {
+  if (c.kernel && !c.shard.whole()) {
+    return fail(bad_input("--shard {} with --engine {}: a kernel engine's vCPU threads interleave differently on every "
+                          "run, so shards of it are not parts of one run; shard its schedules instead (ptx schedules "
+                          "--shard I/N, docs/schedules.md)", c.shard.text(), c.engine_name));
+  }
   if (c.kernel) return do_run_kernel(in, c);
   if (!c.report.empty()) {
     if (Status s = formats::check_writable(c.report, "--report"); !s.ok()) return fail(s);
@@ -562,11 +602,12 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   formats::ReportSections sections(formats::ReportSections::Order::kByVm, !c.report_all);
   report::SignatureLanes signatures(c.examples);
   run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections, &signatures);
+  cfg.shard = c.shard;
   SectionTlbRun tlb(c, name, &cfg);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p, &signatures);
   if (!r.ok()) return fail(r.status());
   report::SignatureTable table = signatures.merged();
-  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, "", &table};
+  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(c.shard), "", &sections, "", &table};
   e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
   return finish_explored(e, c, *r, &*p);
 }
@@ -848,7 +889,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
   const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
   report::SignatureTable table = signatures.merged();
-  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, tlb.finish(), "",
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, tlb.finish(c.shard), "",
                                   &sections, "", &table},
                          c, *r, &*p);
 }
@@ -881,6 +922,9 @@ int ptx_main(int argc, char** argv) {
   add_input_options(run, &run_in);
   add_common_options(run, &run_c, true, true);
   add_tlb_options(run, &run_c);
+  run->add_option("--shard", run_c.shard_text,
+                  "I/N: explore part I of N of the run (the sections of the workload lines the shard owns; every shard "
+                  "makes every section); join the shards' --report and --sarif files with ptx merge (docs/cli.md)");
 
   CLI::App* record = app.add_subcommand("record", "Drive the engine and record its sections to a trace");
   add_input_options(record, &rec_in);
@@ -909,6 +953,7 @@ int ptx_main(int argc, char** argv) {
   try {
     if (run->parsed()) {
       if (Status s = resolve_engine(&run_c); !s.ok()) return fail(s);
+      if (Status s = resolve_shard(&run_c); !s.ok()) return fail(s);
       return do_run(run_in, run_c);
     }
     if (record->parsed()) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "armtrace/casemate_writer.h"
+#include "base/shard.h"
 #include "formats/atomic_file.h"
 #include "kernel/engines.h"
 #include "kernel/schedule_explore.h"
@@ -59,8 +60,9 @@ StatusOr<kernel::ScheduleOptions> options_of(const SchedulesArgs& a, uint32_t th
     PTX_ASSIGN_OR_RETURN(o.replay, schedule::parse_schedule_id(a.schedule, threads));
   }
   if (!a.shard.empty()) {
-    PTX_ASSIGN_OR_RETURN(const auto shard, kernel::parse_shard(a.shard));
-    std::tie(o.shard, o.shards) = shard;
+    PTX_ASSIGN_OR_RETURN(const Shard shard, parse_shard(a.shard));
+    o.shard = shard.index;
+    o.shards = shard.count;
     if (!a.schedule.empty()) return bad_input("--shard with --schedule: one schedule is not split");
   }
   if (!a.trace.empty() && a.schedule.empty()) {
@@ -154,32 +156,6 @@ CLI::App* add_schedules_command(CLI::App& app, SchedulesArgs* a) {
   c->add_option("--shard", a->shard, "I/N: run shard I of N (schedule n is shard n % N's); join with ptx merge");
   c->add_flag("--quiet", a->quiet, "No progress display");
   return c;
-}
-
-CLI::App* add_merge_command(CLI::App& app, MergeArgs* a) {
-  CLI::App* c = app.add_subcommand("merge", "Join the --json reports of the shards of one ptx schedules run");
-  c->add_option("REPORT", a->reports, "The shards' reports (ptx schedules --shard I/N --json FILE)")->required();
-  c->add_option("--json", a->json, "Write the joined report (atomically)");
-  return c;
-}
-
-StatusOr<int> run_merge_command(const MergeArgs& a) {
-  std::vector<kernel::ScheduleReport> shards;
-  for (const std::string& path : a.reports) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return bad_input("ptx merge: {} cannot be opened", path);
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) return bad_input("ptx merge: {} is not JSON", path);
-    PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport r, kernel::schedule_report_from_json(j, path));
-    shards.push_back(std::move(r));
-  }
-  if (!a.json.empty()) PTX_RETURN_IF_ERROR(formats::check_writable(a.json, "--json"));
-  PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport m, kernel::merge_schedule_reports(shards));
-  std::fputs(schedule_report_text(m).c_str(), stdout);
-  if (!a.json.empty()) {
-    PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.json, kernel::schedule_report_json(m).dump(2) + "\n"));
-  }
-  return m.summary.errors == 0 ? kExitOk : kExitFindings;
 }
 
 StatusOr<int> run_schedules_command(const SchedulesArgs& a) {

@@ -8,7 +8,7 @@
 //                 [--no-reduction] [--seed S] [--tlb on|off] [--compare translation|descriptor]
 //                 [--cpu-features LIST]
 //                 [--step-bound N] [--schedule ID [--trace FILE]] [--json FILE] [--shard I/N] [--quiet]
-//   ptx merge REPORT... [--json FILE]
+// (`ptx merge`, which joins the shards' reports: merge_cmd.h.)
 //
 // Exit status: 0 no error in any schedule (warnings — transient-fault, stale-permission — are
 // listed), 1 errors, 2 bad input, 3 a bug, 128 + the signal when interrupted.
@@ -23,6 +23,7 @@
 
 #include "base/status.h"
 #include "kernel/schedule_report.h"
+#include "tools/ptx/merge_cmd.h"
 
 namespace ptx::cli {
 
@@ -49,17 +50,7 @@ CLI::App* add_schedules_command(CLI::App& app, SchedulesArgs* a);
 // Runs it: the exit status, or the error to report (kBadInput, kIoError, kInterrupted, ...).
 StatusOr<int> run_schedules_command(const SchedulesArgs& a);
 
-// `ptx merge REPORT... [--json FILE]`: the shards of one `ptx schedules --shard I/N --json` run
-// joined (kernel/schedule_report.h); prints the summary the unsharded run prints. Exit status as
-// for schedules.
-struct MergeArgs {
-  std::vector<std::string> reports;
-  std::string json;
-};
-CLI::App* add_merge_command(CLI::App& app, MergeArgs* a);
-StatusOr<int> run_merge_command(const MergeArgs& a);
-
-// Both subcommands, registered and run together.
+// `ptx schedules` and `ptx merge`, registered and run together.
 struct ScheduleCommands {
   SchedulesArgs schedules;
   MergeArgs merge;

@@ -38,6 +38,15 @@ TEST_F(SchedulesCli, CleanIsZeroAndAMutantIsOneWithAReplayThatWritesATrace) {
   const Result check = run_ptx({"check", dir_ / "s.casemate", "--quiet"}, dir_);
   EXPECT_NE(check.exit_code, 2) << describe(check);  // a trace ptx reads (its verdict is its own)
   EXPECT_NE(check.out.find("casemate"), std::string::npos) << check.out;
+  // --html: the schedule's pages, whose index names the finding's signature.
+  const Result pages = run_ptx({"schedules", "--engine", "linux-6.12+cmpxchg-plain", "--scenario", "same-page",
+                                "--schedule", id, "--html", dir_ / "pages", "--quiet"}, dir_);
+  EXPECT_EQ(pages.exit_code, 1) << describe(pages);
+  EXPECT_NE(pages.out.find("html: "), std::string::npos) << pages.out;
+  EXPECT_NE(read_file(dir_ / "pages/index.html").find("shared-entry"), std::string::npos);
+  const Result no_id = run_ptx({"schedules", "--scenario", "same-page", "--html", dir_ / "p2"}, dir_);
+  EXPECT_EQ(no_id.exit_code, 2) << describe(no_id);
+  EXPECT_NE(no_id.err.find("--html"), std::string::npos) << describe(no_id);
 }
 
 TEST_F(SchedulesCli, ShardsMergedPrintWhatTheWholeRunPrints) {

@@ -905,6 +905,22 @@ Status check_subcommand(int argc, char** argv) {
 
 }  // namespace
 
+int check_casemate_pages(const std::string& name, const std::string& trace, const std::string& html_dir, bool tlb,
+                         bool translation) {
+  CommonArgs c;
+  c.threads = 1;
+  c.quiet = true;
+  c.html = html_dir;
+  c.tlb = tlb ? OnOff::kOn : OnOff::kOff;
+  c.compare = translation ? CompareMode::kTranslation : CompareMode::kDescriptor;
+  std::istringstream in(trace);
+  try {
+    return do_check_casemate(name, in, c);
+  } catch (const std::exception& e) {  // a bug: never a crash
+    return fail(internal_error("internal error: {}", e.what()));
+  }
+}
+
 int ptx_main(int argc, char** argv) {
   CLI::App app{
       "ptx: explores every critical section of a SeKVM stage-2 page-table workload for the Transactional Page "

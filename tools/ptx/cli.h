@@ -22,9 +22,18 @@
 #ifndef PTX_TOOLS_PTX_CLI_H_
 #define PTX_TOOLS_PTX_CLI_H_
 
+#include <string>
+
 namespace ptx::cli {
 
 int ptx_main(int argc, char** argv);
+
+// `ptx check NAME --html DIR` of a casemate trace held in memory, on one thread, with the TLB
+// verdicts when `tlb` and compare translation when `translation`: `ptx schedules --schedule ID
+// --html DIR` draws the pages of the schedule it replayed. Prints check's summary and returns its
+// exit status (0, 1, 2 for a directory it cannot write, 3).
+int check_casemate_pages(const std::string& name, const std::string& trace, const std::string& html_dir, bool tlb,
+                         bool translation);
 
 }  // namespace ptx::cli
 

@@ -14,6 +14,7 @@
 #include "kernel/engines.h"
 #include "kernel/schedule_explore.h"
 #include "kernel/schedule_report.h"
+#include "tools/ptx/cli.h"
 #include "tools/ptx/progress.h"
 
 namespace ptx::cli {
@@ -65,8 +66,9 @@ StatusOr<kernel::ScheduleOptions> options_of(const SchedulesArgs& a, uint32_t th
     o.shards = shard.count;
     if (!a.schedule.empty()) return bad_input("--shard with --schedule: one schedule is not split");
   }
-  if (!a.trace.empty() && a.schedule.empty()) {
-    return bad_input("--trace: a trace is written for one schedule: give --schedule ID (a finding prints it)");
+  if ((!a.trace.empty() || !a.html.empty()) && a.schedule.empty()) {
+    return bad_input("--{}: {} for one schedule: give --schedule ID (a finding prints it)",
+                     a.trace.empty() ? "html" : "trace", a.trace.empty() ? "pages are drawn" : "a trace is written");
   }
   return o;
 }
@@ -152,6 +154,9 @@ CLI::App* add_schedules_command(CLI::App& app, SchedulesArgs* a) {
       ->check(CLI::Range(uint64_t{100}, uint64_t{1000000000}));
   c->add_option("--schedule", a->schedule, "Replay one schedule by its id (a finding prints it)");
   c->add_option("--trace", a->trace, "With --schedule: write its events as a casemate trace (atomically)");
+  c->add_option("--html", a->html,
+                "With --schedule: write its pages into this directory (index.html: its bug signatures), as ptx check "
+                "--html draws its trace");
   c->add_option("--json", a->json, "Write the summary and signatures as JSON (atomically)");
   c->add_option("--shard", a->shard, "I/N: run shard I of N (schedule n is shard n % N's); join with ptx merge");
   c->add_flag("--quiet", a->quiet, "No progress display");
@@ -172,7 +177,7 @@ StatusOr<int> run_schedules_command(const SchedulesArgs& a) {
   if (!a.trace.empty()) PTX_RETURN_IF_ERROR(formats::check_writable(a.trace, "--trace"));
   if (!a.json.empty()) PTX_RETURN_IF_ERROR(formats::check_writable(a.json, "--json"));
   std::string trace;
-  if (!a.trace.empty()) {
+  if (!a.trace.empty() || !a.html.empty()) {
     o.on_events = [&](const std::string&, const kernel::EventLog& log) -> Status {
       for (const armtrace::Event& e : log.events) trace += armtrace::format_casemate(e) + "\n";
       return ok_status();
@@ -192,7 +197,13 @@ StatusOr<int> run_schedules_command(const SchedulesArgs& a) {
   if (!a.json.empty()) {
     PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.json, kernel::schedule_report_json(report).dump(2) + "\n"));
   }
-  return s->errors == 0 ? kExitOk : kExitFindings;
+  const int code = s->errors == 0 ? kExitOk : kExitFindings;
+  if (a.html.empty()) return code;
+  std::printf("pages of schedule %s (its trace, as ptx check draws it):\n", a.schedule.c_str());
+  std::fflush(stdout);
+  const int pages = check_casemate_pages("schedule-" + a.schedule + ".casemate", trace, a.html, a.tlb == "on",
+                                         a.compare == "translation");
+  return pages > kExitFindings ? pages : code;
 }
 
 }  // namespace ptx::cli

@@ -7,7 +7,8 @@
 //                 [--strategy pct|bounded] [--schedules N] [--depth D] [--preemptions K]
 //                 [--no-reduction] [--seed S] [--tlb on|off] [--compare translation|descriptor]
 //                 [--cpu-features LIST]
-//                 [--step-bound N] [--schedule ID [--trace FILE]] [--json FILE] [--shard I/N] [--quiet]
+//                 [--step-bound N] [--schedule ID [--trace FILE] [--html DIR]] [--json FILE] [--shard I/N]
+//                 [--quiet]
 // (`ptx merge`, which joins the shards' reports: merge_cmd.h.)
 //
 // Exit status: 0 no error in any schedule (warnings — transient-fault, stale-permission — are
@@ -40,7 +41,7 @@ struct SchedulesArgs {
   std::string compare = "translation";
   std::string cpu_features;
   uint64_t step_bound = 100000;
-  std::string schedule, trace, json, shard;
+  std::string schedule, trace, html, json, shard;
   bool quiet = false;
 };
 

@@ -5,7 +5,8 @@
 // run). Each page carries the reference count the kernel keeps in its struct page (get_page /
 // put_page / page_count); at 0 the page is free again.
 //
-// The memory is reserved, not committed: a VM costs the pages it touches. Physical addresses
+// The memory is reserved, not committed: a VM costs the pages it touches. Small arenas' memory is
+// kept for the next arena (zeroed: an arena starts all zeros whatever ran before it). Physical addresses
 // outside the arena (guest data pages, which the code only names, for cache maintenance) map to
 // one zeroed scratch page, so that even a bug that follows a leaf as a table reads zeros, never
 // outside the arena. Thread safety: every member may be called from any thread.

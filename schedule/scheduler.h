@@ -99,8 +99,8 @@ class Scheduler : public ScheduleGate {
   std::mutex mu_;
   // One per thread: a pick wakes only the thread picked (and none when the running thread goes on).
   std::vector<std::unique_ptr<std::condition_variable>> cvs_;
-  // The thread whose turn it is: written under mu_, read without it by a thread spinning for its
-  // turn (wait_turn) before it sleeps on its condition variable.
+  // The thread whose turn it is: written under mu_ (atomic, so that the schedule's outcome may
+  // read it without).
   std::atomic<uint32_t> running_{kNoThread};
   std::vector<HookPoint> pending_;
   std::vector<bool> started_, finished_;

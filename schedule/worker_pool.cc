@@ -50,18 +50,21 @@ void WorkerPool::loop(std::atomic<const std::function<void()>*>& slot) {
 }
 
 void WorkerPool::run(const std::vector<std::function<void()>>& jobs) {
+  if (jobs.empty()) return;
   std::lock_guard<std::mutex> turn(run_mu_);
+  const size_t others = jobs.size() - 1;  // jobs[0] runs on the caller: one handoff fewer, one thread fewer
   {
     std::lock_guard<std::mutex> l(mu_);
-    while (threads_.size() < jobs.size()) {
+    while (threads_.size() < others) {
       jobs_.push_back(std::make_unique<std::atomic<const std::function<void()>*>>(nullptr));
       // The worker holds its slot itself: jobs_ may grow (and move its pointers) while it runs.
       threads_.emplace_back([this, slot = jobs_.back().get()] { loop(*slot); });
     }
-    busy_.store(jobs.size(), std::memory_order_relaxed);
-    for (size_t i = 0; i < jobs.size(); ++i) jobs_[i]->store(&jobs[i], std::memory_order_release);
+    busy_.store(others, std::memory_order_relaxed);
+    for (size_t i = 0; i < others; ++i) jobs_[i]->store(&jobs[i + 1], std::memory_order_release);
   }
-  work_cv_.notify_all();
+  if (others > 0) work_cv_.notify_all();
+  jobs[0]();
   if (poll([&] { return busy_.load(std::memory_order_acquire) == 0; })) return;
   std::unique_lock<std::mutex> l(mu_);
   done_cv_.wait(l, [&] { return busy_.load(std::memory_order_acquire) == 0; });

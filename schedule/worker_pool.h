@@ -22,8 +22,8 @@ class WorkerPool {
   static WorkerPool& instance();
   ~WorkerPool();  // stops and joins the workers
 
-  // Runs jobs[i] on worker i, each on a thread of its own, and returns when every job has
-  // returned. Jobs must not throw.
+  // Runs each job on a thread of its own, jobs[0] on the calling thread and jobs[i] on worker
+  // i - 1, and returns when every job has returned. Jobs must not throw.
   void run(const std::vector<std::function<void()>>& jobs);
 
  private:

@@ -66,5 +66,23 @@ TEST(TableArena, ExhaustionAndTheScratchPage) {
   EXPECT_EQ(std::memcmp(scratch, zero, sizeof(zero)), 0);
 }
 
+// A small arena's memory is kept for the next arena of its size, zeroed: every page of the next
+// arena reads zeros, also pages it never allocates (a stale pointer's target), whatever the one
+// before wrote.
+TEST(TableArena, TheNextArenaStartsAllZerosThoughItsMemoryIsKept) {
+  const unsigned char* first = nullptr;
+  {
+    TableArena a(kBase, 8);
+    for (int i = 0; i < 3; ++i) std::memset(a.alloc(), 0xA5, 4096);
+    first = static_cast<const unsigned char*>(a.virt(kBase));
+  }
+  TableArena b(kBase, 8);
+  EXPECT_EQ(static_cast<const unsigned char*>(b.virt(kBase)), first);  // the same memory, kept
+  for (uint64_t page = 0; page < 8; ++page) {
+    const auto* p = static_cast<const unsigned char*>(b.virt(kBase + page * 4096));
+    for (size_t i = 0; i < 4096; ++i) ASSERT_EQ(p[i], 0) << "page " << page << " byte " << i;
+  }
+}
+
 }  // namespace
 }  // namespace ptx::kernel

@@ -4,9 +4,10 @@
 // their reports into the report the unsharded run writes.
 //
 // The parts are deterministic and disjoint, and together they are the whole: `ptx run` gives
-// each unit of work (a workload line: the sections its op made, the findings and TLB verdicts
-// placed there) to the one shard owns(line) names; `ptx schedules` gives schedule n to shard
-// n % N (kernel/schedule_report.h). Ownership is a fixed hash of the line, the same on every
+// each unit of work (a workload line: the sections its op made, the findings placed there) to the
+// one shard owns(line) names, and each VM's TLB pass, which follows the VM's whole history, to
+// shard owns_lane(vm); `ptx schedules` gives schedule n to shard n % N
+// (kernel/schedule_report.h). Line ownership is a fixed hash of the line, the same on every
 // machine, so that neighbouring lines (one VM's burst of faults) spread over the shards.
 #ifndef PTX_BASE_SHARD_H_
 #define PTX_BASE_SHARD_H_
@@ -26,6 +27,8 @@ struct Shard {
   // Whether the work placed at `key` (a workload line) is this shard's. Exactly one of the N
   // shards owns each key.
   bool owns(uint64_t key) const { return whole() || mix(key) % count == index; }
+  // Whether a whole lane (a VM) is this shard's: lane % N == I.
+  bool owns_lane(uint32_t lane) const { return whole() || lane % count == index; }
   // "I/N".
   std::string text() const;
 

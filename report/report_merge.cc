@@ -53,7 +53,7 @@ nlohmann::json joined_summary(const std::vector<nlohmann::json>& heads) {
         uint64_t n = 0;
         for (const nlohmann::json& h : heads) {
           const uint64_t x = h.at("summary").at("tlb").at(k).get<uint64_t>();
-          n = k == "tlbis" || k == "max_stale" ? std::max(n, x) : n + x;
+          n = k == "max_stale" ? std::max(n, x) : n + x;
         }
         v = n;
       }

@@ -5,9 +5,9 @@
 // Each shard's report has a "shard" object: {"index": I, "count": N, "run": the run's input and
 // options, "examples": --examples, "report_all": bool}. The join checks that the reports are the N
 // shards of one run, each once, then writes:
-//   summary       every count summed (each shard counts the sections it explored); "signatures"
-//                 the joined list's size; "tlb" summed, but "tlbis" and "max_stale", which every
-//                 shard measures over the whole run, taken as they are
+//   summary       every count summed (each shard counts the sections it explored, and the TLB
+//                 verdicts and TLBIs of the VMs whose TLB pass it ran); "signatures" the joined
+//                 list's size; "tlb"."max_stale" the largest
 //   signatures    joined (signature_merge.h)
 //   tlb_findings  every shard's, by VM (root table) then line, as the unsharded run lists them
 //   findings      every shard's, by line

@@ -428,23 +428,20 @@ struct SectionTlbRun {
   std::optional<TlbResult> result;
   std::string source;
 
+  // A shard (base/shard.h) runs the TLB pass of the VMs it owns (owns_lane): the pass follows a
+  // VM's whole history, so it is not split by line.
   SectionTlbRun(const CommonArgs& c, const std::string& source_name, run::RunConfig* cfg) : source(source_name) {
     if (c.tlb != OnOff::kOn) return;
     tlb::SectionTlb* p = &pass.emplace(source, c.tlb_options);
-    cfg->on_section = [p](const Section& s, uint64_t line) { return p->add(s, line); };
+    cfg->on_section = [p, shard = c.shard](const Section& s, uint64_t line) {
+      return shard.owns_lane(s.vmid) ? p->add(s, line) : ok_status();
+    };
   }
-  // The results (nullptr without --tlb on): a shard's (base/shard.h) those placed at its lines,
-  // with the counts of the whole run's TLBIs and stale entries, which every shard sees.
-  const TlbResult* finish(const Shard& shard) {
+  // The results (nullptr without --tlb on).
+  const TlbResult* finish() {
     if (!pass) return nullptr;
     pass->finish();
     result = TlbResult{pass->findings(), pass->summary(), source};
-    if (shard.whole()) return &*result;
-    std::erase_if(result->findings, [&](const tlb::TlbFinding& f) { return !shard.owns(f.line); });
-    const tlb::TlbSummary all = result->summary;
-    result->summary = tlb::summarize(result->findings);
-    result->summary.tlbis = all.tlbis;
-    result->summary.max_stale = all.max_stale;
     return &*result;
   }
 };
@@ -607,7 +604,7 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p, &signatures);
   if (!r.ok()) return fail(r.status());
   report::SignatureTable table = signatures.merged();
-  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(c.shard), "", &sections, "", &table};
+  Explored e{"run", what, name, c.sections, c.engine, {}, nullptr, tlb.finish(), "", &sections, "", &table};
   e.memory = memory_line(source.engine().page_table_bytes(), peak_rss_bytes());
   return finish_explored(e, c, *r, &*p);
 }
@@ -889,7 +886,7 @@ int do_check(const std::string& path, const CommonArgs& c) {
   const formats::TraceHeader& h = index->header;
   const std::string what = fmt::format("{} ({})", path, h.description.empty() ? h.source : h.description);
   report::SignatureTable table = signatures.merged();
-  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, tlb.finish(c.shard), "",
+  return finish_explored(Explored{"check", what, h.source, h.policy, h.engine, {}, nullptr, tlb.finish(), "",
                                   &sections, "", &table},
                          c, *r, &*p);
 }

@@ -133,6 +133,9 @@ class EventChecker {
     std::vector<uint64_t> lines;
     std::vector<std::string> srcs;
     std::vector<uint32_t> barriers;
+    // A shared section's own check: the states at the commits of the sections that overlapped it
+    // and closed before it (each entry its group wrote, at its value then), allowed too.
+    std::vector<std::vector<Update>> commits;
   };
   struct Thread {
     std::vector<OpenSection> open;  // innermost last
@@ -160,6 +163,7 @@ class EventChecker {
   void mark_roots_above(uint64_t page, int depth, RootSet* set) const;
   Status close_shared(uint32_t tid, const OpenSection& s, uint64_t last_line, bool open_at_end);
   Status explore_group(const std::vector<const SharedSection*>& group, uint64_t last_line);
+  std::vector<std::vector<Update>> commit_states(const std::vector<const SharedSection*>& group) const;
   void record_write(const armtrace::Event& e, uint64_t entry, uint64_t old, uint64_t value);
   void check_lock_of(const armtrace::Event& e, uint64_t entry);
   std::optional<uint64_t> live_root_of(uint64_t entry) const;

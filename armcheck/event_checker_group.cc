@@ -18,6 +18,7 @@ struct GroupWrites {
   std::vector<uint64_t> lines;
   std::vector<std::string> srcs;
   std::vector<uint32_t> tids;  // per member
+  std::vector<size_t> commits;  // per member: the updates made before it closed (all: still open)
   uint64_t first_line = UINT64_MAX;
 };
 
@@ -41,10 +42,41 @@ GroupWrites collect(const std::vector<const SharedSection*>& group) {
     g.lines.push_back(a.w->line);
     g.srcs.push_back(a.w->src);
   }
+  for (const SharedSection* s : group) {
+    if (s->writes.empty() || g.commits.size() == g.tids.size()) continue;
+    g.commits.push_back(static_cast<size_t>(
+        std::count_if(all.begin(), all.end(), [&](const At& a) { return a.w->seq <= s->closed; })));
+  }
   return g;
 }
 
 }  // namespace
+
+// The state at the commit of each section of `group` but the first (the one closing now) that
+// closed before: every entry the group's sections wrote, at its value then (the old value of its
+// first write, when they wrote it only later).
+std::vector<std::vector<Update>> EventChecker::commit_states(const std::vector<const SharedSection*>& group) const {
+  std::vector<const SharedWrite*> all;
+  for (const SharedSection* s : group) {
+    for (const SharedWrite& w : s->writes) all.push_back(&w);
+  }
+  std::sort(all.begin(), all.end(), [](const SharedWrite* a, const SharedWrite* b) { return a->seq < b->seq; });
+  std::vector<std::vector<Update>> out;
+  for (size_t m = 1; m < group.size() && out.size() < kMaxGroupSections; ++m) {
+    if (group[m]->closed == UINT64_MAX) continue;
+    std::unordered_map<uint64_t, size_t> at;  // entry -> its index in the state
+    std::vector<Update>& state = out.emplace_back();
+    for (const SharedWrite* w : all) {
+      const auto [it, fresh] = at.emplace(w->update.entry, state.size());
+      if (fresh) {
+        state.push_back(Update{kind_at_level(arm_level_of(w->update.entry), kMaxLevels), w->update.entry, 0,
+                               w->update.old_value});
+      }
+      if (w->seq <= group[m]->closed) state[it->second].new_value = w->update.new_value;
+    }
+  }
+  return out;
+}
 
 Status EventChecker::explore_group(const std::vector<const SharedSection*>& group, uint64_t last_line) {
   if (!options_.explore_sections || group.size() < 2) return ok_status();
@@ -60,7 +92,7 @@ Status EventChecker::explore_group(const std::vector<const SharedSection*>& grou
   for (const Root& root : roots_.live()) {
     undo(g.updates);
     Exploration x = ptx::explore_group(memory_, root.base, root.geometry, g.updates, g.member,
-                                       static_cast<uint32_t>(g.tids.size()), options_.explore);
+                                       static_cast<uint32_t>(g.tids.size()), options_.explore, g.commits);
     for (const auto& [entry, value] : now) memory_.write(0, entry, value);
     if (x.classes.empty()) continue;
     result_.totals.add_exploration(x);

@@ -94,6 +94,7 @@ void EventChecker::recycle(OpenSection&& s) {
   s.lines.clear();
   s.srcs.clear();
   s.barriers.clear();
+  s.commits.clear();
   spare_.push_back(std::move(s));
 }
 
@@ -187,7 +188,7 @@ Status EventChecker::close_shared(uint32_t tid, const OpenSection& open, uint64_
                      c.first->line, c.first->src, c.second->update.new_value, c.second->line, c.second->src));
   }
   const SharedSection& s = *group.front();
-  OpenSection own{s.lock, 1, s.first_line, 0, {}, {}, {}, s.barriers};
+  OpenSection own{s.lock, 1, s.first_line, 0, {}, {}, {}, s.barriers, commit_states(group)};
   for (const SharedWrite& w : s.writes) {
     own.updates.push_back(w.update);
     own.lines.push_back(w.line);
@@ -203,7 +204,7 @@ Status EventChecker::explore_for(const Root& root, const OpenSection& s, const S
   std::vector<uint32_t>& ends = ends_;
   ends.assign(s.barriers.begin(), s.barriers.end());
   if (ends.empty() || ends.back() < s.updates.size()) ends.push_back(static_cast<uint32_t>(s.updates.size()));
-  Exploration x = explore_epochs(memory_, root.base, root.geometry, s.updates, ends, {}, options_.explore);
+  Exploration x = explore_epochs(memory_, root.base, root.geometry, s.updates, ends, {}, options_.explore, 0, s.commits);
   if (x.classes.empty()) return ok_status();  // the section changes no walk of this root
   result_.totals.add_exploration(x);
   const bool keep = options_.keep_all || !x.ok();

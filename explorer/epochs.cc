@@ -70,10 +70,10 @@ size_t largest_epoch(size_t updates, std::span<const uint32_t> epoch_ends) {
 
 Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, std::span<const Update> updates,
                            std::span<const uint32_t> epoch_ends, std::span<const uint64_t> targets,
-                           const ExploreOptions& options, size_t pending) {
+                           const ExploreOptions& options, size_t pending, std::span<const std::vector<Update>> also) {
   const Tables t(memory, root, g);
   const std::vector<uint32_t> ends = epoch_bounds(updates.size(), epoch_ends);
-  if (ends.size() == 1 && pending == 0) {  // one epoch: no reference needed
+  if (ends.size() == 1 && pending == 0 && also.empty()) {  // one epoch: no reference needed
     Exploration x = explore_one(t, updates, targets, options);
     for (const Update& u : updates) memory.apply(u);
     return x;
@@ -83,6 +83,10 @@ Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, s
     const EntryKey key = g.key(t.key_level(updates[i].kind), updates[i].entry);
     ref.after[key] = updates[i].new_value;
     if (i < pending) ref.before[key] = updates[i].new_value;  // the state after the pending writes
+  }
+  for (const std::vector<Update>& state : also) {
+    auto& cut = ref.cuts.emplace_back();
+    for (const Update& u : state) cut[g.key(t.key_level(u.kind), u.entry)] = u.new_value;
   }
   ExploreOptions opts = options;
   opts.reference = &ref;

@@ -12,6 +12,11 @@
 // variant). They are explored with the first epoch, but the states are judged against the state
 // after them (the previous section's after-state) and after every update.
 //
+// More allowed states: each of `also` is a state too (its updates' new values, the last of an
+// entry's winning, over the memory the section starts from) whose mappings are allowed, as the
+// after-state's are: a shared section's own check allows the states at the commits of the
+// sections that overlapped it (explorer/section_group.h, armcheck/event_checker_sections.cc).
+//
 // Results: `sequences` is the sum over epochs of a(n_k); each class carries its epoch; a third
 // mapping seen in several epochs is one violation (lists summed over the epochs; a wrong
 // translation if it is one in any epoch) whose epoch is the first that shows it and whose witness
@@ -22,6 +27,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "explorer/exploration.h"
 #include "explorer/tables.h"
@@ -35,13 +41,15 @@ namespace ptx {
 // outside (0, updates.size()) cut nothing; the updates after the last cut form the last epoch;
 // empty: one epoch — with options.mode's explorer, and leaves `memory` at the section's
 // after-state (every update applied in program order). The first `pending` updates are pending
-// writes of an earlier section (above). options.reference must be null (this sets its own).
+// writes of an earlier section (above); `also` more allowed states (above). options.reference
+// must be null (this sets its own).
 // REQUIRES: g is compatible with memory (tables.h); epoch_ends ascending, each above `pending`;
 // pending <= updates.size(); faithful mode: each epoch within kFaithfulMaxUpdates
-// (ExploreOptions::check on largest_epoch).
+// (ExploreOptions::check on largest_epoch); the kinds of `also`'s updates set.
 Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, std::span<const Update> updates,
                            std::span<const uint32_t> epoch_ends, std::span<const uint64_t> targets,
-                           const ExploreOptions& options, size_t pending = 0);
+                           const ExploreOptions& options, size_t pending = 0,
+                           std::span<const std::vector<Update>> also = {});
 
 // The size of the largest epoch (what ExploreOptions::check must accept).
 size_t largest_epoch(size_t updates, std::span<const uint32_t> epoch_ends);

@@ -8,8 +8,9 @@
 //     against this section's own before (the previous section's after) and after.
 //   * sections that overlap in time under a shared lock (armcheck/shared_sections.h): the union of
 //     their writes is explored, judged against `cuts` too: each cut is the state in which some of
-//     the sections are done and the others not begun, and a walk that maps as some cut does is
-//     one a walker may see with the sections' transactions serialised.
+//     the sections are done and the others not begun, or the state at one section's commit (the
+//     group's writes made before it closed), and a walk that maps as one of them does is one a
+//     walker may see with the sections' transactions serialised (explorer/section_group.h).
 // Each side is an overlay of entry values on the explored memory: the state is the memory with
 // these entries replaced.
 #ifndef PTX_EXPLORER_REFERENCE_H_
@@ -31,8 +32,8 @@ namespace ptx {
 struct Reference {
   boost::container::flat_map<EntryKey, uint64_t> before;  // entry key -> value before the section
   boost::container::flat_map<EntryKey, uint64_t> after;   // entry key -> value after the section
-  // More states whose mappings are allowed (judged as the after-state is): the cuts of a group of
-  // overlapping sections. Empty for a single section.
+  // More states whose mappings are allowed (judged as the after-state is): the cuts and commit
+  // states of a group of overlapping sections. Empty for a single section.
   std::vector<boost::container::flat_map<EntryKey, uint64_t>> cuts;
 
   // The updates to compute address classes from (address_classes.h) when `ref` judges the states

@@ -17,6 +17,22 @@
 // writes whose sections are all done. A mapping no cut gives is a violation: a transient fault if
 // the walk ends at an invalid entry, a wrong translation otherwise, as for one section.
 //
+// The states at the commits. A cut puts a section's writes in or out as a whole, so it cannot
+// give a state in which a section is done on top of writes another section made before it and
+// still undoes later: in Linux 6.12's shared fault path (block-and-page) vCPU 1 links the tables
+// of a range, vCPU 0 installs a 2 MiB block in vCPU 1's table and read-unlocks, then vCPU 1 breaks
+// that block and installs a table holding its one page. A walk may see the block: it is the state
+// after vCPU 0's section committed (serialised, vCPU 0 then vCPU 1: the block, then vCPU 1
+// replacing it, which KVM allows: the rest of the range is mapped again on the next fault). No cut
+// gives it: with vCPU 0 done and vCPU 1 not begun the tables that hold the block are not linked,
+// with both done the block is gone. So the state at each section's commit (its unlock) is allowed
+// too: the memory then, every write of the group made before it (`commits`). It is no new
+// judgement: when that section closed, that very state was the after-state of its own group check
+// (the open sections with their writes so far), and a walker may still be in it. What the open
+// sections wrote by then stays judged by their own close against every cut and commit state of
+// their groups, so a section's wrong intermediate state is still found, unless another section of
+// the group committed at exactly that moment (tests/explorer/section_group_test.cc).
+//
 // Why it is exact for disjoint sections: if S1..Sk write disjoint entries and each is transactional
 // in every state of the others (each Si's own check covers its states against each cut of the
 // others, which are among the group's states), every product state maps each IPA as one of the
@@ -40,17 +56,20 @@
 
 namespace ptx {
 
-// The most sections explore_group takes (2^k cuts are walked per address class).
+// The most sections explore_group takes (2^k cuts and k commit states are walked per address class).
 inline constexpr uint32_t kMaxGroupSections = 8;
 
 // Explores `updates` (in the order they were made; update i belongs to section member[i] in
 // 0..members-1) on `memory`, the state before all of them, walking from `root` with `g`; judged
-// against the before-state, the after-state (every update) and every cut. Leaves `memory` in the
-// after-state. Witness indexes index `updates`.
+// against the before-state, the after-state (every update), every cut, and the state after the
+// first commits[j] updates for each j (a section's commit: the updates made before it closed; a
+// value of 0 or updates.size() adds nothing). Leaves `memory` in the after-state. Witness indexes
+// index `updates`.
 // REQUIRES: member.size() == updates.size(); every member[i] < members <= kMaxGroupSections;
-// options.fits(updates.size()).
+// commits.size() <= kMaxGroupSections; options.fits(updates.size()).
 Exploration explore_group(NptImage& memory, uint64_t root, const Geometry& g, std::span<const Update> updates,
-                          std::span<const uint32_t> member, uint32_t members, const ExploreOptions& options);
+                          std::span<const uint32_t> member, uint32_t members, const ExploreOptions& options,
+                          std::span<const size_t> commits = {});
 
 }  // namespace ptx
 

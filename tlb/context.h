@@ -57,6 +57,8 @@ struct StaleEntry {
   int reported = -1;                  // the highest Staleness rank reported (-1: none)
   uint64_t touched = 0;               // the last event (TlbPass's count) that added holders to it
   CpuMask held_before = 0;            // holders[0] before that event
+  uint64_t section = 0;               // the critical section (TlbPass's serial) of thread `section_tid`
+  uint32_t section_tid = 0;           // that made it stale: judged from that section's unlock on (0: none)
   bool held() const { return (holders[0] | holders[1]) != 0; }
 };
 

@@ -43,15 +43,31 @@ void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Root
     case EventKind::kSysregWrite: on_sysreg(e, roots); break;
     case EventKind::kHint: on_hint(e); break;
     case EventKind::kUnlock:
-    case EventKind::kReadUnlock:  // a lock taken shared closes its section's deadline too
-      if (options_.deadline == Deadline::kUnlock) deadline(e, &e.address);
-      break;
+    case EventKind::kReadUnlock: on_unlock(e); break;  // a lock taken shared closes its section too
     case EventKind::kReadLock:
-    case EventKind::kMemRead:
     case EventKind::kLock:
-    case EventKind::kTrylock: break;
+    case EventKind::kTrylock: on_lock(e); break;
+    case EventKind::kMemRead: break;
   }
   max_stale_ = std::max(max_stale_, stale_entries_);
+}
+
+void TlbPass::on_lock(const Event& e) { threads_[e.tid].sections.emplace_back(e.address, ++sections_); }
+
+// The tid's innermost section of the lock closes; the deadline judges what it made stale (and
+// what other sections that closed before made stale), not what sections still open did.
+void TlbPass::on_unlock(const Event& e) {
+  std::vector<std::pair<uint64_t, uint64_t>>& held = threads_[e.tid].sections;
+  const auto it = std::find_if(held.rbegin(), held.rend(), [&](const auto& s) { return s.first == e.address; });
+  if (it != held.rend()) held.erase(std::next(it).base());
+  if (options_.deadline == Deadline::kUnlock) deadline(e, &e.address);
+}
+
+// Has the section that made `se` stale closed (or was there none)?
+bool TlbPass::due(const StaleEntry& se) const {
+  const auto& held = threads_[se.section_tid].sections;
+  return se.section == 0 ||
+         std::none_of(held.begin(), held.end(), [&](const auto& s) { return s.second == se.section; });
 }
 
 void TlbPass::finish(uint64_t last_line, const NptImage& memory, const armcheck::Roots&) {
@@ -138,7 +154,7 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, b
   const uint64_t page = chain.back() & ~(kPage - 1);
   if (const auto it = live_.find(page); it != live_.end()) {
     const Context& c = ctxs_[it->second];
-    chain_position(c, it->second, c.top_level(), 0, kEveryClass, true, chain, out, before);
+    chain_position(c, it->second, c.top_level(), 0, nullptr, chain, out, before);
   }
   if (stale_entries_ > 0) {
     const Walker w = walker();
@@ -148,7 +164,7 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, b
       for (const EntryKey& key : c.walks) {
         const StaleEntry& se = c.stale.at(key);
         if (se.holders[0] == 0 || c.g.table_address(key.desc) != page) continue;
-        if (!w.live(c, key)) chain_position(c, ci, key.level + 1, key.ia, se.holders[0], false, chain, out, before);
+        if (!w.live(c, key)) chain_position(c, ci, key.level + 1, key.ia, &se, chain, out, before);
       }
     }
   }
@@ -161,8 +177,9 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, b
 }
 
 // The position of chain[0] when chain.back()'s page is read at Arm level `top` for the range
-// starting at `ia`; false (nothing added) when the chain is not a walk of `c`.
-bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, CpuMask holders, bool from_root,
+// starting at `ia` — from the root, or `through` a stale Walk (its holders); false (nothing added)
+// when the chain is not a walk of `c`.
+bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, const StaleEntry* through,
                              const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const {
   const int depth = static_cast<int>(chain.size()) - 1;
   if (c.walk_level(top + depth) >= c.g.levels) return false;
@@ -175,7 +192,8 @@ bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, 
     const uint64_t v = old != event_olds_.end() ? old->second : memory_->read(0, chain[k]);
     if (!c.g.is_table(wl, v) || c.g.table_address(v) != (chain[k - 1] & ~(kPage - 1))) return false;
   }
-  out.push_back(Position{ci, top + depth, base, holders, from_root});
+  out.push_back(Position{ci, top + depth, base, through != nullptr ? through->holders[0] : kEveryClass,
+                         through == nullptr, through});
   return true;
 }
 
@@ -185,12 +203,12 @@ void TlbPass::kill(const Position& p, const Change& ch, const Event& e) {
   Context& c = ctxs_[p.ctx];
   const Cacheable k = cacheable(c.g, c.walk_level(p.level), ch.old, c.ha, options_.bbm_level);
   if (!k.cached) return;
-  materialize(c, EntryKey{p.ia, p.level, k.kind, ch.old}, ch.word, p.holders, p.from_root, e);
+  materialize(c, EntryKey{p.ia, p.level, k.kind, ch.old}, ch.word, p.holders, p.from_root, e, 0, p.through);
   if (k.kind != EntryKind::kWalk) return;
   std::vector<Walker::Found> below;
   walker().derive(c, p.level + 1, c.g.table_address(ch.old), p.ia, p.ia, p.ia + c.size(p.level), p.from_root,
                   [&](const Walker::Found& f) { below.push_back(f); });
-  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, f.before, e);
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, f.before, e, 0, p.through);
 }
 
 // A table value `ch.now` at `p`: what walks through it can read only through old values still
@@ -201,14 +219,15 @@ void TlbPass::link(const Position& p, const Change& ch, const Event& e) {
   std::vector<Walker::Found> below;
   walker().derive(c, p.level + 1, c.g.table_address(ch.now), p.ia, p.ia, p.ia + c.size(p.level), false,
                   [&](const Walker::Found& f) { below.push_back(f); });
-  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, false, e);
+  for (const Walker::Found& f : below) materialize(c, f.key, f.word, p.holders, false, e, 0, p.through);
 }
 
 // Adds `holders` to the stale entry `key` (made at `e`), unless memory gives it now. `reset`: it
 // was live before `e`, so any earlier record of it is from a former life and starts over. A new
-// record starts with `history` (what happened to the stale Walk it is cached through).
+// record starts with `history` (what happened to the stale Walk it is cached through) and the
+// section of the stale Walk it is reached `through` (null: from the root, e's tid's section).
 void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
-                          const Event& e, uint8_t history) {
+                          const Event& e, uint8_t history, const StaleEntry* through) {
   if (holders == 0 || walker().live(c, key)) return;
   const CpuMask combined = c.stage == 2 && key.kind == EntryKind::kLeaf ? holders : 0;
   const auto [it, inserted] = c.stale.try_emplace(key);
@@ -220,8 +239,11 @@ void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMas
   if (se.touched != events_) se.held_before = inserted ? 0 : se.holders[0];
   se.touched = events_;
   if (inserted || reset) {
+    const std::vector<std::pair<uint64_t, uint64_t>>& held = threads_[e.tid].sections;
     se = StaleEntry{++serial_, {holders, combined}, {history, history}, {}, word, e.line, e.src, e.tid, -1, events_,
                     se.held_before};
+    se.section_tid = through != nullptr ? through->section_tid : e.tid;
+    se.section = through != nullptr ? through->section : held.empty() ? 0 : held.back().second;
     return;
   }
   se.holders[0] |= holders;
@@ -231,11 +253,13 @@ void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMas
 // Everything the stale Walk `walk` leads to, made explicit for `holders`.
 void TlbPass::expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const Event& e) {
   const auto it = c.stale.find(walk);
-  const uint8_t history = it == c.stale.end() ? 0 : it->second.history[0];
+  const StaleEntry* through = it == c.stale.end() ? nullptr : &it->second;  // a std::map's: stays valid
   std::vector<Walker::Found> below;
   walker().derive(c, walk.level + 1, c.g.table_address(walk.desc), walk.ia, walk.ia, walk.ia + c.size(walk.level),
                   false, [&](const Walker::Found& f) { below.push_back(f); });
-  for (const Walker::Found& f : below) materialize(c, f.key, f.word, holders, false, e, history);
+  for (const Walker::Found& f : below) {
+    materialize(c, f.key, f.word, holders, false, e, through != nullptr ? through->history[0] : 0, through);
+  }
 }
 
 void TlbPass::erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it) {

@@ -30,7 +30,13 @@
 //    broadcast TLBI -> DSB; IPAS2E1IS text on TTL and combined entries]
 //  * Deadline (§3; Sequential-TLB, Arm ARM RGPPYH): at an unlock of lock A (--tlb-deadline
 //    unlock) the contexts whose root's lock (set_root_lock hint) is A, or that have none, are
-//    judged; at the end all live contexts. Each held, non-live stale Leaf is compared with
+//    judged; at the end all live contexts. An entry is judged at an unlock only once the critical
+//    section that made it stale (the writer's innermost lock, exclusive or shared, held at the
+//    write) has closed: with sections that overlap in time (a lock taken shared), the unlock of
+//    another thread's section is not the writer's deadline (choice: from its own unlock on it is
+//    judged at every unlock, as before; a write outside any section is due at once). Entries
+//    reached only through a stale Walk (not from the root) share the Walk's section: the write
+//    that left the Walk cached broke them. Each held, non-live stale Leaf is compared with
 //    memory's translation of its address (compare_leaf): stale-mapping / stale-permission /
 //    stale-benign, with its `cause` (choice: not-completed > local-tlbi > tlbi-before-dsb >
 //    ttl-mismatch > wrong-vmid > no-tlbi; a Combined twin held alone: no-stage1-tlbi; wrong-vmid
@@ -97,6 +103,7 @@ class TlbPass final : public armcheck::EventObserver {
     uint64_t ia;
     CpuMask holders;
     bool from_root;
+    const StaleEntry* through;  // the stale Walk it is reached through (null: from the root)
   };
   struct Doom {
     size_t ctx;
@@ -119,6 +126,7 @@ class TlbPass final : public armcheck::EventObserver {
     uint64_t vttbr_root = 0, ttbr0_root = 0;  // the roots its VTTBR_EL2 / TTBR0_EL2 name
     std::vector<std::pair<uint64_t, uint64_t>> writes;  // (word, old) not yet published by a DSB
     std::vector<PendingTlbi> tlbis;
+    std::vector<std::pair<uint64_t, uint64_t>> sections;  // (lock, section serial) held, in the order taken
   };
 
   Walker walker() const { return Walker(*memory_, olds_, &event_olds_, options_.bbm_level); }
@@ -128,17 +136,20 @@ class TlbPass final : public armcheck::EventObserver {
   void on_writes(const armtrace::Event& e);
   void positions(uint64_t word, std::vector<Position>& out, bool before = false) const;
   void ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
-  bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, CpuMask holders, bool from_root,
+  bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, const StaleEntry* through,
                       const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
   void kill(const Position& p, const Change& ch, const armtrace::Event& e);
   void link(const Position& p, const Change& ch, const armtrace::Event& e);
   void materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
-                   const armtrace::Event& e, uint8_t history = 0);
+                   const armtrace::Event& e, uint8_t history = 0, const StaleEntry* through = nullptr);
   void expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const armtrace::Event& e);
   void on_sysreg(const armtrace::Event& e, const armcheck::Roots& roots);
   void bind(const armcheck::Root& r, const armtrace::Event& e);
   void make_dormant(Context& c);
   void on_hint(const armtrace::Event& e);
+  void on_lock(const armtrace::Event& e);
+  void on_unlock(const armtrace::Event& e);
+  bool due(const StaleEntry& se) const;
   void erase(Context& c, std::map<EntryKey, StaleEntry>::iterator it);
 
   // tlb_pass_tlbi.cc: TLBIs and DSBs
@@ -181,6 +192,7 @@ class TlbPass final : public armcheck::EventObserver {
   std::vector<TlbFinding> findings_;
   std::optional<TlbFinding> conflict_;  // the worst clash of the current write
   uint64_t serial_ = 0;
+  uint64_t sections_ = 0;  // critical sections opened (their serials)
   size_t stale_entries_ = 0, max_stale_ = 0;
   uint64_t tlbis_ = 0;
   uint64_t events_ = 0;

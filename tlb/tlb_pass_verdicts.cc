@@ -44,7 +44,8 @@ bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) { return
 
 void TlbPass::add(TlbFinding f) { findings_.push_back(std::move(f)); }
 
-// Judges the held stale leaves of the live contexts the unlock of `*lock` closes (all when null).
+// Judges the held stale leaves of the live contexts the unlock of `*lock` closes (all when null),
+// those made stale by sections still open excepted (at the end, every one).
 void TlbPass::deadline(const Event& e, const uint64_t* lock) {
   for (Context& c : ctxs_) {
     if (c.dormant || c.stale.empty()) continue;
@@ -55,7 +56,8 @@ void TlbPass::deadline(const Event& e, const uint64_t* lock) {
     expand_held_walks(c, e);
     const Walker w = walker();
     for (auto& [key, se] : c.stale) {
-      if (key.kind == EntryKind::kLeaf && se.held() && !w.live(c, key)) judge(c, key, se, e.line, e.src);
+      if (key.kind != EntryKind::kLeaf || !se.held() || w.live(c, key)) continue;
+      if (lock == nullptr || due(se)) judge(c, key, se, e.line, e.src);
     }
   }
 }

@@ -191,6 +191,7 @@ namespace ptx::tlb::testing {
 
 void BruteTlb::add(const Event& e) {
   const std::array<Set, 5> before = cached_;
+  const Set live_before = live_set();
   switch (e.kind) {
     case EventKind::kMemWrite:
     case EventKind::kMemInit: write(e); break;
@@ -210,13 +211,65 @@ void BruteTlb::add(const Event& e) {
       if (e.hint_kind == armtrace::HintKind::kReleaseTable) freed(e, e.location & kOa, (e.location & kOa) + 4096);
       break;
     case EventKind::kMemFree: freed(e, e.address, e.address + e.size); break;
+    case EventKind::kLock:
+    case EventKind::kTrylock:
+    case EventKind::kReadLock: sections_[e.tid].emplace_back(e.address, ++opened_); break;
     default: break;
   }
   refill();
   rescue();
   if (e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit) conflicts(e, before);
-  if (e.kind == EventKind::kUnlock && o_.deadline == Deadline::kUnlock) deadline(e.line, &e.address);
+  track_stale(e, live_before);
+  if (e.kind == EventKind::kUnlock || e.kind == EventKind::kReadUnlock) {
+    auto& held = sections_[e.tid];
+    const auto it = std::find_if(held.rbegin(), held.rend(), [&](const auto& x) { return x.first == e.address; });
+    if (it != held.rend()) held.erase(std::next(it).base());
+    if (o_.deadline == Deadline::kUnlock) deadline(e.line, &e.address);
+  }
   forget_reports();
+}
+
+// What walks from the roots read through memory.
+BruteTlb::Set BruteTlb::live_set() const {
+  Set out;
+  for (const auto& [root, vmid] : roots_) derive(root, 0, root, 0, true, out);
+  return out;
+}
+
+// Each cached Leaf or Walk memory does not give: its section, fixed when it first becomes so.
+void BruteTlb::track_stale(const Event& e, const Set& live_before) {
+  Set now;
+  for (const Set& c : cached_) {
+    for (const Entry& x : c) {
+      if (x.kind != kCombined) now.insert(x);
+    }
+    for (const Entry& x : c) {
+      if (x.kind == kCombined) now.insert(Entry{x.root, kLeaf, x.level, x.ia, x.desc});
+    }
+  }
+  std::erase_if(now, [&](const Entry& x) { return live(x); });
+  std::erase_if(since_, [&](const auto& s) { return !now.contains(s.first); });
+  const auto& held = sections_[e.tid];
+  const std::pair<uint32_t, uint64_t> mine(e.tid, held.empty() ? 0 : held.back().second);
+  const std::map<Entry, std::pair<uint32_t, uint64_t>> walks = since_;
+  for (const Entry& x : now) {
+    if (since_.contains(x)) continue;
+    std::pair<uint32_t, uint64_t> section = mine;
+    for (const auto& [w, ws] : walks) {
+      if (live_before.contains(x)) break;
+      Set below;
+      if (w.kind == kWalk && w.root == x.root) derive(w.root, w.level + 1, w.desc & kOa, w.ia, false, below);
+      if (!below.contains(x)) continue;
+      section = ws;
+      break;
+    }
+    since_.emplace(x, section);
+  }
+}
+
+bool BruteTlb::open(const std::pair<uint32_t, uint64_t>& section) const {
+  const auto& held = sections_[section.first];
+  return std::any_of(held.begin(), held.end(), [&](const auto& x) { return x.second == section.second; });
 }
 
 void BruteTlb::finish(uint64_t last_line) {
@@ -307,6 +360,7 @@ void BruteTlb::deadline(uint64_t line, const uint64_t* lock) {
     for (const auto& [level, ia, desc] : leaves) {
       const Entry x{root, kLeaf, level, ia, desc};
       if (live(x)) continue;
+      if (lock != nullptr && open(since_.at(x))) continue;
       const int rank = judge(x);
       const auto [it, inserted] = reported_.try_emplace(std::make_tuple(root, level, ia, desc), -1);
       if (rank <= it->second) continue;

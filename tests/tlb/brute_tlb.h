@@ -16,7 +16,11 @@
 //     cover) is cached anew after the TLBI, which then no longer removes it;
 //   * at an unlock of lock A (roots whose lock is A or unknown) and at the end, every cached Leaf
 //     that memory does not give is judged against memory's translation (once per rank while it
-//     stays cached and not live); a write whose new entries clash with a cached non-live entry of
+//     stays cached and not live) — at an unlock only once its section has closed: when an event
+//     first makes an entry cached and not live (since it last was live or not cached), its
+//     section is that event's thread's innermost critical section if it was live before the
+//     event, else that of a cached, non-live Walk that led to it before the event (the write that
+//     left the Walk cached broke it), else the event's thread's; a write whose new entries clash with a cached non-live entry of
 //     the same class is a conflict; a free of a page a cached Walk points to, or a non-live cached
 //     Leaf maps, is freed-while-cached, as is a new Walk to a page another root's Walk points to.
 #ifndef PTX_TESTS_TLB_BRUTE_TLB_H_
@@ -77,6 +81,9 @@ class BruteTlb {
   void deadline(uint64_t line, const uint64_t* lock);
   int judge(const Entry& e) const;  // 2 mapping, 1 permission, 0 benign
   void forget_reports();
+  Set live_set() const;
+  void track_stale(const armtrace::Event& e, const Set& live_before);
+  bool open(const std::pair<uint32_t, uint64_t>& section) const;
 
   TlbOptions o_;
   std::map<uint64_t, uint64_t> mem_;
@@ -88,6 +95,10 @@ class BruteTlb {
   std::array<std::vector<Tlbi>, 4> tlbis_;
   std::map<std::tuple<uint64_t, int, uint64_t, uint64_t>, int> reported_;  // (root, level, ia, desc) -> rank
   std::set<FindingKey> found_;
+  std::array<std::vector<std::pair<uint64_t, uint64_t>>, 4> sections_;  // per tid: (lock, serial) held
+  uint64_t opened_ = 0;
+  // Each cached, non-live Leaf and Walk -> its section: (tid, section serial or 0)
+  std::map<Entry, std::pair<uint32_t, uint64_t>> since_;
 };
 
 }  // namespace ptx::tlb::testing

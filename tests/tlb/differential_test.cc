@@ -75,5 +75,13 @@ TEST(DifferentialTest, OneRootNoFrees) {
   EXPECT_GT(compare(30000, 1000 / kStreamDivisor, shape, {}), 500u / kStreamDivisor);
 }
 
+// Sections of the two tids that overlap in time (read-locks): an entry is judged from the unlock of
+// the section that made it stale on, not at the other thread's unlock before it.
+TEST(DifferentialTest, OverlappingSharedSections) {
+  testing::StreamShape shape;
+  shape.overlap = true;
+  EXPECT_GT(compare(40000, 2000 / kStreamDivisor, shape, {}), 1000u / kStreamDivisor);
+}
+
 }  // namespace
 }  // namespace ptx::tlb

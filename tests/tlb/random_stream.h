@@ -5,7 +5,8 @@
 // Geometry::arm_reduced(4, 2)) and a brute-force model can enumerate it. Sections (lock ... unlock
 // of the root's lock) of writes (invalid, table, page, block, nT block, RO / XN / AF=0 /
 // other-attribute leaves), DSBs of the three kinds, every TLBI op with addresses and TTL hints of
-// that space, VTTBR switches, frees and release_table hints.
+// that space, VTTBR switches, frees and release_table hints; with `overlap`, also sections of the
+// two tids that overlap in time (the lock taken shared).
 #ifndef PTX_TESTS_TLB_RANDOM_STREAM_H_
 #define PTX_TESTS_TLB_RANDOM_STREAM_H_
 
@@ -30,6 +31,9 @@ struct StreamShape {
   bool frees = true;        // mem-free and release_table
   bool tlbis = true;
   bool publish = false;     // every section's writes end with a DSB ISH before its unlock
+  // One section in two: both tids hold the lock shared, their ops interleaved. Every write is then
+  // published at once (a DSB ISHST after it): see BruteTlb on the sections of stale entries.
+  bool overlap = false;
 };
 
 // Makes a stream from a seed (a pseudo-random choice each time) or from bytes (each choice is the
@@ -120,6 +124,7 @@ class StreamMaker {
     if (r < 45) {
       const uint64_t page = pick(4) == 0 ? (shape_.second_root && pick(2) ? kRoot1 : kRoot0) : kTablePages[pick(6)];
       write(tid, page + 8 * pick(4), value());
+      if (shape_.overlap) dsb(tid, armtrace::DsbKind::kIshst);
     } else if (r < 68) {
       dsb(tid, static_cast<armtrace::DsbKind>(pick(3)));
     } else if (r < 90) {
@@ -140,7 +145,21 @@ class StreamMaker {
     }
   }
 
+  // Both tids take `lock` shared, one after the other; their ops interleave; either unlocks first.
+  void shared_sections(uint64_t lock) {
+    const uint32_t first = static_cast<uint32_t>(pick(2));
+    add(Kind::kReadLock, first).address = lock;
+    for (int i = static_cast<int>(pick(3)); i > 0; --i) op(first);
+    add(Kind::kReadLock, 1 - first).address = lock;
+    for (int i = 1 + static_cast<int>(pick(2 * shape_.max_ops)); i > 0; --i) op(static_cast<uint32_t>(pick(2)));
+    const uint32_t closer = static_cast<uint32_t>(pick(2));
+    add(Kind::kReadUnlock, closer).address = lock;
+    for (int i = static_cast<int>(pick(3)); i > 0; --i) op(1 - closer);
+    add(Kind::kReadUnlock, 1 - closer).address = lock;
+  }
+
   void section() {
+    if (shape_.overlap && pick(2) == 0) return shared_sections(shape_.second_root && pick(2) ? kRootLock1 : kRootLock0);
     const uint32_t tid = static_cast<uint32_t>(pick(2));
     const uint64_t lock = shape_.second_root && pick(2) ? kRootLock1 : kRootLock0;
     add(Kind::kLock, tid).address = lock;

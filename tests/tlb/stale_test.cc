@@ -2,6 +2,9 @@
 // The stale verdicts (TLB-MODEL.md §4 stale-mapping / stale-permission / stale-benign) and their
 // causes, on the traces of tests/tlb/data/ (README.md there). IPA 0x40000000 is the level-3 leaf
 // at word 0x7f2f0000 of root 0x7f2c0000 (VMID 1); tid 1 updates it under lock 0x7f300040.
+#include <fstream>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "armtrace/casemate_reader.h"
@@ -154,6 +157,33 @@ TEST(StaleTest, EntryReadableAgainBeforeTheDsbStaysTheSameEntry) {
 // model used to drop the entry at 17 (it was in the TLBI's doomed set) and gave nothing.
 TEST(StaleTest, EntryBrokenAgainAfterTheTlbiStaysCached) {
   expect_one_no_tlbi_mapping("rebreak_after_tlbi.trace", 18, 18);
+}
+
+// The TLB pass's and the brute-force model's verdicts on the trace `name` (equal), as keys.
+std::set<testing::FindingKey> pass_and_model(const std::string& name) {
+  const testing::TlbRun r = check_file(name);
+  std::ifstream in(testing::tlb_data(name), std::ios::binary);
+  armtrace::CasemateReader reader(in, name);
+  testing::BruteTlb brute({});
+  armtrace::Event e;
+  uint64_t events = 0;
+  for (StatusOr<bool> more = reader.next(&e); more.ok() && *more; more = reader.next(&e), ++events) brute.add(e);
+  brute.finish(events);
+  EXPECT_EQ(brute.findings(), testing::keys(r.findings)) << name;
+  return testing::keys(r.findings);
+}
+
+// Reduced from `ptx schedules --engine linux-6.12 --scenario block-and-page --schedule 59.1-112.0`:
+// tids 0 and 1 hold the lock shared (11, 12); tid 1 breaks the leaf (13: 6.12's locked invalid
+// value) and publishes it (14); tid 0's read-unlock (15) falls before tid 1's invalidation (16-19),
+// its make (20) and its read-unlock (22). The deadline of the broken leaf is the unlock of the
+// section that broke it, tid 1's at 22, when it is invalidated: clean. Judged at any unlock, it was
+// a stale-mapping (no-tlbi) at 15. Without the invalidation it is one at tid 1's unlock (16).
+TEST(StaleTest, OverlappingSharedSectionsJudgeAnEntryAtItsWritersUnlock) {
+  EXPECT_TRUE(pass_and_model("overlapping_shared.trace").empty());
+  const std::set<testing::FindingKey> no_tlbi = pass_and_model("overlapping_shared_no_tlbi.trace");
+  EXPECT_EQ(no_tlbi, (std::set<testing::FindingKey>{{Verdict::kStaleMapping, 16, 0x7f2c0000, 0x40000000, 3}}));
+  expect_one("overlapping_shared_no_tlbi.trace", Verdict::kStaleMapping, Cause::kNoTlbi, 16);
 }
 
 // The one stale mapping of `name` under --tlb-deadline end, at `line`, and the model's verdicts.

@@ -900,6 +900,17 @@ Status check_subcommand(int argc, char** argv) {
                    "usage.", sub);
 }
 
+CLI::App* add_run_command(CLI::App& app, InputArgs* in, CommonArgs* c) {
+  CLI::App* run = app.add_subcommand("run", "Drive the engine with a workload and explore every section");
+  add_input_options(run, in);
+  add_common_options(run, c, true, true);
+  add_tlb_options(run, c);
+  run->add_option("--shard", c->shard_text,
+                  "I/N: explore part I of N of the run (the sections of the workload lines the shard owns; every shard "
+                  "makes every section); join the shards' --report and --sarif files with ptx merge (docs/cli.md)");
+  return run;
+}
+
 }  // namespace
 
 int check_casemate_pages(const std::string& name, const std::string& trace, const std::string& html_dir, bool tlb,
@@ -931,13 +942,7 @@ int ptx_main(int argc, char** argv) {
   CommonArgs run_c, rec_c, check_c;
   std::string trace_out, trace_in;
 
-  CLI::App* run = app.add_subcommand("run", "Drive the engine with a workload and explore every section");
-  add_input_options(run, &run_in);
-  add_common_options(run, &run_c, true, true);
-  add_tlb_options(run, &run_c);
-  run->add_option("--shard", run_c.shard_text,
-                  "I/N: explore part I of N of the run (the sections of the workload lines the shard owns; every shard "
-                  "makes every section); join the shards' --report and --sarif files with ptx merge (docs/cli.md)");
+  CLI::App* run = add_run_command(app, &run_in, &run_c);
 
   CLI::App* record = app.add_subcommand("record", "Drive the engine and record its sections to a trace");
   add_input_options(record, &rec_in);

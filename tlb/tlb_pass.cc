@@ -244,10 +244,14 @@ void TlbPass::materialize(Context& c, const EntryKey& key, uint64_t word, CpuMas
                     se.held_before};
     se.section_tid = through != nullptr ? through->section_tid : e.tid;
     se.section = through != nullptr ? through->section : held.empty() ? 0 : held.back().second;
+    if (through != nullptr && !reset) doom_new(c, key, se, se.holders, *through);
     return;
   }
+  const std::array<CpuMask, 2> added{static_cast<CpuMask>(holders & ~se.holders[0]),
+                                     static_cast<CpuMask>(combined & ~se.holders[1])};
   se.holders[0] |= holders;
   se.holders[1] |= combined;
+  if (through != nullptr && !reset) doom_new(c, key, se, added, *through);
 }
 
 // Everything the stale Walk `walk` leads to, made explicit for `holders`.

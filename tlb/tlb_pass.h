@@ -26,8 +26,13 @@
 //    any point before the DSB, without what the TLBI covers (after a valid write or a root bind:
 //    rescue()), has cached it anew after the TLBI ran, which no longer removes it from that class.
 //    Broadcast ops target every class, local ops the issuer only (⊤ keeps it). A Walk removed
-//    from a class leaves that class the entries it led to. [Arm ARM RDDMVT: invalid -> DSB ->
-//    broadcast TLBI -> DSB; IPAS2E1IS text on TTL and combined entries]
+//    from a class leaves that class the entries it led to, but for those the class first cached
+//    through a Walk the TLBI dooms for it while the TLBI was pending (a page written into an
+//    unlinked table): if the TLBI covers one and the class can fill it only through what the
+//    TLBI dooms (fills_past()), it was cached after the TLBI ran only through what it removes,
+//    so it is doomed too (doom_new(); stale through its Walk, whose overwrite was visible before
+//    the TLBI: decision (d)). [Arm ARM RDDMVT: invalid -> DSB -> broadcast TLBI -> DSB;
+//    IPAS2E1IS text on TTL and combined entries]
 //  * Deadline (§3; Sequential-TLB, Arm ARM RGPPYH): at an unlock of lock A (--tlb-deadline
 //    unlock) the contexts whose root's lock (set_root_lock hint) is A, or that have none, are
 //    judged; at the end all live contexts. An entry is judged at an unlock only once the critical
@@ -164,6 +169,10 @@ class TlbPass final : public armcheck::EventObserver {
   void complete(PendingTlbi& pt, const armtrace::Event& e);
   void refill(const Doom& d);
   void rescue();
+  void doom_new(Context& c, const EntryKey& key, StaleEntry& se, std::array<CpuMask, 2> added,
+                const StaleEntry& walk);
+  bool fills_past(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
+                  const PendingTlbi& pt) const;
   void commit(Thread& t);
 
   // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse

@@ -105,6 +105,59 @@ std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKe
   return std::nullopt;
 }
 
+// An entry class p first caches through the stale Walk `walk` (`added`: the classes new to each
+// part) while a pending TLBI dooms that Walk for p was cached after that TLBI ran, only through what
+// it removes. If the TLBI covers the entry too and p cannot fill it without what the TLBI dooms for
+// p (fills_past()), the TLBI removes it with the Walk: wherever the TLBI is performed on p between its execution and
+// its completion, it removes the entry if p cached it before, and p cannot fill it after (Arm ARM
+// RDDMVT; TLBI IPAS2E1IS, RIPAS2E1IS: every entry, leaf or walk, for an address in the range).
+void TlbPass::doom_new(Context& c, const EntryKey& key, StaleEntry& se, std::array<CpuMask, 2> added,
+                       const StaleEntry& walk) {
+  if ((added[0] | added[1]) == 0) return;
+  size_t ci = 0;
+  while (&ctxs_[ci] != &c) ++ci;
+  for (Thread& t : threads_) {
+    for (PendingTlbi& pt : t.tlbis) {
+      CpuMask via = 0;
+      for (const Doom& d : pt.dooms) {
+        if (d.serial == walk.serial && d.part == 0 && d.key.kind == EntryKind::kWalk) via |= d.classes;
+      }
+      if (via == 0 || !pt.scope.vmid_matches(c)) continue;
+      for (int part = 0; part < 2; ++part) {
+        if (pt.scope.covers(key, c.size(key.level), part) != Cover::kYes) continue;
+        CpuMask doomed = 0;
+        for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
+          if ((added[part] & via & p) != 0 && !fills_past(c, key, se, part, p, pt)) doomed |= p;
+        }
+        if (doomed == 0) continue;
+        pt.dooms.push_back(Doom{ci, key, se.serial, part, doomed});
+        ++se.dooms[part];
+        if (pt.local) se.history[part] |= kDoomedLocally;
+      }
+    }
+  }
+}
+
+// Can class `p` fill part `part` of `key` without what the pending TLBI `pt` removes from it: from
+// the root through visible values, through a stale Walk `p` holds that `pt` does not doom for it,
+// or (a Combined twin) from its Leaf while `pt` does not doom that for `p`?
+bool TlbPass::fills_past(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
+                         const PendingTlbi& pt) const {
+  const auto doomed = [&](uint64_t serial, int of) {
+    return std::any_of(pt.dooms.begin(), pt.dooms.end(),
+                       [&](const Doom& d) { return d.serial == serial && d.part == of && (d.classes & p) != 0; });
+  };
+  const Walker w = walker();
+  if (!c.dormant && w.reaches(c, c.top_level(), c.root, key)) return true;
+  for (const EntryKey& wk : c.walks) {
+    const StaleEntry& ws = c.stale.at(wk);
+    if ((ws.holders[0] & p) == 0 || wk.level >= key.level || doomed(ws.serial, 0)) continue;
+    if (key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
+    if (w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return true;
+  }
+  return part == 1 && (se.holders[0] & p) != 0 && !doomed(se.serial, 0);
+}
+
 // DSB ISH completes the tid's TLBIs and publishes its writes; DSB NSH completes its local TLBIs;
 // DSB ISHST publishes its writes only (TLB-MODEL.md §3 "Completion"; herd dsb.full); DSB NSHST
 // (ptx's dialect) neither completes a TLBI nor publishes a write to other PEs.
@@ -112,14 +165,13 @@ void TlbPass::on_dsb(const Event& e) {
   if (e.barrier != armtrace::BarrierType::kDsb) return;
   Thread& t = threads_[e.tid];
   const bool ish = e.dsb_kind == armtrace::DsbKind::kIsh;
-  if (ish || e.dsb_kind == armtrace::DsbKind::kNsh) {
+  if (ish || e.dsb_kind == armtrace::DsbKind::kNsh) {  // the pending ones stay in place: doom_new sees them
+    for (PendingTlbi& pt : t.tlbis) {
+      if (ish || pt.local) complete(pt, e);
+    }
     std::vector<PendingTlbi> keep;
     for (PendingTlbi& pt : t.tlbis) {
-      if (ish || pt.local) {
-        complete(pt, e);
-      } else {
-        keep.push_back(std::move(pt));
-      }
+      if (!ish && !pt.local) keep.push_back(std::move(pt));
     }
     t.tlbis = std::move(keep);
   }
@@ -133,7 +185,8 @@ void TlbPass::on_dsb(const Event& e) {
 // readable again between the TLBI and its DSB (decision (d): the TLBI removes nothing a walk can
 // still read). Without this the entry would be forgotten and later re-reported as new.
 void TlbPass::complete(PendingTlbi& pt, const Event& e) {
-  for (const Doom& d : pt.dooms) {
+  for (size_t i = 0; i < pt.dooms.size(); ++i) {  // expanding may doom more (doom_new): by index
+    const Doom d = pt.dooms[i];
     if (d.part != 0 || d.key.kind != EntryKind::kWalk) continue;
     Context& c = ctxs_[d.ctx];
     const auto it = c.stale.find(d.key);

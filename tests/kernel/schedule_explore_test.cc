@@ -29,13 +29,11 @@ std::string errors_of(const ScheduleSummary& s) {
 }
 
 // The scenarios the unmodified code runs without an error signature (warnings: transient faults of
-// break-before-make, stale-permission of wrprotect's flush after the unlock), with the TLB pass
-// unless `tlb` is false.
-void expect_no_error(const std::string& engine, const std::vector<std::string>& scenarios, bool tlb = true) {
+// break-before-make, stale-permission of wrprotect's flush after the unlock), with the TLB pass.
+void expect_no_error(const std::string& engine, const std::vector<std::string>& scenarios) {
   PTX_REQUIRE_ENGINE(e, engine);
   ScheduleOptions o;
   o.schedules = test::sanitized_cases(200);
-  o.tlb = tlb;
   for (const std::string& name : scenarios) {
     const ScheduleSummary s = explore(*e, name, o);
     EXPECT_EQ(s.schedules, o.schedules) << name;
@@ -45,10 +43,8 @@ void expect_no_error(const std::string& engine, const std::vector<std::string>& 
 }
 
 TEST(Schedules, Linux612ScenariosHaveNoError) {
-  expect_no_error("linux-6.12", {"same-page", "same-range", "fault-vs-unmap", "relax-vs-wrprotect", "split-vs-fault",
-                                 "age-vs-fault", "block-over-table"});
-  // block-and-page: no error but the TLB pass's one false positive (KnownTlbFalsePositive below).
-  expect_no_error("linux-6.12", {"block-and-page"}, false);
+  expect_no_error("linux-6.12", {"same-page", "same-range", "block-and-page", "fault-vs-unmap", "relax-vs-wrprotect",
+                                 "split-vs-fault", "age-vs-fault", "block-over-table"});
 }
 
 // The error signature `schedule` showed before the fix: none now (docs/schedules.md, "What is
@@ -80,25 +76,15 @@ TEST(Schedules, AnotherThreadsUnlockIsNotTheTlbDeadline) {
   expect_replay_clean("block-over-table", "17.1-642.1");     // (no-stage1-tlbi)
 }
 
-// A known false positive of the TLB pass, kept here so that a fix shows (docs/schedules.md): vCPU
-// 0 breaks the PMD table entry (the 2 MiB fault replaces a table by a block) and issues its range
-// TLBI; before that TLBI completes, vCPU 1, still walking the old table, writes its page into it.
-// Every PE that held the old walk entry may cache that page through it; the pass keeps such an
-// entry when the walk entry is removed, but the TLBI covers the page's IPA too, and a PE can fill
-// the page only through the walk entry the TLBI removes, so none holds it once the TLBI completes.
-TEST(Schedules, KnownTlbFalsePositive) {
-  PTX_REQUIRE_ENGINE(e, "linux-6.12");
-  ScheduleOptions o;
-  o.replay = *schedule::parse_schedule_id("0.1-62.0-118.1", 2);
-  ScheduleSummary s = explore(*e, "block-and-page", o);
-  std::vector<std::string> verdicts;
-  for (const ScheduleSignature& g : s.signatures) {
-    if (g.severity == tlb::Severity::kError) verdicts.push_back(g.verdict);
-  }
-  EXPECT_EQ(verdicts, (std::vector<std::string>{"tlb-conflict", "stale-mapping (no-tlbi)"}));
-  o.tlb = false;
-  s = explore(*e, "block-and-page", o);
-  EXPECT_EQ(s.errors, 0u) << errors_of(s);
+// Was the TLB pass's last false positive (docs/schedules.md): vCPU 0 breaks the PMD table entry
+// (the 2 MiB fault replaces a table by a block) and issues its range TLBI; before that TLBI
+// completes, vCPU 1, still walking the old table, writes its page into it. A PE that held the old
+// walk entry may cache that page through it, after the TLBI ran; but the TLBI covers the page's
+// IPA too, and a PE can fill the page only through the walk entry the TLBI removes, so the page
+// goes with it when the TLBI completes (tlb/tlb_pass.h; tests/tlb/data/page_after_range_tlbi.trace).
+// It gave a tlb-conflict with the block and a stale-mapping (no-tlbi).
+TEST(Schedules, PageCachedDuringARangeTlbiGoesWithIt) {
+  expect_replay_clean("block-and-page", "0.1-62.0-118.1");
 }
 
 TEST(Schedules, Linux61ScenariosHaveNoError) {

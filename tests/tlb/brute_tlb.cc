@@ -151,6 +151,36 @@ void BruteTlb::rescue() {
   }
 }
 
+// An entry a class caches anew while a TLBI is pending, that the TLBI covers and the class cannot
+// fill without what the TLBI removes from it (from a root, or from the cached entries the TLBI does
+// not doom, entries new at this event excepted), was cached after the TLBI ran only through what
+// it removes: the TLBI removes it too, wherever it is performed on that class before it completes.
+void BruteTlb::doom_new(const std::array<Set, 5>& before) {
+  for (std::vector<Tlbi>& ts : tlbis_) {
+    for (Tlbi& t : ts) {
+      for (int p = 0; p < kClasses; ++p) {
+        if (t.local && p != static_cast<int>(t.op.tid)) continue;
+        Set fresh;
+        for (const Entry& x : cached_[p]) {
+          if (!before[p].contains(x) && covers(t.op, t.vmid, x)) fresh.insert(x);
+        }
+        if (fresh.empty()) continue;
+        Set kept, a;  // what the class fills without what the TLBI removes from it
+        for (const Entry& x : cached_[p]) {
+          if (!fresh.contains(x) && !t.doomed[p].contains(x)) kept.insert(x);
+        }
+        for (const auto& [root, id] : roots_) {
+          const Set f = fill(root, kept, true);
+          a.insert(f.begin(), f.end());
+        }
+        for (const Entry& x : fresh) {
+          if (!a.contains(x)) t.doomed[p].insert(x);
+        }
+      }
+    }
+  }
+}
+
 void BruteTlb::dsb(const Event& e) {
   if (e.barrier != armtrace::BarrierType::kDsb) return;
   const bool completes = e.dsb_kind == armtrace::DsbKind::kIsh || e.dsb_kind == armtrace::DsbKind::kNsh;
@@ -217,6 +247,7 @@ void BruteTlb::add(const Event& e) {
     default: break;
   }
   refill();
+  doom_new(before);
   rescue();
   if (e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit) conflicts(e, before);
   track_stale(e, live_before);

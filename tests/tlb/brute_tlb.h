@@ -13,7 +13,10 @@
 //   * a TLBI dooms, per targeted class, the covered entries the class would not fill again once
 //     they are gone; the issuer's DSB ISH (NSH for local ops) removes them; a doomed entry the
 //     class could fill again before that (from a root, or a Walk it caches that the TLBI does not
-//     cover) is cached anew after the TLBI, which then no longer removes it;
+//     cover) is cached anew after the TLBI, which then no longer removes it; an entry a class
+//     first caches while the TLBI is pending, that the TLBI covers and the class could fill only
+//     through entries the TLBI dooms for it, is doomed too (cached after the TLBI ran only through
+//     what it removes, it goes with them);
 //   * at an unlock of lock A (roots whose lock is A or unknown) and at the end, every cached Leaf
 //     that memory does not give is judged against memory's translation (once per rank while it
 //     stays cached and not live) — at an unlock only once its section has closed: when an event
@@ -73,6 +76,7 @@ class BruteTlb {
   Set again(const armtrace::Event& e, uint32_t vmid, const Set& cached) const;
   void tlbi(const armtrace::Event& e);
   void rescue();
+  void doom_new(const std::array<Set, 5>& before);
   void dsb(const armtrace::Event& e);
   void write(const armtrace::Event& e);
   void conflicts(const armtrace::Event& e, const std::array<Set, 5>& before);

@@ -186,6 +186,23 @@ TEST(StaleTest, OverlappingSharedSectionsJudgeAnEntryAtItsWritersUnlock) {
   expect_one("overlapping_shared_no_tlbi.trace", Verdict::kStaleMapping, Cause::kNoTlbi, 16);
 }
 
+// Reduced from `ptx schedules --engine linux-6.12 --scenario block-and-page --schedule
+// 0.1-62.0-118.1`: tid 1 holds the page's slot of the L3 table (12); tid 0 breaks the L2 entry that
+// links that table (14: 6.12's locked invalid value), publishes it (15) and issues `tlbi
+// ripas2e1is` of the 2 MiB range (16); before that TLBI completes (its `dsb ish`, 20), tid 1 writes
+// its page into the unlinked table (17) and read-unlocks (19). A PE that still held the old walk
+// entry may cache the page through it, after the TLBI ran; but the TLBI covers the page's IPA too,
+// and a PE can fill the page only through the walk entry it removes, so the page goes with it at 20
+// (Arm ARM RDDMVT; TLBI RIPAS2E1IS covers every entry, leaf or walk, of the range). Clean: before,
+// a tlb-conflict with the block made at 23 and a stale-mapping (no-tlbi) at tid 0's unlock (25).
+TEST(StaleTest, PageCachedThroughAWalkEntryBeingInvalidatedGoesWithIt) {
+  EXPECT_TRUE(pass_and_model("page_after_range_tlbi.trace").empty());
+  const testing::TlbRun r = check_file("page_after_range_tlbi.trace");
+  EXPECT_TRUE(r.findings.empty()) << describe(r.findings);
+  EXPECT_EQ(r.stale_left, 0u);
+  EXPECT_EQ(verdict_suffix(r.summary), "TLB: clean");
+}
+
 // The one stale mapping of `name` under --tlb-deadline end, at `line`, and the model's verdicts.
 void expect_end_mapping(const std::string& name, size_t events, uint64_t line) {
   TlbOptions o;

@@ -306,8 +306,7 @@ Status check_scenario(const KernelEngine& engine, const Scenario& s) {
 
 schedule::SearchOptions search_options(const ScheduleOptions& o) {
   schedule::SearchOptions s;
-  s.strategy = o.strategy == StrategyKind::kBounded ? schedule::SearchOptions::Strategy::kBounded
-                                                    : schedule::SearchOptions::Strategy::kPct;
+  s.strategy = o.strategy;
   s.schedules = o.schedules;
   s.depth = o.depth;
   s.preemptions = o.preemptions;

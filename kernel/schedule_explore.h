@@ -31,6 +31,7 @@
 #include "kernel/engines.h"
 #include "kernel/recorder.h"
 #include "kernel/scenario.h"
+#include "schedule/schedule_search.h"
 #include "schedule/scheduler.h"
 #include "report/signature.h"
 
@@ -38,7 +39,8 @@ namespace ptx::kernel {
 
 using schedule::ScheduleSwitch;
 
-enum class StrategyKind : uint8_t { kPct, kBounded };
+// The search strategy (schedule/schedule_search.h): kPct or kBounded.
+using StrategyKind = schedule::SearchOptions::Strategy;
 
 struct ScheduleOptions {
   StrategyKind strategy = StrategyKind::kPct;

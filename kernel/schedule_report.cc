@@ -10,6 +10,7 @@
 
 #include "base/number.h"
 #include "base/shard.h"
+#include "report/shard_facts.h"
 
 namespace ptx::kernel {
 
@@ -66,22 +67,17 @@ std::vector<ScheduleSignature> join(const std::vector<ScheduleReport>& reports) 
   return out;
 }
 
-Status check_shards(const std::vector<ScheduleReport>& reports) {
+// The reports are the N shards of one exploration, each once (report/shard_facts.h's rule, as for
+// the shards of a run).
+Status check_shards(const std::vector<ScheduleReport>& reports, const std::vector<std::string>& names) {
   if (reports.empty()) return bad_input("ptx merge: no report");
-  const uint32_t n = reports[0].shards;
-  std::set<uint32_t> seen;
-  for (const ScheduleReport& r : reports) {
-    if (r.run != reports[0].run) {
-      return bad_input("ptx merge: reports of different explorations ('{}' and '{}'): merge the shards of one run",
-                       reports[0].run, r.run);
-    }
-    if (r.shards != n) return bad_input("ptx merge: shards of {} and of {} parts: one run's shards share N", n, r.shards);
-    if (!seen.insert(r.shard).second) return bad_input("ptx merge: shard {}/{} given twice", r.shard, n);
+  std::vector<report::ShardFacts> facts;
+  std::vector<std::string> named;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    facts.push_back(report::ShardFacts{Shard{reports[i].shard, reports[i].shards}, reports[i].run});
+    named.push_back(i < names.size() ? names[i] : fmt::format("report {}", i + 1));
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    if (!seen.count(i)) return bad_input("ptx merge: shard {}/{} is missing: a merge needs every shard", i, n);
-  }
-  return ok_status();
+  return report::check_shard_set(facts, named);
 }
 
 }  // namespace
@@ -140,8 +136,9 @@ StatusOr<ScheduleReport> schedule_report_from_json(const nlohmann::json& j, cons
   }
 }
 
-StatusOr<ScheduleReport> merge_schedule_reports(const std::vector<ScheduleReport>& shards) {
-  PTX_RETURN_IF_ERROR(check_shards(shards));
+StatusOr<ScheduleReport> merge_schedule_reports(const std::vector<ScheduleReport>& shards,
+                                                const std::vector<std::string>& names) {
+  PTX_RETURN_IF_ERROR(check_shards(shards, names));
   ScheduleReport m;
   m.run = shards[0].run;
   m.replay = shards[0].replay;

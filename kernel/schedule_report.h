@@ -39,9 +39,11 @@ nlohmann::json schedule_report_json(const ScheduleReport& r);
 // Errors: kBadInput "NAME: ..." when `j` is not a schedules report (a missing or mistyped field).
 StatusOr<ScheduleReport> schedule_report_from_json(const nlohmann::json& j, const std::string& name);
 
-// The report of the whole exploration. Errors: kBadInput naming the rule broken: reports of
-// different runs, of different shard counts, a shard given twice or missing.
-StatusOr<ScheduleReport> merge_schedule_reports(const std::vector<ScheduleReport>& shards);
+// The report of the whole exploration; `names[i]` names shards[i] in errors ("report I" when
+// absent). Errors: kBadInput naming the rule broken (report/shard_facts.h check_shard_set): no
+// report, reports of different runs, of different shard counts, a shard given twice or missing.
+StatusOr<ScheduleReport> merge_schedule_reports(const std::vector<ScheduleReport>& shards,
+                                                const std::vector<std::string>& names = {});
 
 }  // namespace ptx::kernel
 

@@ -73,8 +73,8 @@ TEST(ScheduleShards, AMergeNeedsEveryShardOfOneRunOnce) {
   expect_merge_error({}, "no report");
   expect_merge_error({shard("a", 0, 2)}, "shard 1/2 is missing");
   expect_merge_error({shard("a", 0, 2), shard("a", 0, 2)}, "given twice");
-  expect_merge_error({shard("a", 0, 2), shard("b", 1, 2)}, "different explorations");
-  expect_merge_error({shard("a", 0, 2), shard("a", 1, 3)}, "shards of 2 and of 3");
+  expect_merge_error({shard("a", 0, 2), shard("b", 1, 2)}, "different runs");
+  expect_merge_error({shard("a", 0, 2), shard("a", 1, 3)}, "is a shard of 3");
   EXPECT_TRUE(merge_schedule_reports({shard("a", 1, 2), shard("a", 0, 2)}).ok());
 }
 

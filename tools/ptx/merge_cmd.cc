@@ -42,11 +42,13 @@ StatusOr<Input> read_input(const std::string& path) {
 
 StatusOr<int> merge_schedules(const std::vector<Input>& inputs, const MergeArgs& a) {
   std::vector<kernel::ScheduleReport> shards;
+  std::vector<std::string> names;
   for (const Input& i : inputs) {
     PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport r, kernel::schedule_report_from_json(i.doc, i.path));
     shards.push_back(std::move(r));
+    names.push_back(i.path);
   }
-  PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport m, kernel::merge_schedule_reports(shards));
+  PTX_ASSIGN_OR_RETURN(kernel::ScheduleReport m, kernel::merge_schedule_reports(shards, names));
   std::fputs(schedule_report_text(m).c_str(), stdout);
   if (!a.json.empty()) {
     PTX_RETURN_IF_ERROR(formats::write_file_atomically(a.json, kernel::schedule_report_json(m).dump(2) + "\n"));

@@ -14,8 +14,7 @@ namespace {
 struct Joined {
   nlohmann::json result;  // the shard's that saw the signature first
   uint64_t sections = 0, occurrences = 0;
-  SignatureRank rank;
-  size_t shard = 0, index = 0;
+  JoinedPlace place;
 };
 
 nlohmann::json& run_of(nlohmann::json& log) { return log.at("runs").at(0); }
@@ -25,14 +24,8 @@ Status join(std::map<std::string, Joined>& by_id, const nlohmann::json& r, size_
   const nlohmann::json& p = r.at("properties");
   PTX_ASSIGN_OR_RETURN(const SignatureRank rank,
                        signature_rank(p.at("severity"), p.at("family"), p.at("firstAt"), name));
-  auto [it, fresh] = by_id.try_emplace(r.at("partialFingerprints").at("ptxSignature/v1").get<std::string>());
-  Joined& j = it->second;
-  if (fresh || rank < j.rank) {
-    j.result = r;
-    j.rank = rank;
-    j.shard = shard;
-    j.index = index;
-  }
+  Joined& j = by_id[r.at("partialFingerprints").at("ptxSignature/v1").get<std::string>()];
+  if (j.place.offer(rank, shard, index)) j.result = r;
   j.sections += p.at("sections").get<uint64_t>();
   j.occurrences += p.at("occurrences").get<uint64_t>();
   return ok_status();
@@ -65,13 +58,11 @@ Status join_results(const std::vector<nlohmann::json>& logs, const std::vector<s
   }
   std::vector<Joined*> order;
   for (auto& [id, j] : by_id) order.push_back(&j);
-  std::sort(order.begin(), order.end(), [](const Joined* a, const Joined* b) {
-    return std::tie(a->rank, a->shard, a->index) < std::tie(b->rank, b->shard, b->index);
-  });
+  std::sort(order.begin(), order.end(), [](const Joined* a, const Joined* b) { return a->place < b->place; });
   nlohmann::json results = nlohmann::json::array(), used = nlohmann::json::array();
   std::map<std::string, size_t> index;
   for (Joined* j : order) {
-    PTX_ASSIGN_OR_RETURN(nlohmann::json r, rewritten(*j, names[j->shard]));
+    PTX_ASSIGN_OR_RETURN(nlohmann::json r, rewritten(*j, names[j->place.shard]));
     const std::string rule = r.at("ruleId").get<std::string>();
     const auto [it, fresh] = index.try_emplace(rule, used.size());
     if (fresh) used.push_back(rules.at(rule));

@@ -40,8 +40,7 @@ struct Joined {
   nlohmann::json entry;                 // the first shard's, counts and examples replaced at the end
   std::map<std::pair<uint64_t, uint64_t>, nlohmann::json> examples;  // by place
   uint64_t sections = 0, occurrences = 0;
-  SignatureRank rank;
-  size_t shard = 0, index = 0;          // the shard whose first occurrence is the smallest, and where it listed it
+  JoinedPlace place;                    // the shard whose first occurrence is the smallest, and where it listed it
 };
 
 // Adds shard `shard`'s entry `index`.
@@ -56,12 +55,8 @@ Status join(std::map<std::string, Joined>& by_id, const nlohmann::json& e, size_
                                                                 e.value("first", nlohmann::json()), where));
   auto [it, fresh] = by_id.try_emplace(e["id"].get<std::string>());
   Joined& j = it->second;
-  if (fresh || rank < j.rank) {
-    if (fresh) j.entry = e;
-    j.rank = rank;
-    j.shard = shard;
-    j.index = index;
-  }
+  if (fresh) j.entry = e;
+  j.place.offer(rank, shard, index);
   j.sections += e["sections"].get<uint64_t>();
   j.occurrences += e["occurrences"].get<uint64_t>();
   for (const nlohmann::json& o : e["examples"]) {
@@ -88,9 +83,7 @@ StatusOr<nlohmann::json> merge_signature_lists(const std::vector<nlohmann::json>
   }
   std::vector<Joined*> order;
   for (auto& [id, j] : by_id) order.push_back(&j);
-  std::sort(order.begin(), order.end(), [](const Joined* a, const Joined* b) {
-    return std::tie(a->rank, a->shard, a->index) < std::tie(b->rank, b->shard, b->index);
-  });
+  std::sort(order.begin(), order.end(), [](const Joined* a, const Joined* b) { return a->place < b->place; });
   nlohmann::json out = nlohmann::json::array();
   for (Joined* j : order) {
     nlohmann::json e = std::move(j->entry);

@@ -34,6 +34,24 @@ StatusOr<SignatureRank> signature_rank(const nlohmann::json& severity, const nlo
 // An occurrence's place: (vmid, seq) for a section, (line, 0) for a traced one.
 StatusOr<std::pair<uint64_t, uint64_t>> occurrence_place(const nlohmann::json& o, const std::string& where);
 
+// Where a joined signature stands in the joined order: its rank, then the shard that saw it first
+// and its position in that shard's list (which orders two signatures first seen at one place).
+struct JoinedPlace {
+  SignatureRank rank{};
+  size_t shard = 0, index = 0;
+  bool set = false;
+  // Takes the place of shard `s`'s entry `i`, ranked `r`, when none is set yet or `r` comes first.
+  // Returns whether it did (the caller then keeps that entry as the representative).
+  bool offer(const SignatureRank& r, size_t s, size_t i) {
+    if (set && !(r < rank)) return false;
+    *this = JoinedPlace{r, s, i, true};
+    return true;
+  }
+  friend bool operator<(const JoinedPlace& a, const JoinedPlace& b) {
+    return std::tie(a.rank, a.shard, a.index) < std::tie(b.rank, b.shard, b.index);
+  }
+};
+
 // The "signatures" lists of the shards, in shard order, joined; `examples` the --examples limit.
 // Errors: kBadInput naming `names[i]` for a malformed entry of lists[i].
 StatusOr<nlohmann::json> merge_signature_lists(const std::vector<nlohmann::json>& lists,

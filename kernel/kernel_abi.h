@@ -89,7 +89,8 @@ struct ptx_k_hooks {
   void (*warn)(void *self, const char *condition, struct ptx_k_src at);
   /* The calling CPU waits for another: a guest access retried after KVM returned -EAGAIN (a
    * shared walk lost a race). A controlled scheduler runs another thread here (a spin loop's
-   * yield, as CHESS needs one); otherwise it does nothing. */
+   * yield, as CHESS needs one); otherwise the thread sleeps briefly, so that the vCPU it waits for
+   * runs even when threads outnumber cores. */
   void (*yield)(void *self, struct ptx_k_src at);
   /* A descriptor read by the MMU's own walk (the driver's model of the hardware walk that took an
    * abort), not by the kernel's code: atomic, seen by a controlled scheduler like a read, never

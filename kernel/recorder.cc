@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "kernel/recorder.h"
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -325,7 +327,19 @@ void KernelRecorder::h_warn(void* self, const char* condition, ptx_k_src at) {
                                  src_of(at)});
 }
 
-void KernelRecorder::h_yield(void* self, ptx_k_src) { of(self)->pass(HookPoint::kYield); }
+// Free-running (no gate), the vCPU waits for another one to leave the entry it needs (6.12's locked
+// marker during a break-before-make, or a cmpxchg it won). On a machine with fewer cores than
+// threads that vCPU may be descheduled for a whole time slice; a spin of refaults would use up
+// the driver's retry budget before it runs again and report a livelock that is not there. A short
+// sleep gives it the core, as a guest's refault takes time on real hardware.
+void KernelRecorder::h_yield(void* self, ptx_k_src) {
+  KernelRecorder* r = of(self);
+  if (r->gate_ != nullptr) {
+    r->pass(HookPoint::kYield);
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::microseconds(20));
+}
 
 uint64_t KernelRecorder::h_hw_read(void* self, const uint64_t* word, ptx_k_src) {
   KernelRecorder* r = of(self);

@@ -13,6 +13,6 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build-fuzz}
 SECONDS_EACH=${2:-600}
 TLB_SECONDS=${3:-1800}
-PTX_FUZZ_TARGETS="casemate_reader workload_file ptx_trace proc_maps number" \
+PTX_FUZZ_TARGETS="casemate_reader workload_file ptx_trace proc_maps number scenario shard_merge" \
   bash scripts/fuzz.sh "$BUILD_DIR" "$SECONDS_EACH"
 PTX_FUZZ_TARGETS="tlb_fold" bash scripts/fuzz.sh "$BUILD_DIR" "$TLB_SECONDS"

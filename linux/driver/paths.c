@@ -55,8 +55,11 @@ static int map_shared(struct ptx_k_vm *vm, const struct ptx_k_call *c, void *mem
 #endif
 
 /* A vCPU's refaults of one access at most: past it the fault is given up with a kernel-warn (a
- * livelock: some walk keeps the entry it needs locked). */
-#define PTX_FAULT_RETRIES 1000
+ * livelock: some walk keeps the entry it needs locked). Each refault first yields (the yield
+ * hook: a short sleep when free-running), so the budget is seconds of waiting: a vCPU that holds
+ * the entry but was descheduled on a loaded machine gets it back long before. Under a controlled
+ * scheduler a livelock meets the step bound first (`ptx schedules --step-bound`). */
+#define PTX_FAULT_RETRIES 100000
 
 /* user_mem_abort, from the topup of the vCPU's memory cache to the unlock: one fault. */
 static int fault_once(struct ptx_k_vm *vm, uint32_t vcpu, const struct ptx_k_call *c, struct ptx_k_result *out) {

@@ -70,6 +70,12 @@ write("bench_casemate", [
     it("BM_PtxTrace/policy:0/threads:1/min_time:0.500/real_time", 1, **{"records/s": 2.5e6}),
     it("BM_Recorder/policy:0/min_time:0.500/real_time", 1, **{"writes/s": 50e3}),
 ])
+write("bench_tlb", [  # the engine path 1.5x slower and 1.2x larger with the TLB pass; casemate 1.05x
+    med("BM_RunTlb/tlb:0/iterations:1/real_time", 1, unit="s", **{"sections/s": 300e3, "peak_rss_mb": 40.0}),
+    med("BM_RunTlb/tlb:1/iterations:1/real_time", 1.5, unit="s", **{"sections/s": 200e3, "peak_rss_mb": 48.0}),
+    it("BM_CheckText/tlb:0/min_time:1.000/real_time", 1, **{"records/s": 1.05e6}),
+    it("BM_CheckText/tlb:1/min_time:1.000/real_time", 1, **{"records/s": 1.0e6}),
+])
 with open("%s/bench_broken.json" % d, "w") as f:
     f.write("{ not json")
 with open("%s/bench_other.json" % d, "w") as f:
@@ -78,7 +84,7 @@ EOF
 
 cd "$tmp"
 python3 "$goals" --out out.json --command "test" bench_explore.json bench_run.json bench_walk.json \
-  bench_map.json bench_casemate.json bench_broken.json bench_other.json no_such_file.json >table.txt 2>stderr.txt
+  bench_map.json bench_casemate.json bench_tlb.json bench_broken.json bench_other.json no_such_file.json >table.txt 2>stderr.txt
 
 python3 - "$tmp" <<'EOF'
 import json, sys
@@ -134,9 +140,13 @@ expect("i20.4 ptx trace check records/s of the same sections, 1 thread", 2.5, No
 expect("i20.4 ptx trace check records/s of the same sections, 2 threads", None, False,
        "benchmark BM_PtxTrace/policy:0/threads:2 missing")
 expect("i21 schedules/s, linux-6.12 same-page, every check", None, False, "benchmark BM_Schedules/check:1 missing")
-if len(doc["goals"]) != 31:
-    failures.append("%d goals, expected 31" % len(doc["goals"]))
-if sorted(doc["benchmarks"]) != ["bench_casemate", "bench_explore", "bench_map", "bench_run", "bench_walk"]:
+expect("i20.1 run --tlb on / off, time", 1.5, False, "300k sections/s")
+expect("i20.1 run --tlb on / off, peak RSS", 1.2, True, "48.0 MB")
+expect("i20.1 casemate check --tlb on / off, time", 1.05, True)
+expect("i20.5 memory: peak RSS / engine page-table memory", 3.0, False)
+if len(doc["goals"]) != 35:
+    failures.append("%d goals, expected 35" % len(doc["goals"]))
+if sorted(doc["benchmarks"]) != ["bench_casemate", "bench_explore", "bench_map", "bench_run", "bench_tlb", "bench_walk"]:
     failures.append("raw benchmarks kept: %r" % sorted(doc["benchmarks"]))
 if doc["command"] != "test" or "nproc" not in doc["machine"]:
     failures.append("command/machine: %r %r" % (doc["command"], doc["machine"]))

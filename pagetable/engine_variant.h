@@ -63,14 +63,18 @@
 //   bbm              after clear_npt; a remap invalidates between the break and the make (the
 //                    break's barrier is the sequence's first DSB): Linux's stage2_try_break_pte.
 //                    Expected: clean.
-//   dirty-reuse      as sekvm, except that unlinking a level-3 table frees it with no TLBI (the
-//                    bug: Linux frees a table only after kvm_tlb_flush_vmid_ipa). Expected:
-//                    stale-mapping (no-tlbi) at the unlink for every page the table mapped, and
-//                    tlb-conflict when such a page is mapped again while its old leaf may still be
-//                    cached. (No freed-while-cached: the engine's free list is not a traced free.)
+//   dirty-reuse      as sekvm (its copy-on-write remaps too, with break-before-make), except
+//                    that unlinking a level-3 table frees it with no TLBI (the bug: Linux frees a
+//                    table only after kvm_tlb_flush_vmid_ipa). Expected: stale-mapping (no-tlbi)
+//                    at the unlink for every page the table mapped, tlb-conflict when such a page
+//                    is mapped again while its old leaf may still be cached, and stale-mapping
+//                    (ttl-mismatch) where the reused table's stale entries are invalidated with a
+//                    level hint that misses what is cached there. (No freed-while-cached: the
+//                    engine's free list is not a traced free.)
 //   two-step-update  as sekvm, once after the second write. Expected: tlb-conflict (as sekvm's
 //                    remap, the second write changes the output address).
-//   missing-barrier  the same TLBIs with no DSB at all (the barriers are what it lacks).
+//   missing-barrier  the same TLBIs with no DSB at all (the barriers are what it lacks); its
+//                    copy-on-write remaps break first as sekvm's do, without the DSBs.
 //                    Expected: stale-mapping (tlbi-before-dsb: no DSB made the write visible
 //                    before the TLBI, so it removes nothing), and tlb-conflict where the address
 //                    is mapped again while the old leaf may still be cached.

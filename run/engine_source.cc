@@ -37,14 +37,15 @@ Status EngineSource::sekvm_can_run(const workload::WorkloadOp& op) const {
 // page) with break-before-make, as its code does and the Arm ARM requires (RWHZWS: a change of
 // output address between two valid descriptors needs it): the unmap, in a section of its own that
 // closes with the invalidation (DSB, TLBI IPAS2E1IS, DSB, TLBI VMALLE1IS, DSB), then the map, in
-// the next section. Only the sekvm variant: bbm breaks inside one section, and two-step-update's
-// remap is its bug. A change of attributes alone keeps one write (no break needed). Only a remap
-// that is a section on its own: a begin/end section of a workload file is the user's critical
-// section, made as written.
+// the next section. The variants that are SeKVM's code with another rule broken (dirty-reuse,
+// missing-barrier) remap as it does, so that their verdicts are their own bug's; bbm breaks inside
+// one section, and two-step-update's remap is its bug. A change of attributes alone keeps one
+// write (no break needed). Only a remap that is a section on its own: a begin/end section of a
+// workload file is the user's critical section, made as written.
 bool EngineSource::breaks_first(uint32_t vm, const workload::WorkloadOp& op) const {
-  if (variant_ != EngineVariant::kSekvm || op.type != workload::OpType::kMapOp || op.kind != OpKind::kMap) {
-    return false;
-  }
+  const bool sekvm_remap = variant_ == EngineVariant::kSekvm || variant_ == EngineVariant::kDirtyReuse ||
+                           variant_ == EngineVariant::kMissingBarrier;
+  if (!sekvm_remap || op.type != workload::OpType::kMapOp || op.kind != OpKind::kMap) return false;
   const Geometry& g = Stage2Engine::geometry();
   const WalkResult w = engine_->walk(vm, op.ipa);  // exact: this thread holds the VM's lock
   if (w.last_level() != op.level || g.classify(op.level, w.descriptor) == EntryType::kInvalid) return false;

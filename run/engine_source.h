@@ -41,8 +41,9 @@ class EngineSource : public SectionSource {
 
  private:
   Status sekvm_can_run(const workload::WorkloadOp& op) const;
-  // True when `op` (of VM vm, whose lock this thread holds) is a remap the sekvm variant makes
-  // with break-before-make: a map of a valid leaf over a valid leaf with another output address.
+  // True when `op` (of VM vm, whose lock this thread holds) is a remap the sekvm variant (and
+  // dirty-reuse and missing-barrier, SeKVM's code with another bug) makes with break-before-make:
+  // a map of a valid leaf over a valid leaf with another output address.
   bool breaks_first(uint32_t vm, const workload::WorkloadOp& op) const;
   std::unique_ptr<workload::WorkloadStream> stream_;
   const SectionPolicy policy_;

@@ -52,108 +52,108 @@ uint64_t tlbi_value(const TlbMaintenance& m) {
 
 EngineExporter::EngineExporter(EngineExportOptions options) : options_(options) {}
 
-Event EngineExporter::event(EventKind kind, uint64_t seq) {
-  Event e;
-  e.kind = kind;
-  e.id = next_id_++;
-  e.tid = options_.tid;
-  if (seq != src_seq_) {  // formatted once a section: every event of it carries it
-    src_ = fmt::format("engine:{}", seq);
-    src_seq_ = seq;
+Status EngineExporter::check(const Section& s) const {
+  if (!valid_vmid(s.vmid)) return bad_input("vmid {} of section {} is not 0..16 (valid_vmid)", s.vmid, s.seq);
+  if (options_.tid > armtrace::kMaxTid) {
+    return bad_input("tid {} is out of range: a casemate tid is 0..{}", options_.tid, armtrace::kMaxTid);
   }
-  e.src = src_;
-  return e;
+  return check_arm_compatible(s);
 }
 
-Event EngineExporter::dsb(uint64_t seq) {
-  Event d = event(EventKind::kBarrier, seq);
+Event& EngineExporter::event(EventKind kind, uint64_t seq) {
+  if (seq != src_seq_) {  // formatted once a section: every event of it carries it
+    scratch_.src = "engine:";
+    const fmt::format_int digits(seq);
+    scratch_.src.append(digits.data(), digits.size());
+    src_seq_ = seq;
+  }
+  std::string src = std::move(scratch_.src);
+  scratch_ = Event{};
+  scratch_.src = std::move(src);
+  scratch_.kind = kind;
+  scratch_.id = next_id_++;
+  scratch_.tid = options_.tid;
+  return scratch_;
+}
+
+Event& EngineExporter::init_page(uint64_t page, uint64_t seq) {
+  Event& init = event(EventKind::kMemInit, seq);
+  init.address = page;
+  init.size = PAGE_SIZE;
+  return init;
+}
+
+Event& EngineExporter::root_lock_hint(uint32_t vmid, uint64_t seq) {
+  Event& hint = event(EventKind::kHint, seq);
+  hint.hint_kind = armtrace::HintKind::kSetRootLock;
+  hint.location = pool_start(vmid);
+  hint.value = engine_lock(vmid);
+  return hint;
+}
+
+Event& EngineExporter::vttbr(uint32_t vmid, uint64_t seq) {
+  Event& vttbr = event(EventKind::kSysregWrite, seq);
+  vttbr.sysreg = armtrace::Sysreg::kVttbrEl2;
+  vttbr.value = pt_vttbr(vmid);
+  return vttbr;
+}
+
+Event& EngineExporter::lock(const Section& s, EventKind kind) {
+  Event& lock = event(kind, s.seq);
+  lock.address = engine_lock(s.vmid);
+  return lock;
+}
+
+Event& EngineExporter::write(const Section& s, const Update& u) {
+  Event& w = event(EventKind::kMemWrite, s.seq);
+  w.mem_order = armtrace::MemOrder::kRelease;
+  w.address = u.entry;
+  w.value = u.new_value;
+  return w;
+}
+
+Event& EngineExporter::dsb(uint64_t seq) {
+  Event& d = event(EventKind::kBarrier, seq);
   d.barrier = armtrace::BarrierType::kDsb;
   d.dsb_kind = armtrace::DsbKind::kIsh;
   return d;
 }
 
-Event EngineExporter::maintenance(const Section& s, const TlbMaintenance& m) {
+Event& EngineExporter::maintenance(const Section& s, const TlbMaintenance& m) {
   if (m.kind == TlbMaintenance::Kind::kDsb) return dsb(s.seq);
-  Event t = event(EventKind::kTlbi, s.seq);
+  Event& t = event(EventKind::kTlbi, s.seq);
   t.tlbi_op = *parse_enum(armtrace::kTlbiOpNames, tlbi_kind_name(m.op));
   if (armtrace::tlbi_op_info(t.tlbi_op).takes_value) t.value = tlbi_value(m);
   return t;
 }
 
-void EngineExporter::prelude(uint32_t vmid, uint64_t seq, std::vector<Event>* out) {
-  Event init = event(EventKind::kMemInit, seq);
-  init.address = pool_start(vmid);
-  init.size = PAGE_SIZE;
-  out->push_back(init);
-  initialised_.insert(pool_start(vmid));
-  Event hint = event(EventKind::kHint, seq);
-  hint.hint_kind = armtrace::HintKind::kSetRootLock;
-  hint.location = pool_start(vmid);
-  hint.value = engine_lock(vmid);
-  out->push_back(hint);
-  Event vttbr = event(EventKind::kSysregWrite, seq);
-  vttbr.sysreg = armtrace::Sysreg::kVttbrEl2;
-  vttbr.value = pt_vttbr(vmid);
-  out->push_back(vttbr);
+// A page linked by a table descriptor (levels 0-2) and not initialised yet is initialised, whole.
+uint64_t EngineExporter::newly_linked(const Update& u) {
+  constexpr Geometry g = Geometry::sekvm();
+  const int level = level_of_kind(u.kind, g.levels);
+  if (!g.is_table(level, u.new_value)) return 0;
+  const uint64_t page = g.table_address(u.new_value);
+  return initialised_.insert(page).second ? page : 0;
 }
 
-// A page linked by a table descriptor (levels 0-2) and not initialised yet is initialised, whole.
-void EngineExporter::init_linked_pages(const Section& s, std::vector<Event>* out) {
-  const Geometry g = Geometry::sekvm();
-  for (const Update& u : s.updates) {
-    const int level = level_of_kind(u.kind, g.levels);
-    if (!g.is_table(level, u.new_value)) continue;
-    const uint64_t page = g.table_address(u.new_value);
-    if (!initialised_.insert(page).second) continue;
-    Event init = event(EventKind::kMemInit, s.seq);
-    init.address = page;
-    init.size = PAGE_SIZE;
-    out->push_back(init);
-  }
+// A barrier inside the section (the bbm engine variant's break) completes the writes so far;
+// recorded without its DSB step (an older trace), it comes before the steps at that write.
+bool EngineExporter::dsb_before_steps(const Section& s, uint32_t i, size_t step) {
+  const bool dsb_step = step < s.maintenance.size() && s.maintenance[step].at <= i &&
+                        s.maintenance[step].kind == TlbMaintenance::Kind::kDsb;
+  return i > 0 && i < s.updates.size() && !dsb_step &&
+         std::find(s.barriers.begin(), s.barriers.end(), i) != s.barriers.end();
+}
+
+// The closing barrier, unless the last step was a DSB (the missing-barrier variant closes without it).
+bool EngineExporter::closing_dsb(const Section& s) {
+  const bool closed = !s.maintenance.empty() && s.maintenance.back().kind == TlbMaintenance::Kind::kDsb &&
+                      s.maintenance.back().at >= s.updates.size();
+  return s.closing_barrier && !closed;
 }
 
 Status EngineExporter::add(const Section& s, std::vector<Event>* out) {
-  if (!valid_vmid(s.vmid)) return bad_input("vmid {} of section {} is not 0..16 (valid_vmid)", s.vmid, s.seq);
-  if (options_.tid > armtrace::kMaxTid) {
-    return bad_input("tid {} is out of range: a casemate tid is 0..{}", options_.tid, armtrace::kMaxTid);
-  }
-  PTX_RETURN_IF_ERROR(check_arm_compatible(s));
-  if (!started_[s.vmid]) {
-    started_[s.vmid] = true;
-    prelude(s.vmid, s.seq, out);
-  }
-  init_linked_pages(s, out);
-  Event lock = event(EventKind::kLock, s.seq);
-  lock.address = engine_lock(s.vmid);
-  out->push_back(lock);
-  size_t step = 0;  // the next of s.maintenance
-  const uint32_t n = static_cast<uint32_t>(s.updates.size());
-  for (uint32_t i = 0; i <= n; ++i) {
-    if (i > 0) {
-      const Update& u = s.updates[i - 1];
-      Event w = event(EventKind::kMemWrite, s.seq);
-      w.mem_order = armtrace::MemOrder::kRelease;
-      w.address = u.entry;
-      w.value = u.new_value;
-      out->push_back(std::move(w));
-    }
-    const bool at_i = step < s.maintenance.size() && s.maintenance[step].at <= i;
-    // A barrier inside the section (the bbm engine variant's break) completes the writes so far;
-    // recorded without its DSB step (an older trace), it comes before the steps at that write.
-    if (i > 0 && i < n && !(at_i && s.maintenance[step].kind == TlbMaintenance::Kind::kDsb) &&
-        std::find(s.barriers.begin(), s.barriers.end(), i) != s.barriers.end()) {
-      out->push_back(dsb(s.seq));
-    }
-    while (step < s.maintenance.size() && s.maintenance[step].at <= i) out->push_back(maintenance(s, s.maintenance[step++]));
-  }
-  // The closing barrier, unless the last step was a DSB (the missing-barrier variant closes without it).
-  const bool closed = !s.maintenance.empty() && s.maintenance.back().kind == TlbMaintenance::Kind::kDsb &&
-                      s.maintenance.back().at >= n;
-  if (s.closing_barrier && !closed) out->push_back(dsb(s.seq));
-  Event unlock = event(EventKind::kUnlock, s.seq);
-  unlock.address = engine_lock(s.vmid);
-  out->push_back(std::move(unlock));
-  return ok_status();
+  return for_each_event(s, [out](const Event& e) { out->push_back(e); });
 }
 
 EngineCasemateWriter::EngineCasemateWriter(std::ostream& out, EngineExportOptions options)

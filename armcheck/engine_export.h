@@ -74,23 +74,64 @@ class EngineExporter {
   // check_arm_compatible's; kBadInput for a vmid above 16 or an options.tid above kMaxTid.
   Status add(const Section& s, std::vector<armtrace::Event>* out);
 
+  // The same events, each passed in order to emit(armtrace::Event&) instead of appended: one event
+  // object refilled for each (valid during the call only; emit may change it, e.g. its line), so
+  // a caller that folds them one by one (tlb/section_tlb.h) copies and allocates nothing per
+  // event. Errors: add's (nothing emitted).
+  template <class Emit>
+  Status for_each_event(const Section& s, Emit&& emit);
+
   // Events made so far.
   uint64_t events() const { return next_id_ - 1; }
 
  private:
-  armtrace::Event event(armtrace::EventKind kind, uint64_t seq);
-  armtrace::Event dsb(uint64_t seq);
-  armtrace::Event maintenance(const Section& s, const TlbMaintenance& m);
-  void prelude(uint32_t vmid, uint64_t seq, std::vector<armtrace::Event>* out);
-  void init_linked_pages(const Section& s, std::vector<armtrace::Event>* out);
+  Status check(const Section& s) const;
+  armtrace::Event& event(armtrace::EventKind kind, uint64_t seq);  // the scratch event, reset
+  armtrace::Event& init_page(uint64_t page, uint64_t seq);
+  armtrace::Event& root_lock_hint(uint32_t vmid, uint64_t seq);
+  armtrace::Event& vttbr(uint32_t vmid, uint64_t seq);
+  armtrace::Event& lock(const Section& s, armtrace::EventKind kind);
+  armtrace::Event& write(const Section& s, const Update& u);
+  armtrace::Event& dsb(uint64_t seq);
+  armtrace::Event& maintenance(const Section& s, const TlbMaintenance& m);
+  // The page `u` links as a table, when it is not initialised yet (now it is), or 0.
+  uint64_t newly_linked(const Update& u);
+  static bool dsb_before_steps(const Section& s, uint32_t i, size_t step);
+  static bool closing_dsb(const Section& s);
 
   EngineExportOptions options_;
   std::array<bool, kVmCount> started_{};
   std::unordered_set<uint64_t> initialised_;  // table pages already mem-init'ed
   uint64_t next_id_ = 1;
-  uint64_t src_seq_ = UINT64_MAX;  // the section whose src ("engine:SEQ") src_ holds
-  std::string src_;
+  uint64_t src_seq_ = UINT64_MAX;  // the section whose src ("engine:SEQ") scratch_ holds
+  armtrace::Event scratch_;
 };
+
+template <class Emit>
+Status EngineExporter::for_each_event(const Section& s, Emit&& emit) {
+  PTX_RETURN_IF_ERROR(check(s));
+  if (!started_[s.vmid]) {
+    started_[s.vmid] = true;
+    initialised_.insert(pool_start(s.vmid));
+    emit(init_page(pool_start(s.vmid), s.seq));
+    emit(root_lock_hint(s.vmid, s.seq));
+    emit(vttbr(s.vmid, s.seq));
+  }
+  for (const Update& u : s.updates) {
+    if (const uint64_t page = newly_linked(u); page != 0) emit(init_page(page, s.seq));
+  }
+  emit(lock(s, armtrace::EventKind::kLock));
+  size_t step = 0;  // the next of s.maintenance
+  const uint32_t n = static_cast<uint32_t>(s.updates.size());
+  for (uint32_t i = 0; i <= n; ++i) {
+    if (i > 0) emit(write(s, s.updates[i - 1]));
+    if (dsb_before_steps(s, i, step)) emit(dsb(s.seq));
+    while (step < s.maintenance.size() && s.maintenance[step].at <= i) emit(maintenance(s, s.maintenance[step++]));
+  }
+  if (closing_dsb(s)) emit(dsb(s.seq));
+  emit(lock(s, armtrace::EventKind::kUnlock));
+  return ok_status();
+}
 
 // An EngineExporter writing through a CasemateWriter (one record per line, every field keyed).
 class EngineCasemateWriter {

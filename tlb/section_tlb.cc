@@ -4,32 +4,66 @@
 #include <algorithm>
 
 #include "armcheck/engine_export.h"
-#include "armcheck/event_checker.h"
+#include "armcheck/memory_range.h"
+#include "armcheck/roots.h"
 #include "pagetable/constants.h"
 #include "tlb/tlb_pass.h"
 
 namespace ptx::tlb {
 
+// One VM's pass and the memory and roots it reads. The events come from EngineExporter, whose
+// sections are well formed (each lock has its unlock, one tid, one VTCR_EL2), so the memory and
+// roots are kept here as an EventChecker keeps them for those events (apply), without the checks
+// and section records the checker keeps for any trace: reference_section_tlb.h in tests/tlb is
+// that EventChecker fold, and section_tlb_differential_test.cc shows the two give equal findings.
 struct SectionTlb::Lane {
-  Lane(const std::string& source, TlbOptions options) : pass(options), checker(source, check_options(&pass)) {}
-
-  static armcheck::CheckOptions check_options(TlbPass* pass) {
-    armcheck::CheckOptions o;
-    o.observer = pass;
-    o.explore_sections = false;
+  explicit Lane(TlbOptions options) : pass(options), memory(Geometry::arm(), 0) {
     // Every table page of an engine run comes from the VMs' pools (pagetable/constants.h): the
     // outputs of its leaves need no reverse-index records.
-    o.table_pages_begin = pool_start(0);
-    o.table_pages_end = pool_end(kVmCount - 1);
-    return o;
+    memory.set_table_pages(pool_start(0), pool_end(kVmCount - 1));
   }
 
-  TlbPass pass;  // before the checker, which points to it
-  armcheck::EventChecker checker;
+  void fold(const armtrace::Event& e) {
+    pass.before(e, memory, roots);
+    apply(e);
+    pass.after(e, memory, roots);
+  }
+  void apply(const armtrace::Event& e);
+
+  TlbPass pass;
+  NptImage memory;        // flat, as the EventChecker's
+  armcheck::Roots roots;  // the VM's root: announced by its set_root_lock hint, registered by VTTBR_EL2
   armcheck::EngineExporter exporter;
-  std::vector<armtrace::Event> events;  // reused
   uint64_t last_line = 0;
 };
+
+// What EventChecker::apply does with the kinds EngineExporter makes: mem-write and mem-init change
+// memory, the set_root_lock hint announces the root and the VTTBR_EL2 write registers it (casemate's
+// default VTCR_EL2, T0SZ 16: walks from level 0; HCR_EL2.VM on), the rest change neither.
+void SectionTlb::Lane::apply(const armtrace::Event& e) {
+  using armtrace::EventKind;
+  constexpr Geometry kVtcrGeometry = Geometry::arm(0);
+  switch (e.kind) {
+    case EventKind::kMemWrite: memory.write(0, e.address, e.value); return;
+    case EventKind::kMemInit:
+      armcheck::for_each_changed_word(memory, e, 0, [&](uint64_t word, uint64_t) { memory.write(0, word, 0); });
+      return;
+    case EventKind::kHint: {
+      const uint64_t page = e.location & ~uint64_t{0xfff};
+      if (e.hint_kind == armtrace::HintKind::kSetRootLock && !roots.is_root(page)) {
+        roots.activate(armcheck::Root{page, 2, 0, kVtcrGeometry, e.line, /*registered=*/false});
+      }
+      return;
+    }
+    case EventKind::kSysregWrite: {
+      if (e.sysreg != armtrace::Sysreg::kVttbrEl2) return;
+      const armtrace::TableBaseValue b = armtrace::decode_table_base(e.value);
+      roots.activate(armcheck::Root{b.baddr & ~uint64_t{0xfff}, 2, b.id, kVtcrGeometry, e.line, true});
+      return;
+    }
+    default: return;
+  }
+}
 
 SectionTlb::SectionTlb(std::string source, TlbOptions options) : source_(std::move(source)), options_(options) {}
 
@@ -38,40 +72,50 @@ SectionTlb::~SectionTlb() = default;
 Status SectionTlb::add(const Section& s, uint64_t line) {
   if (s.vmid >= kVmCount) return bad_input("vmid {} of section {} is not 0..16 (valid_vmid)", s.vmid, s.seq);
   std::unique_ptr<Lane>& lane = lanes_[s.vmid];
-  if (!lane) lane = std::make_unique<Lane>(source_, options_);
-  lane->events.clear();
-  if (Status st = lane->exporter.add(s, &lane->events); !st.ok()) return std::move(st).at(source_, line);
-  for (armtrace::Event& e : lane->events) {
+  if (!lane) lane = std::make_unique<Lane>(options_);
+  Lane& l = *lane;
+  Status st = l.exporter.for_each_event(s, [&l, line](armtrace::Event& e) {
     e.line = line;
-    PTX_RETURN_IF_ERROR(lane->checker.add(e));
-  }
-  lane->last_line = std::max(lane->last_line, line);
+    l.fold(e);
+  });
+  if (!st.ok()) return std::move(st).at(source_, line);
+  l.last_line = std::max(l.last_line, line);
   return ok_status();
 }
 
 void SectionTlb::finish() {
   for (const std::unique_ptr<Lane>& lane : lanes_) {
-    if (lane) (void)lane->checker.finish(std::nullopt, lane->last_line);  // every section is closed
+    if (lane) lane->pass.finish(lane->last_line, lane->memory, lane->roots);  // every section is closed
   }
 }
 
-std::vector<TlbFinding> SectionTlb::findings() const {
+std::vector<TlbFinding> lane_findings(std::span<const TlbPass* const> passes) {
   std::vector<TlbFinding> all;
-  for (const std::unique_ptr<Lane>& lane : lanes_) {
-    if (lane) all.insert(all.end(), lane->pass.findings().begin(), lane->pass.findings().end());
+  for (const TlbPass* p : passes) {
+    if (p != nullptr) all.insert(all.end(), p->findings().begin(), p->findings().end());
   }
   return all;
 }
 
-TlbSummary SectionTlb::summary() const {
-  TlbSummary s = summarize(findings());
-  for (const std::unique_ptr<Lane>& lane : lanes_) {
-    if (!lane) continue;
-    const TlbSummary l = lane->pass.summary();
+TlbSummary lane_summary(std::span<const TlbPass* const> passes) {
+  TlbSummary s = summarize(lane_findings(passes));
+  for (const TlbPass* p : passes) {
+    if (p == nullptr) continue;
+    const TlbSummary l = p->summary();
     s.tlbis += l.tlbis;
     s.max_stale = std::max(s.max_stale, l.max_stale);
   }
   return s;
 }
+
+std::array<const TlbPass*, kVmCount> SectionTlb::passes() const {
+  std::array<const TlbPass*, kVmCount> p{};
+  for (size_t vm = 0; vm < kVmCount; ++vm) p[vm] = lanes_[vm] ? &lanes_[vm]->pass : nullptr;
+  return p;
+}
+
+std::vector<TlbFinding> SectionTlb::findings() const { return lane_findings(passes()); }
+
+TlbSummary SectionTlb::summary() const { return lane_summary(passes()); }
 
 }  // namespace ptx::tlb

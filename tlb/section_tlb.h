@@ -4,8 +4,11 @@
 //
 // Each VM's sections become Arm page-table events as `ptx record --format casemate` writes them
 // (armcheck/engine_export.h: lock, writes, the section's TLB maintenance — Section::maintenance —
-// and closing DSB, unlock), folded by an EventChecker that keeps memory and roots but does not
-// explore (the runner explores the sections itself) into a TlbPass of that VM alone. Every event
+// and closing DSB, unlock), folded into a TlbPass of that VM alone with the memory and roots the
+// pass reads. The exporter's events are well formed, so those are kept here as an EventChecker
+// keeps them for such events, without the checker's checks and section records (the runner
+// explores the sections itself): the same findings, event for event, as the EventChecker fold
+// (tests/tlb/reference_section_tlb.h, section_tlb_differential_test.cc). Every event
 // of a section carries the section's input line (workload line of its first op, or trace line)
 // and src "engine:SEQ". VMs share no page-table memory and no VMID, so one pass per VM gives each
 // VM's verdicts exactly as one fold over all events would (the contexts never meet), and makes
@@ -17,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "base/status.h"
@@ -26,6 +30,13 @@
 #include "tlb/options.h"
 
 namespace ptx::tlb {
+
+class TlbPass;
+
+// The findings of per-VM passes (null: a VM without sections), by VM then in each pass's order,
+// and their summary: the findings' counts, tlbis summed, max_stale the largest of any pass's.
+std::vector<TlbFinding> lane_findings(std::span<const TlbPass* const> passes);
+TlbSummary lane_summary(std::span<const TlbPass* const> passes);
 
 class SectionTlb {
  public:
@@ -52,6 +63,8 @@ class SectionTlb {
 
  private:
   struct Lane;
+  std::array<const TlbPass*, kVmCount> passes() const;
+
   std::string source_;
   TlbOptions options_;
   std::array<std::unique_ptr<Lane>, kVmCount> lanes_;  // made at the VM's first section

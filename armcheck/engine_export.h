@@ -8,7 +8,10 @@
 // (pagetable/constants.h), so its memory is a flat memory. Per VM, before its first section: a
 // `mem-init` of its root table page (pool_start(vm), 4 KiB), a `set_root_lock` hint naming the
 // VM's lock, and a `sysreg-write vttbr_el2` of pt_vttbr(vm) (BADDR = pool_start(vm), VMID in
-// bits[63:48]); casemate's default VTCR_EL2 (T0SZ 16: 48 bits, walks start at level 0) is the
+// bits[63:48]); before a section of another VM than the last one's, that VM's `sysreg-write
+// vttbr_el2` again: the one CPU of the trace works on each VM in its own context, as a hypervisor
+// loads a VM's VTTBR before its TLB maintenance (Linux's __load_stage2 in __kvm_tlb_flush_vmid_ipa),
+// so each section's TLBIs carry its own VMID; casemate's default VTCR_EL2 (T0SZ 16: 48 bits, walks start at level 0) is the
 // engine's geometry. Per section: a `mem-init` of each table page the section links that is not
 // initialised yet (in casemate a page must be initialised before it becomes reachable; the
 // engine's fresh pages are zero), then `lock` of the VM's lock (engine_lock(vm)), each update as
@@ -101,6 +104,7 @@ class EngineExporter {
 
   EngineExportOptions options_;
   std::array<bool, kVmCount> started_{};
+  int64_t loaded_vmid_ = -1;  // the VM whose VTTBR_EL2 the tid loaded last (-1: none yet)
   std::unordered_set<uint64_t> initialised_;  // table pages already mem-init'ed
   uint64_t next_id_ = 1;
   uint64_t src_seq_ = UINT64_MAX;  // the section whose src ("engine:SEQ") scratch_ holds
@@ -116,7 +120,10 @@ Status EngineExporter::for_each_event(const Section& s, Emit&& emit) {
     emit(init_page(pool_start(s.vmid), s.seq));
     emit(root_lock_hint(s.vmid, s.seq));
     emit(vttbr(s.vmid, s.seq));
+  } else if (loaded_vmid_ != s.vmid) {
+    emit(vttbr(s.vmid, s.seq));  // back to this VM's context (the header comment)
   }
+  loaded_vmid_ = s.vmid;
   for (const Update& u : s.updates) {
     if (const uint64_t page = newly_linked(u); page != 0) emit(init_page(page, s.seq));
   }

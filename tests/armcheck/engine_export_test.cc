@@ -83,6 +83,15 @@ TEST(EngineExportTest, AVmsFirstSectionCarriesItsPreludeAndThePagesItLinks) {
   EXPECT_EQ(ev.size(), 3u + 2u + 1u + 3u + 2u);  // prelude, 2 pages, lock, 3 writes, dsb, unlock
   EXPECT_EQ(ev[2].value, pt_vttbr(3));
   EXPECT_EQ(ev[5].address, engine_lock(3));
+  // Back to VM 1: its VTTBR is loaded again before the section, so its TLBIs carry VMID 1.
+  ev.clear();
+  ASSERT_TRUE(x.add(section(engine, 1, {{kIpa + 0x2000, 3, kPage + 0x2000}}), &ev).ok());
+  EXPECT_EQ(kinds(ev), (std::vector<K>{K::kSysregWrite, K::kLock, K::kMemWrite, K::kBarrier, K::kUnlock}));
+  EXPECT_EQ(ev[0].sysreg, armtrace::Sysreg::kVttbrEl2);
+  EXPECT_EQ(ev[0].value, pt_vttbr(1));
+  ev.clear();  // and not again while it stays loaded
+  ASSERT_TRUE(x.add(section(engine, 1, {{kIpa + 0x3000, 3, kPage + 0x3000}}), &ev).ok());
+  EXPECT_EQ(kinds(ev), (std::vector<K>{K::kLock, K::kMemWrite, K::kBarrier, K::kUnlock}));
 }
 
 TEST(EngineExportTest, TheWriterPrintsOneKeyedRecordPerLine) {

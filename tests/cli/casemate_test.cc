@@ -219,6 +219,9 @@ struct Verdicts {
 Verdicts verdicts(const nlohmann::json& report) {
   Verdicts v{report["summary"], {}};
   v.summary.erase("ops");
+  // The most stale entries held at once: the run folds each VM on its own, the trace's one CPU
+  // folds them together, so the two differ; every verdict count is the same.
+  if (v.summary.contains("tlb")) v.summary["tlb"].erase("max_stale");
   for (const nlohmann::json& s : report["sections"]) {
     for (const nlohmann::json& x : s["violations"]) v.violations.push_back(s["vmid"].dump() + " " + x.dump());
   }
@@ -240,7 +243,7 @@ TEST_F(CasemateCli, ARecordedCasemateTraceChecksLikeTheRun) {
       {"--workload", violating, "--sections", "batched"}};
   for (const std::vector<std::string>& in : inputs) {
     SCOPED_TRACE(testing::PrintToString(in));
-    std::vector<std::string> run = {"run", "--quiet", "--report-all", "--report", dir_ / "run.json"};
+    std::vector<std::string> run = {"run", "--quiet", "--report-all", "--report", dir_ / "run.json", "--tlb", "on"};
     std::vector<std::string> rec = {"record", "--quiet", "--format", "casemate", "--out", dir_ / "t.trace"};
     run.insert(run.end(), in.begin(), in.end());
     rec.insert(rec.end(), in.begin(), in.end());
@@ -248,7 +251,7 @@ TEST_F(CasemateCli, ARecordedCasemateTraceChecksLikeTheRun) {
     const Result recorded = run_ptx(rec, dir_);
     ASSERT_EQ(recorded.exit_code, 0) << describe(recorded);
     EXPECT_NE(recorded.out.find("trace: " + dir_ / "t.trace" + " (casemate, "), std::string::npos) << describe(recorded);
-    const Result checked = check(dir_ / "t.trace", {"--report-all", "--report", dir_ / "check.json"});
+    const Result checked = check(dir_ / "t.trace", {"--report-all", "--report", dir_ / "check.json", "--tlb", "on"});
     EXPECT_EQ(checked.exit_code, ran.exit_code) << describe(ran) << describe(checked);
     const Verdicts a = verdicts(read_json(dir_ / "run.json")), b = verdicts(read_json(dir_ / "check.json"));
     EXPECT_EQ(a, b);

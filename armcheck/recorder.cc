@@ -129,6 +129,11 @@ StatusOr<armcheck::CheckResult> Recorder::finish() {
   return *result_;
 }
 
+std::vector<armtrace::Event> Recorder::events() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return events_;
+}
+
 Status Recorder::write_casemate(const std::string& path) const {
   std::lock_guard<std::mutex> l(mu_);
   if (!options_.keep_events) return bad_input("the recorder did not keep its events (Options::keep_events)");

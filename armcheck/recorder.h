@@ -50,7 +50,13 @@ class Recorder {
     // Explore mode, compare mode, keep_all; check.observer: a second fold over the recorded events,
     // e.g. a tlb::TlbPass for the TLB verdicts (it must outlive the recorder).
     armcheck::CheckOptions check;
-    bool keep_events = true;       // keep the events for write_casemate()
+    bool keep_events = true;       // keep the events for write_casemate() (and the TLB check below)
+    // true: EXPECT_TRANSACTIONAL (expect/transactional.h) also gives the TLB verdicts of the
+    // recorded events (docs/tlb-model.md: stale entries after a missing or misplaced TLBI,
+    // break-before-make conflicts, tables freed while cached) and fails on an error among them, as
+    // `ptx check --tlb on` does. Needs keep_events; skipped when check.observer is set (a TLB pass
+    // of your own sees the events already). false (default): the transactional check alone.
+    bool tlb = false;
     // Called (under the recorder's mutex) with every (section, root) pair a section changes,
     // when its unlock explores it.
     std::function<void(const CheckedSection&)> on_section;
@@ -94,6 +100,9 @@ class Recorder {
   // The events recorded so far as a casemate-format trace, written atomically to `path`.
   // Errors: kBadInput when the events were not kept; kIoError naming the file.
   Status write_casemate(const std::string& path) const;
+  // The events recorded so far, in trace order (empty when the events were not kept).
+  std::vector<armtrace::Event> events() const;
+  const Options& options() const { return options_; }
 
  private:
   void add(armtrace::Event e, const char* src);

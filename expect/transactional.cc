@@ -5,6 +5,7 @@
 
 #include "explorer/violation_groups.h"
 #include "formats/violation_text.h"
+#include "tlb/event_fold.h"
 
 namespace ptx::expect {
 namespace {
@@ -26,12 +27,33 @@ std::string failure_text(const char* expr, const armcheck::CheckResult& r, bool 
   return s;
 }
 
+// The TLB errors of the recorded events (Recorder::Options::tlb), one line each, as `ptx check`
+// prints them; empty when there is none or the check is off.
+StatusOr<std::string> tlb_errors(const Recorder& rec) {
+  const Recorder::Options& o = rec.options();
+  if (!o.tlb || !o.keep_events || o.check.observer != nullptr) return std::string();
+  const std::vector<armtrace::Event> events = rec.events();
+  StatusOr<std::vector<tlb::TlbFinding>> found = tlb::fold_events(events, "recorder", o.check);
+  if (!found.ok()) return found.status();
+  std::string s;
+  for (const tlb::TlbFinding& f : *found) {
+    if (f.severity() != tlb::Severity::kError) continue;
+    const std::string_view cause = enum_name(tlb::kCauseNames, f.cause);
+    s += fmt::format("tlb: recorder event {}: {}{}{}{}: {} (at {}; docs/tlb-model.md)\n", f.line,
+                     enum_name(tlb::kVerdictNames, f.verdict), cause.empty() ? "" : " (", cause,
+                     cause.empty() ? "" : ")", f.detail, f.src.empty() ? "?" : f.src);
+  }
+  return s;
+}
+
 ::testing::AssertionResult check(const char* expr, Recorder& rec, bool allow_faults) {
   StatusOr<armcheck::CheckResult> r = rec.finish();
   if (!r.ok()) return ::testing::AssertionFailure() << expr << ": the recorder failed: " << r.status().to_string();
+  StatusOr<std::string> tlb = tlb_errors(rec);
+  if (!tlb.ok()) return ::testing::AssertionFailure() << expr << ": the TLB check failed: " << tlb.status().to_string();
   const uint64_t failing = allow_faults ? r->totals.wrong_translations : r->totals.violations;
-  if (failing == 0 && r->totals.findings == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << failure_text(expr, *r, allow_faults);
+  if (failing == 0 && r->totals.findings == 0 && tlb->empty()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << failure_text(expr, *r, allow_faults) << *tlb;
 }
 
 }  // namespace

@@ -11,6 +11,10 @@
 //
 // Each closes the recording (Recorder::finish) and may be used any number of times after it. A
 // recorder error (e.g. an unlock without its lock) fails the assertion with that error.
+// With Recorder::Options::tlb (docs/tlb-model.md), as `ptx check --tlb on`: a TLB error among the
+// recorded events (a stale mapping after a missing or misplaced TLBI, a break-before-make
+// conflict, a table freed while cached) fails every assertion here, with one line per error; TLB
+// warnings do not.
 #ifndef PTX_EXPECT_TRANSACTIONAL_H_
 #define PTX_EXPECT_TRANSACTIONAL_H_
 

@@ -33,6 +33,8 @@ class CasemateCli : public testing::Test {
   ScratchDir dir_;
 };
 
+// The transactional check's verdicts (--tlb off; the TLB verdicts of these traces are
+// tests/cli/tlb_test.cc's).
 TEST_F(CasemateCli, ExitStatusFollowsTheVerdictClass) {
   struct Case {
     const char* trace;
@@ -57,12 +59,12 @@ TEST_F(CasemateCli, ExitStatusFollowsTheVerdictClass) {
                 "verdict: NOT transactional: 1 violation in 1 section (1 wrong translation, 0 transient faults)"},
        }) {
     SCOPED_TRACE(c.trace);
-    const Result r = check(data(c.trace));
+    const Result r = check(data(c.trace), {"--tlb", "off"});
     EXPECT_EQ(r.exit_code, c.exit) << describe(r);
     EXPECT_EQ(verdict(r), c.verdict) << describe(r);
     EXPECT_TRUE(r.err.empty()) << describe(r);
     EXPECT_EQ(r.out.rfind("ptx check: " + data(c.trace) + " (casemate, ", 0), 0u) << describe(r);
-    const Result allowed = check(data(c.trace), {"--allow", "transient-faults"});
+    const Result allowed = check(data(c.trace), {"--allow", "transient-faults", "--tlb", "off"});
     EXPECT_EQ(allowed.exit_code, c.allowed) << describe(allowed);
   }
   const Result r = check(data("unlocked_write.trace"));

@@ -32,7 +32,9 @@ std::function<void(Recorder&)> mapper(int i, uint64_t lock) {
 // remaps it in two writes, new permissions first then the new page (a torn update: a walk may see
 // the old page with the new permissions); when not, it maps it in one write. Run serially with the
 // updater first (the default schedule) it never sees the page mapped; the mapper must run first,
-// or between the updater's barrier and its lock.
+// or between the updater's barrier and its lock. Every schedule writes page 1 twice without a
+// break (one thread's map over the other's), a TLB conflict: these tests are about the race in
+// the transactional check, so their recorders turn the TLB verdicts off (Recorder::Options::tlb).
 struct Race {
   bool mapped = false;
   std::function<void(Recorder&)> mapper() {
@@ -81,6 +83,7 @@ TEST(ExploreSchedules, ARaceOnlyInterleavingsShowIsFoundAndReplayed) {
   Race race;
   ScheduleExploreOptions o = bounded(1);
   o.setup = [&](Recorder& rec) { build(rec), race.mapped = false; };
+  o.recorder.tlb = false;
   ScheduleExploreOptions serial = o;
   serial.replay = "0";  // the default schedule: the updater runs first, alone
   const ScheduleExploreResult none = explore_schedules(race.threads(), serial);
@@ -101,6 +104,7 @@ TEST(ExploreSchedules, PctFindsItToo) {
   Race race;
   ScheduleExploreOptions o;
   o.setup = [&](Recorder& rec) { build(rec), race.mapped = false; };
+  o.recorder.tlb = false;
   o.schedules = 100;
   const ScheduleExploreResult r = explore_schedules(race.threads(), o);
   EXPECT_EQ(r.schedules, 100u);

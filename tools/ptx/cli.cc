@@ -169,8 +169,8 @@ struct CommonArgs {
 };
 
 void add_tlb_options(CLI::App* cmd, CommonArgs* c) {
-  enum_option(cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts; docs/tlb-model.md); "
-                                                "default off"),
+  enum_option(cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts; "
+                                                "docs/tlb-model.md); off (default): the transactional check alone"),
               kOnOffNames);
   enum_option(cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore"),
               tlb::kTtlModeNames);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <boost/container/small_vector.hpp>
+#include <boost/container/static_vector.hpp>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -23,19 +24,47 @@ namespace ptx {
 
 namespace {
 
-// The value each written entry is fixed to along one branch of the search.
+// The value each written entry is fixed to along one branch of the search, with what the leaves
+// ask of it, found once as the search chooses the value rather than at every leaf below.
 struct Choice {
   const EntryHistory* entry;
   uint64_t value;
+  bool changed;  // value != entry->before
+  bool last;     // value is the entry's last written value (its value in the after-state)
+  bool plain;    // the entry is written once, with a value other than its before-value
 };
-using Assignment = boost::container::small_vector<Choice, kMaxLevels>;
 
-// Written entries whose value differs from the before-state: the writes a witness needs.
-size_t changed(const Assignment& a) {
-  size_t c = 0;
-  for (const Choice& ch : a) c += ch.value != ch.entry->before;
-  return c;
-}
+// The choices of one branch, in the order its walk read the entries, and how many of them are
+// changed, not last and not plain. A walk reads one entry per level, so a branch holds at most
+// kMaxLevels: a fixed array, cheap to copy when a leaf waits for the after-mapping
+// (Evaluator::evaluate_as).
+class Assignment {
+ public:
+  void push_back(const Choice& c) {
+    c_[n_++] = c;
+    changed_ += c.changed;
+    not_last_ += !c.last;
+    not_plain_ += !c.plain;
+  }
+  void pop_back() {
+    const Choice& c = c_[--n_];
+    changed_ -= c.changed;
+    not_last_ -= !c.last;
+    not_plain_ -= !c.plain;
+  }
+  const Choice* begin() const { return c_.data(); }
+  const Choice* end() const { return c_.data() + n_; }
+  size_t size() const { return n_; }
+  // Written entries whose value differs from the before-state: the writes a witness needs.
+  size_t changed() const { return changed_; }
+  // Does every choice give its entry its last written value (the leaf walks as the after-state)?
+  bool all_last() const { return not_last_ == 0; }
+  bool all_plain() const { return not_plain_ == 0; }
+
+ private:
+  std::array<Choice, kMaxLevels> c_{};
+  uint32_t n_ = 0, changed_ = 0, not_last_ = 0, not_plain_ = 0;
+};
 
 // Number of lists of sample_and_shuffle_updates (n updates) whose state gives each entry of `a`
 // its chosen value. See explorer.h: with m writes to an entry, c of them of value v, its sub-lists
@@ -49,7 +78,7 @@ struct Factor {
   uint32_t alpha;  // 1 when the chosen value is the before-value
   friend auto operator<=>(const Factor&, const Factor&) = default;
 };
-using Signature = boost::container::small_vector<Factor, kMaxLevels>;
+using Signature = boost::container::static_vector<Factor, kMaxLevels>;
 
 // The leaf's factors in the order of `a` (the count does not depend on the order).
 Signature factors_of(const Assignment& a) {
@@ -142,12 +171,7 @@ class SmallCounts {
         rows_(n <= kSmallN ? std::min<size_t>(n, kMaxLevels) + 1 : 0),
         once_(n <= kSmallN ? &table()[n] : nullptr) {}
   __int128 count(const Assignment& a) const {
-    size_t w = 0;
-    for (const Choice& ch : a) {
-      if (ch.entry->writes.size() != 1 || ch.entry->values.size() != 2) return count_small(n_, a);
-      w += ch.value != ch.entry->before;
-    }
-    return a.size() < rows_ ? (*once_)[a.size()][w] : count_small(n_, a);
+    return a.all_plain() && a.size() < rows_ ? (*once_)[a.size()][a.changed()] : count_small(n_, a);
   }
 
  private:
@@ -225,39 +249,34 @@ struct Tally {
   std::map<uint64_t, ObservedAgg<Int>> others;  // observed mapping -> lists and shortest witness
 };
 
-ExactCount to_count(const __int128& v) {
-  if (v >= 0 && v <= static_cast<__int128>(UINT64_MAX)) return ExactCount(static_cast<uint64_t>(v));
+[[gnu::noinline]] ExactCount to_big_count(const __int128& v) {
   return BigCount(static_cast<uint64_t>(v >> 64)) << 64 | BigCount(static_cast<uint64_t>(v));
+}
+// Inline for counts below 2^64 (every count of a section of at most 20 updates: a(20) < 2^63).
+inline ExactCount to_count(const __int128& v) {
+  if (v >= 0 && v <= static_cast<__int128>(UINT64_MAX)) [[likely]] return ExactCount(static_cast<uint64_t>(v));
+  return to_big_count(v);
 }
 ExactCount to_count(ExactCount&& v) { return std::move(v); }
 
-struct ObservedResult {
-  BigCount sequences;
-  std::vector<uint32_t> witness;
-  bool fault = true;
-};
-
-struct AddressResult {
-  uint64_t before = 0;
-  uint64_t after = 0;
-  Counts counts;
-  std::map<uint64_t, ObservedResult> others;  // observed mapping -> lists and shortest witness
-};
-
+// The class of an evaluated address (`pages`: its size, AddressClass::pages); appends its
+// violations, in the order of their observed mappings, to *out.
 template <class Int>
-AddressResult result_of(Tally<Int>&& t) {
-  AddressResult r{t.before, t.after, Counts{to_count(std::move(t.in_before)), to_count(std::move(t.in_after)),
-                                            to_count(std::move(t.in_other))}, {}};
+AddressClass emit(Tally<Int>&& t, uint64_t ipa, uint64_t pages, std::vector<Violation>* out) {
   for (auto& [m, o] : t.others) {
-    r.others.emplace(m, ObservedResult{to_count(std::move(o.sequences)).value(), std::move(o.witness), o.fault});
+    out->push_back(Violation{ipa, t.before, t.after, m, to_count(std::move(o.sequences)).value(), std::move(o.witness),
+                             o.fault ? ViolationClass::kTransientFault : ViolationClass::kWrongTranslation});
   }
-  return r;
+  return AddressClass{ipa, t.before, t.after,
+                      Counts{to_count(std::move(t.in_before)), to_count(std::move(t.in_after)),
+                             to_count(std::move(t.in_other))},
+                      0, pages};
 }
 
 // The shortest witness of a leaf: one write of its value for each entry off its before-value.
 std::vector<uint32_t> witness_of(const Assignment& a) {
   std::vector<uint32_t> w;
-  w.reserve(changed(a));
+  w.reserve(a.changed());
   for (const Choice& ch : a) {
     if (ch.value == ch.entry->before) continue;
     for (const auto& [idx, val] : ch.entry->writes) {
@@ -285,12 +304,15 @@ struct AfterState {
 class Evaluator {
  public:
   Evaluator(const Tables& before, const EntryHistories& h, CompareMode compare, const Reference* reference)
-      : before_(before), h_(h), g_(before.geometry), compare_(compare), reference_(reference),
+      : before_(before), h_(h), g_(before.geometry), flat_(g_.memory == MemoryModel::kFlat), compare_(compare),
+        raw_descriptor_(compare == CompareMode::kDescriptor && g_.rules == DescriptorRules::kSekvm), reference_(reference),
         small_(h.update_count()), big_(h.update_count()) {}
 
-  AddressResult evaluate(uint64_t ipa) const {
-    if (h_.update_count() <= kSmallN) return result_of(evaluate_as<__int128>(ipa));
-    return result_of(evaluate_as<ExactCount>(ipa));
+  // The class of the address `ipa` (`pages`: its size, AddressClass::pages); appends its
+  // violations, by observed mapping, to *out.
+  AddressClass evaluate(uint64_t ipa, uint64_t pages, std::vector<Violation>* out) const {
+    if (h_.update_count() <= kSmallN) return emit(evaluate_as<__int128>(ipa), ipa, pages, out);
+    return emit(evaluate_as<ExactCount>(ipa), ipa, pages, out);
   }
 
  private:
@@ -302,72 +324,117 @@ class Evaluator {
     uint64_t mapping;
   };
 
-  // Leaves are tallied as the search reaches them, so the before- and after-mapping are known
-  // first. The first leaf of the depth-first search is the branch that gives every written entry
-  // its before-value (a history's values start with it), which walks as the before-state does;
-  // the after-state's walk gives each written entry its last written value (after_mapping).
+  // Leaves are tallied as the search reaches them. With a reference its before- and after-mapping
+  // are known first. Without one both are leaves of the search, so no walk of its own is needed:
+  // the first leaf of the depth-first search gives every written entry its before-value (a
+  // history's values start with it) and walks as the before-state does; the leaf giving every
+  // written entry it read its last written value walks as the after-state does. A leaf showing the
+  // before-mapping is tallied at once (tally() tests `before` first); the others wait for the
+  // after-mapping, which the search may reach last.
   template <class Int>
   Tally<Int> evaluate_as(uint64_t ipa) const {
     Tally<Int> r;
-    bool first = reference_ == nullptr;
+    Assignment a;
     if (reference_ != nullptr) {
       r.before = reference_->before_mapping(before_, compare_, ipa);
       r.after = reference_->after_mapping(before_, compare_, ipa);
       r.allowed = reference_->cut_mappings(before_, compare_, ipa);
-    } else {
-      r.after = after_mapping(ipa);
+      auto sink = [&](const Leaf& l) { tally(l, count<Int>(l.a), r); };
+      search(ipa, 0, before_.root, a, sink);
+      return r;
     }
+    bool first = true;
+    boost::container::small_vector<Pending<Int>, 2> pending;
     auto sink = [&](const Leaf& l) {
       if (first) r.before = l.mapping;
       first = false;
-      if constexpr (std::is_same_v<Int, ExactCount>) {
-        tally(l, big_.count(l.a), r);
-      } else {
-        tally(l, small_.count(l.a), r);
+      if (l.a.all_last()) r.after = l.mapping;
+      Int lists = count<Int>(l.a);
+      if (l.mapping == r.before) {
+        r.in_before += lists;
+      } else if (lists != 0) {
+        pending.push_back(Pending<Int>{l.a, l.v, l.level, l.mapping, std::move(lists)});
       }
     };
-    Assignment a;
     search(ipa, 0, before_.root, a, sink);
+    for (const Pending<Int>& p : pending) tally(Leaf{p.a, p.v, p.level, p.mapping}, p.lists, r);
     return r;
   }
 
-  // The walk of `ipa` in the after-state: every written entry at its last written value.
-  uint64_t after_mapping(uint64_t ipa) const {
-    return mapping_of(compare_, g_, ipa, ptx::walk(g_, before_.root, ipa, AfterState{before_, h_}));
+  // A leaf's lists: 128-bit up to kSmallN updates, shared arbitrary precision beyond.
+  template <class Int>
+  Int count(const Assignment& a) const {
+    if constexpr (std::is_same_v<Int, ExactCount>) {
+      return big_.count(a);
+    } else {
+      return small_.count(a);
+    }
   }
 
+  // A leaf waiting for the after-mapping (evaluate_as).
+  template <class Int>
+  struct Pending {
+    Assignment a;
+    uint64_t v;
+    int level;
+    uint64_t mapping;
+    Int lists;
+  };
+
   // Depth-first walk of `ipa` from `table` at `level`, branching over the history values of each
-  // written entry read (before-value first); calls sink(Leaf) at each leaf. An entry read again
-  // deeper on the same walk (a flat memory: a page reached at two levels) has the value this
-  // branch already gave it: one state, one value.
+  // written entry read (before-value first); calls sink(Leaf) at each leaf. Entries the section
+  // does not write are read in a loop, without a branch. An entry read again deeper on the same
+  // walk (a flat memory: a page reached at two levels) has the value this branch already gave it:
+  // one state, one value. (With per-level pools a walk never reads an entry twice.)
   template <class Sink>
   void search(uint64_t ipa, int level, uint64_t table, Assignment& a, Sink& sink) const {
-    const uint64_t entry = g_.entry_address(table, level, ipa);
-    const EntryHistory* h = h_.find(level, entry);
-    if (h == nullptr) {
-      step(ipa, level, before_.read(level, entry), a, sink);
-      return;
-    }
-    for (const Choice& ch : a) {
-      if (ch.entry == h) {
-        step(ipa, level, ch.value, a, sink);
+    for (;; ++level) {
+      const uint64_t entry = g_.entry_address(table, level, ipa);
+      const EntryHistory* h = h_.find(level, entry);
+      uint64_t v = 0;
+      if (h == nullptr) {
+        v = before_.read(level, entry);
+      } else if (const Choice* ch = flat_ ? chosen(a, h) : nullptr) {
+        v = ch->value;
+      } else {
+        const uint64_t last = h->writes.back().second;
+        const bool plain = h->writes.size() == 1 && h->values.size() == 2;
+        for (uint64_t value : h->values) {
+          a.push_back(Choice{h, value, value != h->before, value == last, plain});
+          step(ipa, level, value, a, sink);
+          a.pop_back();
+        }
         return;
       }
-    }
-    for (uint64_t v : h->values) {
-      a.push_back(Choice{h, v});
-      step(ipa, level, v, a, sink);
-      a.pop_back();
+      if (!g_.is_table(level, v)) {
+        sink(Leaf{a, v, level, mapping(ipa, v, level)});
+        return;
+      }
+      table = g_.table_address(v);
     }
   }
 
   template <class Sink>
   void step(uint64_t ipa, int level, uint64_t v, Assignment& a, Sink& sink) const {
     if (g_.is_table(level, v)) {
-      search(ipa, level + 1, g_.phys_page(v), a, sink);
+      search(ipa, level + 1, g_.table_address(v), a, sink);
       return;
     }
-    sink(Leaf{a, v, level, mapping_of(compare_, g_, ipa, v, level)});
+    sink(Leaf{a, v, level, mapping(ipa, v, level)});
+  }
+
+  // mapping_of() of a leaf's descriptor: in descriptor mode under the SeKVM rules the descriptor
+  // itself (mapping.h), without a call per leaf.
+  uint64_t mapping(uint64_t ipa, uint64_t v, int level) const {
+    return raw_descriptor_ ? v : mapping_of(compare_, g_, ipa, v, level);
+  }
+
+  // The branch's choice for the written entry `h`, or nullptr when the branch has not read it.
+  static const Choice* chosen(const Assignment& a, const EntryHistory* h) {
+    for (const Choice& ch : a) {
+      if (ch.entry == h) return &ch;
+    }
+    return nullptr;
   }
 
   // Adds a leaf's `lists` to the mapping it gives.
@@ -383,7 +450,7 @@ class Evaluator {
       ObservedAgg<Int>& o = r.others[l.mapping];
       o.sequences += lists;
       o.fault = o.fault && maps_nothing(g_, l.v, l.level);
-      const size_t len = changed(l.a);
+      const size_t len = l.a.changed();
       std::vector<uint32_t> w = witness_of(l.a);
       if (len < o.witness_len || (len == o.witness_len && w < o.witness)) {
         o.witness_len = len;
@@ -395,7 +462,9 @@ class Evaluator {
   const Tables& before_;
   const EntryHistories& h_;
   const Geometry g_;
+  const bool flat_;  // a flat memory: a walk may read an entry twice
   const CompareMode compare_;
+  const bool raw_descriptor_;  // mapping_of(compare_, g_, ...) is the descriptor
   const Reference* reference_;
   const SmallCounts small_;
   const BigCounts big_;
@@ -460,11 +529,12 @@ Exploration explore(const NptImage& before, std::span<const Update> updates,
   return explore(Tables(before), updates, targets, options);
 }
 
-Exploration explore(const Tables& before, std::span<const Update> updates,
-                    std::span<const uint64_t> targets, const ExploreOptions& options) {
-  if (updates.size() == 1 && options.reference == nullptr) {
-    return explore_one_update(before, updates, targets, options.compare);
-  }
+namespace {
+
+// Every other section: the address classes, each evaluated by the search and counted (explorer.h).
+// Its own function, so that x is built in the caller's result (no move of it on return).
+Exploration explore_classes(const Tables& before, std::span<const Update> updates,
+                            std::span<const uint64_t> targets, const ExploreOptions& options) {
   Exploration x;
   x.updates = updates.size();
   x.sequences = sequence_count(updates.size());
@@ -478,32 +548,44 @@ Exploration explore(const Tables& before, std::span<const Update> updates,
   const Evaluator ev(before, h, options.compare, options.reference);
 
   const std::vector<uint64_t>& reps = classes.representatives();
-  boost::container::small_vector<AddressResult, 4> results(reps.size());
-  auto run = [&](size_t i) { results[i] = ev.evaluate(reps[i]); };
+  const std::vector<uint64_t>& pages = classes.class_pages();
+  // Violations come sorted by (ipa, observed): classes in representative order, each class's by
+  // observed mapping; in parallel each class keeps its own until they are joined in that order.
   if (use_parallel_classes(options.parallel, reps.size())) {
-    tbb::parallel_for(size_t{0}, reps.size(), run);
+    x.classes.resize(reps.size());
+    std::vector<std::vector<Violation>> per_class(reps.size());
+    tbb::parallel_for(size_t{0}, reps.size(),
+                      [&](size_t i) { x.classes[i] = ev.evaluate(reps[i], pages[i], &per_class[i]); });
+    for (std::vector<Violation>& vs : per_class) {
+      for (Violation& v : vs) x.violations.push_back(std::move(v));
+    }
   } else {
-    for (size_t i = 0; i < reps.size(); ++i) run(i);
+    x.classes.reserve(reps.size());
+    for (size_t i = 0; i < reps.size(); ++i) x.classes.push_back(ev.evaluate(reps[i], pages[i], &x.violations));
   }
 
   // A target that is a representative has its class's counts (the same evaluation).
   x.targets.reserve(targets.size());
   for (uint64_t t : targets) {
     auto it = std::lower_bound(reps.begin(), reps.end(), t);
-    x.targets.push_back(it != reps.end() && *it == t ? results[static_cast<size_t>(it - reps.begin())].counts
-                                                     : ev.evaluate(t).counts);
-  }
-  x.classes.reserve(reps.size());
-  for (size_t i = 0; i < reps.size(); ++i) {
-    AddressResult& r = results[i];
-    x.classes.push_back(AddressClass{reps[i], r.before, r.after, std::move(r.counts), 0, classes.class_pages()[i]});
-    for (auto& [observed, o] : r.others) {
-      x.violations.push_back(Violation{reps[i], r.before, r.after, observed, std::move(o.sequences),
-                                       std::move(o.witness),
-                                       o.fault ? ViolationClass::kTransientFault : ViolationClass::kWrongTranslation});
+    if (it != reps.end() && *it == t) {
+      x.targets.push_back(x.classes[static_cast<size_t>(it - reps.begin())].counts);
+    } else {
+      std::vector<Violation> unused;  // reported by the target's class, if any
+      x.targets.push_back(ev.evaluate(t, 0, &unused).counts);
     }
   }
   return x;
+}
+
+}  // namespace
+
+Exploration explore(const Tables& before, std::span<const Update> updates,
+                    std::span<const uint64_t> targets, const ExploreOptions& options) {
+  if (updates.size() == 1 && options.reference == nullptr) {
+    return explore_one_update(before, updates, targets, options.compare);
+  }
+  return explore_classes(before, updates, targets, options);
 }
 
 }  // namespace ptx

@@ -5,7 +5,9 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -24,34 +26,24 @@ namespace ptx {
 
 namespace {
 
-// The value each written entry is fixed to along one branch of the search, with what the leaves
-// ask of it, found once as the search chooses the value rather than at every leaf below.
+// The value each written entry is fixed to along one branch of the search.
 struct Choice {
   const EntryHistory* entry;
   uint64_t value;
-  bool changed;  // value != entry->before
-  bool last;     // value is the entry's last written value (its value in the after-state)
-  bool plain;    // the entry is written once, with a value other than its before-value
 };
 
-// The choices of one branch, in the order its walk read the entries, and how many of them are
-// changed, not last and not plain. A walk reads one entry per level, so a branch holds at most
-// kMaxLevels: a fixed array, cheap to copy when a leaf waits for the after-mapping
-// (Evaluator::evaluate_as).
+// The choices of one branch, in the order its walk read the entries, and what the leaves ask of
+// them, tallied as the choices are made rather than at every leaf below: how many change their
+// entry, do not give it its last written value, or are not `plain` (an entry written once, with a
+// value other than its before-value). A walk reads one entry per level, so a branch holds at most
+// kMaxLevels: a fixed array, cheap to copy when a leaf or a branch is kept (ClassSearch).
 class Assignment {
  public:
   void push_back(const Choice& c) {
     c_[n_++] = c;
-    changed_ += c.changed;
-    not_last_ += !c.last;
-    not_plain_ += !c.plain;
+    tally(c, 1);
   }
-  void pop_back() {
-    const Choice& c = c_[--n_];
-    changed_ -= c.changed;
-    not_last_ -= !c.last;
-    not_plain_ -= !c.plain;
-  }
+  void pop_back() { tally(c_[--n_], -1); }
   const Choice* begin() const { return c_.data(); }
   const Choice* end() const { return c_.data() + n_; }
   size_t size() const { return n_; }
@@ -62,8 +54,15 @@ class Assignment {
   bool all_plain() const { return not_plain_ == 0; }
 
  private:
+  void tally(const Choice& c, int d) {
+    const EntryHistory& e = *c.entry;
+    changed_ += d * (c.value != e.before);
+    not_last_ += d * (c.value != e.writes.back().second);
+    not_plain_ += d * !(e.writes.size() == 1 && e.values.size() == 2);
+  }
+
   std::array<Choice, kMaxLevels> c_{};
-  uint32_t n_ = 0, changed_ = 0, not_last_ = 0, not_plain_ = 0;
+  uint8_t n_ = 0, changed_ = 0, not_last_ = 0, not_plain_ = 0;
 };
 
 // Number of lists of sample_and_shuffle_updates (n updates) whose state gives each entry of `a`
@@ -290,6 +289,15 @@ std::vector<uint32_t> witness_of(const Assignment& a) {
   return w;
 }
 
+// A leaf of the search kept for later: its branch, its final descriptor `v` (read at `level`)
+// and its lists.
+struct KeptLeaf {
+  Assignment a;
+  uint64_t v;
+  int level;
+  __int128 lists;
+};
+
 // The state after every update of a section, as walk memory (pagetable/walk.h): each written
 // entry reads its last written value, every other entry its before-value.
 struct AfterState {
@@ -313,6 +321,37 @@ class Evaluator {
   AddressClass evaluate(uint64_t ipa, uint64_t pages, std::vector<Violation>* out) const {
     if (h_.update_count() <= kSmallN) return emit(evaluate_as<__int128>(ipa), ipa, pages, out);
     return emit(evaluate_as<ExactCount>(ipa), ipa, pages, out);
+  }
+
+  // The same class from every leaf of its search, in any order (ClassSearch finds them without
+  // walking from the root): the before-mapping is the leaf that changes no entry, the
+  // after-mapping the one that gives each entry its last written value (evaluate_as).
+  // REQUIRES: no reference; at most kSmallN updates.
+  AddressClass evaluate_leaves(uint64_t ipa, uint64_t pages, std::span<const KeptLeaf> leaves,
+                               std::vector<Violation>* out) const {
+    Tally<__int128> r;
+    for (const KeptLeaf& l : leaves) {
+      if (l.a.changed() == 0) r.before = mapping(ipa, l.v, l.level);
+      if (l.a.all_last()) r.after = mapping(ipa, l.v, l.level);
+    }
+    for (const KeptLeaf& l : leaves) tally(Leaf{l.a, l.v, l.level, mapping(ipa, l.v, l.level)}, l.lists, r);
+    return emit(std::move(r), ipa, pages, out);
+  }
+
+  // mapping_of() of a leaf's descriptor: in descriptor mode under the SeKVM rules the descriptor
+  // itself (mapping.h), without a call per leaf.
+  uint64_t mapping(uint64_t ipa, uint64_t v, int level) const {
+    return raw_descriptor_ ? v : mapping_of(compare_, g_, ipa, v, level);
+  }
+
+  // A leaf's lists: 128-bit up to kSmallN updates, shared arbitrary precision beyond.
+  template <class Int>
+  Int count(const Assignment& a) const {
+    if constexpr (std::is_same_v<Int, ExactCount>) {
+      return big_.count(a);
+    } else {
+      return small_.count(a);
+    }
   }
 
  private:
@@ -361,16 +400,6 @@ class Evaluator {
     return r;
   }
 
-  // A leaf's lists: 128-bit up to kSmallN updates, shared arbitrary precision beyond.
-  template <class Int>
-  Int count(const Assignment& a) const {
-    if constexpr (std::is_same_v<Int, ExactCount>) {
-      return big_.count(a);
-    } else {
-      return small_.count(a);
-    }
-  }
-
   // A leaf waiting for the after-mapping (evaluate_as).
   template <class Int>
   struct Pending {
@@ -397,10 +426,8 @@ class Evaluator {
       } else if (const Choice* ch = flat_ ? chosen(a, h) : nullptr) {
         v = ch->value;
       } else {
-        const uint64_t last = h->writes.back().second;
-        const bool plain = h->writes.size() == 1 && h->values.size() == 2;
         for (uint64_t value : h->values) {
-          a.push_back(Choice{h, value, value != h->before, value == last, plain});
+          a.push_back(Choice{h, value});
           step(ipa, level, value, a, sink);
           a.pop_back();
         }
@@ -421,12 +448,6 @@ class Evaluator {
       return;
     }
     sink(Leaf{a, v, level, mapping(ipa, v, level)});
-  }
-
-  // mapping_of() of a leaf's descriptor: in descriptor mode under the SeKVM rules the descriptor
-  // itself (mapping.h), without a call per leaf.
-  uint64_t mapping(uint64_t ipa, uint64_t v, int level) const {
-    return raw_descriptor_ ? v : mapping_of(compare_, g_, ipa, v, level);
   }
 
   // The branch's choice for the written entry `h`, or nullptr when the branch has not read it.
@@ -468,6 +489,132 @@ class Evaluator {
   const Reference* reference_;
   const SmallCounts small_;
   const BigCounts big_;
+};
+
+// The classes of a small section, each evaluated as the class search reaches it (per-level pools,
+// no reference, at most kSmallN updates). AddressClasses lists the representatives, and the
+// Evaluator then walks each one from the root, reading again the entries its siblings read. Here
+// one search does both: below each root (address_classes.h, step 2) it keeps the branches of the
+// evaluation alive (the written entries' values fixed so far and the table each reaches) instead
+// of the set of table pages that AddressClasses keeps; those pages are the branches' tables, so the
+// relevant indexes and the classes are AddressClasses' own (step 3: a written entry's branches
+// reach exactly the tables of its history values, and with per-level pools a walk never reads an
+// entry twice). A branch that ends at an index is a leaf of every class below that index: the
+// leaves stay on a stack while the search is below it, and a class is evaluated from the leaves
+// on the stack (Evaluator::evaluate_leaves), which are the leaves of its own search.
+class ClassSearch {
+ public:
+  ClassSearch(const Tables& before, const EntryHistories& h, const Evaluator& ev)
+      : before_(before.memory), h_(h), g_(before.geometry), roots_(before, h), ev_(ev) {}
+
+  // Appends every class, sorted by representative, to x->classes and their violations to
+  // x->violations, as explore_classes does from AddressClasses and the Evaluator.
+  void run(Exploration* x) {
+    for (const ClassRoots::Root& r : roots_.roots()) from_root(r);
+    // Classes partition the IPAs: one each (AddressClasses keeps the first by (ipa, pages)).
+    boost::container::small_vector<uint32_t, 8> order(found_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return std::pair(found_[a].c.ipa, found_[a].c.pages) < std::pair(found_[b].c.ipa, found_[b].c.pages);
+    });
+    x->classes.reserve(found_.size());
+    for (uint32_t k : order) {
+      Found& f = found_[k];
+      if (!x->classes.empty() && x->classes.back().ipa == f.c.ipa) continue;
+      x->classes.push_back(std::move(f.c));
+      for (uint32_t v = f.first; v < f.last; ++v) x->violations.push_back(std::move(violations_[v]));
+    }
+  }
+
+ private:
+  struct Branch {
+    Assignment a;
+    uint64_t table;
+  };
+  using Branches = boost::container::small_vector<Branch, 4>;
+  struct Found {
+    AddressClass c;
+    uint32_t first, last;  // its violations in violations_
+  };
+
+  // The written entry F of root `r` read by every walk below the root's prefix (step 2); the
+  // classes below it, as AddressClasses' constructor finds them.
+  void from_root(const ClassRoots::Root& r) {
+    leaves_.clear();
+    Branches next;
+    read_written(r.level, *r.f, Assignment(), &next);
+    if (next.empty() || r.level == g_.leaf_level()) {
+      add_class(r.ipa, g_.granule_size(r.level) / g_.page_size());
+    } else {
+      expand(r.level + 1, r.ipa, next, 1);
+    }
+  }
+
+  // AddressClasses::expand over the branches' tables.
+  void expand(int level, uint64_t prefix, const Branches& branches, uint64_t mult) {
+    ClassRoots::Pages pages;
+    for (const Branch& b : branches) {
+      if (std::find(pages.begin(), pages.end(), b.table) == pages.end()) pages.push_back(b.table);
+    }
+    ClassRoots::Indexes rel;
+    uint32_t zero_rep = 0;
+    roots_.relevant(level, pages, &rel, &zero_rep);
+    const uint64_t n = g_.entries_per_table();
+    const uint64_t zeros = n - rel.size();  // the indexes zero_rep stands for
+    if (zero_rep < n) rel.push_back(zero_rep);
+    for (uint32_t i : rel) {
+      const uint64_t ipa = prefix | g_.ipa_of_index(level, i);
+      const uint64_t m = mult * (i == zero_rep ? zeros : 1);
+      const size_t mark = leaves_.size();
+      Branches next;
+      for (const Branch& b : branches) read(level, b.table | (uint64_t{i} * 8), b.a, &next);
+      if (next.empty()) {
+        add_class(ipa, m * (g_.granule_size(level) / g_.page_size()));
+      } else {
+        expand(level + 1, ipa, next, m);
+      }
+      leaves_.erase(leaves_.begin() + static_cast<ptrdiff_t>(mark), leaves_.end());
+    }
+  }
+
+  // The walk of branch `a` reads `entry` at `level`: a branch per value that is a table, a leaf
+  // per other value.
+  void read(int level, uint64_t entry, const Assignment& a, Branches* next) {
+    if (const EntryHistory* h = h_.find(level, entry)) {
+      read_written(level, *h, a, next);
+    } else {
+      add(level, before_.read(level, entry), a, next);
+    }
+  }
+  void read_written(int level, const EntryHistory& h, const Assignment& a, Branches* next) {
+    for (uint64_t v : h.values) {
+      Assignment b = a;
+      b.push_back(Choice{&h, v});
+      add(level, v, b, next);
+    }
+  }
+  void add(int level, uint64_t v, const Assignment& a, Branches* next) {
+    if (g_.is_table(level, v)) {
+      next->push_back(Branch{a, g_.table_address(v)});
+    } else {
+      leaves_.push_back(KeptLeaf{a, v, level, ev_.count<__int128>(a)});
+    }
+  }
+
+  void add_class(uint64_t ipa, uint64_t pages) {
+    const auto first = static_cast<uint32_t>(violations_.size());
+    AddressClass c = ev_.evaluate_leaves(ipa, pages, {leaves_.data(), leaves_.size()}, &violations_);
+    found_.push_back(Found{std::move(c), first, static_cast<uint32_t>(violations_.size())});
+  }
+
+  const NptImage& before_;
+  const EntryHistories& h_;
+  const Geometry g_;
+  const ClassRoots roots_;
+  const Evaluator& ev_;
+  boost::container::small_vector<KeptLeaf, 16> leaves_;  // the leaves of the branches ended above
+  boost::container::small_vector<Found, 8> found_;
+  std::vector<Violation> violations_;
 };
 
 // A section of one update u (the Coq lists are [] and [u]: a(1) = 2) reaches two states, the
@@ -531,6 +678,32 @@ Exploration explore(const NptImage& before, std::span<const Update> updates,
 
 namespace {
 
+// The counts of each target: a representative has its class's (the same evaluation), any other
+// IPA is evaluated on its own. REQUIRES: x->classes sorted by representative.
+void add_targets(const Evaluator& ev, std::span<const uint64_t> targets, Exploration* x) {
+  x->targets.reserve(targets.size());
+  for (uint64_t t : targets) {
+    auto it = std::lower_bound(x->classes.begin(), x->classes.end(), t,
+                               [](const AddressClass& c, uint64_t ipa) { return c.ipa < ipa; });
+    if (it != x->classes.end() && it->ipa == t) {
+      x->targets.push_back(it->counts);
+    } else {
+      std::vector<Violation> unused;  // reported by the target's class, if any
+      x->targets.push_back(ev.evaluate(t, 0, &unused).counts);
+    }
+  }
+}
+
+// ClassSearch's domain: it keeps every class's leaves as 128-bit counts (kSmallN), relies on a
+// walk reading each entry once (per-level pools) and on the section's own before and after (no
+// reference). It evaluates the classes on the calling thread, so a section that may have many
+// (more updates than the linear EntryHistories keeps) takes the general path, which can run them
+// in parallel.
+bool use_class_search(const Tables& before, size_t updates, const ExploreOptions& options) {
+  return options.reference == nullptr && before.geometry.memory == MemoryModel::kPerLevelPools &&
+         updates <= EntryHistories::kLinearEntries;
+}
+
 // Every other section: the address classes, each evaluated by the search and counted (explorer.h).
 // Its own function, so that x is built in the caller's result (no move of it on return).
 Exploration explore_classes(const Tables& before, std::span<const Update> updates,
@@ -544,8 +717,13 @@ Exploration explore_classes(const Tables& before, std::span<const Update> update
           ? std::nullopt
           : std::optional<EntryHistories>(std::in_place, before,
                                           Reference::class_updates(before, updates, *options.reference));
-  const AddressClasses classes(before, with_reference ? *with_reference : h);
   const Evaluator ev(before, h, options.compare, options.reference);
+  if (use_class_search(before, updates.size(), options)) {
+    ClassSearch(before, h, ev).run(&x);
+    add_targets(ev, targets, &x);
+    return x;
+  }
+  const AddressClasses classes(before, with_reference ? *with_reference : h);
 
   const std::vector<uint64_t>& reps = classes.representatives();
   const std::vector<uint64_t>& pages = classes.class_pages();
@@ -564,17 +742,7 @@ Exploration explore_classes(const Tables& before, std::span<const Update> update
     for (size_t i = 0; i < reps.size(); ++i) x.classes.push_back(ev.evaluate(reps[i], pages[i], &x.violations));
   }
 
-  // A target that is a representative has its class's counts (the same evaluation).
-  x.targets.reserve(targets.size());
-  for (uint64_t t : targets) {
-    auto it = std::lower_bound(reps.begin(), reps.end(), t);
-    if (it != reps.end() && *it == t) {
-      x.targets.push_back(x.classes[static_cast<size_t>(it - reps.begin())].counts);
-    } else {
-      std::vector<Violation> unused;  // reported by the target's class, if any
-      x.targets.push_back(ev.evaluate(t, 0, &unused).counts);
-    }
-  }
+  add_targets(ev, targets, &x);
   return x;
 }
 

@@ -5,7 +5,6 @@
 #include <array>
 #include <map>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -258,18 +257,24 @@ inline ExactCount to_count(const __int128& v) {
 }
 ExactCount to_count(ExactCount&& v) { return std::move(v); }
 
-// The class of an evaluated address (`pages`: its size, AddressClass::pages); appends its
-// violations, in the order of their observed mappings, to *out.
+// An evaluated address's counts; its violations, in the order of their observed mappings, are
+// appended to *out.
 template <class Int>
-AddressClass emit(Tally<Int>&& t, uint64_t ipa, uint64_t pages, std::vector<Violation>* out) {
+Counts counts_of(Tally<Int>&& t, uint64_t ipa, std::vector<Violation>* out) {
   for (auto& [m, o] : t.others) {
     out->push_back(Violation{ipa, t.before, t.after, m, to_count(std::move(o.sequences)).value(), std::move(o.witness),
                              o.fault ? ViolationClass::kTransientFault : ViolationClass::kWrongTranslation});
   }
-  return AddressClass{ipa, t.before, t.after,
-                      Counts{to_count(std::move(t.in_before)), to_count(std::move(t.in_after)),
-                             to_count(std::move(t.in_other))},
-                      0, pages};
+  return Counts{to_count(std::move(t.in_before)), to_count(std::move(t.in_after)), to_count(std::move(t.in_other))};
+}
+
+// The class of an evaluated address (`pages`: its size, AddressClass::pages), built in place at
+// the end of *classes (a class is large: no move of it); its violations are appended to *out.
+template <class Int>
+void emit(Tally<Int>&& t, uint64_t ipa, uint64_t pages, std::vector<AddressClass>* classes,
+          std::vector<Violation>* out) {
+  const uint64_t before = t.before, after = t.after;
+  classes->emplace_back(ipa, before, after, counts_of(std::move(t), ipa, out), 0u, pages);
 }
 
 // The shortest witness of a leaf: one write of its value for each entry off its before-value.
@@ -316,26 +321,32 @@ class Evaluator {
         raw_descriptor_(compare == CompareMode::kDescriptor && g_.rules == DescriptorRules::kSekvm), reference_(reference),
         small_(h.update_count()), big_(h.update_count()) {}
 
-  // The class of the address `ipa` (`pages`: its size, AddressClass::pages); appends its
-  // violations, by observed mapping, to *out.
-  AddressClass evaluate(uint64_t ipa, uint64_t pages, std::vector<Violation>* out) const {
-    if (h_.update_count() <= kSmallN) return emit(evaluate_as<__int128>(ipa), ipa, pages, out);
-    return emit(evaluate_as<ExactCount>(ipa), ipa, pages, out);
+  // Appends the class of the address `ipa` (`pages`: its size, AddressClass::pages) to *classes
+  // and its violations, by observed mapping, to *out.
+  void evaluate(uint64_t ipa, uint64_t pages, std::vector<AddressClass>* classes, std::vector<Violation>* out) const {
+    if (h_.update_count() <= kSmallN) return emit(evaluate_as<__int128>(ipa), ipa, pages, classes, out);
+    emit(evaluate_as<ExactCount>(ipa), ipa, pages, classes, out);
+  }
+  // Only the counts of `ipa` (a target that is no representative).
+  Counts counts(uint64_t ipa) const {
+    std::vector<Violation> unused;  // reported by the target's class, if any
+    if (h_.update_count() <= kSmallN) return counts_of(evaluate_as<__int128>(ipa), ipa, &unused);
+    return counts_of(evaluate_as<ExactCount>(ipa), ipa, &unused);
   }
 
   // The same class from every leaf of its search, in any order (ClassSearch finds them without
   // walking from the root): the before-mapping is the leaf that changes no entry, the
   // after-mapping the one that gives each entry its last written value (evaluate_as).
   // REQUIRES: no reference; at most kSmallN updates.
-  AddressClass evaluate_leaves(uint64_t ipa, uint64_t pages, std::span<const KeptLeaf> leaves,
-                               std::vector<Violation>* out) const {
+  void evaluate_leaves(uint64_t ipa, uint64_t pages, std::span<const KeptLeaf> leaves,
+                       std::vector<AddressClass>* classes, std::vector<Violation>* out) const {
     Tally<__int128> r;
     for (const KeptLeaf& l : leaves) {
       if (l.a.changed() == 0) r.before = mapping(ipa, l.v, l.level);
       if (l.a.all_last()) r.after = mapping(ipa, l.v, l.level);
     }
     for (const KeptLeaf& l : leaves) tally(Leaf{l.a, l.v, l.level, mapping(ipa, l.v, l.level)}, l.lists, r);
-    return emit(std::move(r), ipa, pages, out);
+    emit(std::move(r), ipa, pages, classes, out);
   }
 
   // mapping_of() of a leaf's descriptor: in descriptor mode under the SeKVM rules the descriptor
@@ -467,16 +478,21 @@ class Evaluator {
     } else if (l.mapping == r.after || std::find(r.allowed.begin(), r.allowed.end(), l.mapping) != r.allowed.end()) {
       r.in_after += lists;  // a cut of overlapping sections counts as their after-state (reference.h)
     } else {
-      r.in_other += lists;
-      ObservedAgg<Int>& o = r.others[l.mapping];
-      o.sequences += lists;
-      o.fault = o.fault && maps_nothing(g_, l.v, l.level);
-      const size_t len = l.a.changed();
-      std::vector<uint32_t> w = witness_of(l.a);
-      if (len < o.witness_len || (len == o.witness_len && w < o.witness)) {
-        o.witness_len = len;
-        o.witness = std::move(w);
-      }
+      tally_other(l, lists, r);
+    }
+  }
+  // A leaf showing a third mapping (rare: kept out of the inlined tally above).
+  template <class Int>
+  [[gnu::noinline]] void tally_other(const Leaf& l, const Int& lists, Tally<Int>& r) const {
+    r.in_other += lists;
+    ObservedAgg<Int>& o = r.others[l.mapping];
+    o.sequences += lists;
+    o.fault = o.fault && maps_nothing(g_, l.v, l.level);
+    const size_t len = l.a.changed();
+    std::vector<uint32_t> w = witness_of(l.a);
+    if (len < o.witness_len || (len == o.witness_len && w < o.witness)) {
+      o.witness_len = len;
+      o.witness = std::move(w);
     }
   }
 
@@ -508,22 +524,24 @@ class ClassSearch {
       : before_(before.memory), h_(h), g_(before.geometry), roots_(before, h), ev_(ev) {}
 
   // Appends every class, sorted by representative, to x->classes and their violations to
-  // x->violations, as explore_classes does from AddressClasses and the Evaluator.
-  void run(Exploration* x) {
-    for (const ClassRoots::Root& r : roots_.roots()) from_root(r);
-    // Classes partition the IPAs: one each (AddressClasses keeps the first by (ipa, pages)).
-    boost::container::small_vector<uint32_t, 8> order(found_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return std::pair(found_[a].c.ipa, found_[a].c.pages) < std::pair(found_[b].c.ipa, found_[b].c.pages);
-    });
-    x->classes.reserve(found_.size());
-    for (uint32_t k : order) {
-      Found& f = found_[k];
-      if (!x->classes.empty() && x->classes.back().ipa == f.c.ipa) continue;
-      x->classes.push_back(std::move(f.c));
-      for (uint32_t v = f.first; v < f.last; ++v) x->violations.push_back(std::move(violations_[v]));
+  // x->violations, as explore_classes does from AddressClasses and the Evaluator, and returns
+  // true. The classes come out sorted: the roots are taken by IPA (their IPA ranges are disjoint:
+  // a root's range holds no other root, whose walks would read its written entry F above their
+  // own first one) and the indexes of a level in ascending order. Returns false, with x's classes
+  // and violations as they were, if a class does not come after the last one (which the argument
+  // rules out): the caller then takes the general path, which sorts them.
+  bool run(Exploration* x) {
+    x_ = x;
+    first_class_ = x->classes.size();
+    first_violation_ = x->violations.size();
+    ClassRoots::Roots roots = roots_.roots();
+    std::sort(roots.begin(), roots.end(), [](const ClassRoots::Root& a, const ClassRoots::Root& b) { return a.ipa < b.ipa; });
+    for (const ClassRoots::Root& r : roots) from_root(r);
+    if (!sorted_) {
+      x->classes.resize(first_class_);
+      x->violations.resize(first_violation_);
     }
+    return sorted_;
   }
 
  private:
@@ -532,10 +550,6 @@ class ClassSearch {
     uint64_t table;
   };
   using Branches = boost::container::small_vector<Branch, 4>;
-  struct Found {
-    AddressClass c;
-    uint32_t first, last;  // its violations in violations_
-  };
 
   // The written entry F of root `r` read by every walk below the root's prefix (step 2); the
   // classes below it, as AddressClasses' constructor finds them.
@@ -561,7 +575,8 @@ class ClassSearch {
     roots_.relevant(level, pages, &rel, &zero_rep);
     const uint64_t n = g_.entries_per_table();
     const uint64_t zeros = n - rel.size();  // the indexes zero_rep stands for
-    if (zero_rep < n) rel.push_back(zero_rep);
+    // Indexes ascending: zero_rep is the first index missing from rel, which holds every one below.
+    if (zero_rep < n) rel.insert(rel.begin() + zero_rep, zero_rep);
     for (uint32_t i : rel) {
       const uint64_t ipa = prefix | g_.ipa_of_index(level, i);
       const uint64_t m = mult * (i == zero_rep ? zeros : 1);
@@ -602,9 +617,9 @@ class ClassSearch {
   }
 
   void add_class(uint64_t ipa, uint64_t pages) {
-    const auto first = static_cast<uint32_t>(violations_.size());
-    AddressClass c = ev_.evaluate_leaves(ipa, pages, {leaves_.data(), leaves_.size()}, &violations_);
-    found_.push_back(Found{std::move(c), first, static_cast<uint32_t>(violations_.size())});
+    if (x_->classes.size() > first_class_ && x_->classes.back().ipa >= ipa) sorted_ = false;
+    if (!sorted_) return;
+    ev_.evaluate_leaves(ipa, pages, {leaves_.data(), leaves_.size()}, &x_->classes, &x_->violations);
   }
 
   const NptImage& before_;
@@ -613,8 +628,9 @@ class ClassSearch {
   const ClassRoots roots_;
   const Evaluator& ev_;
   boost::container::small_vector<KeptLeaf, 16> leaves_;  // the leaves of the branches ended above
-  boost::container::small_vector<Found, 8> found_;
-  std::vector<Violation> violations_;
+  Exploration* x_ = nullptr;
+  size_t first_class_ = 0, first_violation_ = 0;  // x_'s sizes before run()
+  bool sorted_ = true;
 };
 
 // A section of one update u (the Coq lists are [] and [u]: a(1) = 2) reaches two states, the
@@ -688,8 +704,7 @@ void add_targets(const Evaluator& ev, std::span<const uint64_t> targets, Explora
     if (it != x->classes.end() && it->ipa == t) {
       x->targets.push_back(it->counts);
     } else {
-      std::vector<Violation> unused;  // reported by the target's class, if any
-      x->targets.push_back(ev.evaluate(t, 0, &unused).counts);
+      x->targets.push_back(ev.counts(t));
     }
   }
 }
@@ -718,8 +733,7 @@ Exploration explore_classes(const Tables& before, std::span<const Update> update
           : std::optional<EntryHistories>(std::in_place, before,
                                           Reference::class_updates(before, updates, *options.reference));
   const Evaluator ev(before, h, options.compare, options.reference);
-  if (use_class_search(before, updates.size(), options)) {
-    ClassSearch(before, h, ev).run(&x);
+  if (use_class_search(before, updates.size(), options) && ClassSearch(before, h, ev).run(&x)) {
     add_targets(ev, targets, &x);
     return x;
   }
@@ -729,17 +743,17 @@ Exploration explore_classes(const Tables& before, std::span<const Update> update
   const std::vector<uint64_t>& pages = classes.class_pages();
   // Violations come sorted by (ipa, observed): classes in representative order, each class's by
   // observed mapping; in parallel each class keeps its own until they are joined in that order.
+  x.classes.reserve(reps.size());
   if (use_parallel_classes(options.parallel, reps.size())) {
-    x.classes.resize(reps.size());
+    std::vector<std::vector<AddressClass>> one(reps.size());
     std::vector<std::vector<Violation>> per_class(reps.size());
-    tbb::parallel_for(size_t{0}, reps.size(),
-                      [&](size_t i) { x.classes[i] = ev.evaluate(reps[i], pages[i], &per_class[i]); });
-    for (std::vector<Violation>& vs : per_class) {
-      for (Violation& v : vs) x.violations.push_back(std::move(v));
+    tbb::parallel_for(size_t{0}, reps.size(), [&](size_t i) { ev.evaluate(reps[i], pages[i], &one[i], &per_class[i]); });
+    for (size_t i = 0; i < reps.size(); ++i) {
+      x.classes.push_back(std::move(one[i].front()));
+      for (Violation& v : per_class[i]) x.violations.push_back(std::move(v));
     }
   } else {
-    x.classes.reserve(reps.size());
-    for (size_t i = 0; i < reps.size(); ++i) x.classes.push_back(ev.evaluate(reps[i], pages[i], &x.violations));
+    for (size_t i = 0; i < reps.size(); ++i) ev.evaluate(reps[i], pages[i], &x.classes, &x.violations);
   }
 
   add_targets(ev, targets, &x);

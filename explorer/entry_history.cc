@@ -14,6 +14,11 @@ EntryHistories::EntryHistories(const Tables& t, std::span<const Update> updates)
   }
 }
 
+const EntryHistory* EntryHistories::find_indexed(EntryKey k) const {
+  auto it = index_.find(k);
+  return it == index_.end() ? nullptr : &entries_[it->second];
+}
+
 // The record is built from its fields: emplace_back() would value-initialise it, zeroing all of
 // it (its inline vectors too) before the constructors run, which cost more than the rest of add.
 void EntryHistories::add(const NptImage& before, int level, EntryKey k, uint64_t entry) {

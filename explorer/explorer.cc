@@ -534,6 +534,8 @@ class ClassSearch {
     x_ = x;
     first_class_ = x->classes.size();
     first_violation_ = x->violations.size();
+    // Room for the classes of a small section, so that they are not moved as the vector grows.
+    x->classes.reserve(x->classes.size() + kClassesReserved);
     ClassRoots::Roots roots = roots_.roots();
     std::sort(roots.begin(), roots.end(), [](const ClassRoots::Root& a, const ClassRoots::Root& b) { return a.ipa < b.ipa; });
     for (const ClassRoots::Root& r : roots) from_root(r);
@@ -598,21 +600,22 @@ class ClassSearch {
     if (const EntryHistory* h = h_.find(level, entry)) {
       read_written(level, *h, a, next);
     } else {
-      add(level, before_.read(level, entry), a, next);
+      add(level, before_.read(level, entry), a, nullptr, next);
     }
   }
   void read_written(int level, const EntryHistory& h, const Assignment& a, Branches* next) {
-    for (uint64_t v : h.values) {
-      Assignment b = a;
-      b.push_back(Choice{&h, v});
-      add(level, v, b, next);
-    }
+    for (uint64_t v : h.values) add(level, v, a, &h, next);
   }
-  void add(int level, uint64_t v, const Assignment& a, Branches* next) {
+  // The branch `a`, with the choice of `v` for `h` when h is set, read `v` at `level`. (The
+  // choice is made in the kept copy: one copy of the branch per value.)
+  void add(int level, uint64_t v, const Assignment& a, const EntryHistory* h, Branches* next) {
     if (g_.is_table(level, v)) {
-      next->push_back(Branch{a, g_.table_address(v)});
+      Branch& b = next->emplace_back(Branch{a, g_.table_address(v)});
+      if (h != nullptr) b.a.push_back(Choice{h, v});
     } else {
-      leaves_.push_back(KeptLeaf{a, v, level, ev_.count<__int128>(a)});
+      KeptLeaf& l = leaves_.emplace_back(KeptLeaf{a, v, level, 0});
+      if (h != nullptr) l.a.push_back(Choice{h, v});
+      l.lists = ev_.count<__int128>(l.a);
     }
   }
 
@@ -627,6 +630,7 @@ class ClassSearch {
   const Geometry g_;
   const ClassRoots roots_;
   const Evaluator& ev_;
+  static constexpr size_t kClassesReserved = 8;
   boost::container::small_vector<KeptLeaf, 16> leaves_;  // the leaves of the branches ended above
   Exploration* x_ = nullptr;
   size_t first_class_ = 0, first_violation_ = 0;  // x_'s sizes before run()
@@ -645,18 +649,42 @@ class OneUpdate {
   OneUpdate(const Tables& before, const EntryHistories& h, CompareMode compare)
       : before_(before), h_(h), compare_(compare) {}
 
-  // The walks of Evaluator::search along its all-before and its all-written branch.
+  // The walks of Evaluator::search along its all-before and its all-written branch (the before-
+  // and the after-state's walks). They read the same entries down to the first written one, so
+  // that part is read once; from there each goes on in its own state.
   AddressClass address(uint64_t ipa) const {
     const Geometry& g = before_.geometry;
-    AddressClass c;
-    c.ipa = ipa;
-    c.before = mapping_of(compare_, g, ipa, before_.walk(ipa));
-    c.after = mapping_of(compare_, g, ipa, ptx::walk(g, before_.root, ipa, AfterState{before_, h_}));
-    c.counts = c.before == c.after ? Counts{2, 0, 0} : Counts{1, 1, 0};
-    return c;
+    uint64_t table = g.phys_page(before_.root);
+    for (int level = 0;; ++level) {
+      const uint64_t entry = g.entry_address(table, level, ipa);
+      const uint64_t v = before_.read(level, entry);
+      if (const EntryHistory* e = h_.find(level, entry)) {
+        return with(ipa, finish(ipa, level, v, before_), finish(ipa, level, e->writes.back().second, AfterState{before_, h_}));
+      }
+      if (!g.is_table(level, v)) {
+        const uint64_t m = mapping_of(compare_, g, ipa, v, level);
+        return with(ipa, m, m);
+      }
+      table = g.table_address(v);
+    }
   }
 
  private:
+  // The mapping of the walk of `ipa` in `memory` that reads `v` at `level` (pagetable/walk.h).
+  template <class Memory>
+  uint64_t finish(uint64_t ipa, int level, uint64_t v, const Memory& memory) const {
+    const Geometry& g = before_.geometry;
+    while (g.is_table(level, v)) {
+      const uint64_t table = g.table_address(v);
+      ++level;
+      v = memory.read(level, g.entry_address(table, level, ipa));
+    }
+    return mapping_of(compare_, g, ipa, v, level);
+  }
+  static AddressClass with(uint64_t ipa, uint64_t before, uint64_t after) {
+    return AddressClass{ipa, before, after, before == after ? Counts{2, 0, 0} : Counts{1, 1, 0}, 0, 0};
+  }
+
   const Tables& before_;
   const EntryHistories& h_;
   const CompareMode compare_;
@@ -725,7 +753,12 @@ Exploration explore_classes(const Tables& before, std::span<const Update> update
                             std::span<const uint64_t> targets, const ExploreOptions& options) {
   Exploration x;
   x.updates = updates.size();
-  x.sequences = sequence_count(updates.size());
+  // a(n) below 2^64 from the 128-bit table (no copy of a shared big number), else the memoised one.
+  if (updates.size() <= kSmallN && small_sequence_count(updates.size()) <= UINT64_MAX) {
+    x.sequences = static_cast<uint64_t>(small_sequence_count(updates.size()));
+  } else {
+    x.sequences = sequence_count(updates.size());
+  }
   const EntryHistories h(before, updates);
   const std::optional<EntryHistories> with_reference =
       options.reference == nullptr

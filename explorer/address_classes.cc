@@ -7,8 +7,7 @@
 
 namespace ptx {
 
-AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
-    : t_(t), before_(t.memory), h_(h), g_(t.geometry) {
+ClassRoots::ClassRoots(const Tables& t, const EntryHistories& h) : t_(t), before_(t.memory), h_(h), g_(t.geometry) {
   for (const EntryHistory& e : h_.all()) {
     const uint64_t slot = g_.slot_of(e.entry);
     if (slot < g_.entries_per_table()) {
@@ -16,11 +15,14 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
     }
   }
   std::sort(written_.begin(), written_.end());
-  Roots roots;
-  find_roots(&roots);
-  std::sort(roots.begin(), roots.end());
-  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
-  for (const auto& [level, ipa, f] : roots) {
+  find_roots(&roots_);
+  std::sort(roots_.begin(), roots_.end());
+  roots_.erase(std::unique(roots_.begin(), roots_.end()), roots_.end());
+}
+
+AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
+    : before_(t.memory), h_(h), g_(t.geometry), roots_(t, h) {
+  for (const auto& [level, ipa, f] : roots_.roots()) {
     const Pages pages = below(*f, level);
     if (pages.empty() || level == g_.leaf_level()) {
       add_rep(ipa, g_.granule_size(level) / g_.page_size());
@@ -45,7 +47,7 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
 // batched section writes many): they are found once per run of such entries.
 // In per-level pools, a walk through an entry at level wl reads no written entry above it when no
 // entry above wl is written: the entry itself is then the first written one (no walk needed).
-void AddressClasses::find_roots(Roots* roots) const {
+void ClassRoots::find_roots(Roots* roots) const {
   Prefixes pre;
   int pre_level = -1;
   uint64_t pre_table = 0;
@@ -76,7 +78,7 @@ void AddressClasses::find_roots(Roots* roots) const {
 
 void AddressClasses::add_rep(uint64_t ipa, uint64_t pages) { found_.emplace_back(ipa, pages); }
 
-const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, int* level) const {
+const EntryHistory* ClassRoots::first_written(uint64_t ipa, int max_level, int* level) const {
   const EntryHistory* f = nullptr;
   walk_ipa(g_, t_.root, ipa, t_, [&](const WalkVisit& v) {
     f = h_.find(v.level, v.entry);
@@ -86,7 +88,7 @@ const EntryHistory* AddressClasses::first_written(uint64_t ipa, int max_level, i
   return f;
 }
 
-void AddressClasses::prefixes(int level, uint64_t page, Prefixes* out) const {
+void ClassRoots::prefixes(int level, uint64_t page, Prefixes* out) const {
   if (level == 0) {
     if (page == t_.root) out->push_back(0);
     return;
@@ -101,7 +103,7 @@ void AddressClasses::prefixes(int level, uint64_t page, Prefixes* out) const {
   }
 }
 
-void AddressClasses::relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const {
+void ClassRoots::relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const {
   out->clear();
   const uint64_t n = g_.entries_per_table();
   for (uint64_t page : pages) {
@@ -158,7 +160,7 @@ AddressClasses::Pages AddressClasses::below(const EntryHistory& f, int level) co
 void AddressClasses::expand(int level, uint64_t prefix, const Pages& pages, uint64_t mult) {
   Indexes rel;
   uint32_t zero_rep = 0;
-  relevant(level, pages, &rel, &zero_rep);
+  roots_.relevant(level, pages, &rel, &zero_rep);
   const uint64_t n = g_.entries_per_table();
   const uint64_t zeros = n - rel.size();  // the indexes zero_rep stands for
   if (zero_rep < n) rel.push_back(zero_rep);
@@ -176,7 +178,7 @@ void AddressClasses::expand(int level, uint64_t prefix, const Pages& pages, uint
 
 std::optional<uint64_t> AddressClasses::class_of(uint64_t ipa) const {
   int level = 0;
-  const EntryHistory* f = first_written(ipa, g_.leaf_level(), &level);
+  const EntryHistory* f = roots_.first_written(ipa, g_.leaf_level(), &level);
   if (f == nullptr) return std::nullopt;  // the walk ends above every written entry
   uint64_t rep = ipa & ~(g_.granule_size(level) - 1);
   if (level == g_.leaf_level()) return rep;
@@ -184,7 +186,7 @@ std::optional<uint64_t> AddressClasses::class_of(uint64_t ipa) const {
   Indexes rel;
   uint32_t zero_rep = 0;
   for (int l = level + 1; l < g_.levels && !pages.empty(); ++l) {
-    relevant(l, pages, &rel, &zero_rep);
+    roots_.relevant(l, pages, &rel, &zero_rep);
     uint64_t i = g_.index(l, ipa);
     if (!std::binary_search(rel.begin(), rel.end(), static_cast<uint32_t>(i))) i = zero_rep;
     rep |= g_.ipa_of_index(l, i);

@@ -54,6 +54,52 @@
 
 namespace ptx {
 
+// ClassRoots: the reads the class search makes of the before-state and the written entries: the
+// roots (the argument's step 2) and the relevant indexes of a set of table pages (step 3). Shared
+// by AddressClasses and the fast explorer's search of small sections (explorer.cc), which
+// evaluates each class as it finds it instead of listing the representatives first.
+class ClassRoots {
+ public:
+  using Pages = boost::container::small_vector<uint64_t, 4>;
+  using Indexes = boost::container::small_vector<uint32_t, 8>;
+  // Where the walks through a written entry first meet a written entry F (argument, step 2).
+  struct Root {
+    int level;              // level of F
+    uint64_t ipa;           // IPA bits down to F's index
+    const EntryHistory* f;  // F
+    bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
+    bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
+  };
+  using Roots = boost::container::small_vector<Root, 8>;
+
+  // REQUIRES: t.memory and `h` outlive this object; h was built from `t`.
+  ClassRoots(const Tables& t, const EntryHistories& h);
+
+  // Every root, sorted by (level, ipa), each once.
+  const Roots& roots() const { return roots_; }
+  // Indexes at `level` where some page of `pages` has a non-zero before-entry or a written entry,
+  // ascending, and the smallest other index (entries_per_table() when there is none).
+  void relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const;
+  // The first written entry on the before-walk of `ipa` and its level, or nullptr when the walk
+  // reads none (the IPA is unaffected). Reads no deeper than `max_level`.
+  const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;
+
+ private:
+  // The index prefix of every before-walk that reaches table `page` at `level`, as IPA bits above
+  // `level` (page == root at level 0 gives {0}).
+  using Prefixes = boost::container::small_vector<uint64_t, 4>;
+  void prefixes(int level, uint64_t page, Prefixes* out) const;
+  void find_roots(Roots* roots) const;
+
+  const Tables t_;
+  const NptImage& before_;
+  const EntryHistories& h_;
+  const Geometry g_;
+  // (table page as the key of its first entry, slot) of every entry the section writes, sorted
+  boost::container::small_vector<std::pair<EntryKey, uint32_t>, 8> written_;
+  Roots roots_;
+};
+
 class AddressClasses {
  public:
   // REQUIRES: t.memory and `h` outlive this object; h was built from `t`.
@@ -70,43 +116,21 @@ class AddressClasses {
   std::optional<uint64_t> class_of(uint64_t ipa) const;
 
  private:
-  using Pages = boost::container::small_vector<uint64_t, 4>;
-  using Indexes = boost::container::small_vector<uint32_t, 8>;
-  // Indexes at `level` where some page of `pages` has a non-zero before-entry or a written entry,
-  // ascending, and the smallest other index (entries_per_table() when there is none).
-  void relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const;
+  using Pages = ClassRoots::Pages;
+  using Indexes = ClassRoots::Indexes;
   // Tables some state's walk reaches from the entries at `index` of `pages` at `level`.
   Pages next_pages(int level, const Pages& pages, uint64_t index) const;
   // The tables reachable below the written entry `f`, read at `level` (the first one on a
   // before-walk).
   Pages below(const EntryHistory& f, int level) const;
-  // The index prefix of every before-walk that reaches table `page` at `level`, as IPA bits above
-  // `level` (page == root at level 0 gives {0}).
-  using Prefixes = boost::container::small_vector<uint64_t, 4>;
-  void prefixes(int level, uint64_t page, Prefixes* out) const;
-  // Where the walks through a written entry first meet a written entry F (argument, step 2).
-  struct Root {
-    int level;              // level of F
-    uint64_t ipa;           // IPA bits down to F's index
-    const EntryHistory* f;  // F
-    bool operator<(const Root& o) const { return std::pair(level, ipa) < std::pair(o.level, o.ipa); }
-    bool operator==(const Root& o) const { return level == o.level && ipa == o.ipa; }
-  };
-  using Roots = boost::container::small_vector<Root, 8>;
-  void find_roots(Roots* roots) const;
-  // The first written entry on the before-walk of `ipa` and its level, or nullptr when the walk
-  // reads none (the IPA is unaffected). Reads no deeper than `max_level`.
-  const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;
   // `mult`: how many index combinations above `level` the prefix stands for.
   void expand(int level, uint64_t prefix, const Pages& pages, uint64_t mult);
   void add_rep(uint64_t ipa, uint64_t pages);
 
-  const Tables t_;
   const NptImage& before_;
   const EntryHistories& h_;
   const Geometry g_;
-  // (table page as the key of its first entry, slot) of every entry the section writes, sorted
-  boost::container::small_vector<std::pair<EntryKey, uint32_t>, 8> written_;
+  const ClassRoots roots_;
   std::vector<uint64_t> reps_;
   std::vector<uint64_t> pages_;
   // (representative, pages) while building

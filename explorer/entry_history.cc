@@ -14,12 +14,17 @@ EntryHistories::EntryHistories(const Tables& t, std::span<const Update> updates)
   }
 }
 
+const EntryHistory* EntryHistories::find_indexed(EntryKey k) const {
+  auto it = index_.find(k);
+  return it == index_.end() ? nullptr : &entries_[it->second];
+}
+
+// The record is built from its fields: emplace_back() would value-initialise it, zeroing all of
+// it (its inline vectors too) before the constructors run, which cost more than the rest of add.
 void EntryHistories::add(const NptImage& before, int level, EntryKey k, uint64_t entry) {
-  EntryHistory& e = entries_.emplace_back();
-  e.level = level;
-  e.entry = entry & ~uint64_t{7};
-  e.before = before.read(level, e.entry);
-  e.values.push_back(e.before);
+  const uint64_t e = entry & ~uint64_t{7};
+  const uint64_t value = before.read(level, e);
+  entries_.emplace_back(level, e, value).values.push_back(value);
   keys_.push_back(k);
 }
 

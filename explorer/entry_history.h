@@ -21,6 +21,11 @@
 namespace ptx {
 
 struct EntryHistory {
+  EntryHistory() = default;
+  // From its fields, the write lists empty (EntryHistories::add builds records in place with it;
+  // a constructor rather than C++20's parenthesised aggregate init, which clang 14 lacks).
+  EntryHistory(int level, uint64_t entry, uint64_t before) : level(level), entry(entry), before(before) {}
+
   int level = 0;                 // the entry's key level: the walk level that reads it (its pool)
                                  // in a per-level-pool memory, 0 in a flat one (Tables::key_level)
   uint64_t entry = 0;            // byte address

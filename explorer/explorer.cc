@@ -274,7 +274,12 @@ template <class Int>
 void emit(Tally<Int>&& t, uint64_t ipa, uint64_t pages, std::vector<AddressClass>* classes,
           std::vector<Violation>* out) {
   const uint64_t before = t.before, after = t.after;
-  classes->emplace_back(ipa, before, after, counts_of(std::move(t), ipa, out), 0u, pages);
+  AddressClass& c = classes->emplace_back();  // fields assigned: clang 14 has no parenthesised aggregate init
+  c.ipa = ipa;
+  c.before = before;
+  c.after = after;
+  c.counts = counts_of(std::move(t), ipa, out);
+  c.pages = pages;
 }
 
 // The shortest witness of a leaf: one write of its value for each entry off its before-value.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "kernel/schedule_report.h"
 
+#include "formats/json_natural.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -35,10 +37,10 @@ ScheduleSignature signature_from(const nlohmann::json& j) {
   g.key = j.at("key").get<std::string>();
   g.verdict = j.at("verdict").get<std::string>();
   g.severity = j.at("severity").get<std::string>() == "error" ? tlb::Severity::kError : tlb::Severity::kWarning;
-  g.schedules = j.at("schedules").get<uint64_t>();
-  g.occurrences = j.at("occurrences").get<uint64_t>();
+  g.schedules = natural<uint64_t>(j.at("schedules"));
+  g.occurrences = natural<uint64_t>(j.at("occurrences"));
   g.first_schedule = j.at("first_schedule").get<std::string>();
-  g.first_index = j.at("first_index").get<uint64_t>();
+  g.first_index = natural<uint64_t>(j.at("first_index"));
   g.detail = j.at("detail").get<std::string>();
   g.src = j.at("src").get<std::string>();
   return g;
@@ -119,11 +121,11 @@ StatusOr<ScheduleReport> schedule_report_from_json(const nlohmann::json& j, cons
       r.shards = shard.count;
     }
     ScheduleSummary& s = r.summary;
-    s.schedules = j.at("schedules").get<uint64_t>();
-    s.pruned = j.at("pruned").get<uint64_t>();
-    s.repeats = j.at("repeats").get<uint64_t>();
+    s.schedules = natural<uint64_t>(j.at("schedules"));
+    s.pruned = natural<uint64_t>(j.at("pruned"));
+    s.repeats = natural<uint64_t>(j.at("repeats"));
     s.complete = j.at("complete").get<bool>();
-    s.max_steps = j.at("max_steps").get<uint64_t>();
+    s.max_steps = natural<uint64_t>(j.at("max_steps"));
     for (const nlohmann::json& g : j.at("signatures")) s.signatures.push_back(signature_from(g));
     s.trace_hashes = j.at("trace_hashes").get<std::vector<uint64_t>>();
     s.outcome_hashes = j.at("outcome_hashes").get<std::vector<uint64_t>>();

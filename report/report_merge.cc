@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "report/report_merge.h"
 
+#include "formats/json_natural.h"
+
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -40,7 +42,7 @@ Status check_shards(const std::vector<nlohmann::json>& heads, const std::vector<
 }
 
 BigCount count_of(const nlohmann::json& j) {
-  return j.is_string() ? BigCount(j.get<std::string>()) : BigCount(j.get<uint64_t>());
+  return j.is_string() ? BigCount(j.get<std::string>()) : BigCount(natural<uint64_t>(j));
 }
 
 // "summary" joined; "signatures" is set by the caller.
@@ -52,7 +54,7 @@ nlohmann::json joined_summary(const std::vector<nlohmann::json>& heads) {
       for (auto& [k, v] : value.items()) {
         uint64_t n = 0;
         for (const nlohmann::json& h : heads) {
-          const uint64_t x = h.at("summary").at("tlb").at(k).get<uint64_t>();
+          const uint64_t x = natural<uint64_t>(h.at("summary").at("tlb").at(k));
           n = k == "max_stale" ? std::max(n, x) : n + x;
         }
         v = n;
@@ -94,11 +96,11 @@ StatusOr<nlohmann::json> joined_head(const std::vector<nlohmann::json>& heads, c
     head["summary"] = joined_summary(heads);
     if (head.contains("tlb_findings")) {
       head["tlb_findings"] = joined_list(heads, "tlb_findings", [](const nlohmann::json& a, const nlohmann::json& b) {
-        return std::pair(root_of(a), a.at("line").get<uint64_t>()) < std::pair(root_of(b), b.at("line").get<uint64_t>());
+        return std::pair(root_of(a), natural<uint64_t>(a.at("line"))) < std::pair(root_of(b), natural<uint64_t>(b.at("line")));
       });
     }
     head["findings"] = joined_list(heads, "findings", [](const nlohmann::json& a, const nlohmann::json& b) {
-      return a.at("line").get<uint64_t>() < b.at("line").get<uint64_t>();
+      return natural<uint64_t>(a.at("line")) < natural<uint64_t>(b.at("line"));
     });
     if (head.contains("signatures")) {
       std::vector<nlohmann::json> lists;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "report/sarif_merge.h"
 
+#include "formats/json_natural.h"
+
 #include <algorithm>
 #include <map>
 
@@ -26,8 +28,8 @@ Status join(std::map<std::string, Joined>& by_id, const nlohmann::json& r, size_
                        signature_rank(p.at("severity"), p.at("family"), p.at("firstAt"), name));
   Joined& j = by_id[r.at("partialFingerprints").at("ptxSignature/v1").get<std::string>()];
   if (j.place.offer(rank, shard, index)) j.result = r;
-  j.sections += p.at("sections").get<uint64_t>();
-  j.occurrences += p.at("occurrences").get<uint64_t>();
+  j.sections += natural<uint64_t>(p.at("sections"));
+  j.occurrences += natural<uint64_t>(p.at("occurrences"));
   return ok_status();
 }
 
@@ -36,7 +38,7 @@ StatusOr<nlohmann::json> rewritten(Joined& j, const std::string& name) {
   nlohmann::json r = std::move(j.result);
   nlohmann::json& p = r["properties"];
   const std::string first = p.at("first").get<std::string>();
-  const std::string old = sarif_counts_text(p.at("occurrences").get<uint64_t>(), p.at("sections").get<uint64_t>(), first) + ")";
+  const std::string old = sarif_counts_text(natural<uint64_t>(p.at("occurrences")), natural<uint64_t>(p.at("sections")), first) + ")";
   std::string text = r.at("message").at("text").get<std::string>();
   if (!text.ends_with(old)) return bad_input("{}: a result's message does not end with its counts ({})", name, old);
   text.resize(text.size() - old.size());

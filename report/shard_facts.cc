@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "report/shard_facts.h"
 
+#include "formats/json_natural.h"
+
 namespace ptx::report {
 
 nlohmann::json shard_facts_json(const ShardFacts& f) {
@@ -13,8 +15,8 @@ StatusOr<ShardFacts> shard_facts_from(const nlohmann::json& j, const std::string
     return bad_input("{}: not the output of a shard (it names no shard): write each with ptx run --shard I/N", name);
   }
   try {
-    ShardFacts f{Shard{j.at("index").get<uint32_t>(), j.at("count").get<uint32_t>()}, j.at("run").get<std::string>(),
-                 j.at("examples").get<size_t>(), j.at("report_all").get<bool>()};
+    ShardFacts f{Shard{natural<uint32_t>(j.at("index")), natural<uint32_t>(j.at("count"))}, j.at("run").get<std::string>(),
+                 natural<size_t>(j.at("examples")), j.at("report_all").get<bool>()};
     if (f.shard.count == 0 || f.shard.index >= f.shard.count || f.examples == 0) {
       return bad_input("{}: its shard {}/{} (examples {}) is not one: index must be below count, examples >= 1", name,
                        f.shard.index, f.shard.count, f.examples);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "report/signature_merge.h"
 
+#include "formats/json_natural.h"
+
 #include <algorithm>
 #include <map>
 
@@ -57,8 +59,8 @@ Status join(std::map<std::string, Joined>& by_id, const nlohmann::json& e, size_
   Joined& j = it->second;
   if (fresh) j.entry = e;
   j.place.offer(rank, shard, index);
-  j.sections += e["sections"].get<uint64_t>();
-  j.occurrences += e["occurrences"].get<uint64_t>();
+  j.sections += natural<uint64_t>(e["sections"]);
+  j.occurrences += natural<uint64_t>(e["occurrences"]);
   for (const nlohmann::json& o : e["examples"]) {
     PTX_ASSIGN_OR_RETURN(const auto place, occurrence_place(o, where));
     j.examples.emplace(place, o);

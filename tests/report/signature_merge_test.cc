@@ -89,12 +89,17 @@ TEST(SignatureMerge, MalformedListsAreRefusedNamingTheFile) {
   const nlohmann::json good = nlohmann::json::array({entry});
   const StatusOr<nlohmann::json> ok = merge_signature_lists({good}, {"a.json"}, 2);
   EXPECT_TRUE(ok.ok()) << ok.status().to_string() << good.dump();
-  std::vector<nlohmann::json> bad(5, good);
+  std::vector<nlohmann::json> bad(8, good);
   bad[0][0]["severity"] = "fatal";
   bad[1][0].erase("examples");
   bad[2][0]["first"] = {{"vmid", 1}};
   bad[3][0]["sections"] = "many";
   bad[4] = nlohmann::json::object();
+  // Numbers that are not counts (found by shard_merge_fuzz, tests/fuzz/regressions/shard_merge/
+  // float-count.json): converting 2.88889e76 to an integer was undefined behaviour.
+  bad[5][0]["sections"] = 2.88889e76;
+  bad[6][0]["occurrences"] = -3;
+  bad[7][0]["occurrences"] = 1.5;
   for (const nlohmann::json& b : bad) {
     const StatusOr<nlohmann::json> r = merge_signature_lists({b}, {"b.json"}, 2);
     ASSERT_FALSE(r.ok()) << b.dump();

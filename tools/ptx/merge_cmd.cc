@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "tools/ptx/merge_cmd.h"
 
+#include "formats/json_natural.h"
+
 #include <cstdio>
 #include <fstream>
 
@@ -99,7 +101,7 @@ StatusOr<int> merge_runs(const std::vector<Input>& inputs, const MergeArgs& a) {
     std::fputs(run_text(head, reports.size()).c_str(), stdout);
     std::printf("report: %s\n", a.json.c_str());
     const nlohmann::json& s = head.at("summary");
-    const bool tlb_errors = s.contains("tlb") && s["tlb"].at("errors").get<uint64_t>() > 0;
+    const bool tlb_errors = s.contains("tlb") && natural<uint64_t>(s["tlb"].at("errors")) > 0;
     code = s.at("violations") != 0 || s.at("findings") != 0 || tlb_errors ? kExitFindings : kExitOk;
   }
   return code;

@@ -38,10 +38,8 @@ StatusOr<std::string> tlb_errors(const Recorder& rec) {
   std::string s;
   for (const tlb::TlbFinding& f : *found) {
     if (f.severity() != tlb::Severity::kError) continue;
-    const std::string_view cause = enum_name(tlb::kCauseNames, f.cause);
-    s += fmt::format("tlb: recorder event {}: {}{}{}{}: {} (at {}; docs/tlb-model.md)\n", f.line,
-                     enum_name(tlb::kVerdictNames, f.verdict), cause.empty() ? "" : " (", cause,
-                     cause.empty() ? "" : ")", f.detail, f.src.empty() ? "?" : f.src);
+    s += fmt::format("tlb: recorder event {}: {}: {} (at {}; docs/tlb-model.md)\n", f.line, tlb::verdict_text(f),
+                     f.detail, f.src.empty() ? "?" : f.src);
   }
   return s;
 }

@@ -14,18 +14,19 @@
 
 namespace ptx {
 
+// Is j an integer in [0, 2^64 - 1] (nlohmann keeps a non-negative one as unsigned or signed)?
+inline bool is_natural(const nlohmann::json& j) {
+  return j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0);
+}
+
 // j as a T. Throws nlohmann::json::type_error (which the readers catch as they catch every other
 // malformed field) unless j is an integer in [0, the largest T].
 template <class T>
 T natural(const nlohmann::json& j) {
-  const bool fits = j.is_number_unsigned()  ? j.get<uint64_t>() <= std::numeric_limits<T>::max()
-                    : j.is_number_integer() ? j.get<int64_t>() >= 0 &&
-                                                  static_cast<uint64_t>(j.get<int64_t>()) <= std::numeric_limits<T>::max()
-                                            : false;
-  if (!fits) {
+  if (!is_natural(j) || j.get<uint64_t>() > std::numeric_limits<T>::max()) {
     throw nlohmann::json::type_error::create(302, "expected a natural number, got " + j.dump(), &j);
   }
-  return j.is_number_unsigned() ? static_cast<T>(j.get<uint64_t>()) : static_cast<T>(j.get<int64_t>());
+  return static_cast<T>(j.get<uint64_t>());
 }
 
 }  // namespace ptx

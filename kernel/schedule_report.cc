@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "kernel/schedule_report.h"
 
-#include "formats/json_natural.h"
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -12,6 +10,7 @@
 
 #include "base/number.h"
 #include "base/shard.h"
+#include "formats/json_natural.h"
 #include "report/shard_facts.h"
 
 namespace ptx::kernel {

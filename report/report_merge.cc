@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "report/report_merge.h"
 
-#include "formats/json_natural.h"
-
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -11,6 +9,7 @@
 #include "explorer/sequence_count.h"
 #include "formats/atomic_file.h"
 #include "formats/json_codec.h"
+#include "formats/json_natural.h"
 #include "formats/report.h"
 #include "formats/report_reader.h"
 #include "report/shard_facts.h"

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "report/sarif_merge.h"
 
-#include "formats/json_natural.h"
-
 #include <algorithm>
 #include <map>
 
+#include "formats/json_natural.h"
 #include "report/sarif.h"
 #include "report/shard_facts.h"
 #include "report/signature_merge.h"

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "report/signature_merge.h"
 
-#include "formats/json_natural.h"
-
 #include <algorithm>
 #include <map>
 
 #include "base/enum_names.h"
+#include "formats/json_natural.h"
 #include "report/signature.h"
 #include "tlb/finding.h"
 
@@ -15,8 +14,7 @@ namespace ptx::report {
 StatusOr<std::pair<uint64_t, uint64_t>> occurrence_place(const nlohmann::json& o, const std::string& where) {
   const auto number = [&](const char* key) -> const nlohmann::json* {
     const auto it = o.find(key);
-    const bool natural = it != o.end() && (it->is_number_unsigned() || (it->is_number_integer() && it->get<int64_t>() >= 0));
-    return natural ? &*it : nullptr;
+    return it != o.end() && is_natural(*it) ? &*it : nullptr;
   };
   if (!o.is_object()) return bad_input("{}: an occurrence must be an object (docs/report.md)", where);
   if (const nlohmann::json* seq = number("seq"); seq != nullptr && number("vmid") != nullptr) {

@@ -32,6 +32,13 @@ TlbSummary summarize(const std::vector<TlbFinding>& findings) {
   return s;
 }
 
+std::string verdict_text(const TlbFinding& f) {
+  std::string s(enum_name(kVerdictNames, f.verdict));
+  const std::string_view cause = enum_name(kCauseNames, f.cause);
+  if (!cause.empty()) s += " (" + std::string(cause) + ")";
+  return s;
+}
+
 std::string verdict_suffix(const TlbSummary& s) {
   const struct { uint64_t n; const char* one; const char* many; } parts[] = {
       {s.conflicts, "conflict", "conflicts"},

@@ -61,6 +61,10 @@ struct TlbSummary {
 
 TlbSummary summarize(const std::vector<TlbFinding>& findings);
 
+// The finding's verdict as the summary and EXPECT_TRANSACTIONAL print it: "stale-mapping
+// (no-tlbi)", or the verdict alone when it has no cause ("tlb-conflict").
+std::string verdict_text(const TlbFinding& f);
+
 // The verdict line's TLB part: "TLB: clean" or "TLB: 1 conflict, 1 stale mapping" (errors and
 // warnings, in the order of Verdict; benign entries are not named).
 std::string verdict_suffix(const TlbSummary& s);

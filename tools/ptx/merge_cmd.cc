@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "tools/ptx/merge_cmd.h"
 
-#include "formats/json_natural.h"
-
 #include <cstdio>
 #include <fstream>
 
@@ -10,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/atomic_file.h"
+#include "formats/json_natural.h"
 #include "kernel/schedule_report.h"
 #include "report/report_merge.h"
 #include "report/sarif_merge.h"

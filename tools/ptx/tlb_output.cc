@@ -48,9 +48,7 @@ std::string tlb_lines(const std::vector<TlbFinding>& findings, const std::string
     ++total;
     if (shown == limit) continue;
     ++shown;
-    const std::string_view cause = enum_name(tlb::kCauseNames, f.cause);
-    s += fmt::format("tlb: {}:{}: {}{}{}{}: {}\n", source, f.line, enum_name(tlb::kVerdictNames, f.verdict),
-                     cause.empty() ? "" : " (", cause, cause.empty() ? "" : ")", f.detail);
+    s += fmt::format("tlb: {}:{}: {}: {}\n", source, f.line, tlb::verdict_text(f), f.detail);
   }
   if (total > shown) s += fmt::format("... and {} more TLB findings (the report has them all)\n", total - shown);
   return s;

@@ -3,6 +3,8 @@
 // (tests/fuzz/regressions/shard_merge/) through the fuzz target's oracle
 // (fuzz/shard_merge_oracle.h). Seeds named valid-* join (as a report or a SARIF log), bad-* are
 // refused.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -18,8 +20,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A directory of this test's own: ctest runs the tests of this file as processes side by side, and
+// the oracle writes files of fixed names there.
 std::string ScratchDir() {
-  const fs::path d = fs::path(testing::TempDir()) / "shard_merge_fuzz";
+  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  const fs::path d = fs::path(testing::TempDir()) / ("shard_merge_fuzz." + std::to_string(getpid()) + "." + test);
   fs::create_directories(d);
   return d.string();
 }

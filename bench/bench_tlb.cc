@@ -139,7 +139,10 @@ void BM_RunTlb(benchmark::State& state) {
     run::RunConfig c;
     c.threads = 1;
     c.explore_options.parallel = true;
-    if (on) c.on_section = [&pass](const Section& s, uint64_t line) { return pass.add(s, line); };
+    if (on) {
+      c.on_section = [&pass](const Section& s, uint64_t line) { return pass.add(s, line); };
+      for (uint32_t vm : source.lanes()) pass.share_tables(vm, source.shared_tables(vm));  // as tools/ptx
+    }
     StatusOr<run::RunOutcome> r = run::run_sections(source, c);
     if (!r.ok()) fail(r.status().message());
     pass.finish();

@@ -127,8 +127,20 @@ Status SectionChecker::check_barriers(const Section& s) const {
   return ok_status();
 }
 
+// check_fits, on a shadow of shared tables first taken back to the state before `s` (which the
+// engine already wrote). A refused section is written back, so that the engine's tables stay as
+// the engine made them.
+Status SectionChecker::rewind_and_check_fits(const Section& s) {
+  if (!valid_vmid(s.vmid) || !shadows_[s.vmid]->backing()) return check_fits(s);
+  NptImage& shadow = *shadows_[s.vmid];
+  shadow.rewind_backing(s.updates);
+  Status e = check_fits(s);
+  if (!e.ok()) shadow.replay_backing(s.updates);
+  return e;
+}
+
 Status SectionChecker::check(const Section& s, Exploration* out) {
-  PTX_RETURN_IF_ERROR(check_fits(s));
+  PTX_RETURN_IF_ERROR(rewind_and_check_fits(s));
   NptImage& shadow = *shadows_[s.vmid];
   boost::container::small_vector<uint64_t, 4> target_ipas;
   for (const MapOp& op : s.ops) target_ipas.push_back(op.ipa);
@@ -147,7 +159,7 @@ Status SectionChecker::check(const Section& s, Exploration* out) {
 }
 
 Status SectionChecker::advance(const Section& s) {
-  PTX_RETURN_IF_ERROR(check_fits(s));
+  PTX_RETURN_IF_ERROR(rewind_and_check_fits(s));
   NptImage& shadow = *shadows_[s.vmid];
   for (const Update& u : s.updates) shadow.apply(u);
   *pending_[s.vmid] = s.closing_barrier ? std::vector<Update>{} : unfinished(s);

@@ -14,6 +14,14 @@
 // previous section (its before) and after the next one (its after) — so a mapping the previous
 // section removed can still be seen, and one it added can still be missing. Exploration::pending
 // counts them. (The next section's own barrier completes them: at most one section is pending.)
+//
+// Shared tables. An engine run need not pay for a second copy of every VM's tables: with
+// share_tables, a VM's shadow keeps its entries in the engine's own pool memory (NptImage::
+// set_backing, Stage2Engine::pool_memory), holding only its page records and reverse index. The
+// engine has then already made a section's writes when check() gets it; check() takes them back
+// (NptImage::rewind_backing: the state before the section, which is what the shadow's records
+// describe), explores, and applies them again through the shadow — leaving every word as the
+// engine wrote it. Same states, same verdicts as with a copy (tests/tlb/shared_tables_test.cc).
 #ifndef PTX_EXPLORER_SECTION_CHECKER_H_
 #define PTX_EXPLORER_SECTION_CHECKER_H_
 
@@ -28,6 +36,7 @@
 #include "explorer/exploration.h"
 #include "pagetable/constants.h"
 #include "pagetable/npt_image.h"
+#include "pagetable/pool_memory.h"
 #include "pagetable/section.h"
 
 namespace ptx {
@@ -55,6 +64,14 @@ class SectionChecker {
   // over as after check().
   Status advance(const Section& s);
 
+  // From now on the shadow of `vmid` lives in `m`, the memory of the engine that makes the VM's
+  // sections (see "Shared tables" above); check() and advance() then take each section as already
+  // written in `m`. A refused section is written back as it was (replay_backing): the engine's
+  // state is kept. REQUIRES: valid_vmid(vmid), no section of vmid given yet; `m` holds the VM's
+  // tables as they stand (nothing written yet) and is written by nobody but the engine, in the
+  // sections it then gives this checker, one at a time, on the checking thread.
+  void share_tables(uint32_t vmid, PoolMemory m) { shadows_[vmid]->set_backing(m); }
+
   const NptImage& shadow(uint32_t vmid) const { return *shadows_[vmid]; }
   const ExploreOptions& options() const { return options_; }
 
@@ -68,6 +85,7 @@ class SectionChecker {
 
  private:
   Status check_fits(const Section& s) const;
+  Status rewind_and_check_fits(const Section& s);
   Status check_barriers(const Section& s) const;
   Exploration explore_cut(const Section& s, std::span<const uint64_t> targets);
 

@@ -420,6 +420,8 @@ uint64_t Stage2Engine::sections_completed(uint32_t vmid) const {
   return vms_[vmid]->completed;
 }
 
+PoolMemory Stage2Engine::pool_memory(uint32_t vmid) const { return vms_[vmid]->memory(); }
+
 uint64_t Stage2Engine::page_table_bytes() const {
   uint64_t bytes = 0;
   for (const auto& vm : vms_) bytes += vm->resident_bytes();

@@ -40,6 +40,7 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/engine_variant.h"
 #include "pagetable/npt_error.h"
+#include "pagetable/pool_memory.h"
 #include "pagetable/pool_reader.h"
 #include "pagetable/section.h"
 #include "pagetable/section_policy.h"
@@ -172,6 +173,15 @@ class Stage2Engine {
   // RAM (its pools are committed lazily, so this is what the stores touched) and its parent
   // records. Lock-free; a snapshot when writers run.
   uint64_t page_table_bytes() const;
+
+  // The VM's pool [pool_start, pool_end) as memory to lend to a checker, which keeps its image of
+  // the VM's tables in it (NptImage::set_backing) instead of in a copy: run::EngineSource lends it
+  // (explorer/section_checker.h, tlb/section_tlb.h). The borrower may write it only on the thread
+  // that drives the VM, between its sections (the VM's lock free and no walker racing it), and
+  // must leave every word as the engine last wrote it before the VM's next section opens: it
+  // takes a section's writes back to explore the state before them and makes them again.
+  // REQUIRES: valid_vmid(vmid). Valid for the engine's lifetime.
+  PoolMemory pool_memory(uint32_t vmid) const;
 
   // The machine-wide halt flag: set by pool exhaustion, never cleared.
   bool halted() const { return halted_.load(std::memory_order_acquire); }

@@ -13,15 +13,17 @@ NptImage::NptImage(const NptImage& other)
       root_(other.root_),
       index_(other.index_),
       written_pages_(other.written_pages_),
+      owned_pages_(other.written_pages_),
       table_begin_(other.table_begin_),
       table_end_(other.table_end_) {
   const size_t words = g_.page_size() / 8;
   pages_.reserve(other.pages_.size());
   for (const Page& p : other.pages_) {
-    Page& copy = pages_.emplace_back(Page{p.key, nullptr, p.referrers});
+    Page& copy = pages_.emplace_back(Page{p.key, nullptr, nullptr, p.referrers});
     if (p.entries) {
-      copy.entries = std::make_unique<uint64_t[]>(words);
-      std::memcpy(copy.entries.get(), p.entries.get(), words * 8);
+      copy.owned = std::make_unique<uint64_t[]>(words);
+      copy.entries = copy.owned.get();
+      std::memcpy(copy.entries, p.entries, words * 8);
     }
   }
 }
@@ -33,7 +35,7 @@ NptImage& NptImage::operator=(const NptImage& other) {
 
 const uint64_t* NptImage::table(int level, uint64_t page) const {
   const Page* p = find(page_key(level, page));
-  return p == nullptr ? nullptr : p->entries.get();
+  return p == nullptr ? nullptr : p->entries;
 }
 
 std::span<const uint64_t> NptImage::referrers(int level, uint64_t page) const {
@@ -43,12 +45,12 @@ std::span<const uint64_t> NptImage::referrers(int level, uint64_t page) const {
 }
 
 size_t NptImage::memory_bytes() const {
-  return written_pages_ * g_.page_size() + pages_.capacity() * sizeof(Page) + index_.memory_bytes();
+  return owned_pages_ * g_.page_size() + pages_.capacity() * sizeof(Page) + index_.memory_bytes();
 }
 
 NptImage::Page& NptImage::find_or_add(EntryKey page) {
   if (const uint32_t id = index_.find(page)) return pages_[id - 1];
-  pages_.push_back(Page{page, nullptr, {}});
+  pages_.push_back(Page{page, nullptr, nullptr, {}});
   index_.insert(page, static_cast<uint32_t>(pages_.size()));
   return pages_.back();
 }
@@ -73,15 +75,39 @@ void NptImage::link(int level, uint64_t entry, uint64_t value) {
   find_or_add(page_key(level + 1, g_.table_address(value))).referrers.push_back(entry);
 }
 
+// Gives a page its entries at its first non-zero write: the backing memory's words when the page
+// lies inside it, else a zeroed array of its own.
+void NptImage::give_entries(Page& p) {
+  const uint64_t page = p.key.entry();
+  if (backing_ && backing_.contains(page) && backing_.contains(page + g_.page_size() - 1)) {
+    p.entries = backing_.word(page);
+  } else {
+    p.owned = std::make_unique<uint64_t[]>(g_.page_size() / 8);
+    p.entries = p.owned.get();
+    ++owned_pages_;
+  }
+  ++written_pages_;
+}
+
+void NptImage::rewind_backing(std::span<const Update> updates) {
+  for (auto u = updates.rbegin(); u != updates.rend(); ++u) {
+    if (backing_.contains(u->entry) && u->entry % 8 == 0) *backing_.word(u->entry) = u->old_value;
+  }
+}
+
+void NptImage::replay_backing(std::span<const Update> updates) {
+  for (const Update& u : updates) {
+    if (backing_.contains(u.entry) && u.entry % 8 == 0) *backing_.word(u.entry) = u.new_value;
+  }
+}
+
 void NptImage::write(int level, uint64_t entry, uint64_t value) {
   entry &= ~uint64_t{7};
   const EntryKey k = page_key(level, entry);
   uint32_t id = index_.find(k);
   if (id == 0 || !pages_[id - 1].entries) {
     if (value == 0) return;  // absent pages are all zero already
-    Page& p = find_or_add(k);
-    p.entries = std::make_unique<uint64_t[]>(g_.page_size() / 8);
-    ++written_pages_;
+    give_entries(find_or_add(k));
     id = index_.find(k);
   }
   uint64_t& slot = pages_[id - 1].entries[g_.slot_of(entry)];

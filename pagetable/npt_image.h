@@ -19,9 +19,13 @@
 //
 // Storage: each table page is a record (its entries, allocated at its first non-zero write, and
 // its referrers) in a vector, found through a PageIndex (page_index.h) rather than a hash map:
-// a read is an index load and an array load.
+// a read is an index load and an array load. A backed image (set_backing) keeps the entries of
+// the pages inside a lent PoolMemory there instead: in the memory of their owner, the engine,
+// whose writes the image then follows (rewind_backing), holding only the page records and the
+// reverse index itself.
 //
-// Not thread-safe: one writer, or any number of readers with no writer.
+// Not thread-safe: one writer, or any number of readers with no writer (the backing memory
+// included: its owner must not touch it while the image is read or written).
 #ifndef PTX_PAGETABLE_NPT_IMAGE_H_
 #define PTX_PAGETABLE_NPT_IMAGE_H_
 
@@ -34,6 +38,7 @@
 
 #include "pagetable/geometry.h"
 #include "pagetable/page_index.h"
+#include "pagetable/pool_memory.h"
 #include "pagetable/update.h"
 #include "pagetable/walk.h"
 
@@ -45,6 +50,7 @@ class NptImage {
   // (a byte address; only phys_page(root) is used, as for a VTTBR).
   // REQUIRES: g.validate().ok().
   explicit NptImage(const Geometry& g = Geometry::sekvm(), uint64_t root = pool_start(0));
+  // A copy owns its pages, a backed image's too: it is independent of the backing memory.
   NptImage(const NptImage& other);
   NptImage& operator=(const NptImage& other);
   NptImage(NptImage&&) noexcept = default;
@@ -79,6 +85,23 @@ class NptImage {
     table_end_ = end;
   }
 
+  // Keeps the entries of every table page inside `m` in m's words from now on, instead of on the
+  // heap: the image reads and writes them there. The image trusts that a page it holds no record
+  // of reads as zero in `m` whenever it is read (its owner has not written it, or rewind_backing
+  // took those writes back). REQUIRES: page_count() == 0; m.begin page aligned; m's words stay
+  // mapped while the image lives.
+  void set_backing(PoolMemory m) { backing_ = m; }
+  const PoolMemory& backing() const { return backing_; }
+
+  // For a backed image whose backing memory is ahead of it by `updates` (made there by the memory's
+  // owner, e.g. the engine's section, in program order; not through this image): writes their old
+  // values back, newest first, straight into the backing memory (no page records, no reverse
+  // index), so that memory and image agree again on the state before them. Updates outside the
+  // backing, or unaligned, are skipped. replay_backing writes their new values in program order,
+  // undoing rewind_backing (e.g. after a refused section, so that the owner's state is kept).
+  void rewind_backing(std::span<const Update> updates);
+  void replay_backing(std::span<const Update> updates);
+
   // The first geometry().entries_per_table() entries of the table page at byte address `page`
   // read at `level`, or nullptr when none of them was ever written (all zero).
   const uint64_t* table(int level, uint64_t page) const;
@@ -100,20 +123,21 @@ class NptImage {
   template <class F>
   void for_each_page(F&& f) const {
     for (const Page& p : pages_) {
-      if (p.entries) f(p.key.level(), p.key.entry(), p.entries.get());
+      if (p.entries) f(p.key.level(), p.key.entry(), p.entries);
     }
   }
 
-  // Bytes this image holds: its pages' entries, their records and the index (an estimate of the
-  // heap it uses, for memory reports).
+  // Bytes this image holds: its own pages' entries (not the backing memory's), their records and
+  // the index (an estimate of the heap it uses, for memory reports).
   size_t memory_bytes() const;
 
  private:
   using Referrers = boost::container::small_vector<uint64_t, 2>;
   struct Page {
-    EntryKey key;                         // the key of its first entry
-    std::unique_ptr<uint64_t[]> entries;  // null until an entry is written non-zero
-    Referrers referrers;                  // entries pointing at it as a table
+    EntryKey key;                       // the key of its first entry
+    uint64_t* entries = nullptr;        // null until an entry is written non-zero: owned or backing_'s
+    std::unique_ptr<uint64_t[]> owned;  // the entries, when the image owns them
+    Referrers referrers;                // entries pointing at it as a table
   };
   // A table page read at `level`, named by the key of its first entry.
   EntryKey page_key(int level, uint64_t addr) const { return g_.key(level, g_.table_of(addr)); }
@@ -122,6 +146,7 @@ class NptImage {
     return id == 0 ? nullptr : &pages_[id - 1];
   }
   Page& find_or_add(EntryKey page);
+  void give_entries(Page& p);
   bool links(int level, uint64_t value) const;
   void unlink(int level, uint64_t entry, uint64_t value);
   void link(int level, uint64_t entry, uint64_t value);
@@ -131,6 +156,8 @@ class NptImage {
   std::vector<Page> pages_;  // every page written or referred to; id = index + 1
   PageIndex index_;          // page key -> id
   size_t written_pages_ = 0;
+  size_t owned_pages_ = 0;            // written pages whose entries the image owns
+  PoolMemory backing_;
   uint64_t table_begin_ = 0;          // set_table_pages
   uint64_t table_end_ = UINT64_MAX;
 };

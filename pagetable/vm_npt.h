@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "pagetable/constants.h"
+#include "pagetable/pool_memory.h"
 #include "pagetable/pool_reader.h"
 #include "pagetable/section.h"
 
@@ -52,6 +53,8 @@ class VmNpt {
 
   // The same reads, for lock-free walkers (pool_reader.h).
   PoolReader reader() const { return PoolReader(mem_, vmid_); }
+  // The pool's words, lent (Stage2Engine::pool_memory).
+  PoolMemory memory() const { return PoolMemory{pool_start(vmid_), pool_end(vmid_), mem_}; }
 
   // --- state guarded by the lock (the holder only) ----------------------------------------
   // Publishes `value` at `addr` (release) and notes the page as written.

@@ -36,6 +36,9 @@ class EngineSource : public SectionSource {
   uint64_t next_position(uint32_t vm) const override;
   StatusOr<bool> next(uint32_t vm, SourcedSection* out) override;
   std::unique_ptr<SectionSource> restart() const override;
+  // The VM's pool (Stage2Engine::pool_memory): next(vm) returns each section made in it, and
+  // only the thread pulling the lane touches it.
+  PoolMemory shared_tables(uint32_t vm) const override { return engine_->pool_memory(vm); }
 
   const Stage2Engine& engine() const { return *engine_; }
 

@@ -25,6 +25,11 @@ class Runner {
  public:
   Runner(SectionSource& source, const RunConfig& config)
       : source_(source), config_(config), checker_(config.explore_options) {
+    if (config.explore && !config.copy_tables) {
+      for (uint32_t lane : source.lanes()) {
+        if (PoolMemory m = source.shared_tables(lane)) checker_.share_tables(lane, m);
+      }
+    }
     if (!config.on_violating) {
       checker_.set_violation_hook(config.on_violation);
       return;

@@ -44,6 +44,9 @@ struct RunConfig {
   // counted in the totals. So the N shards' totals add up to the unsharded run's.
   Shard shard;
   ExploreOptions explore_options;
+  // True: the checker keeps a copy of each lane's tables even when the source lends its own
+  // (SectionSource::shared_tables), as every run did before sharing; for tests and baselines.
+  bool copy_tables = false;
   bool keep_all = false;  // keep every explored section (else those with violations)
   // Kept sections held in RunOutcome::kept: those with a violation, at most this many per lane
   // (the summary shows the first few; a run of millions of bad sections must not hold them all).

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pagetable/pool_memory.h"
 #include "pagetable/section.h"
 
 namespace ptx::run {
@@ -43,6 +44,13 @@ class SectionSource {
   // Errors: the input's (e.g. an op the engine refuses), positioned (name(), line).
   // Thread safety: different lanes may be pulled concurrently; one lane by one thread at a time.
   virtual StatusOr<bool> next(uint32_t lane, SourcedSection* out) = 0;
+  // The lane's page tables as the source's engine keeps them, lent to the checkers of a run
+  // (SectionChecker::share_tables, tlb::SectionTlb::share_tables) so that they keep no copy:
+  // only a source whose sections an engine has already written into that memory when next()
+  // returns them, and which touches it on no other thread than the one pulling the lane. Empty
+  // (the default) for any other source: a trace's sections are checked against a copy.
+  virtual PoolMemory shared_tables(uint32_t /*lane*/) const { return {}; }
+
   // A new source over the same input, at its start: the runner replays it in input order after
   // a failure, so that the error it reports does not depend on the threads.
   virtual std::unique_ptr<SectionSource> restart() const = 0;

@@ -17,10 +17,11 @@ namespace ptx::tlb {
 // and section records the checker keeps for any trace: reference_section_tlb.h in tests/tlb is
 // that EventChecker fold, and section_tlb_differential_test.cc shows the two give equal findings.
 struct SectionTlb::Lane {
-  explicit Lane(TlbOptions options) : pass(options), memory(Geometry::arm(), 0) {
+  Lane(TlbOptions options, PoolMemory shared) : pass(options), memory(Geometry::arm(), 0) {
     // Every table page of an engine run comes from the VMs' pools (pagetable/constants.h): the
     // outputs of its leaves need no reverse-index records.
     memory.set_table_pages(pool_start(0), pool_end(kVmCount - 1));
+    if (shared) memory.set_backing(shared);
   }
 
   void fold(const armtrace::Event& e) {
@@ -72,13 +73,17 @@ SectionTlb::~SectionTlb() = default;
 Status SectionTlb::add(const Section& s, uint64_t line) {
   if (s.vmid >= kVmCount) return bad_input("vmid {} of section {} is not 0..16 (valid_vmid)", s.vmid, s.seq);
   std::unique_ptr<Lane>& lane = lanes_[s.vmid];
-  if (!lane) lane = std::make_unique<Lane>(options_);
+  if (!lane) lane = std::make_unique<Lane>(options_, shared_[s.vmid]);
   Lane& l = *lane;
+  l.memory.rewind_backing(s.updates);  // shared tables: the state before s (no-op with a copy)
   Status st = l.exporter.for_each_event(s, [&l, line](armtrace::Event& e) {
     e.line = line;
     l.fold(e);
   });
-  if (!st.ok()) return std::move(st).at(source_, line);
+  if (!st.ok()) {
+    l.memory.replay_backing(s.updates);  // nothing was folded: the engine's tables as it made them
+    return std::move(st).at(source_, line);
+  }
   l.last_line = std::max(l.last_line, line);
   return ok_status();
 }

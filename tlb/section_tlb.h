@@ -25,6 +25,7 @@
 
 #include "base/status.h"
 #include "pagetable/constants.h"
+#include "pagetable/pool_memory.h"
 #include "pagetable/section.h"
 #include "tlb/finding.h"
 #include "tlb/options.h"
@@ -45,6 +46,15 @@ class SectionTlb {
   ~SectionTlb();
   SectionTlb(const SectionTlb&) = delete;
   SectionTlb& operator=(const SectionTlb&) = delete;
+
+  // From now on VM vm's pass keeps its memory in `m`, the pool of the engine that makes the VM's
+  // sections (Stage2Engine::pool_memory), instead of in a copy: as SectionChecker::share_tables,
+  // add() then takes each section as already written in `m`, takes its writes back
+  // (NptImage::rewind_backing) and folds its events, whose writes make them again; a refused
+  // section is written back as it was. REQUIRES: valid_vmid(vm), before vm's first add(); `m`
+  // holds the VM's tables as they stand and is written by nobody but the engine, in the sections
+  // it then gives add(), one at a time, on the adding thread.
+  void share_tables(uint32_t vm, PoolMemory m) { shared_[vm] = m; }
 
   // Folds the events of `s` into the pass of VM s.vmid; `line` is the section's input line.
   // Sections of one VM must come one at a time in seq order; different VMs may be added
@@ -68,6 +78,7 @@ class SectionTlb {
   std::string source_;
   TlbOptions options_;
   std::array<std::unique_ptr<Lane>, kVmCount> lanes_;  // made at the VM's first section
+  std::array<PoolMemory, kVmCount> shared_{};          // share_tables
 };
 
 }  // namespace ptx::tlb

@@ -437,6 +437,13 @@ struct SectionTlbRun {
       return shard.owns_lane(s.vmid) ? p->add(s, line) : ok_status();
     };
   }
+  // Lends the pass the tables the source's engine keeps (SectionSource::shared_tables), if any.
+  void share(const run::SectionSource& src) {
+    if (!pass) return;
+    for (uint32_t lane : src.lanes()) {
+      if (PoolMemory m = src.shared_tables(lane)) pass->share_tables(lane, m);
+    }
+  }
   // The results (nullptr without --tlb on).
   const TlbResult* finish() {
     if (!pass) return nullptr;
@@ -601,6 +608,7 @@ int do_run(const InputArgs& in, const CommonArgs& c) {
   run::RunConfig cfg = explored_config(c, c.report.empty() ? nullptr : &sections, &signatures);
   cfg.shard = c.shard;
   SectionTlbRun tlb(c, name, &cfg);
+  tlb.share(source);
   StatusOr<run::RunOutcome> r = run_with_progress(source, cfg, c, &*p, &signatures);
   if (!r.ok()) return fail(r.status());
   report::SignatureTable table = signatures.merged();

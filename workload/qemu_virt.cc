@@ -12,6 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/container/deque.hpp>
+#include <boost/container/options.hpp>
 #include <fmt/format.h>
 
 #include "base/cache_line.h"
@@ -104,7 +106,10 @@ WorkloadOp op_of(uint32_t vmid, Code c, uint64_t section_id, uint32_t line) {
 // in 3 bytes each — the page number (RAM ends below 17 GiB, so it fits 23 bits) and the level —
 // the few before and after them take a Code each. (The scatter's order is a random permutation
 // that cannot be made lazily without changing it, so its faults are held; 3 bytes each is near
-// the ~2.4 bytes of entropy of such a permutation of 2M pages.)
+// the ~2.4 bytes of entropy of such a permutation of 2M pages.) They sit in blocks of 256 KiB, so
+// that each block goes back to the system as soon as its faults are pulled (an allocation this
+// large is its own mapping: tools/ptx/main.cc fixes malloc's mmap threshold below it) and the
+// queue shrinks while the engine's tables grow: a run's peak is the tables, not tables + stream.
 class FaultQueue {
  public:
   // `faults` with step 5's at [scatter_begin, scatter_end).
@@ -141,7 +146,9 @@ class FaultQueue {
 
  private:
   std::deque<Code> head_;                     // steps 1-4
-  std::deque<std::array<uint8_t, 3>> scatter_;  // step 5, packed
+  using Packed = std::array<uint8_t, 3>;
+  using Blocks = boost::container::deque_options<boost::container::block_bytes<256 * 1024>>::type;
+  boost::container::deque<Packed, void, Blocks> scatter_;  // step 5, packed
   std::deque<Code> tail_;                     // step 6
 };
 

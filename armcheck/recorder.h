@@ -51,12 +51,12 @@ class Recorder {
     // e.g. a tlb::TlbPass for the TLB verdicts (it must outlive the recorder).
     armcheck::CheckOptions check;
     bool keep_events = true;       // keep the events for write_casemate() (and the TLB check below)
-    // true: EXPECT_TRANSACTIONAL (expect/transactional.h) also gives the TLB verdicts of the
-    // recorded events (docs/tlb-model.md: stale entries after a missing or misplaced TLBI,
+    // true (default): EXPECT_TRANSACTIONAL (expect/transactional.h) also gives the TLB verdicts of
+    // the recorded events (docs/tlb-model.md: stale entries after a missing or misplaced TLBI,
     // break-before-make conflicts, tables freed while cached) and fails on an error among them, as
-    // `ptx check --tlb on` does. Needs keep_events; skipped when check.observer is set (a TLB pass
-    // of your own sees the events already). false (default): the transactional check alone.
-    bool tlb = false;
+    // `ptx check` does with its default --tlb on. Needs keep_events; skipped when check.observer is
+    // set (a TLB pass of your own sees the events already). false: the transactional check alone.
+    bool tlb = true;
     // Called (under the recorder's mutex) with every (section, root) pair a section changes,
     // when its unlock explores it.
     std::function<void(const CheckedSection&)> on_section;

@@ -45,9 +45,16 @@ static void s2pt_barrier(struct s2pt *pgt)
 	S2PT_HOOK(pgt, barrier, pgt->hooks.ctx);
 }
 
+/* Invalidates a stage-2 leaf, as Linux's __kvm_tlb_flush_vmid_ipa does: the TLBI by IPA removes
+ * stage-2-only entries; a CPU may also hold entries combining the leaf with stage 1, which only a
+ * stage-1 invalidation removes, and only once the first has completed (the DSB between). Ends with
+ * a DSB: the invalidation has completed. */
 static void s2pt_tlbi_ipa(struct s2pt *pgt, uint64_t ipa, int level)
 {
 	S2PT_HOOK(pgt, tlbi_ipa, pgt->hooks.ctx, ipa, level);
+	s2pt_barrier(pgt);
+	S2PT_HOOK(pgt, tlbi_s1, pgt->hooks.ctx);
+	s2pt_barrier(pgt);
 }
 
 /* One critical section per operation; its stores must all be visible before the lock goes. */
@@ -94,11 +101,12 @@ static void s2pt_break_pte(struct s2pt *pgt, uint64_t *ptep, uint64_t ipa, int l
 
 	s2pt_set_pte(pgt, ptep, 0, SRC);
 	s2pt_barrier(pgt);              /* the invalid entry is visible before the TLBI */
-	if (table)                      /* any of the translations below a table may be cached */
+	if (table) {                    /* any of the translations below a table may be cached */
 		S2PT_HOOK(pgt, tlbi_vmid, pgt->hooks.ctx);
-	else
+		s2pt_barrier(pgt);      /* the invalidation has completed */
+	} else {
 		s2pt_tlbi_ipa(pgt, ipa, level);
-	s2pt_barrier(pgt);              /* the invalidation has completed */
+	}
 }
 
 /* Allocates a table page and links it at the invalid entry *ptep. */
@@ -162,7 +170,6 @@ static int s2pt_map_one(struct s2pt *pgt, uint64_t ipa, uint64_t pa, unsigned pr
 		s2pt_set_pte(pgt, ptep, new, SRC);
 		s2pt_barrier(pgt);
 		s2pt_tlbi_ipa(pgt, ipa, level);
-		s2pt_barrier(pgt);
 		return 0;
 	}
 #endif
@@ -255,7 +262,8 @@ static int s2pt_split(struct s2pt *pgt, uint64_t *l2, uint64_t base)
 	s2pt_zero_page(pgt, table);
 #ifdef S2PT_BUG_SPLIT_LINK_FIRST
 	/* BUG: the empty table replaces the block at once, without a break: until it is filled,
-	 * every page of the block faults although it is mapped before and after. */
+	 * every page of the block faults although it is mapped before and after, and a CPU may
+	 * hold the block and the table's pages together (a TLB conflict). */
 	s2pt_set_pte(pgt, l2, s2pt_mk_table(pgt, table), SRC);
 #endif
 	for (unsigned i = 0; i < S2PT_PTRS; i++)
@@ -263,21 +271,13 @@ static int s2pt_split(struct s2pt *pgt, uint64_t *l2, uint64_t base)
 #ifdef S2PT_BUG_SPLIT_LINK_FIRST
 	s2pt_barrier(pgt);
 	s2pt_tlbi_ipa(pgt, base, 2);
-	s2pt_barrier(pgt);
 #else
-	/* The table is complete before a walker can reach it, and maps exactly what the block
-	 * maps: one store swaps them, and every walk sees the block or the whole table (no
-	 * fault, no other mapping; ptx's strict check passes). The block's TLB entries still go:
-	 * caching the block and the table's pages together is a TLB conflict unless the CPU has
-	 * FEAT_BBM level 2 (Arm RWHZWS); without it real code breaks the block first
-	 * (s2pt_break_pte), which ptx shows as transient faults. The barrier first: the fills
-	 * must be complete before the table descriptor can be seen (Linux publishes with a
-	 * store-release or a DSB; without it a walker may see the table half filled). */
-	s2pt_barrier(pgt);
+	/* Break-before-make (Arm RWHZWS: a change of block size needs it unless the CPU has
+	 * FEAT_BBM): the block goes, and its TLB entries with it, before the complete table is
+	 * linked; a walker in between faults (ptx: a transient fault, the break). The table is
+	 * filled before the barrier that precedes its link: a walker never sees it half filled. */
+	s2pt_break_pte(pgt, l2, base, 2);
 	s2pt_set_pte(pgt, l2, s2pt_mk_table(pgt, table), SRC);
-	s2pt_barrier(pgt);
-	s2pt_tlbi_ipa(pgt, base, 2);
-	s2pt_barrier(pgt);
 #endif
 	return 0;
 }
@@ -292,13 +292,10 @@ static int s2pt_collapse_table(struct s2pt *pgt, uint64_t *l2, uint64_t base)
 	for (unsigned i = 1; i < S2PT_PTRS; i++)
 		if (table[i] != first + i * S2PT_PAGE_SIZE)
 			return -EINVAL;
-	(void)base;  /* the table may cache any of the range: a VMID-wide TLBI below */
-	/* The block maps exactly what the 512 pages map: one store swaps them (as for a split,
-	 * FEAT_BBM level 2 makes caching both harmless; without it, break first). */
+	/* Break-before-make, as for a split: the table goes, and every translation it may have
+	 * cached (a VMID-wide TLBI), before the block is linked. */
+	s2pt_break_pte(pgt, l2, base, 2);
 	s2pt_set_pte(pgt, l2, first & ~S2PT_PTE_TYPE, SRC);
-	s2pt_barrier(pgt);              /* the block is visible: no walk reaches the table now */
-	S2PT_HOOK(pgt, tlbi_vmid, pgt->hooks.ctx);  /* its pages may be cached */
-	s2pt_barrier(pgt);
 	/* Unreachable and uncached now: clear it, so it never goes out again with live entries. */
 	s2pt_zero_page(pgt, table);
 	s2pt_free_page(pgt, table);

@@ -42,7 +42,9 @@ extern "C" {
 /* All optional. `pa` is the physical address of the 64-bit entry written or of the page zeroed;
  * `src` is "file:line" of the store. s2pt has no lock of its own: lock/unlock (id = vmid) must
  * take and release the caller's page-table lock if several threads share one table. barrier is
- * a DSB; tlbi_ipa gets the level of the leaf it invalidates, tlbi_vmid is every entry of the VM. */
+ * a DSB; tlbi_ipa (TLBI IPAS2E1IS) gets the level of the leaf it invalidates; tlbi_s1 (TLBI
+ * VMALLE1IS) is the VM's stage-1 entries, which may combine a stage-2 leaf with stage 1 and which a
+ * TLBI by IPA does not remove; tlbi_vmid (TLBI VMALLS12E1IS) is every entry of the VM. */
 struct s2pt_hooks {
 	void *ctx;
 	void (*write)(void *ctx, uint64_t pa, uint64_t value, const char *src);
@@ -51,6 +53,7 @@ struct s2pt_hooks {
 	void (*unlock)(void *ctx, uint64_t lock_id);
 	void (*barrier)(void *ctx);
 	void (*tlbi_ipa)(void *ctx, uint64_t ipa, int level);
+	void (*tlbi_s1)(void *ctx);
 	void (*tlbi_vmid)(void *ctx);
 };
 

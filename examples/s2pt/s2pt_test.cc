@@ -27,7 +27,7 @@ constexpr uint64_t kOut = 0x80000000;
 constexpr uint64_t kAttrMask = ~S2PT_PTE_ADDR_MASK & ~S2PT_PTE_TYPE;
 
 struct Event {
-  enum Kind { kWrite, kZero, kLock, kUnlock, kBarrier, kTlbiIpa, kTlbiVmid } kind;
+  enum Kind { kWrite, kZero, kLock, kUnlock, kBarrier, kTlbiIpa, kTlbiS1, kTlbiVmid } kind;
   uint64_t a = 0;  // entry or page pa, lock id, ipa
   uint64_t b = 0;  // value written, level
   std::string src;
@@ -47,6 +47,7 @@ std::string Str(const Event& e) {
     case Event::kUnlock: return "U " + Hex(e.a);
     case Event::kBarrier: return "B";
     case Event::kTlbiIpa: return "T " + Hex(e.a) + " " + std::to_string(e.b);
+    case Event::kTlbiS1: return "S";
     case Event::kTlbiVmid: return "V";
   }
   return "?";
@@ -75,6 +76,7 @@ struct EventLog {
     h.tlbi_ipa = [](void* c, uint64_t ipa, int level) {
       Of(c).events.push_back({Event::kTlbiIpa, ipa, static_cast<uint64_t>(level), ""});
     };
+    h.tlbi_s1 = [](void* c) { Of(c).events.push_back({Event::kTlbiS1, 0, 0, ""}); };
     h.tlbi_vmid = [](void* c) { Of(c).events.push_back({Event::kTlbiVmid, 0, 0, ""}); };
     return h;
   }
@@ -458,13 +460,13 @@ TEST_F(S2pt, RemapIsBreakBeforeMake) {
   ASSERT_EQ(s2pt_map(&pgt_, 0x3000, k4K, kOut + 0x100000, S2PT_PROT_R), 0);
   uint64_t now = Walk(0x3000)->desc;
 #ifndef S2PT_BUG_TWO_STEP_UPDATE
-  EXPECT_EQ(Since(mark), (std::vector<std::string>{"L 0x7", W(e, 0), "B", T(0x3000, 3), "B",
+  EXPECT_EQ(Since(mark), (std::vector<std::string>{"L 0x7", W(e, 0), "B", T(0x3000, 3), "B", "S", "B",
                                                    W(e, now), "B", "U 0x7"}));
 #else
   // New permissions on the old page first, then the new page, with no invalid entry between.
   uint64_t mixed = s2pt_pte_addr(old) | (now & ~S2PT_PTE_ADDR_MASK);
   EXPECT_EQ(Since(mark), (std::vector<std::string>{"L 0x7", W(e, mixed), W(e, now), "B",
-                                                   T(0x3000, 3), "B", "B", "U 0x7"}));
+                                                   T(0x3000, 3), "B", "S", "B", "B", "U 0x7"}));
   // A walker between the two stores translates through a descriptor that is neither.
   auto between = ShadowAfter(mark + 2).Walk(kPaBase, 0x3000);
   ASSERT_TRUE(between);
@@ -476,7 +478,7 @@ TEST_F(S2pt, RemapIsBreakBeforeMake) {
   // Only the address changing: break-before-make in every variant.
   mark = Mark();
   ASSERT_EQ(s2pt_map(&pgt_, 0x3000, k4K, kOut + 0x200000, S2PT_PROT_R), 0);
-  EXPECT_EQ(Since(mark), (std::vector<std::string>{"L 0x7", W(e, 0), "B", T(0x3000, 3), "B",
+  EXPECT_EQ(Since(mark), (std::vector<std::string>{"L 0x7", W(e, 0), "B", T(0x3000, 3), "B", "S", "B",
                                                    W(e, Walk(0x3000)->desc), "B", "U 0x7"}));
   (void)old;
 }
@@ -492,16 +494,20 @@ TEST_F(S2pt, SplitFillsTheTableBeforeLinkingIt) {
     fill.push_back(W(table + 8 * i, (block | S2PT_PTE_TYPE) + i * k4K));
   std::vector<std::string> want{"L 0x7", "Z " + Hex(table)};
 #ifndef S2PT_BUG_SPLIT_LINK_FIRST
-  // Filled first, then one store swaps the block for the complete table, then the block's TLBI.
+  // Filled first; then break-before-make: the block goes, its TLB entries (by IPA, then the
+  // stage-1 entries that may combine it) with it, and the complete table is linked.
   want.insert(want.end(), fill.begin(), fill.end());
-  for (auto s : {std::string("B"), W(l2e, table | 3), std::string("B"), T(3 * k2M, 2), std::string("B")}) {
+  for (auto s : {W(l2e, 0), std::string("B"), T(3 * k2M, 2), std::string("B"), std::string("S"), std::string("B"),
+                 W(l2e, table | 3)}) {
     want.push_back(s);
   }
 #else
   // The empty table replaces the block at once, and is filled afterwards.
   want.push_back(W(l2e, table | 3));
   want.insert(want.end(), fill.begin(), fill.end());
-  for (auto s : {std::string("B"), T(3 * k2M, 2), std::string("B")}) want.push_back(s);
+  for (auto s : {std::string("B"), T(3 * k2M, 2), std::string("B"), std::string("S"), std::string("B")}) {
+    want.push_back(s);
+  }
   // A walker right after the link faults on an address mapped before and after.
   EXPECT_FALSE(ShadowAfter(mark + 3).Walk(kPaBase, 3 * k2M + 0x1000));
   EXPECT_TRUE(ShadowAfter(mark + 2).Walk(kPaBase, 3 * k2M + 0x1000));
@@ -511,15 +517,15 @@ TEST_F(S2pt, SplitFillsTheTableBeforeLinkingIt) {
   EXPECT_EQ(Since(mark), want);
 }
 
-TEST_F(S2pt, CollapseSwapsThenClearsAndFreesTheTable) {
+TEST_F(S2pt, CollapseBreaksTheTableThenLinksTheBlockAndFreesTheTable) {
   ASSERT_EQ(s2pt_map(&pgt_, 0, k2M, kOut, kRw), 0);
   uint64_t block = Walk(0)->desc, l2e = EntryPa(0, 2);
   ASSERT_EQ(s2pt_split_block(&pgt_, 0), 0);
   uint64_t table = s2pt_pte_addr(Read(l2e));
   size_t mark = Mark();
   ASSERT_EQ(s2pt_collapse(&pgt_, 0), 0);
-  EXPECT_EQ(Since(mark), (std::vector<std::string>{"L 0x7", W(l2e, block), "B", "V", "B", "Z " + Hex(table),
-                                                   "B", "U 0x7"}));
+  EXPECT_EQ(Since(mark), (std::vector<std::string>{"L 0x7", W(l2e, 0), "B", "V", "B", W(l2e, block),
+                                                   "Z " + Hex(table), "B", "U 0x7"}));
 }
 
 TEST_F(S2pt, UnmapClearsTheTableBeforeFreeingIt) {
@@ -530,7 +536,8 @@ TEST_F(S2pt, UnmapClearsTheTableBeforeFreeingIt) {
   std::vector<std::string> want{"L 0x7"};
 #ifndef S2PT_BUG_DIRTY_REUSE
   for (uint64_t i = 0; i < S2PT_PTRS; i++)
-    for (auto s : {W(table + 8 * i, 0), std::string("B"), T(k2M + i * k4K, 3), std::string("B")})
+    for (auto s : {W(table + 8 * i, 0), std::string("B"), T(k2M + i * k4K, 3), std::string("B"), std::string("S"),
+                   std::string("B")})
       want.push_back(s);
   EXPECT_EQ(ShadowAfter(Mark()).NonZero(table), 0);
 #else

@@ -45,10 +45,10 @@ void remap(Recorder& rec, bool bbm) {
   rec.unlock(kLock);
 }
 
-// A recorder with the TLB verdicts on.
-Recorder::Options with_tlb() {
+// A recorder with the TLB verdicts off (they are on by default: Recorder::Options::tlb).
+Recorder::Options without_tlb() {
   Recorder::Options o;
-  o.tlb = true;
+  o.tlb = false;
   return o;
 }
 
@@ -62,7 +62,7 @@ void valid_to_valid(Recorder& rec) {
 }
 
 TEST(ExpectTransactional, PassesOnAValidToValidWriteWithTheTlbCheckOff) {
-  Recorder rec;
+  Recorder rec(without_tlb());
   valid_to_valid(rec);
   EXPECT_TRANSACTIONAL(rec);
   ASSERT_TRANSACTIONAL(rec);  // again: the result is kept
@@ -71,14 +71,14 @@ TEST(ExpectTransactional, PassesOnAValidToValidWriteWithTheTlbCheckOff) {
 TEST(ExpectTransactional, TheTlbCheckFailsAValidToValidWrite) {
   EXPECT_NONFATAL_FAILURE(
       {
-        Recorder rec(with_tlb());
+        Recorder rec;  // the default: the TLB verdicts on
         valid_to_valid(rec);
         EXPECT_TRANSACTIONAL(rec);
       },
       "tlb-conflict");
   EXPECT_NONFATAL_FAILURE(
       {
-        Recorder rec(with_tlb());
+        Recorder rec;
         valid_to_valid(rec);
         EXPECT_TRANSACTIONAL(rec);
       },
@@ -96,17 +96,17 @@ void unmap(Recorder& rec, bool tlbi) {
 }
 
 TEST(ExpectTransactional, AnUnmapNeedsItsTlbi) {
-  Recorder rec(with_tlb());
+  Recorder rec;
   unmap(rec, true);
   EXPECT_TRANSACTIONAL(rec);
   EXPECT_NONFATAL_FAILURE(
       {
-        Recorder bad(with_tlb());
+        Recorder bad;
         unmap(bad, false);
         EXPECT_TRANSACTIONAL(bad);
       },
       "stale-mapping (no-tlbi)");
-  Recorder unchecked;  // the transactional check alone
+  Recorder unchecked(without_tlb());  // the transactional check alone
   unmap(unchecked, false);
   EXPECT_TRANSACTIONAL(unchecked);
 }
@@ -139,7 +139,7 @@ TEST(ExpectTransactional, BreakBeforeMakeFailsOnlyTheStrictAssertion) {
         EXPECT_TRANSACTIONAL(rec);
       },
       "transient-fault");
-  Recorder rec(with_tlb());  // with its flush, break-before-make is TLB-clean too
+  Recorder rec;  // with its flush, break-before-make is TLB-clean too
   build(rec);
   remap(rec, true);
   EXPECT_TRANSACTIONAL_EXCEPT_TRANSIENT_FAULTS(rec);

@@ -161,7 +161,7 @@ struct CommonArgs {
   std::string sarif;
   bool quiet = false;
   // The TLB pass (tlb/tlb_pass.h; of engine sections: tlb/section_tlb.h); off: output as without it.
-  OnOff tlb = OnOff::kOff;
+  OnOff tlb = OnOff::kOn;
   tlb::TlbOptions tlb_options;
   bool strict = false;  // TLB warnings fail too
   std::string shard_text;  // --shard I/N (run), parsed into `shard`
@@ -169,8 +169,8 @@ struct CommonArgs {
 };
 
 void add_tlb_options(CLI::App* cmd, CommonArgs* c) {
-  enum_option(cmd->add_option("--tlb", c->tlb, "on: also the TLB verdicts (stale entries, conflicts; "
-                                                "docs/tlb-model.md); off (default): the transactional check alone"),
+  enum_option(cmd->add_option("--tlb", c->tlb, "on (default): also the TLB verdicts (stale entries, conflicts; "
+                                                "docs/tlb-model.md); off: the transactional check alone"),
               kOnOffNames);
   enum_option(cmd->add_option("--ttl", c->tlb_options.ttl, "With --tlb on: TLBI TTL hints strict (default) or ignore"),
               tlb::kTtlModeNames);

@@ -87,6 +87,7 @@ Status SectionChecker::check_fits(const Section& s) const {
   // Every update must write inside its pool, and its old value must be what the entry holds at
   // that point of the section (the shadow, then the section's earlier writes).
   const NptImage& shadow = *shadows_[s.vmid];
+  const bool shared = static_cast<bool>(shadow.backing());
   CurrentValues current(s.updates.size());  // entry -> value after earlier writes
   for (size_t i = 0; i < s.updates.size(); ++i) {
     const Update& u = s.updates[i];
@@ -97,8 +98,10 @@ Status SectionChecker::check_fits(const Section& s) const {
                        "VM's {} pool [{:#x}, {:#x})", s.vmid, s.seq, i, update_kind_name(u.kind),
                        u.entry, update_kind_name(u.kind), lo, hi);
     }
+    // (A shared shadow was just rewound to the old values of the section's first write of each
+    // entry: only the later writes of an entry have anything to check.)
     const uint64_t* earlier = current.find(u.entry);
-    const uint64_t now = earlier != nullptr ? *earlier : shadow.read(level, u.entry);
+    const uint64_t now = earlier != nullptr ? *earlier : shared ? u.old_value : shadow.read(level, u.entry);
     if (now != u.old_value) {
       return bad_input("vm {} section {} update {} ({} entry {:#x}) says the old value was {:#x} but "
                        "the entry held {:#x}: sections out of lock order or a corrupted trace",

@@ -60,8 +60,11 @@ class NptImage {
   uint64_t root() const { return root_; }
 
   // The entry at byte address `entry` of the pool the walk reads at `level`; 0 if never written.
+  // A flat image backed by `entry`'s memory reads the word there, without its page records: the
+  // same value, since every page it has no record of reads as zero (set_backing).
   // REQUIRES: 0 <= level < geometry().levels.
   uint64_t read(int level, uint64_t entry) const {
+    if (flat_backed_ && backing_.contains(entry)) return *backing_.word(entry & ~uint64_t{7});
     const Page* p = find(page_key(level, entry));
     return p == nullptr || !p->entries ? 0 : p->entries[g_.slot_of(entry)];
   }
@@ -90,7 +93,10 @@ class NptImage {
   // of reads as zero in `m` whenever it is read (its owner has not written it, or rewind_backing
   // took those writes back). REQUIRES: page_count() == 0; m.begin page aligned; m's words stay
   // mapped while the image lives.
-  void set_backing(PoolMemory m) { backing_ = m; }
+  void set_backing(PoolMemory m) {
+    backing_ = m;
+    flat_backed_ = m && g_.memory == MemoryModel::kFlat;
+  }
   const PoolMemory& backing() const { return backing_; }
 
   // For a backed image whose backing memory is ahead of it by `updates` (made there by the memory's
@@ -158,6 +164,7 @@ class NptImage {
   size_t written_pages_ = 0;
   size_t owned_pages_ = 0;            // written pages whose entries the image owns
   PoolMemory backing_;
+  bool flat_backed_ = false;          // read() goes to the backing memory directly
   uint64_t table_begin_ = 0;          // set_table_pages
   uint64_t table_end_ = UINT64_MAX;
 };

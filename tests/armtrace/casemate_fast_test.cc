@@ -77,6 +77,23 @@ const std::vector<std::string> kEdgeCases = {
     "(lock (id 1) (tid 0) (address " + std::string(512, '1') + ") (src \"a:1\"))\n",
     std::string(70000, ' ') + "(lock (id 1) (tid 0) (address 1) (src \"a:1\"))\n",
     std::string(65400, ' ') + "(lock (id 1) (tid 0) (address 1) (src \"a:1\"))\n",
+    // Number fields in their common spelling "(key DIGITS)", read in one pass (§1.4), and their
+    // near misses, which the token path reads or refuses.
+    "(mem-write (id 007) (tid 00) (mem-order plain) (address 0x0000000000000010) (value ABCDEFabcdef0123) (src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address 0x10000000000000000) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address 10000000000000000) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address 0x) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address 0x1g) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address  10) (value\t0) (src \"a:1\"))\n",
+    "(mem-write (id 12x) (tid 0) (mem-order plain) (address 10) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 18446744073709551615) (tid 0) (mem-order plain) (address 10) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 18446744073709551616) (tid 0) (mem-order plain) (address 10) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id " + std::string(510, '0') + "1) (tid 0) (mem-order plain) (address 10) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id " + std::string(600, '0') + "1) (tid 0) (mem-order plain) (address 10) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address -1) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address 10 ) (value 0) (src \"a:1\"))\n",
+    "(mem-write (id 1)(tid 0)(mem-order plain)(address 10)(value 0)(src \"a:1\"))\n",
+    "(mem-write (id 1) (tid 0) (mem-order plain) (address 1\r0) (value 0) (src \"a:1\"))\n",
 };
 
 TEST(CasemateFast, EdgeCasesReadTheSameBothWays) {

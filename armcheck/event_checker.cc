@@ -76,6 +76,7 @@ Status EventChecker::write_word(const Event& e, uint64_t address, uint64_t value
   check_lock_of(e, entry);
   if (!threads_[e.tid].open.empty()) record_write(e, entry, old, value);
   memory_.write(0, entry, value);
+  root_cache_.written(memory_.geometry(), old, value);
   return ok_status();
 }
 
@@ -149,21 +150,25 @@ void EventChecker::read_word(const Event& e) {
   }
 }
 
-// Is `entry` a word of a live root's tree in the current memory? (Up the reverse index of table
-// pointers, at most 3 tables above: 4 levels.)
-bool EventChecker::in_live_tree(uint64_t entry) const { return live_root_of(entry).has_value(); }
-
-// The registered root whose tree holds `entry`, if one does.
-std::optional<uint64_t> EventChecker::live_root_of(uint64_t entry) const {
-  return root_above(memory_.geometry().table_of(entry), 0);
+// The registered root whose tree holds `entry`, if one does (up the reverse index of table
+// pointers, at most 3 tables above: 4 levels), remembered until the tree or the roots change.
+std::optional<uint64_t> EventChecker::live_root_of(uint64_t entry) {
+  const uint64_t page = memory_.geometry().table_of(entry);
+  if (!options_.cache_roots) return root_above(page, 0, nullptr);
+  if (const auto cached = root_cache_.find(page)) return *cached;
+  const std::optional<uint64_t> root = root_above(page, 0, &root_cache_);
+  root_cache_.put(page, root);
+  return root;
 }
 
-std::optional<uint64_t> EventChecker::root_above(uint64_t page, int depth) const {
+// `read`, when set, is told each page whose referrers the climb reads.
+std::optional<uint64_t> EventChecker::root_above(uint64_t page, int depth, RootCache* read) const {
   if (roots_.is_root(page, /*registered=*/true)) return page;
   if (depth >= 3) return std::nullopt;
   const Geometry& g = memory_.geometry();
+  if (read != nullptr) read->read(page);
   for (uint64_t r : memory_.referrers(1, page)) {
-    if (const std::optional<uint64_t> root = root_above(g.table_of(r), depth + 1)) return root;
+    if (const std::optional<uint64_t> root = root_above(g.table_of(r), depth + 1, read)) return root;
   }
   return std::nullopt;
 }
@@ -204,6 +209,7 @@ Status EventChecker::activate_root(const Event& e, int stage, uint64_t value) {
   PTX_ASSIGN_OR_RETURN(const Geometry g, geometry_of_control(control, stage == 2 ? "vtcr_el2" : "tcr_el2"));
   const armtrace::TableBaseValue b = armtrace::decode_table_base(value);
   roots_.activate(Root{b.baddr & ~uint64_t{0xfff}, stage, b.id, g, e.line, true});
+  root_cache_.clear();
   result_.roots = roots_.live().size();
   return ok_status();
 }
@@ -249,6 +255,7 @@ Status EventChecker::hint(const Event& e) {
   // A root announced by its lock: stage 2 with the tid's VTCR_EL2 geometry until a VTTBR names it.
   PTX_ASSIGN_OR_RETURN(const Geometry g, geometry_of_control(threads_[e.tid].vtcr, "vtcr_el2"));
   roots_.activate(Root{e.location & ~uint64_t{0xfff}, 2, 0, g, e.line, /*registered=*/false});
+  root_cache_.clear();
   result_.roots = roots_.live().size();
   return ok_status();
 }

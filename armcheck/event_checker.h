@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "armcheck/event_observer.h"
+#include "armcheck/root_cache.h"
 #include "armcheck/roots.h"
 #include "armcheck/shared_sections.h"
 #include "armtrace/event.h"
@@ -87,6 +88,8 @@ struct CheckOptions {
   // engine's pools) saves a record per mapped page and its lookups.
   uint64_t table_pages_begin = 0;
   uint64_t table_pages_end = UINT64_MAX;
+  // false: every write climbs the reverse index for its root (root_cache.h; tests compare).
+  bool cache_roots = true;
 };
 
 // Records of each kind seen (the report's counts).
@@ -166,13 +169,12 @@ class EventChecker {
   std::vector<std::vector<Update>> commit_states(const std::vector<const SharedSection*>& group) const;
   void record_write(const armtrace::Event& e, uint64_t entry, uint64_t old, uint64_t value);
   void check_lock_of(const armtrace::Event& e, uint64_t entry);
-  std::optional<uint64_t> live_root_of(uint64_t entry) const;
-  std::optional<uint64_t> root_above(uint64_t page, int depth) const;
+  std::optional<uint64_t> live_root_of(uint64_t entry);
+  std::optional<uint64_t> root_above(uint64_t page, int depth, RootCache* read) const;
   bool holds(uint32_t tid, uint64_t lock) const;
   Status explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
                      uint64_t last_line, bool open_at_end);
   void undo(const std::vector<Update>& updates);
-  bool in_live_tree(uint64_t entry) const;
   bool reached(uint64_t page, int depth) const;
   int arm_level_of(uint64_t entry) const;
   void find(std::string kind, const armtrace::Event& e, std::string detail);
@@ -182,6 +184,7 @@ class EventChecker {
   CheckOptions options_;
   NptImage memory_;
   Roots roots_;
+  RootCache root_cache_;                      // live_root_of's answers
   std::array<Thread, armtrace::kMaxTid + 1> threads_;
   std::map<uint64_t, uint32_t> lock_holder_;  // lock address -> tid (taken exclusively)
   std::map<uint64_t, std::multiset<uint32_t>> readers_;  // lock address -> tids holding it shared

@@ -3,7 +3,6 @@
 #include "armtrace/casemate_fast.h"
 
 #include <array>
-#include <cstring>
 #include <limits>
 #include <utility>
 
@@ -19,6 +18,14 @@ enum class Tok : uint8_t { kOpen, kClose, kWord, kString, kNone };  // kNone: de
 constexpr std::array<bool, 256> kEndsWord = [] {
   std::array<bool, 256> t{};
   for (unsigned char c : {' ', '\t', '\n', '(', ')'}) t[c] = true;
+  return t;
+}();
+
+constexpr std::array<int8_t, 256> kHexDigit = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<int8_t>(i);
+  for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = static_cast<int8_t>(10 + i);
   return t;
 }();
 
@@ -67,6 +74,36 @@ class Cursor {
     return field_tokens(key);
   }
 
+  // F(key) with a number value in its common spelling "(key DIGITS)", read in one pass: the
+  // value of the decimal (§1.4: [0-9]+, below 2^64) or hex (§1.4: optional lower-case "0x", 1-16
+  // digits) digits, and the cursor after ')'. nullopt and the cursor unmoved otherwise (the caller
+  // reads the field through field(), which declines what this declines and takes the rest).
+  std::optional<uint64_t> number_field(std::string_view key, bool is_hex) {
+    size_t j = i_;
+    while (j < s_.size() && (s_[j] == ' ' || s_[j] == '\t')) ++j;
+    size_t k = j + key.size() + 2;
+    if (k >= s_.size() || s_[j] != '(' || !same(s_.substr(j + 1, key.size()), key) || s_[k - 1] != ' ') {
+      return std::nullopt;
+    }
+    if (is_hex && s_.substr(k, 2) == "0x") k += 2;
+    const size_t first = k;
+    uint64_t v = 0;
+    for (int d; k < s_.size() && (d = is_hex ? kHexDigit[static_cast<unsigned char>(s_[k])] : s_[k] - '0') >= 0 &&
+                (is_hex || d <= 9);
+         ++k) {
+      if (is_hex) {
+        v = v << 4 | static_cast<uint64_t>(d);
+      } else if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) {
+        return std::nullopt;
+      }
+    }
+    if (k == first || k >= s_.size() || s_[k] != ')' || k - first > (is_hex ? 16 : CasemateLexer::kMaxTokenBytes)) {
+      return std::nullopt;
+    }
+    i_ = k + 1;
+    return v;
+  }
+
   // The common ending of a record, (src "TEXT")) with TEXT on this line, matched in place: TEXT,
   // or nullopt (the caller reads the ending token by token).
   std::optional<std::string_view> src_and_close() {
@@ -76,7 +113,7 @@ class Cursor {
     if (!same(s_.substr(j, kOpen.size()), kOpen)) return std::nullopt;
     const size_t begin = j + kOpen.size();
     size_t end = begin;
-    while (end < s_.size() && s_[end] != '"' && s_[end] != '\n') ++end;
+    while (end < s_.size() && s_[end] != '"' && s_[end] != '\n' && s_[end] != '\r') ++end;
     if (!same(s_.substr(end, 3), "\"))") || end - begin > CasemateLexer::kMaxTokenBytes) return std::nullopt;
     i_ = end + 3;
     return s_.substr(begin, end - begin);
@@ -98,7 +135,8 @@ class Cursor {
   Tok string(std::string_view* text) {
     size_t close = i_ + 1;
     while (close < s_.size() && s_[close] != '"') {
-      if (s_[close++] == '\n') return Tok::kNone;  // spans lines
+      const char ch = s_[close++];
+      if (ch == '\n' || ch == '\r') return Tok::kNone;  // spans lines, or a CR (§1.1)
     }
     if (close == s_.size()) return Tok::kNone;  // unterminated
     *text = s_.substr(i_ + 1, close - i_ - 1);
@@ -121,14 +159,6 @@ std::optional<uint64_t> decimal(std::optional<std::string_view> t) {
   }
   return v;
 }
-
-constexpr std::array<int8_t, 256> kHexDigit = [] {
-  std::array<int8_t, 256> t{};
-  t.fill(-1);
-  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<int8_t>(i);
-  for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = static_cast<int8_t>(10 + i);
-  return t;
-}();
 
 // §1.4: hex = optional lower-case "0x", then 1-16 hex digits of either case (parse_hex_digits).
 std::optional<uint64_t> hex(std::string_view t) {
@@ -158,6 +188,12 @@ bool enum_word(std::optional<std::string_view> t, const EnumNames<E, N>& table, 
 
 // One body field's value (casemate_fields.h), as the reader's apply_field sets it.
 bool body_field(Cursor& c, const CasemateField& f, Event* e) {
+  if (f.type == FieldType::kHex) {
+    if (const std::optional<uint64_t> v = c.number_field(f.key, true)) {
+      e->*f.hex = *v;
+      return true;
+    }
+  }
   const std::optional<std::string_view> t = c.field(f.key);
   switch (f.type) {
     case FieldType::kHex: {
@@ -179,8 +215,10 @@ bool head(Cursor& c, uint64_t last_id, Event* e) {
   if (c.next(&t) != Tok::kOpen || c.next(&t) != Tok::kWord || !enum_word(std::optional(t), kEventKindNames, &e->kind)) {
     return false;
   }
-  const std::optional<uint64_t> id = decimal(c.field("id"));
-  const std::optional<uint64_t> tid = decimal(c.field("tid"));
+  std::optional<uint64_t> id = c.number_field("id", false);
+  if (!id) id = decimal(c.field("id"));
+  std::optional<uint64_t> tid = c.number_field("tid", false);
+  if (!tid) tid = decimal(c.field("tid"));
   if (!id || !tid || *tid > kMaxTid) return false;
   if (*id == 0 && last_id == std::numeric_limits<uint64_t>::max()) return false;
   e->id = *id == 0 ? last_id + 1 : *id;
@@ -225,6 +263,9 @@ std::optional<std::string_view> src_and_close(Cursor& c) {
 
 }  // namespace
 
+// No byte of an accepted record is a CR (§1.1) without a scan of its own: whitespace is ' ' or
+// '\t' only, every word is checked against its spelling (a kind, an enum word, a key, decimal or
+// hex digits), none of which holds a CR, and the string scans decline at one.
 std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id, Event* out) {
   Event e;  // every member at its default; src is set on *out, whose buffer is kept
   Cursor c(line);
@@ -233,7 +274,7 @@ std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id,
     if (!body_field(c, f, &e)) return std::nullopt;
   }
   const std::optional<std::string_view> src = src_and_close(c);
-  if (!src || std::memchr(line.data(), '\r', c.position()) != nullptr) return std::nullopt;
+  if (!src) return std::nullopt;
   std::string buffer = std::move(out->src);
   *out = std::move(e);
   out->src = std::move(buffer);

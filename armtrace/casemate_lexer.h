@@ -93,6 +93,9 @@ class CasemateLexer {
   void consume_newline() {
     if (pos_ < end_ && buf_[pos_] == '\n') advance('\n');
   }
+  // Is the next byte `c`, already in the buffer (no read, no whitespace skipped, false after an
+  // error)? A cheap test before window().
+  bool next_byte_is(char c) const { return error_.ok() && pos_ < end_ && buf_[pos_] == c; }
   // Line and column of the next byte.
   uint64_t line() const { return line_; }
   uint64_t column() const { return column_; }

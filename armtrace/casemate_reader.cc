@@ -121,6 +121,8 @@ StatusOr<bool> CasemateReader::next(Event* out) {
 
 // §1.1: trace = ws* { record ws* } [ verdict ].
 StatusOr<bool> CasemateReader::read_next(Event* out) {
+  // The common case first: the record's '(' is the next byte (the previous record's LF consumed).
+  if (fast_path_ && lexer_.next_byte_is('(') && read_fast(out)) return true;
   PTX_ASSIGN_OR_RETURN(const int c, lexer_.peek_byte());
   if (c < 0) return false;
   if (c == '!') {

@@ -13,7 +13,8 @@
 //    in program order, then the witness, walked from the root, gives `observed` (and the
 //    before-state and the after-state give `before` and `after`);
 //  * the result does not depend on parallel exploration or the TBB thread count, nor on the
-//    explorer (fast or faithful), nor on going through casemate text (writer, then reader).
+//    explorer (fast or faithful), nor on going through casemate text (writer, then reader), nor
+//    on the checker's cache of the root above each table page (root_cache.h).
 #include <algorithm>
 #include <map>
 #include <random>
@@ -471,6 +472,11 @@ TEST(RandomStreamsTest, ThreadsExplorersAndTheTextPathDoNotChangeTheResult) {
       ASSERT_TRUE(r.ok());
       EXPECT_TRUE(same(*base, *r)) << threads << " threads";
     }
+    CheckOptions climb = testing::keep_all();  // every write climbs to its root, no RootCache
+    climb.cache_roots = false;
+    const StatusOr<CheckResult> c = run_events(events, climb);
+    ASSERT_TRUE(c.ok());
+    EXPECT_TRUE(same(*base, *c)) << "without the root cache";
     CheckOptions faithful = testing::keep_all();
     faithful.explore.mode = ExploreMode::kFaithful;
     const StatusOr<CheckResult> f = run_events(events, faithful);

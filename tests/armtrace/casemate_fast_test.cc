@@ -45,6 +45,24 @@ TEST(CasemateFast, EveryTraceOfTheRepositoryReadsTheSameBothWays) {
   EXPECT_GE(files, 20);
 }
 
+// A mem-write whose id and address fields are spelled `id` and `address` ("(id 1)", "(address 10)").
+std::string mem_write(const std::string& id, const std::string& address) {
+  return "(mem-write " + id + " (tid 0) (mem-order plain) " + address + " (value 0) (src \"a:1\"))\n";
+}
+
+// Number fields in their common spelling "(key DIGITS)", read in one pass (§1.4), and their near
+// misses, which the token path reads or refuses.
+const std::vector<std::string> kNumberFields = {
+    mem_write("(id 007)", "(address 0x0000000000000010)"), mem_write("(id 1)", "(address ABCDEFabcdef0123)"),
+    mem_write("(id 1)", "(address 0x10000000000000000)"), mem_write("(id 1)", "(address 10000000000000000)"),
+    mem_write("(id 1)", "(address 0x)"), mem_write("(id 1)", "(address 0x1g)"), mem_write("(id 1)", "(address  10)"),
+    mem_write("(id 1)", "(address\t10)"), mem_write("(id 12x)", "(address 10)"),
+    mem_write("(id 18446744073709551615)", "(address 10)"), mem_write("(id 18446744073709551616)", "(address 10)"),
+    mem_write("(id " + std::string(510, '0') + "1)", "(address 10)"),
+    mem_write("(id " + std::string(600, '0') + "1)", "(address 10)"), mem_write("(id 1)", "(address -1)"),
+    mem_write("(id 1)", "(address 10 )"), mem_write("(id 1)", "(address 1\r0)"), mem_write("(id 1)(tid 0)", "(address 10)"),
+};
+
 const std::vector<std::string> kEdgeCases = {
     "(mem-write (id 1) (tid 0) (mem-order plain) (address 0x10) (value 0x3) (src \"a.c:1\"))\n",
     "(mem-write 0 3 release 10 3 \"a.c:1\")(lock 0 1 10 \"b:2\")\n(unlock 0 1 (address 10) \"b:3\")",
@@ -81,6 +99,7 @@ const std::vector<std::string> kEdgeCases = {
 
 TEST(CasemateFast, EdgeCasesReadTheSameBothWays) {
   for (size_t i = 0; i < kEdgeCases.size(); ++i) expect_same_paths(kEdgeCases[i], "edge case " + std::to_string(i));
+  for (size_t i = 0; i < kNumberFields.size(); ++i) expect_same_paths(kNumberFields[i], "number field " + std::to_string(i));
 }
 
 // Random byte mutations (replace, insert, delete, from an alphabet of the format's own bytes) of a

@@ -68,6 +68,30 @@ TEST(PageIndexTest, WindowGrowsOverPagesAlreadyInTheOverflowMap) {
   check_against_map(pages, 12);
 }
 
+// Pages in many bands a GiB or more apart, interleaved (a flat memory's tables and the guests'
+// pages their PTEs point at): a window each while the level has room, the rest in the overflow map.
+TEST(PageIndexTest, ManyBandsMoreThanTheWindowsOfALevel) {
+  const uint64_t limit = PageIndex::kMaxWindowPages;
+  std::mt19937_64 rng(5);
+  std::vector<std::pair<int, uint64_t>> pages;
+  const uint64_t bands = 2 * PageIndex::kMaxWindows + 3;
+  for (int i = 0; i < 6000; ++i) {
+    const uint64_t band = rng() % bands;
+    pages.emplace_back(static_cast<int>(rng() % 2), band * 3 * limit + rng() % (limit / 2));
+  }
+  check_against_map(pages, 12);
+}
+
+// A window growing downwards would leave room below that overlaps the window under it: it grows
+// only to the page, and no window overlaps another.
+TEST(PageIndexTest, WindowsDoNotOverlapWhenOneGrowsDownTowardsAnother) {
+  const uint64_t limit = PageIndex::kMaxWindowPages;
+  std::vector<std::pair<int, uint64_t>> pages = {{0, 0}, {0, limit + 10}, {0, limit - 5}, {0, limit + 2},
+                                                 {0, limit - 4}, {0, limit + 1}, {0, limit - 3}, {0, limit}};
+  for (uint64_t p = limit + 20; p > limit - 3; --p) pages.emplace_back(0, p);
+  check_against_map(pages, 12);
+}
+
 TEST(PageIndexTest, NptImageReadsMatchAPlainMap) {
   std::mt19937_64 rng(11);
   for (const Geometry& g : {Geometry::sekvm(), Geometry::arm(), Geometry::reduced(4, 2)}) {

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// RootCache (armcheck/root_cache.h): an answer is kept until the roots change or a write changes a
+// pointer to a page its climb read; writes of pointers elsewhere, and of values that cannot be
+// table descriptors, keep it. (RandomStreamsTest compares whole checks with and without it.)
+#include "armcheck/root_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace ptx::armcheck {
+namespace {
+
+constexpr uint64_t kRoot = 0x10000, kMiddle = 0x20000, kLeaf = 0x30000, kElsewhere = 0x7000000;
+
+// A climb from kLeaf that read kLeaf's and kMiddle's referrers and found kRoot.
+RootCache climbed() {
+  RootCache c;
+  c.read(kLeaf);
+  c.read(kMiddle);
+  c.put(kLeaf, kRoot);
+  return c;
+}
+
+TEST(RootCache, KeepsAnAnswerAndNoneAsAnAnswer) {
+  RootCache c = climbed();
+  EXPECT_EQ(c.find(kLeaf), std::optional<std::optional<uint64_t>>(kRoot));
+  EXPECT_FALSE(c.find(kMiddle).has_value());  // never asked
+  c.put(kElsewhere, std::nullopt);
+  ASSERT_TRUE(c.find(kElsewhere).has_value());
+  EXPECT_FALSE(c.find(kElsewhere)->has_value());  // asked: no root
+}
+
+TEST(RootCache, APointerToAReadPageChangingEmptiesIt) {
+  const Geometry g = Geometry::arm();
+  for (const auto& [old_value, new_value] : {std::pair<uint64_t, uint64_t>{0, kMiddle | 3}, {kLeaf | 3, 0},
+                                             {kLeaf | 3, kElsewhere | 3}}) {
+    RootCache c = climbed();
+    c.written(g, old_value, new_value);
+    EXPECT_FALSE(c.find(kLeaf).has_value()) << std::hex << old_value << " -> " << new_value;
+  }
+}
+
+TEST(RootCache, OtherWritesKeepIt) {
+  const Geometry g = Geometry::arm();
+  RootCache c = climbed();
+  c.written(g, 0, kElsewhere | 3);          // a pointer to a page no climb read
+  c.written(g, kMiddle | 3, kMiddle | 3);   // no change
+  c.written(g, 0, kMiddle);                 // invalid: not a table descriptor
+  EXPECT_EQ(c.find(kLeaf), std::optional<std::optional<uint64_t>>(kRoot));
+  c.clear();                                // the roots changed
+  EXPECT_FALSE(c.find(kLeaf).has_value());
+  c.written(g, 0, kMiddle | 3);             // the filter was cleared with the answers
+  c.put(kLeaf, kRoot);
+  c.written(g, 0, kMiddle | 3);
+  EXPECT_TRUE(c.find(kLeaf).has_value());
+}
+
+}  // namespace
+}  // namespace ptx::armcheck

@@ -3,6 +3,9 @@
 // memory; the run explores them (exit 0, ops > 0), and record/check agrees with it.
 #include <signal.h>
 
+#include <fstream>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "tests/cli/cli_util.h"
@@ -17,11 +20,14 @@ class Child {
     char secs[] = "30";
     char* argv[] = {sleep_arg, secs, nullptr};
     EXPECT_EQ(posix_spawnp(&pid_, "sleep", nullptr, nullptr, argv, environ), 0);
-    // Give it a moment to map its binary and libraries.
-    for (int i = 0; i < 50; ++i) {
-      std::ifstream maps("/proc/" + std::to_string(pid_) + "/maps");
-      std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
-      if (text.find("libc") != std::string::npos) break;
+    // Wait until it sleeps: mapped libc is not enough (the loader still touches pages after it,
+    // and a run and a record of the process then saw different present pages on a loaded
+    // machine). Asleep, with the same resident size twice 20 ms apart.
+    std::string last;
+    for (int i = 0; i < 200; ++i) {
+      const std::string now = sleeping_rss();
+      if (!now.empty() && now == last) break;
+      last = now;
       ::usleep(20000);
     }
   }
@@ -33,6 +39,17 @@ class Child {
   pid_t pid() const { return pid_; }
 
  private:
+  // The VmRSS line of /proc/PID/status when the process is sleeping (state S), else "".
+  std::string sleeping_rss() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line, state, rss;
+    while (std::getline(status, line)) {
+      if (line.rfind("State:", 0) == 0) state = line;
+      if (line.rfind("VmRSS:", 0) == 0) rss = line;
+    }
+    return state.find("S (sleeping)") != std::string::npos ? rss : "";
+  }
+
   pid_t pid_ = 0;
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "base/process_memory.h"
 
+#include <malloc.h>
+
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -23,6 +25,8 @@ uint64_t peak_rss_bytes() {
   if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
   return static_cast<uint64_t>(u.ru_maxrss) * 1024;  // Linux: kilobytes
 }
+
+bool release_large_blocks_when_freed() { return mallopt(M_MMAP_THRESHOLD, 128 * 1024) == 1; }
 
 bool reset_peak_rss() {
   std::FILE* f = std::fopen("/proc/self/clear_refs", "w");

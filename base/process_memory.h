@@ -17,6 +17,13 @@ uint64_t peak_rss_bytes();
 // kernel does not allow it (the peak then stays that of the whole process).
 bool reset_peak_rss();
 
+// Makes every allocation of 128 KiB or more a mapping of its own, unmapped when freed (glibc's
+// M_MMAP_THRESHOLD, fixed). glibc raises that threshold, up to 32 MiB, after such a block is
+// freed; a run that frees large blocks as it goes (the streamed workload's, run/'s buffers) then
+// keeps them in its heap, and its peak RSS holds them beside the engine's tables. Call it first
+// thing in main (the ptx binary, the benchmarks). Returns false when the allocator refuses.
+bool release_large_blocks_when_freed();
+
 }  // namespace ptx
 
 #endif  // PTX_BASE_PROCESS_MEMORY_H_

@@ -30,6 +30,8 @@
 
 #include <fmt/format.h>
 
+#include "base/process_memory.h"
+
 namespace ptx::bench {
 
 struct RatioPair {
@@ -160,6 +162,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 };
 
 inline int run_with_ratios(int argc, char** argv, std::vector<RatioPair> pairs, std::vector<SlopeLine> slopes = {}) {
+  release_large_blocks_when_freed();  // as the ptx binary does: the memory goals measure its runs
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter(std::move(pairs), std::move(slopes));

@@ -108,7 +108,7 @@ WorkloadOp op_of(uint32_t vmid, Code c, uint64_t section_id, uint32_t line) {
 // that cannot be made lazily without changing it, so its faults are held; 3 bytes each is near
 // the ~2.4 bytes of entropy of such a permutation of 2M pages.) They sit in blocks of 256 KiB, so
 // that each block goes back to the system as soon as its faults are pulled (an allocation this
-// large is its own mapping: tools/ptx/main.cc fixes malloc's mmap threshold below it) and the
+// large is its own mapping: base/process_memory.h's release_large_blocks_when_freed) and the
 // queue shrinks while the engine's tables grow: a run's peak is the tables, not tables + stream.
 class FaultQueue {
  public:

@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "pagetable/constants.h"
-#include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
 #include "pagetable/npt_image.h"
+#include "tests/support/engine_ops.h"
 
 namespace ptx {
 namespace {
@@ -82,11 +82,8 @@ TEST(NptImageBacking, AnImageOverTheEnginesPoolWalksWhatTheEngineWrote) {
   NptImage image(Geometry::sekvm(), pt_vttbr(2)), own(Geometry::sekvm(), pt_vttbr(2));  // own: on the heap
   image.set_backing(engine.pool_memory(2));
   for (uint64_t i = 0; i < 3; ++i) {
-    CriticalSection cs;
-    ASSERT_EQ(engine.open_section(2, &cs), NptError::kOk);
     const uint64_t ipa = 0x40000000 + i * PAGE_SIZE;
-    ASSERT_EQ(cs.apply(MapOp{ipa, 3, (0x80000000 + i * PAGE_SIZE) | 0x7FF, OpKind::kMap}), NptError::kOk);
-    const Section s = cs.close();
+    const Section s = test::run_op(engine, 2, test::map_op(ipa, 3, (0x80000000 + i * PAGE_SIZE) | 0x7FF));
     image.rewind_backing(s.updates);
     EXPECT_EQ(image.pt_map(ipa), 0u);  // the before-state
     for (const Update& u : s.updates) {

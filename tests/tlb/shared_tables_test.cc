@@ -21,6 +21,7 @@
 #include "pagetable/engine.h"
 #include "run/engine_source.h"
 #include "run/runner.h"
+#include "tests/support/engine_ops.h"
 #include "tlb/section_tlb.h"
 #include "workload/qemu_virt.h"
 #include "workload/workload_file.h"
@@ -44,19 +45,19 @@ std::string random_op(std::mt19937_64& rng, Stage2Engine& scratch, uint32_t vm) 
   std::string line;
   switch (rng() % 6) {
     case 0: case 1: case 2:
-      op = MapOp{ipa, 3, output + (rng() % 16) * PAGE_SIZE + (rng() % 2 == 0 ? 0x7FF : 0x4FF), OpKind::kMap};
+      op = test::map_op(ipa, 3, output + (rng() % 16) * PAGE_SIZE + (rng() % 2 == 0 ? 0x7FF : 0x4FF));
       line = fmt::format("map {} {:#x} 3 {:#x}", vm, op.ipa, op.descriptor);
       break;
     case 3:
-      op = MapOp{range, 2, output + 0x7FD, OpKind::kMap};
+      op = test::map_op(range, 2, output + 0x7FD);
       line = fmt::format("map {} {:#x} 2 {:#x}", vm, op.ipa, op.descriptor);
       break;
     case 4:
-      op = MapOp{ipa, 3, 0, OpKind::kUnmap};
+      op = test::unmap_op(ipa, 3);
       line = fmt::format("unmap {} {:#x} 3", vm, op.ipa);
       break;
     default:
-      op = MapOp{range, 2, 0, OpKind::kUnmap};
+      op = test::unmap_op(range, 2);
       line = fmt::format("unmap {} {:#x} 2", vm, op.ipa);
       break;
   }
@@ -171,12 +172,7 @@ TEST(SharedTables, ARefusedSectionLeavesTheEnginesTables) {
   Stage2Engine engine;
   SectionChecker checker;
   checker.share_tables(1, engine.pool_memory(1));
-  auto make = [&](uint64_t ipa, uint64_t desc) {
-    CriticalSection cs;
-    EXPECT_EQ(engine.open_section(1, &cs), NptError::kOk);
-    EXPECT_EQ(cs.apply(MapOp{ipa, 3, desc, OpKind::kMap}), NptError::kOk);
-    return cs.close();
-  };
+  auto make = [&](uint64_t ipa, uint64_t desc) { return test::run_op(engine, 1, test::map_op(ipa, 3, desc)); };
   Exploration x;
   const Section s0 = make(kBase, 0x80000000 | 0x7FF);
   ASSERT_TRUE(checker.check(s0, &x).ok());

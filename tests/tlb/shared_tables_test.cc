@@ -6,7 +6,7 @@
 // that dirty-reuse frees and reuses tables — and on qemu-virt, on 1 and 2 threads, sharded or
 // not: equal totals, equal violations (every field of every kept section's), equal TLB findings,
 // and the engine's tables left word for word as an engine whose tables nobody borrowed leaves
-// them. A refused section leaves the engine's tables as the engine made them.
+// them. (A refused section: tests/explorer/section_checker_test.cc.)
 #include <cstring>
 #include <memory>
 #include <random>
@@ -164,27 +164,6 @@ TEST(SharedTables, QemuVirtSeesWhatACopySees) {
   StatusOr<workload::Workload> w = workload::make_qemu_virt(workload::QemuVirtOptions{3, 7, 3000, {}});
   ASSERT_TRUE(w.ok()) << w.status().to_string();
   for (EngineVariant v : kVariants) expect_same(*w, SectionPolicy::kSekvm, v, 2);
-}
-
-// A section the checker refuses (here: given twice, out of lock order the second time) leaves the
-// engine's tables as the engine made them, and the next section is checked as usual.
-TEST(SharedTables, ARefusedSectionLeavesTheEnginesTables) {
-  Stage2Engine engine;
-  SectionChecker checker;
-  checker.share_tables(1, engine.pool_memory(1));
-  auto make = [&](uint64_t ipa, uint64_t desc) { return test::run_op(engine, 1, test::map_op(ipa, 3, desc)); };
-  Exploration x;
-  const Section s0 = make(kBase, 0x80000000 | 0x7FF);
-  ASSERT_TRUE(checker.check(s0, &x).ok());
-  const Section s1 = make(kBase + PAGE_SIZE, 0x80001000 | 0x7FF);
-  Section stale = s1;
-  stale.seq = s0.seq;  // arrives after s0: refused
-  EXPECT_FALSE(checker.check(stale, &x).ok());
-  EXPECT_EQ(engine.pt_map(1, kBase + PAGE_SIZE), 0x80001000u | 0x7FF);  // the engine's write is still there
-  ASSERT_TRUE(checker.check(s1, &x).ok());
-  EXPECT_TRUE(x.violations.empty());
-  EXPECT_EQ(checker.shadow(1).pt_map(kBase + PAGE_SIZE), engine.pt_map(1, kBase + PAGE_SIZE));
-  EXPECT_EQ(checker.shadow(1).memory_bytes() < PAGE_SIZE, true) << "a shared shadow holds no page of entries";
 }
 
 }  // namespace

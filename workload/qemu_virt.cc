@@ -12,15 +12,15 @@
 #include <unordered_set>
 #include <vector>
 
-#include <boost/container/deque.hpp>
-#include <boost/container/options.hpp>
 #include <fmt/format.h>
 
 #include "base/cache_line.h"
 #include "base/interrupt.h"
-#include "workload/workload_stream.h"
+#include "workload/keyed_permutation.h"
 #include "workload/rng.h"
 #include "workload/s2_descriptor.h"
+#include "workload/scattered_pages.h"
+#include "workload/workload_stream.h"
 
 namespace ptx::workload {
 namespace {
@@ -102,54 +102,66 @@ WorkloadOp op_of(uint32_t vmid, Code c, uint64_t section_id, uint32_t line) {
   return op;
 }
 
-// A VM's faults not yet pulled, in order. Step 5's (the bulk: RAM, one per section) are packed
-// in 3 bytes each — the page number (RAM ends below 17 GiB, so it fits 23 bits) and the level —
-// the few before and after them take a Code each. (The scatter's order is a random permutation
-// that cannot be made lazily without changing it, so its faults are held; 3 bytes each is near
-// the ~2.4 bytes of entropy of such a permutation of 2M pages.) They sit in blocks of 256 KiB, so
-// that each block goes back to the system as soon as its faults are pulled (an allocation this
-// large is its own mapping: base/process_memory.h's release_large_blocks_when_freed) and the
-// queue shrinks while the engine's tables grow: a run's peak is the tables, not tables + stream.
+// A VM's faults not yet pulled, in order: steps 1-4 and step 6 as a Code each (a few thousand),
+// step 5's (the bulk) between them as a set (ScatteredPages, about 80 bytes a 2 MiB region) and
+// the permutation that orders it, each fault computed as it comes up. So the queue holds no bytes
+// per scattered fault, and a run's peak memory is the engine's tables, not tables + stream.
 class FaultQueue {
  public:
-  // `faults` with step 5's at [scatter_begin, scatter_end).
-  FaultQueue(const std::vector<Code>& faults, size_t scatter_begin, size_t scatter_end)
-      : head_(faults.begin(), faults.begin() + static_cast<std::ptrdiff_t>(scatter_begin)),
-        tail_(faults.begin() + static_cast<std::ptrdiff_t>(scatter_end), faults.end()) {
-    for (size_t i = scatter_begin; i < scatter_end; ++i) {
-      const Code c = faults[i];
-      assert(out_of(c) == Out::kRam && (c & kJoin) == 0 && ipa_of(c) >> 35 == 0);
-      const uint32_t packed = (c & 0x7FFFFF) | (level_of(c) == 2 ? uint32_t{1} << 23 : 0);
-      scatter_.push_back({static_cast<uint8_t>(packed), static_cast<uint8_t>(packed >> 8),
-                          static_cast<uint8_t>(packed >> 16)});
-    }
+  // `faults` (steps 1-4 then 6), with step 5's `scattered`, in the order `key` chooses, at
+  // [scatter_at, scatter_at + scattered.size()).
+  FaultQueue(const std::vector<Code>& faults, size_t scatter_at, ScatteredPages scattered, uint64_t key)
+      : head_(faults.begin(), faults.begin() + static_cast<std::ptrdiff_t>(scatter_at)),
+        tail_(faults.begin() + static_cast<std::ptrdiff_t>(scatter_at), faults.end()),
+        scattered_(std::move(scattered)),
+        order_(scattered_.size(), key) {
+    scatter_front();
   }
-  size_t size() const { return head_.size() + scatter_.size() + tail_.size(); }
+  size_t size() const { return head_.size() + (scattered_.size() - next_) + tail_.size(); }
   bool empty() const { return size() == 0; }
   // REQUIRES: !empty().
   Code front() const {
     if (!head_.empty()) return head_.front();
-    if (scatter_.empty()) return tail_.front();
-    const std::array<uint8_t, 3>& b = scatter_.front();
-    const uint32_t packed = b[0] | (uint32_t{b[1]} << 8) | (uint32_t{b[2]} << 16);
-    return encode(Fault{uint64_t{packed & 0x7FFFFF} << 12, packed >> 23 != 0 ? 2 : 3, Out::kRam}, false);
+    return next_ < scattered_.size() ? scatter_front_ : tail_.front();
   }
   void pop_front() {
     if (!head_.empty()) {
       head_.pop_front();
-    } else if (!scatter_.empty()) {
-      scatter_.pop_front();
+    } else if (next_ < scattered_.size()) {
+      ++next_;
+      scatter_front();
     } else {
       tail_.pop_front();
     }
   }
 
  private:
-  std::deque<Code> head_;                     // steps 1-4
-  using Packed = std::array<uint8_t, 3>;
-  using Blocks = boost::container::deque_options<boost::container::block_bytes<256 * 1024>>::type;
-  boost::container::deque<Packed, void, Blocks> scatter_;  // step 5, packed
-  std::deque<Code> tail_;                     // step 6
+  // Decodes step 5's next fault. Its rank in the set is a random one, so reading it misses the
+  // cache; the ranks of the two after it are computed now and their lines fetched ahead (rank_ahead_).
+  void scatter_front() {
+    const uint64_t n = scattered_.size();
+    if (next_ == n) return;
+    if (next_ == 0) {
+      for (uint64_t j = 0; j < kAhead && j < n; ++j) rank_ahead_[j] = order_(j);
+    } else {
+      std::copy(rank_ahead_.begin() + 1, rank_ahead_.end(), rank_ahead_.begin());
+      if (next_ + kAhead - 1 < n) rank_ahead_[kAhead - 1] = order_(next_ + kAhead - 1);
+    }
+    if (next_ + 2 < n) scattered_.prefetch_bucket(rank_ahead_[2]);
+    if (next_ + 1 < n) scattered_.prefetch_region(rank_ahead_[1]);
+    const ScatteredPages::Fault f = scattered_.at(rank_ahead_[0]);
+    scatter_front_ = encode(Fault{f.ipa, f.level, Out::kRam}, false);
+  }
+
+  static constexpr uint64_t kAhead = 3;
+
+  std::deque<Code> head_;  // steps 1-4
+  std::deque<Code> tail_;  // step 6
+  ScatteredPages scattered_;  // step 5
+  KeyedPermutation order_;    // step 5's i-th fault: scattered_.at(order_(i))
+  uint64_t next_ = 0;         // step 5's faults pulled
+  Code scatter_front_ = 0;    // step 5's next fault, when next_ < scattered_.size()
+  std::array<uint64_t, kAhead> rank_ahead_{};  // order_(next_ + j), for those below scattered_.size()
 };
 
 // The ops of step 6 (header): balloon pages, unplugged regions of each kind (block, table), and
@@ -176,11 +188,12 @@ class VmBoot {
       : rng_(seed ^ (0xA0761D6478BD642FULL * (vmid + 1))), policy_(policy), churn_(churn_of(budget)) {
     build(budget);
   }
-  // The boot's faults, in order (encoded).
+  // The boot's faults of steps 1-4 and 6, in order (encoded); step 5's come before faults()[
+  // scatter_at()], in the order scatter_key() chooses (FaultQueue).
   const std::vector<Code>& faults() const { return faults_; }
-  // Step 5's faults: [scatter_begin(), scatter_end()) of faults().
-  size_t scatter_begin() const { return scatter_begin_; }
-  size_t scatter_end() const { return scatter_end_; }
+  size_t scatter_at() const { return scatter_at_; }
+  const ScatteredPages& scattered() const { return scattered_; }
+  uint64_t scatter_key() const { return scatter_key_; }
   uint64_t ram_bytes() const { return ram_bytes_; }
 
  private:
@@ -271,8 +284,6 @@ class VmBoot {
 
   // 5. The rest of RAM, scattered: blocks and random pages of 2 MiB regions, random order.
   void scatter(uint64_t count, uint64_t last_region) {
-    std::vector<Code> scattered;
-    scattered.reserve(count);
     std::vector<uint32_t> slots(kRegionPages);
     uint64_t left = count;
     for (uint64_t region = 0; left > 0; ++region) {
@@ -282,7 +293,7 @@ class VmBoot {
       last_region = std::max(last_region, region);
       // (The first region is always pages, so that step 6 has a table-mapped region to unplug.)
       if (rng_.below(8) == 0 && !page_regions_.empty()) {
-        scattered.push_back(encode(Fault{base, 2, Out::kRam}, false));
+        scattered_.add_block(base);
         block_regions_.push_back(base);
         --left;
         continue;
@@ -293,15 +304,12 @@ class VmBoot {
       std::iota(slots.begin(), slots.end(), 0u);
       for (uint64_t i = 0; i < n; ++i) {  // partial Fisher-Yates: n distinct pages
         std::swap(slots[i], slots[i + rng_.below(kRegionPages - i)]);
-        const uint64_t ipa = base + uint64_t{slots[i]} * PAGE_SIZE;
-        scattered.push_back(encode(Fault{ipa, 3, Out::kRam}, false));
+        scattered_.add_page(base + uint64_t{slots[i]} * PAGE_SIZE);
       }
       left -= n;
     }
-    rng_.shuffle(scattered);
-    scatter_begin_ = faults_.size();
-    faults_.insert(faults_.end(), scattered.begin(), scattered.end());
-    scatter_end_ = faults_.size();
+    scatter_key_ = rng_.next();  // the faults' order: a random permutation, computed as they are pulled
+    scatter_at_ = faults_.size();
     // RAM size: what the faults reach, rounded up to 256 MiB (at least 256 MiB: the initrd
     // placement assumes it).
     const uint64_t reach = (last_region + 1) * kBlockSize;
@@ -352,11 +360,12 @@ class VmBoot {
   std::vector<uint64_t> balloon_pages(const std::vector<uint64_t>& unplugged) {
     const std::unordered_set<uint64_t> skip(unplugged.begin(), unplugged.end());
     auto visit = [&](auto&& f) {  // the eligible pages, in the same order each time
-      const size_t first = initrd_begin_ < initrd_end_ ? initrd_begin_ : scatter_begin_;
-      for (size_t i = first; i < faults_.size(); i = i + 1 == initrd_end_ ? scatter_begin_ : i + 1) {
-        const uint64_t ipa = ipa_of(faults_[i]);
-        if (level_of(faults_[i]) == 3 && skip.count(ipa & ~(kBlockSize - 1)) == 0) f(ipa);
+      for (size_t i = initrd_begin_; i < initrd_end_; ++i) {
+        if (level_of(faults_[i]) == 3 && skip.count(ipa_of(faults_[i]) & ~(kBlockSize - 1)) == 0) f(ipa_of(faults_[i]));
       }
+      scattered_.for_each([&](const ScatteredPages::Fault& p) {
+        if (p.level == 3 && skip.count(p.ipa & ~(kBlockSize - 1)) == 0) f(p.ipa);
+      });
     };
     uint64_t n = 0;
     visit([&](uint64_t) { ++n; });
@@ -400,7 +409,9 @@ class VmBoot {
   SectionPolicy policy_;
   Churn churn_;
   size_t initrd_begin_ = 0, initrd_end_ = 0;  // the initrd's faults in faults_
-  size_t scatter_begin_ = 0, scatter_end_ = 0;  // step 5's faults in faults_
+  size_t scatter_at_ = 0;  // step 5's faults come before faults_[scatter_at_]
+  ScatteredPages scattered_;  // step 5's faults
+  uint64_t scatter_key_ = 0;  // their order (KeyedPermutation)
   std::vector<uint64_t> page_regions_;   // step 5's regions of 4 KiB pages, in region order
   std::vector<uint64_t> block_regions_;  // step 5's 2 MiB blocks
   std::vector<Code> faults_;
@@ -442,8 +453,8 @@ class Merge {
   uint64_t remaining_ = 0;
 };
 
-// The streamed workload: each VM's boot encoded (FaultQueue: 3 bytes a fault, freed as its
-// sections are pulled), the merge run on demand under a lock, handing each VM its input lines in batches.
+// The streamed workload: each VM's boot encoded (FaultQueue: a few thousand Codes and step 5's
+// set, each fault computed as its section is pulled), the merge run on demand under a lock, handing each VM its input lines in batches.
 class QemuVirtStream : public WorkloadStream {
  public:
   // Boots the VMs. Errors: as make_qemu_virt.
@@ -508,7 +519,7 @@ StatusOr<std::unique_ptr<QemuVirtStream>> QemuVirtStream::make(const QemuVirtOpt
     VmBoot boot(i + 1, o.seed, o.ops_per_vm, o.policy);
     if (interrupted()) return interrupted_while_building();
     if (i == 0) ram_bytes = boot.ram_bytes();
-    vms[i].faults.emplace(boot.faults(), boot.scatter_begin(), boot.scatter_end());
+    vms[i].faults.emplace(boot.faults(), boot.scatter_at(), boot.scattered(), boot.scatter_key());
   }
   return std::unique_ptr<QemuVirtStream>(new QemuVirtStream(o, std::move(vms), ram_bytes));
 }

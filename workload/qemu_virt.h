@@ -35,7 +35,8 @@
 //     (Under real KVM most emulated devices trap to QEMU instead of being mapped; here they are
 //     mapped as a VM with assigned devices would have them, since the model has no trapping.)
 //  5. The rest of RAM, scattered: the page allocator hands out pages all over memory, so faults
-//     come in random order. RAM past what steps 2-3 used is cut into 2 MiB regions; one region in
+//     come in random order (a seeded random permutation of the step's faults, computed one fault
+//     at a time: workload/keyed_permutation.h). RAM past what steps 2-3 used is cut into 2 MiB regions; one region in
 //     8 is backed by a host huge page (THP) and faulted as one 2 MiB block (KVM's
 //     transparent_hugepage_adjust), the others get a random number (256..512) of their 4 KiB pages
 //     faulted (a guest that has been running a while has touched most of its memory). RAM size
@@ -126,9 +127,10 @@ struct QemuVirtOptions {
 StatusOr<Workload> make_qemu_virt(const QemuVirtOptions& options);
 
 // The same workload as a stream (workload_stream.h), for runs: the same ops, lines and section
-// ids, each VM's sections in its input order, while only the VMs' boots are held, encoded in 3
-// bytes a fault (most of them) and released as their sections are pulled (make_qemu_virt's Workload takes 40
-// bytes an op), and the input lines are handed out by the merge as the VMs are pulled. Booting
+// ids, each VM's sections in its input order, while only the VMs' boots are held: a few thousand
+// faults of 4 bytes and step 5's as a set (about 80 bytes a 2 MiB region of RAM) whose random
+// order is computed as the sections are pulled (make_qemu_virt's Workload takes 40 bytes an op),
+// and the input lines are handed out by the merge as the VMs are pulled. Booting
 // the VMs happens here (about 1 s for the default run); restart() boots them again. Errors: as
 // make_qemu_virt (its kInterrupted: while the VMs boot).
 StatusOr<std::unique_ptr<WorkloadStream>> stream_qemu_virt(const QemuVirtOptions& options);

@@ -5,6 +5,7 @@
 #ifndef PTX_WORKLOAD_RNG_H_
 #define PTX_WORKLOAD_RNG_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>

@@ -119,6 +119,13 @@ class EventChecker {
   // walk (roots.h). After an error the checker must not be used again.
   Status add(const armtrace::Event& e);
 
+  // A hint, no effect on the check: add(e) comes soon. For a mem-write, fetches into the cache
+  // the `step` (0, 1, 2) of its memory lookups (NptImage::prefetch_write): call the steps for one
+  // event at decreasing distances ahead of its add().
+  void prefetch(const armtrace::Event& e, int step) const {
+    if (e.kind == armtrace::EventKind::kMemWrite) memory_.prefetch_write(0, e.address & ~uint64_t{7}, e.value, step);
+  }
+
   // Closes the sections still open (open_at_end, last line `last_line`) and returns everything.
   // `verdict` is the trace's verdict line, recorded as casemate_verdict. Call once.
   StatusOr<CheckResult> finish(std::optional<std::string> verdict, uint64_t last_line);

@@ -101,6 +101,24 @@ void NptImage::replay_backing(std::span<const Update> updates) {
   }
 }
 
+void NptImage::prefetch_write(int level, uint64_t entry, uint64_t value, int step) const {
+  const EntryKey word_page = page_key(level, entry);
+  const bool linked = level + 1 < g_.levels && links(level, value);
+  const EntryKey target = linked ? page_key(level + 1, g_.table_address(value)) : word_page;
+  if (step == 0) {
+    if (const uint32_t* slot = index_.window_slot(word_page)) __builtin_prefetch(slot);
+    if (const uint32_t* slot = linked ? index_.window_slot(target) : nullptr) __builtin_prefetch(slot);
+    return;
+  }
+  const uint32_t id = index_.find(word_page);
+  if (step == 1) {
+    if (id != 0) __builtin_prefetch(&pages_[id - 1]);
+    if (const uint32_t t = linked ? index_.find(target) : 0) __builtin_prefetch(&pages_[t - 1]);
+    return;
+  }
+  if (id != 0 && pages_[id - 1].entries) __builtin_prefetch(&pages_[id - 1].entries[g_.slot_of(entry)], 1);
+}
+
 void NptImage::write(int level, uint64_t entry, uint64_t value) {
   entry &= ~uint64_t{7};
   const EntryKey k = page_key(level, entry);

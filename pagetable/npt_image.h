@@ -69,6 +69,14 @@ class NptImage {
     return p == nullptr || !p->entries ? 0 : p->entries[g_.slot_of(entry)];
   }
 
+  // A hint, no effect on the contents: write(level, entry, value) or read(level, entry) comes
+  // soon. Fetches into the cache the next step of the lookups they make — `step` 0: the index
+  // slots of entry's page and (when the value may be linked) of the page the value points at;
+  // 1: those pages' records; 2: the entry's word — each step reading only what the step before
+  // fetched. A caller that knows its writes ahead (a trace's next records) calls steps 0, 1, 2
+  // for one write at decreasing distances, so that its misses overlap other work.
+  void prefetch_write(int level, uint64_t entry, uint64_t value, int step) const;
+
   // Sets that entry to `value` and updates the reverse index. `entry` is rounded down to 8 bytes.
   // REQUIRES: 0 <= level < geometry().levels.
   void write(int level, uint64_t entry, uint64_t value);

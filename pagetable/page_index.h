@@ -60,6 +60,18 @@ class PageIndex {
     return it == far_.end() ? 0 : it->second;
   }
 
+  // Where find(k) would read k's id in a window, or nullptr when no window covers k (for a
+  // prefetch: the slot's cache line can be fetched before find(k) needs it). Valid until the next
+  // insert.
+  const uint32_t* window_slot(EntryKey k) const {
+    const uint64_t p = k.entry() >> page_shift_;
+    for (const Window& w : windows_[static_cast<size_t>(k.level())]) {
+      const uint64_t i = p - w.base;
+      if (i < w.ids.size()) return &w.ids[i];
+    }
+    return nullptr;
+  }
+
   // Gives page `k` the id `id`. REQUIRES: find(k) == 0, id != 0.
   void insert(EntryKey k, uint32_t id);
 

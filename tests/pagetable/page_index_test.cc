@@ -32,7 +32,9 @@ void check_against_map(const std::vector<std::pair<int, uint64_t>>& pages, int p
   for (const auto& [k, id] : want) {
     ASSERT_EQ(index.find(k), id) << std::hex << k.bits();
     // The slot a prefetch fetches is where find() reads the id (0 there: the overflow map has it).
-    if (const uint32_t* slot = index.window_slot(k)) ASSERT_TRUE(*slot == id || *slot == 0) << std::hex << k.bits();
+    if (const uint32_t* slot = index.window_slot(k)) {
+      ASSERT_TRUE(*slot == id || *slot == 0) << std::hex << k.bits();
+    }
     // Neighbours that were never inserted (in the window or outside it) are absent.
     for (int64_t d : {-1, 1, 2}) {
       const uint64_t p = (k.entry() >> page_shift) + static_cast<uint64_t>(d);

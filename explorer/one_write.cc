@@ -51,22 +51,30 @@ Counts counts_at(const Tables& t, const LeafWrite& w, CompareMode compare, uint6
 }
 
 // One class per before-walk prefix reaching the written entry's table, in representative order.
-void add_classes(const Tables& t, const LeafWrite& w, CompareMode compare, std::vector<AddressClass>* classes) {
+// The records *classes already holds are reused, every field assigned (a value-initialised class
+// costs a memset of its counts).
+void set_classes(const Tables& t, const LeafWrite& w, CompareMode compare, std::vector<AddressClass>* classes) {
   const Geometry& g = t.geometry;
   const uint64_t slot = g.slot_of(w.entry);
-  if (slot >= g.entries_per_table()) return;  // no walk reads the entry: every address unaffected
-  TablePrefixes prefixes;
-  table_prefixes(t, w.level, g.table_of(w.entry), &prefixes);
+  TablePrefixes prefixes;  // none when no walk reads the entry: every address unaffected
+  if (slot < g.entries_per_table()) table_prefixes(t, w.level, g.table_of(w.entry), &prefixes);
   if (prefixes.size() > 1) {
     std::sort(prefixes.begin(), prefixes.end());
     prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
   }
+  classes->resize(prefixes.size());
   const uint64_t pages = g.granule_size(w.level) / g.page_size();
-  for (const uint64_t p : prefixes) {
-    const uint64_t ipa = p | g.ipa_of_index(w.level, slot);
-    const uint64_t before = mapping_of(compare, g, ipa, w.before, w.level);
-    const uint64_t after = mapping_of(compare, g, ipa, w.after, w.level);
-    classes->push_back(AddressClass{ipa, before, after, counts_of(before, after), 0, pages});
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    AddressClass& c = (*classes)[i];
+    c.ipa = prefixes[i] | g.ipa_of_index(w.level, slot);
+    c.before = mapping_of(compare, g, c.ipa, w.before, w.level);
+    c.after = mapping_of(compare, g, c.ipa, w.after, w.level);
+    const bool same = c.before == c.after;  // counts_of
+    c.counts.before = same ? 2 : 1;
+    c.counts.after = same ? 0 : 1;
+    c.counts.other = 0;
+    c.epoch = 0;
+    c.pages = pages;
   }
 }
 
@@ -83,11 +91,10 @@ bool explore_one_leaf_write(const Tables& before, std::span<const Update> update
   if (!leaf_write_of(before, updates, &w)) return false;
   out->updates = 1;
   out->sequences = 2;
-  out->classes.clear();
   out->targets.clear();
   out->violations.clear();
   out->pending = 0;
-  add_classes(before, w, compare, &out->classes);
+  set_classes(before, w, compare, &out->classes);
   for (const uint64_t ipa : targets) {
     auto it = std::lower_bound(out->classes.begin(), out->classes.end(), ipa,
                                [](const AddressClass& c, uint64_t a) { return c.ipa < a; });

@@ -48,7 +48,7 @@ AddressClasses::AddressClasses(const Tables& t, const EntryHistories& h)
 // In per-level pools, a walk through an entry at level wl reads no written entry above it when no
 // entry above wl is written: the entry itself is then the first written one (no walk needed).
 void ClassRoots::find_roots(Roots* roots) const {
-  Prefixes pre;
+  TablePrefixes pre;
   int pre_level = -1;
   uint64_t pre_table = 0;
   const bool flat = g_.memory == MemoryModel::kFlat;
@@ -61,7 +61,7 @@ void ClassRoots::find_roots(Roots* roots) const {
     for (int wl = flat ? 0 : w.level; wl <= (flat ? g_.leaf_level() : w.level); ++wl) {
       if (wl != pre_level || g_.table_of(w.entry) != pre_table) {
         pre.clear();
-        prefixes(wl, g_.table_of(w.entry), &pre);
+        table_prefixes(t_, wl, g_.table_of(w.entry), &pre);
         pre_level = wl;
         pre_table = g_.table_of(w.entry);
       }
@@ -88,19 +88,48 @@ const EntryHistory* ClassRoots::first_written(uint64_t ipa, int max_level, int* 
   return f;
 }
 
-void ClassRoots::prefixes(int level, uint64_t page, Prefixes* out) const {
+namespace {
+
+// table_prefixes over every referrer, each checked at the level it is read (flat memories, other
+// geometries of the image's memory, pages with several referrers).
+void all_table_prefixes(const Tables& t, int level, uint64_t page, TablePrefixes* out) {
+  const Geometry& g = t.geometry;
   if (level == 0) {
-    if (page == t_.root) out->push_back(0);
+    if (page == t.root) out->push_back(0);
     return;
   }
-  for (uint64_t r : before_.referrers(level, page)) {
-    const uint64_t slot = g_.slot_of(r);
-    if (slot >= g_.entries_per_table()) continue;
-    if (!g_.is_table(level - 1, before_.read(level - 1, r))) continue;  // flat: read at level - 1
+  for (uint64_t r : t.memory.referrers(level, page)) {
+    const uint64_t slot = g.slot_of(r);
+    if (slot >= g.entries_per_table()) continue;
+    if (!g.is_table(level - 1, t.read(level - 1, r))) continue;  // flat: read at level - 1
     const size_t first = out->size();
-    prefixes(level - 1, g_.table_of(r), out);
-    for (size_t i = first; i < out->size(); ++i) (*out)[i] |= g_.ipa_of_index(level - 1, slot);
+    all_table_prefixes(t, level - 1, g.table_of(r), out);
+    for (size_t i = first; i < out->size(); ++i) (*out)[i] |= g.ipa_of_index(level - 1, slot);
   }
+}
+
+}  // namespace
+
+// A page with one referrer (every table of a SeKVM VM has one parent) is climbed in a loop. In
+// per-level pools walked with the image's own geometry the reverse index holds exactly the entries
+// whose value is a table descriptor pointing at the page (NptImage::write links and unlinks them
+// by is_table at their level), so the referrer needs no read to be checked.
+void table_prefixes(const Tables& t, int level, uint64_t page, TablePrefixes* out) {
+  const Geometry& g = t.geometry;
+  const bool exact_index = g.memory == MemoryModel::kPerLevelPools && g == t.memory.geometry();
+  uint64_t bits = 0;
+  while (exact_index && level > 0) {
+    const std::span<const uint64_t> refs = t.memory.referrers(level, page);
+    if (refs.size() != 1) break;
+    const uint64_t slot = g.slot_of(refs[0]);
+    if (slot >= g.entries_per_table()) return;  // no walk reads the referrer: no prefix
+    bits |= g.ipa_of_index(level - 1, slot);
+    page = g.table_of(refs[0]);
+    --level;
+  }
+  const size_t first = out->size();
+  all_table_prefixes(t, level, page, out);
+  for (size_t i = first; i < out->size(); ++i) (*out)[i] |= bits;
 }
 
 void ClassRoots::relevant(int level, const Pages& pages, Indexes* out, uint32_t* zero_rep) const {

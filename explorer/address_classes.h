@@ -54,6 +54,13 @@
 
 namespace ptx {
 
+// The index prefix of every before-walk of `t` (from t.root) that reaches the table page `page`
+// at `level`, as the IPA bits above `level`, appended to *out: {0} for page == t.root at level 0.
+// Found upwards through the image's reverse index (NptImage::referrers), each referrer checked at
+// the level it is read; one prefix per chain of table entries, in no particular order.
+using TablePrefixes = boost::container::small_vector<uint64_t, 4>;
+void table_prefixes(const Tables& t, int level, uint64_t page, TablePrefixes* out);
+
 // ClassRoots: the reads the class search makes of the before-state and the written entries: the
 // roots (the argument's step 2) and the relevant indexes of a set of table pages (step 3). Shared
 // by AddressClasses and the fast explorer's search of small sections (explorer.cc), which
@@ -85,10 +92,6 @@ class ClassRoots {
   const EntryHistory* first_written(uint64_t ipa, int max_level, int* level) const;
 
  private:
-  // The index prefix of every before-walk that reaches table `page` at `level`, as IPA bits above
-  // `level` (page == root at level 0 gives {0}).
-  using Prefixes = boost::container::small_vector<uint64_t, 4>;
-  void prefixes(int level, uint64_t page, Prefixes* out) const;
   void find_roots(Roots* roots) const;
 
   const Tables t_;

@@ -19,6 +19,7 @@
 #include "explorer/address_classes.h"
 #include "explorer/class_parallelism.h"
 #include "explorer/entry_history.h"
+#include "explorer/one_write.h"
 #include "explorer/reference.h"
 
 namespace ptx {
@@ -803,9 +804,17 @@ Exploration explore_classes(const Tables& before, std::span<const Update> update
 Exploration explore(const Tables& before, std::span<const Update> updates,
                     std::span<const uint64_t> targets, const ExploreOptions& options) {
   if (updates.size() == 1 && options.reference == nullptr) {
+    Exploration x;
+    if (explore_one_leaf_write(before, updates, targets, options.compare, &x)) return x;
     return explore_one_update(before, updates, targets, options.compare);
   }
   return explore_classes(before, updates, targets, options);
+}
+
+void explore(const Tables& before, std::span<const Update> updates, std::span<const uint64_t> targets,
+             const ExploreOptions& options, Exploration* out) {
+  if (options.reference == nullptr && explore_one_leaf_write(before, updates, targets, options.compare, out)) return;
+  *out = explore(before, updates, targets, options);
 }
 
 }  // namespace ptx

@@ -26,7 +26,9 @@
 //  * Witness: the leaf giving the violating mapping with the fewest entries off their before-value;
 //    one write of the needed value per such entry.
 //  * Short paths (same results): a section of one update has the lists [] and [u] only, so each
-//    address's counts are read off its before- and after-walk (1 and 1, or 2 when they agree);
+//    address's counts are read off its before- and after-walk (1 and 1, or 2 when they agree) —
+//    and when it writes a leaf over a leaf in per-level pools, off the written entry's two values,
+//    with no walk and no class search (one_write.h);
 //    up to 30 updates, a leaf whose entries are each written once is counted from a table of
 //    (n, entries read, entries at their written value); large counts are ExactCount, shared by
 //    the classes and targets that have them (no per-class copy of a(n)-sized numbers).
@@ -61,6 +63,11 @@ Exploration explore(const NptImage& before, std::span<const Update> updates,
 // (tables.h): a flat memory explored for each of its roots.
 Exploration explore(const Tables& before, std::span<const Update> updates,
                     std::span<const uint64_t> targets, const ExploreOptions& options = {});
+// The same into *out, which it overwrites, reusing the storage of out's vectors where it can: a
+// caller that explores section after section (SectionChecker) keeps one Exploration and
+// allocates nothing for the common one-write section (one_write.h).
+void explore(const Tables& before, std::span<const Update> updates, std::span<const uint64_t> targets,
+             const ExploreOptions& options, Exploration* out);
 
 }  // namespace ptx
 

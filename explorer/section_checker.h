@@ -56,7 +56,18 @@ class SectionChecker {
   // (faithful mode: an epoch, pending writes included, past kFaithfulMaxUpdates).
   // Thread safety: sections of different VMs may be checked concurrently; sections of one VM must
   // be given one at a time, in seq order.
+  // *out is overwritten; its vectors' storage is reused where it can be (keep one Exploration
+  // for a stream of sections).
   Status check(const Section& s, Exploration* out);
+
+  // True when check(s) is known to run no parallel work (TBB) and no violation hook: fast mode, one
+  // update, no barriers, no pending writes of its VM (such a section shows no violation). A caller
+  // that isolates the explorer's nested parallelism from its other tasks (run/runner.cc) may skip
+  // the isolation for it. (False says nothing: check() may still run serially.)
+  bool runs_serially(const Section& s) const {
+    return options_.mode == ExploreMode::kFast && s.updates.size() == 1 && s.barriers.empty() &&
+           valid_vmid(s.vmid) && pending_[s.vmid]->empty();
+  }
 
   // Applies `s` to its VM's shadow as check() does, with every check of the input check() makes
   // (the same errors, the shadow then unchanged), but without exploring it: a sharded run
@@ -84,9 +95,17 @@ class SectionChecker {
   void set_violation_hook(ViolationHook hook) { hook_ = std::move(hook); }
 
  private:
-  Status check_fits(const Section& s) const;
-  Status rewind_and_check_fits(const Section& s);
-  Status check_barriers(const Section& s) const;
+  // Why a section is refused (find_refusal), as plain data: the common section that fits costs no
+  // Status; describe() makes the error of one that does not.
+  struct Refusal {
+    enum Kind : uint8_t { kNone, kVmid, kSeq, kOp, kEntry, kOldValue, kBarrier, kEpoch } kind = kNone;
+    size_t index = 0;    // the op, update or barrier refused
+    uint64_t value = 0;  // kOldValue: what the entry held; kEpoch: the largest epoch's size
+  };
+  Refusal find_refusal(const Section& s) const;
+  Refusal rewind_and_find_refusal(const Section& s);
+  Status describe(const Section& s, const Refusal& r) const;
+  void set_pending(const Section& s);
   Exploration explore_cut(const Section& s, std::span<const uint64_t> targets);
 
   ExploreOptions options_;

@@ -19,6 +19,7 @@ struct LaneState {
   std::vector<CheckedSection> kept;
   uint64_t groups = 0;
   Status error;
+  Exploration scratch;  // each section's exploration, its storage reused (SectionChecker::check)
 };
 
 class Runner {
@@ -97,10 +98,14 @@ class Runner {
 
  private:
   bool explore(LaneState& st, SourcedSection& s) {
-    Exploration x;
+    Exploration& x = st.scratch;
     Status e;
     *lines_[s.section.vmid % kVmCount] = s.line;  // for on_violating, called from inside check()
-    isolated([&] { e = checker_.check(s.section, &x); });
+    if (checker_.runs_serially(s.section)) {
+      e = checker_.check(s.section, &x);  // no nested parallelism to isolate
+    } else {
+      isolated([&] { e = checker_.check(s.section, &x); });
+    }
     if (!e.ok()) return fail(st, std::move(e).at(source_.name(), s.line));
     st.totals.add(s.section, x);
     if (!x.violations.empty()) st.groups += group_violations(x).size();

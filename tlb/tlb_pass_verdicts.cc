@@ -205,7 +205,7 @@ void TlbPass::freed(uint64_t begin, uint64_t end, const Event& e, const char* wh
 // Does a walk of a live context read `page` as a table now (through memory or a held stale Walk)?
 bool TlbPass::still_linked(uint64_t page) const {
   if (live_.contains(page)) return true;
-  std::vector<Position> at;
+  std::vector<Position>& at = elsewhere_at_;
   for (const uint64_t r : memory_->referrers(1, page)) {
     positions(r, at);
     for (const Position& p : at) {
@@ -220,7 +220,7 @@ bool TlbPass::still_linked(uint64_t page) const {
 // reuse / owner").
 void TlbPass::relinked(const Change& ch, const Event& e) {
   if (live_.size() < 2) return;
-  std::vector<Position> at;
+  std::vector<Position>& at = relinked_at_;
   positions(ch.word, at);
   std::vector<std::pair<size_t, Walker::Found>> walks;  // (context, new Walk)
   for (const Position& p : at) {
@@ -251,7 +251,7 @@ void TlbPass::relinked(const Change& ch, const Event& e) {
 // Does a live context other than `ci` reach `page` as a table (through memory or a held stale
 // Walk)? What does, or nullopt.
 std::optional<std::string> TlbPass::table_elsewhere(uint64_t page, size_t ci) const {
-  std::vector<Position> at;
+  std::vector<Position>& at = elsewhere_at_;
   for (const uint64_t r : memory_->referrers(1, page)) {
     positions(r, at);
     for (const Position& p : at) {

@@ -159,12 +159,21 @@ void TlbPass::on_writes(const Event& e) {
 void TlbPass::positions(uint64_t word, std::vector<Position>& out, bool before) const {
   out.clear();
   Chain chain{word};
-  ascend(chain, out, before);
+  ascend(chain, out, before, kMaxLevels);
+}
+
+// The positions at which the word may be read as a table descriptor (not at its context's last
+// level), and perhaps some others: a walk reads a table descriptor within kMaxLevels - 1 words of
+// its start, so the climb stops one word short of positions().
+void TlbPass::table_positions(uint64_t word, std::vector<Position>& out) const {
+  out.clear();
+  Chain chain{word};
+  ascend(chain, out, false, kMaxLevels - 1);
 }
 
 // chain[0] is the word, chain[k] a table descriptor pointing at chain[k-1]'s page. Each live root
 // at the top page, and each held stale Walk pointing at it, gives a position.
-void TlbPass::ascend(Chain& chain, std::vector<Position>& out, bool before) const {
+void TlbPass::ascend(Chain& chain, std::vector<Position>& out, bool before, size_t longest) const {
   const uint64_t page = chain.back() & ~(kPage - 1);
   if (const auto it = live_.find(page); it != live_.end()) {
     const Context& c = ctxs_[it->second];
@@ -182,10 +191,10 @@ void TlbPass::ascend(Chain& chain, std::vector<Position>& out, bool before) cons
       }
     }
   }
-  if (chain.size() >= static_cast<size_t>(kMaxLevels)) return;
+  if (chain.size() >= longest) return;
   for (const uint64_t r : memory_->referrers(1, page)) {  // a word may repeat: a table may point to itself
     chain.push_back(r);
-    ascend(chain, out, before);
+    ascend(chain, out, before, longest);
     chain.pop_back();
   }
 }

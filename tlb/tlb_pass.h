@@ -155,7 +155,8 @@ class TlbPass final : public armcheck::EventObserver {
   // chain[0] a word, chain[k] a table descriptor pointing at chain[k-1]'s page (a walk has at most
   // kMaxLevels words; one more is never read).
   using Chain = boost::container::static_vector<uint64_t, kMaxLevels + 1>;
-  void ascend(Chain& chain, std::vector<Position>& out, bool before) const;
+  void table_positions(uint64_t word, std::vector<Position>& out) const;
+  void ascend(Chain& chain, std::vector<Position>& out, bool before, size_t longest) const;
   bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, const StaleEntry* through, const Chain& chain,
                       std::vector<Position>& out, bool before) const;
   void kill(const Position& p, const Change& ch, const armtrace::Event& e);

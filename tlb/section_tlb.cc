@@ -51,6 +51,7 @@ struct SectionTlb::Lane {
   armcheck::Roots roots;  // the VM's root: announced by its set_root_lock hint, registered by VTTBR_EL2
   armcheck::EngineExporter exporter;
   uint64_t last_line = 0;
+  uint64_t quiet_sections = 0;  // quiet_folds(): per lane, as lanes are added on different threads
   std::vector<bool> written;  // shared tables: pages of the pool `memory` keeps entries of (only grows)
 };
 
@@ -141,7 +142,7 @@ Status SectionTlb::add(const Section& s, uint64_t line) {
       if (Status st = l.exporter.skip(s, *plain); !st.ok()) return std::move(st).at(source_, line);
       l.write_quiet(s);
       l.pass.fold_quiet(plain->events, plain->tlbis);
-      quiet_sections_.fetch_add(1, std::memory_order_relaxed);
+      ++l.quiet_sections;
       l.last_line = std::max(l.last_line, line);
       return ok_status();
     }
@@ -188,6 +189,12 @@ std::array<const TlbPass*, kVmCount> SectionTlb::passes() const {
   std::array<const TlbPass*, kVmCount> p{};
   for (size_t vm = 0; vm < kVmCount; ++vm) p[vm] = lanes_[vm] ? &lanes_[vm]->pass : nullptr;
   return p;
+}
+
+uint64_t SectionTlb::quiet_folds() const {
+  uint64_t n = 0;
+  for (const std::unique_ptr<Lane>& lane : lanes_) n += lane ? lane->quiet_sections : 0;
+  return n;
 }
 
 std::vector<TlbFinding> SectionTlb::findings() const { return lane_findings(passes()); }

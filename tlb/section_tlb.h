@@ -18,7 +18,6 @@
 #define PTX_TLB_SECTION_TLB_H_
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -69,8 +68,8 @@ class SectionTlb {
   // being made (TlbPass::fold_quiet), and its writes are applied to the pass's memory alone: the
   // same findings and summary (tests/tlb/quiet_fold_test.cc). Call before the first add.
   void set_quiet_folds(bool on) { quiet_folds_ = on; }
-  // Sections counted so without their events (tests, benchmarks).
-  uint64_t quiet_folds() const { return quiet_sections_; }
+  // Sections counted so without their events (tests, benchmarks). Call after the adds.
+  uint64_t quiet_folds() const;
 
   // Ends every VM's pass (the end-of-stream deadline). Call once, after the last add, on one
   // thread.
@@ -90,7 +89,6 @@ class SectionTlb {
   std::array<std::unique_ptr<Lane>, kVmCount> lanes_;  // made at the VM's first section
   std::array<PoolMemory, kVmCount> shared_{};          // share_tables
   bool quiet_folds_ = true;
-  std::atomic<uint64_t> quiet_sections_{0};  // VMs' sections may be added concurrently
 };
 
 }  // namespace ptx::tlb

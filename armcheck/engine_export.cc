@@ -152,6 +152,29 @@ bool EngineExporter::closing_dsb(const Section& s) {
   return s.closing_barrier && !closed;
 }
 
+std::optional<EngineExporter::PlainEvents> EngineExporter::plain_events(const Section& s) const {
+  if (!valid_vmid(s.vmid) || !started_[s.vmid] || loaded_vmid_ != s.vmid) return std::nullopt;
+  constexpr Geometry g = Geometry::sekvm();
+  for (const Update& u : s.updates) {
+    const int level = level_of_kind(u.kind, g.levels);
+    if (g.is_table(level, u.new_value) && !initialised_.contains(g.table_address(u.new_value))) return std::nullopt;
+  }
+  PlainEvents p{2, 0};  // lock, unlock
+  for_each_step(
+      s, [&p](const Update&) { ++p.events; }, [&p] { ++p.events; },
+      [&p](const TlbMaintenance& m) {
+        ++p.events;
+        if (m.kind != TlbMaintenance::Kind::kDsb) ++p.tlbis;
+      });
+  return p;
+}
+
+Status EngineExporter::skip(const Section& s, const PlainEvents& plain) {
+  PTX_RETURN_IF_ERROR(check(s));
+  next_id_ += plain.events;
+  return ok_status();
+}
+
 Status EngineExporter::add(const Section& s, std::vector<Event>* out) {
   return for_each_event(s, [out](const Event& e) { out->push_back(e); });
 }

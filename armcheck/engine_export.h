@@ -34,6 +34,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <unordered_set>
@@ -87,6 +88,21 @@ class EngineExporter {
   // Events made so far.
   uint64_t events() const { return next_id_ - 1; }
 
+  // The events for_each_event makes for `s` when they are only its lock, its writes, its
+  // maintenance, DSBs and its unlock — the VM has started, its VTTBR_EL2 is the one loaded, and
+  // every page `s` links as a table is initialised already: how many, and how many are TLBIs.
+  // nullopt when `s` needs more (a prelude, a vttbr_el2, a mem-init). Does not check `s` (skip does).
+  struct PlainEvents {
+    uint64_t events = 0;
+    uint64_t tlbis = 0;
+  };
+  std::optional<PlainEvents> plain_events(const Section& s) const;
+
+  // Counts the events of `s` as made (events(), the next ids) without making them, for a caller
+  // that knows what they would do (tlb/section_tlb.h). REQUIRES: plain_events(s) == `plain`.
+  // Errors: add's (nothing counted).
+  Status skip(const Section& s, const PlainEvents& plain);
+
  private:
   Status check(const Section& s) const;
   armtrace::Event& event(armtrace::EventKind kind, uint64_t seq);  // the scratch event, reset
@@ -101,6 +117,10 @@ class EngineExporter {
   uint64_t newly_linked(const Update& u);
   static bool dsb_before_steps(const Section& s, uint32_t i, size_t step);
   static bool closing_dsb(const Section& s);
+  // Calls write(u) for each update of s in program order, dsb() for each DSB and step(m) for each
+  // maintenance step, in the order for_each_event makes their events (between lock and unlock).
+  template <class Write, class Dsb, class Step>
+  static void for_each_step(const Section& s, Write&& write, Dsb&& dsb, Step&& step);
 
   EngineExportOptions options_;
   std::array<bool, kVmCount> started_{};
@@ -128,16 +148,23 @@ Status EngineExporter::for_each_event(const Section& s, Emit&& emit) {
     if (const uint64_t page = newly_linked(u); page != 0) emit(init_page(page, s.seq));
   }
   emit(lock(s, armtrace::EventKind::kLock));
-  size_t step = 0;  // the next of s.maintenance
-  const uint32_t n = static_cast<uint32_t>(s.updates.size());
-  for (uint32_t i = 0; i <= n; ++i) {
-    if (i > 0) emit(write(s, s.updates[i - 1]));
-    if (dsb_before_steps(s, i, step)) emit(dsb(s.seq));
-    while (step < s.maintenance.size() && s.maintenance[step].at <= i) emit(maintenance(s, s.maintenance[step++]));
-  }
-  if (closing_dsb(s)) emit(dsb(s.seq));
+  for_each_step(
+      s, [&](const Update& u) { emit(write(s, u)); }, [&] { emit(dsb(s.seq)); },
+      [&](const TlbMaintenance& m) { emit(maintenance(s, m)); });
   emit(lock(s, armtrace::EventKind::kUnlock));
   return ok_status();
+}
+
+template <class Write, class Dsb, class Step>
+void EngineExporter::for_each_step(const Section& s, Write&& write, Dsb&& dsb, Step&& step) {
+  size_t next = 0;  // the next of s.maintenance
+  const uint32_t n = static_cast<uint32_t>(s.updates.size());
+  for (uint32_t i = 0; i <= n; ++i) {
+    if (i > 0) write(s.updates[i - 1]);
+    if (dsb_before_steps(s, i, next)) dsb();
+    while (next < s.maintenance.size() && s.maintenance[next].at <= i) step(s.maintenance[next++]);
+  }
+  if (closing_dsb(s)) dsb();
 }
 
 // An EngineExporter writing through a CasemateWriter (one record per line, every field keyed).

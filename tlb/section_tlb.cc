@@ -2,6 +2,7 @@
 #include "tlb/section_tlb.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "armcheck/engine_export.h"
 #include "armcheck/memory_range.h"
@@ -20,8 +21,11 @@ struct SectionTlb::Lane {
   Lane(TlbOptions options, PoolMemory shared) : pass(options), memory(Geometry::arm(), 0) {
     // Every table page of an engine run comes from the VMs' pools (pagetable/constants.h): the
     // outputs of its leaves need no reverse-index records.
-    memory.set_table_pages(pool_start(0), pool_end(kVmCount - 1));
-    if (shared) memory.set_backing(shared);
+    memory.set_table_pages(kTableBegin, kTableEnd);
+    if (shared) {
+      memory.set_backing(shared);
+      written.resize((shared.end - shared.begin) / PAGE_SIZE);
+    }
   }
 
   void fold(const armtrace::Event& e) {
@@ -30,13 +34,71 @@ struct SectionTlb::Lane {
     pass.after(e, memory, roots);
   }
   void apply(const armtrace::Event& e);
+  std::optional<armcheck::EngineExporter::PlainEvents> quiet(const Section& s) const;
+  void write_quiet(const Section& s);
+  bool unchanged_by(uint64_t word, uint64_t before, uint64_t after);
+
+  static constexpr uint64_t kTableBegin = pool_start(0), kTableEnd = pool_end(kVmCount - 1);
+  // Does the reverse index of `memory` record `value` as a table link (NptImage::links, flat)?
+  static bool links(uint64_t value) {
+    constexpr Geometry g = Geometry::arm();
+    const uint64_t table = g.table_address(value);
+    return g.may_be_table(value) && table >= kTableBegin && table < kTableEnd;
+  }
 
   TlbPass pass;
   NptImage memory;        // flat, as the EventChecker's
   armcheck::Roots roots;  // the VM's root: announced by its set_root_lock hint, registered by VTTBR_EL2
   armcheck::EngineExporter exporter;
   uint64_t last_line = 0;
+  uint64_t quiet_sections = 0;  // quiet_folds(): per lane, as lanes are added on different threads
+  std::vector<bool> written;  // shared tables: pages of the pool `memory` keeps entries of (only grows)
 };
+
+// The events of `s`, when its fold would leave the pass at rest (TlbPass::quiet): the pass is at
+// rest, `s` is plain (EngineExporter::plain_events) and each of its writes overwrites an invalid
+// value — the value the fold's memory holds there before it: that of the update before it to the
+// same word, else, with shared tables, the update's old value (rewind_backing's state), else the
+// lane's memory's.
+std::optional<armcheck::EngineExporter::PlainEvents> SectionTlb::Lane::quiet(const Section& s) const {
+  if (!pass.quiet()) return std::nullopt;
+  const PoolMemory& shared = memory.backing();
+  for (size_t i = 0; i < s.updates.size(); ++i) {
+    const uint64_t word = s.updates[i].entry & ~uint64_t{7};
+    if (shared && (word != s.updates[i].entry || !shared.contains(word))) return std::nullopt;  // rewind skips it
+    size_t j = i;
+    while (j > 0 && (s.updates[j - 1].entry & ~uint64_t{7}) != word) --j;
+    const uint64_t before = j > 0    ? s.updates[j - 1].new_value
+                            : shared ? s.updates[i].old_value
+                                     : memory.read(0, word);
+    if ((before & 1) != 0) return std::nullopt;
+  }
+  return exporter.plain_events(s);
+}
+
+// The memory changes of a quiet section's writes, as its fold's mem-writes make them. With shared
+// tables, the engine has made them in `memory`'s backing already: when none of them changes what
+// `memory` keeps beside (a page record to create, a reverse-index link), nothing is left to do.
+void SectionTlb::Lane::write_quiet(const Section& s) {
+  bool unchanged = static_cast<bool>(memory.backing());
+  for (size_t i = 0; i < s.updates.size() && unchanged; ++i) {
+    const Update& u = s.updates[i];
+    unchanged = u.entry % 8 == 0 && unchanged_by(u.entry, u.old_value, u.new_value);
+  }
+  if (unchanged) return;
+  memory.rewind_backing(s.updates);  // shared tables: the state before s (no-op with a copy)
+  for (const Update& u : s.updates) memory.write(0, u.entry, u.new_value);
+}
+
+// Would NptImage::write of `after` over `before` at `word`, a word of the backing, change only the
+// word: its page has its entries already and neither value is a link the reverse index records?
+bool SectionTlb::Lane::unchanged_by(uint64_t word, uint64_t before, uint64_t after) {
+  if (!memory.backing().contains(word) || links(before) || links(after)) return false;
+  const uint64_t page = word & ~uint64_t{PAGE_SIZE - 1};
+  const size_t bit = (page - memory.backing().begin) / PAGE_SIZE;
+  if (!written[bit]) written[bit] = memory.table(0, page) != nullptr;
+  return written[bit];
+}
 
 // What EventChecker::apply does with the kinds EngineExporter makes: mem-write and mem-init change
 // memory, the set_root_lock hint announces the root and the VTTBR_EL2 write registers it (casemate's
@@ -75,6 +137,16 @@ Status SectionTlb::add(const Section& s, uint64_t line) {
   std::unique_ptr<Lane>& lane = lanes_[s.vmid];
   if (!lane) lane = std::make_unique<Lane>(options_, shared_[s.vmid]);
   Lane& l = *lane;
+  if (quiet_folds_) {
+    if (const std::optional<armcheck::EngineExporter::PlainEvents> plain = l.quiet(s)) {
+      if (Status st = l.exporter.skip(s, *plain); !st.ok()) return std::move(st).at(source_, line);
+      l.write_quiet(s);
+      l.pass.fold_quiet(plain->events, plain->tlbis);
+      ++l.quiet_sections;
+      l.last_line = std::max(l.last_line, line);
+      return ok_status();
+    }
+  }
   l.memory.rewind_backing(s.updates);  // shared tables: the state before s (no-op with a copy)
   Status st = l.exporter.for_each_event(s, [&l, line](armtrace::Event& e) {
     e.line = line;
@@ -117,6 +189,12 @@ std::array<const TlbPass*, kVmCount> SectionTlb::passes() const {
   std::array<const TlbPass*, kVmCount> p{};
   for (size_t vm = 0; vm < kVmCount; ++vm) p[vm] = lanes_[vm] ? &lanes_[vm]->pass : nullptr;
   return p;
+}
+
+uint64_t SectionTlb::quiet_folds() const {
+  uint64_t n = 0;
+  for (const std::unique_ptr<Lane>& lane : lanes_) n += lane ? lane->quiet_sections : 0;
+  return n;
 }
 
 std::vector<TlbFinding> SectionTlb::findings() const { return lane_findings(passes()); }

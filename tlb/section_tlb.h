@@ -62,6 +62,15 @@ class SectionTlb {
   // the Arm rules read otherwise, armcheck::check_arm_compatible), positioned (source, line).
   Status add(const Section& s, uint64_t line);
 
+  // With `on` false, every section goes through the whole fold of its events; by default a
+  // section that would leave its VM's pass at rest (TlbPass::quiet: nothing stale, and each of its
+  // writes overwrites an invalid entry — every map of correct code) is counted without its events
+  // being made (TlbPass::fold_quiet), and its writes are applied to the pass's memory alone: the
+  // same findings and summary (tests/tlb/quiet_fold_test.cc). Call before the first add.
+  void set_quiet_folds(bool on) { quiet_folds_ = on; }
+  // Sections counted so without their events (tests, benchmarks). Call after the adds.
+  uint64_t quiet_folds() const;
+
   // Ends every VM's pass (the end-of-stream deadline). Call once, after the last add, on one
   // thread.
   void finish();
@@ -79,6 +88,7 @@ class SectionTlb {
   TlbOptions options_;
   std::array<std::unique_ptr<Lane>, kVmCount> lanes_;  // made at the VM's first section
   std::array<PoolMemory, kVmCount> shared_{};          // share_tables
+  bool quiet_folds_ = true;
 };
 
 }  // namespace ptx::tlb

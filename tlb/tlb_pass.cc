@@ -52,6 +52,23 @@ void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Root
   max_stale_ = std::max(max_stale_, stale_entries_);
 }
 
+bool TlbPass::quiet() const {
+  if (stale_entries_ != 0 || !olds_.empty() || live_.size() > 1) return false;
+  const auto busy = [](const Thread& t) { return !t.writes.empty() || !t.tlbis.empty() || !t.sections.empty(); };
+  const auto cached = [](const Context& c) { return !c.stale.empty() || (c.dormant && c.frozen != 0); };
+  return std::none_of(threads_.begin(), threads_.end(), busy) && std::none_of(ctxs_.begin(), ctxs_.end(), cached);
+}
+
+// What after() does with those events at rest: on_lock's section serial, on_tlbi's count (it dooms
+// nothing, so nothing is pending), and nothing else (on_writes: no valid old value, nothing stale,
+// no old value visible, relinked needs two live contexts, rescue() a pending TLBI; on_dsb: nothing
+// to complete or publish; on_unlock: nothing stale to judge).
+void TlbPass::fold_quiet(uint64_t events, uint64_t tlbis) {
+  ++sections_;
+  tlbis_ += tlbis;
+  events_ += events;
+}
+
 void TlbPass::on_lock(const Event& e) { threads_[e.tid].sections.emplace_back(e.address, ++sections_); }
 
 // The tid's innermost section of the lock closes; the deadline judges what it made stale (and
@@ -104,10 +121,7 @@ void TlbPass::on_writes(const Event& e) {
     t.writes.emplace_back(ch.word, ch.old);
     valid_old = true;
   }
-  const bool links = std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 3) == 3; });
-  if (valid_old || stale_entries_ > 0 || !olds_.empty() || links) {
-    for (const Change& ch : changes_) event_olds_[ch.word] = ch.old;
-  }
+  event_olds_ = EventOlds(changes_);
   if (valid_old || stale_entries_ > 0 || !olds_.empty()) {
     for (const Change& ch : changes_) {
       if ((ch.old & 1) == 0) continue;
@@ -136,7 +150,7 @@ void TlbPass::on_writes(const Event& e) {
   for (const Change& ch : changes_) {
     if ((ch.now & 3) == 3) relinked(ch, e);
   }
-  event_olds_.clear();
+  event_olds_ = EventOlds();
   if (std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 1) != 0; })) rescue();
 }
 
@@ -144,13 +158,22 @@ void TlbPass::on_writes(const Event& e) {
 // read with their values before it).
 void TlbPass::positions(uint64_t word, std::vector<Position>& out, bool before) const {
   out.clear();
-  std::vector<uint64_t> chain{word};
-  ascend(chain, out, before);
+  Chain chain{word};
+  ascend(chain, out, before, kMaxLevels);
+}
+
+// The positions at which the word may be read as a table descriptor (not at its context's last
+// level), and perhaps some others: a walk reads a table descriptor within kMaxLevels - 1 words of
+// its start, so the climb stops one word short of positions().
+void TlbPass::table_positions(uint64_t word, std::vector<Position>& out) const {
+  out.clear();
+  Chain chain{word};
+  ascend(chain, out, false, kMaxLevels - 1);
 }
 
 // chain[0] is the word, chain[k] a table descriptor pointing at chain[k-1]'s page. Each live root
 // at the top page, and each held stale Walk pointing at it, gives a position.
-void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const {
+void TlbPass::ascend(Chain& chain, std::vector<Position>& out, bool before, size_t longest) const {
   const uint64_t page = chain.back() & ~(kPage - 1);
   if (const auto it = live_.find(page); it != live_.end()) {
     const Context& c = ctxs_[it->second];
@@ -168,10 +191,10 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, b
       }
     }
   }
-  if (chain.size() >= static_cast<size_t>(kMaxLevels)) return;
+  if (chain.size() >= longest) return;
   for (const uint64_t r : memory_->referrers(1, page)) {  // a word may repeat: a table may point to itself
     chain.push_back(r);
-    ascend(chain, out, before);
+    ascend(chain, out, before, longest);
     chain.pop_back();
   }
 }
@@ -180,7 +203,7 @@ void TlbPass::ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, b
 // starting at `ia` — from the root, or `through` a stale Walk (its holders); false (nothing added)
 // when the chain is not a walk of `c`.
 bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, const StaleEntry* through,
-                             const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const {
+                             const Chain& chain, std::vector<Position>& out, bool before) const {
   const int depth = static_cast<int>(chain.size()) - 1;
   if (c.walk_level(top + depth) >= c.g.levels) return false;
   uint64_t base = ia;
@@ -188,8 +211,8 @@ bool TlbPass::chain_position(const Context& c, size_t ci, int top, uint64_t ia, 
     const int wl = c.walk_level(top + depth - k);
     base += c.g.ipa_of_index(wl, c.g.slot_of(chain[k]));
     if (k == 0) continue;
-    const auto old = before ? event_olds_.find(chain[k]) : event_olds_.end();
-    const uint64_t v = old != event_olds_.end() ? old->second : memory_->read(0, chain[k]);
+    const uint64_t* old = before ? event_olds_.find(chain[k]) : nullptr;
+    const uint64_t v = old != nullptr ? *old : memory_->read(0, chain[k]);
     if (!c.g.is_table(wl, v) || c.g.table_address(v) != (chain[k - 1] & ~(kPage - 1))) return false;
   }
   out.push_back(Position{ci, top + depth, base, through != nullptr ? through->holders[0] : kEveryClass,

@@ -74,6 +74,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/container/flat_map.hpp>
+#include <boost/container/static_vector.hpp>
+
 #include "armcheck/event_observer.h"
 #include "tlb/context.h"
 #include "tlb/finding.h"
@@ -96,12 +99,21 @@ class TlbPass final : public armcheck::EventObserver {
   TlbSummary summary() const;
   // Explicit stale entries kept now (over every context).
   size_t stale_entries() const { return stale_entries_; }
+
+  // Is the pass at rest: nothing stale, no overwritten valid value still visible, no TLBI pending,
+  // no lock held, no released context that may still be cached, at most one live context? Then the
+  // events of a critical section of one thread — its lock, writes each over an invalid value (bit 0
+  // clear), TLBIs, DSBs, its unlock — find nothing and leave it at rest: fold_quiet() counts them
+  // without the fold (tlb/section_tlb.h). Correct map-only code keeps the pass at rest.
+  bool quiet() const;
+  // The effect on the pass of such a section of `events` events, `tlbis` of them TLBIs, folded
+  // while quiet() (their memory changes aside: the caller applies them to the memory the pass
+  // reads). REQUIRES: quiet(), and the section is as above.
+  void fold_quiet(uint64_t events, uint64_t tlbis);
   const TlbOptions& options() const { return options_; }
 
  private:
-  struct Change {
-    uint64_t word, old, now;
-  };
+  using Change = WordChange;
   struct Position {  // where a walk reads a word
     size_t ctx;
     int level;
@@ -140,9 +152,13 @@ class TlbPass final : public armcheck::EventObserver {
   void collect_changes(const armtrace::Event& e);
   void on_writes(const armtrace::Event& e);
   void positions(uint64_t word, std::vector<Position>& out, bool before = false) const;
-  void ascend(std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
-  bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, const StaleEntry* through,
-                      const std::vector<uint64_t>& chain, std::vector<Position>& out, bool before) const;
+  // chain[0] a word, chain[k] a table descriptor pointing at chain[k-1]'s page (a walk has at most
+  // kMaxLevels words; one more is never read).
+  using Chain = boost::container::static_vector<uint64_t, kMaxLevels + 1>;
+  void table_positions(uint64_t word, std::vector<Position>& out) const;
+  void ascend(Chain& chain, std::vector<Position>& out, bool before, size_t longest) const;
+  bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, const StaleEntry* through, const Chain& chain,
+                      std::vector<Position>& out, bool before) const;
   void kill(const Position& p, const Change& ch, const armtrace::Event& e);
   void link(const Position& p, const Change& ch, const armtrace::Event& e);
   void materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
@@ -191,12 +207,14 @@ class TlbPass final : public armcheck::EventObserver {
 
   TlbOptions options_;
   std::deque<Context> ctxs_;
-  std::unordered_map<uint64_t, size_t> live_;        // root -> its live context
+  boost::container::flat_map<uint64_t, size_t> live_;  // root -> its live context (a few)
   std::unordered_map<uint64_t, uint64_t> root_lock_;  // root -> lock (set_root_lock)
   std::array<Thread, armtrace::kMaxTid + 1> threads_;
   OldValues olds_;
-  EventOlds event_olds_;
+  EventOlds event_olds_;           // a view of changes_ while after() handles a write
   std::vector<Change> changes_;
+  std::vector<Position> relinked_at_;                // relinked()'s positions, reused
+  mutable std::vector<Position> elsewhere_at_;       // table_elsewhere()'s and still_linked()'s, reused
   std::vector<Position> positions_;
   std::vector<TlbFinding> findings_;
   std::optional<TlbFinding> conflict_;  // the worst clash of the current write

@@ -47,6 +47,7 @@ void TlbPass::add(TlbFinding f) { findings_.push_back(std::move(f)); }
 // Judges the held stale leaves of the live contexts the unlock of `*lock` closes (all when null),
 // those made stale by sections still open excepted (at the end, every one).
 void TlbPass::deadline(const Event& e, const uint64_t* lock) {
+  if (stale_entries_ == 0) return;  // every context's stale map is empty
   for (Context& c : ctxs_) {
     if (c.dormant || c.stale.empty()) continue;
     if (lock != nullptr) {
@@ -205,9 +206,9 @@ void TlbPass::freed(uint64_t begin, uint64_t end, const Event& e, const char* wh
 // Does a walk of a live context read `page` as a table now (through memory or a held stale Walk)?
 bool TlbPass::still_linked(uint64_t page) const {
   if (live_.contains(page)) return true;
-  std::vector<Position> at;
+  std::vector<Position>& at = elsewhere_at_;
   for (const uint64_t r : memory_->referrers(1, page)) {
-    positions(r, at);
+    table_positions(r, at);
     for (const Position& p : at) {
       if (ctxs_[p.ctx].g.is_table(ctxs_[p.ctx].walk_level(p.level), memory_->read(0, r))) return true;
     }
@@ -220,8 +221,8 @@ bool TlbPass::still_linked(uint64_t page) const {
 // reuse / owner").
 void TlbPass::relinked(const Change& ch, const Event& e) {
   if (live_.size() < 2) return;
-  std::vector<Position> at;
-  positions(ch.word, at);
+  std::vector<Position>& at = relinked_at_;
+  table_positions(ch.word, at);
   std::vector<std::pair<size_t, Walker::Found>> walks;  // (context, new Walk)
   for (const Position& p : at) {
     Context& c = ctxs_[p.ctx];
@@ -251,9 +252,9 @@ void TlbPass::relinked(const Change& ch, const Event& e) {
 // Does a live context other than `ci` reach `page` as a table (through memory or a held stale
 // Walk)? What does, or nullopt.
 std::optional<std::string> TlbPass::table_elsewhere(uint64_t page, size_t ci) const {
-  std::vector<Position> at;
+  std::vector<Position>& at = elsewhere_at_;
   for (const uint64_t r : memory_->referrers(1, page)) {
-    positions(r, at);
+    table_positions(r, at);
     for (const Position& p : at) {
       const Context& c = ctxs_[p.ctx];
       if (p.ctx == ci || !c.g.is_table(c.walk_level(p.level), memory_->read(0, r))) continue;

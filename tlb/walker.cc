@@ -24,8 +24,7 @@ void Walker::for_each_visible(uint64_t word, F&& f, bool before_event) const {
 
 bool Walker::value_before(uint64_t word, uint64_t value, bool from_memory) const {
   if (event_olds_ != nullptr) {
-    const auto it = event_olds_->find(word);
-    if (it != event_olds_->end()) return it->second == value;
+    if (const uint64_t* old = event_olds_->find(word)) return *old == value;
   }
   return from_memory;
 }
@@ -79,9 +78,8 @@ bool Walker::live(const Context& c, const EntryKey& k, bool before_event) const 
   for (int level = c.top_level(); level <= k.level; ++level) {
     const int wl = c.walk_level(level);
     const uint64_t word = c.g.entry_address(table, wl, k.ia);
-    const auto old = before_event && event_olds_ != nullptr ? event_olds_->find(word) : EventOlds::const_iterator{};
-    const bool changed = before_event && event_olds_ != nullptr && old != event_olds_->end();
-    const uint64_t v = changed ? old->second : memory_.read(0, word);
+    const uint64_t* old = before_event && event_olds_ != nullptr ? event_olds_->find(word) : nullptr;
+    const uint64_t v = old != nullptr ? *old : memory_.read(0, word);
     const Cacheable ck = cacheable(c.g, wl, v, c.ha, bbm_level_);
     if (!ck.cached) return false;
     if (level == k.level) return v == k.desc && ck.kind == k.kind;

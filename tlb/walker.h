@@ -11,8 +11,10 @@
 #ifndef PTX_TLB_WALKER_H_
 #define PTX_TLB_WALKER_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <unordered_map>
 
 #include <boost/container/small_vector.hpp>
@@ -24,8 +26,29 @@ namespace ptx::tlb {
 
 // word -> the overwritten values still visible (one per pending write that had a valid old value).
 using OldValues = std::unordered_map<uint64_t, boost::container::small_vector<uint64_t, 2>>;
-// word -> its value before the current event (the words the current event changes).
-using EventOlds = std::unordered_map<uint64_t, uint64_t>;
+// A word the current event changes: its value before the event (`old`) and after it (`now`).
+struct WordChange {
+  uint64_t word, old, now;
+};
+
+// The words the current event changes, with their values before it: a view of the event's
+// changes, in increasing word order (as for_each_changed_word lists them; a mem-write has one).
+class EventOlds {
+ public:
+  EventOlds() = default;
+  // REQUIRES: `changes` sorted by word, each word once, and alive while the view is used.
+  explicit EventOlds(std::span<const WordChange> changes) : changes_(changes) {}
+  // The value `word` had before the event, or null when the event does not change it.
+  const uint64_t* find(uint64_t word) const {
+    const auto it = std::lower_bound(changes_.begin(), changes_.end(), word,
+                                     [](const WordChange& c, uint64_t w) { return c.word < w; });
+    return it != changes_.end() && it->word == word ? &it->old : nullptr;
+  }
+  bool contains(uint64_t word) const { return find(word) != nullptr; }
+
+ private:
+  std::span<const WordChange> changes_;
+};
 
 class Walker {
  public:

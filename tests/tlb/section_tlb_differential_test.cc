@@ -15,23 +15,17 @@
 #include "pagetable/critical_section.h"
 #include "pagetable/engine.h"
 #include "tests/tlb/reference_section_tlb.h"
+#include "tests/tlb/section_fold_util.h"
 #include "tlb/section_tlb.h"
 
 namespace ptx::tlb {
 namespace {
 
+using test::describe;
+using test::edit;
+using test::random_options;
+
 constexpr uint64_t kBase = 0x40000000;  // the IPAs: 8 pages and a 2 MiB block beside them
-
-// Every field of a finding, for an exact comparison with a readable difference.
-std::string describe(const TlbFinding& f) {
-  return fmt::format("{} {} [{}] line {} src {} root {:#x} ia {:#x} level {}: {}", enum_name(kVerdictNames, f.verdict),
-                     enum_name(kCauseNames, f.cause), f.subkind, f.line, f.src, f.root, f.ia, f.level, f.detail);
-}
-
-std::string describe(const TlbSummary& s) {
-  return fmt::format("{} {} {} {} {} {} {} {} {} {} {}", s.errors, s.warnings, s.benign, s.conflicts, s.multihits,
-                     s.stale_mappings, s.stale_permissions, s.freed, s.vmid_reuses, s.tlbis, s.max_stale);
-}
 
 // A random op on the IPAs of kBase: pages (AF set or not: cached or not) and blocks, maps over
 // whatever is there, unmaps of pages, blocks and table-mapped ranges.
@@ -45,30 +39,6 @@ MapOp random_op(std::mt19937_64& rng) {
     case 2: return MapOp{kBase + (rng() % 2) * 0x200000, 2, output | (attrs & ~uint64_t{2}), OpKind::kMap};
     case 3: return MapOp{kBase + (rng() % 8) * 0x1000, 3, 0, OpKind::kUnmap};
     default: return MapOp{kBase + (rng() % 2) * 0x200000, 2, 0, OpKind::kUnmap};
-  }
-}
-
-// Edits `s` as a hand-written workload or trace may have it (or leaves it as the engine made it).
-void edit(Section& s, std::mt19937_64& rng) {
-  std::vector<TlbMaintenance>& m = s.maintenance;
-  switch (rng() % 10) {
-    case 0: m.clear(); break;                                   // maintenance dropped
-    case 1: if (!m.empty()) m.resize(rng() % m.size()); break;  // cut short
-    case 2: if (!m.empty()) m.erase(m.begin()); break;          // TLBI before the DSB
-    case 3:                                                     // a TTL hint wrong
-      for (TlbMaintenance& t : m) {
-        if (t.kind != TlbMaintenance::Kind::kDsb) t.level = static_cast<uint8_t>(rng() % 4);
-      }
-      break;
-    case 4: s.closing_barrier = false; break;
-    case 5:
-      if (m.size() >= 2) {
-        const size_t i = rng() % (m.size() - 1);
-        std::swap(m[i].kind, m[i + 1].kind);
-        std::swap(m[i].op, m[i + 1].op);
-      }
-      break;
-    default: break;
   }
 }
 
@@ -88,14 +58,6 @@ std::vector<Section> workload(EngineVariant variant, SectionPolicy policy, std::
     out.push_back(std::move(s));
   }
   return out;
-}
-
-TlbOptions random_options(std::mt19937_64& rng) {
-  TlbOptions o;
-  o.ttl = rng() % 4 == 0 ? TtlMode::kIgnore : TtlMode::kStrict;
-  o.deadline = rng() % 4 == 0 ? Deadline::kEnd : Deadline::kUnlock;
-  o.bbm_level = static_cast<int>(rng() % 3);
-  return o;
 }
 
 // Folds `sections` through both; every difference is a failure naming `what`.
@@ -123,7 +85,7 @@ TEST_P(SectionTlbDifferentialTest, EngineWorkloadsFoldAsTheEventCheckerFoldsThem
   uint64_t findings = 0;
   for (uint64_t seed = 0; seed < 400; ++seed) {
     std::mt19937_64 rng(seed * 5 + static_cast<uint64_t>(GetParam()));
-    const SectionPolicy policy = seed % 2 == 0 ? SectionPolicy::kSekvm : SectionPolicy::kBatched;
+    const SectionPolicy policy = test::seed_policy(seed);
     const bool edits = seed % 3 != 0;
     const std::vector<Section> sections = workload(GetParam(), policy, rng, edits);
     const TlbOptions o = seed % 4 == 0 ? TlbOptions{} : random_options(rng);
@@ -137,14 +99,8 @@ TEST_P(SectionTlbDifferentialTest, EngineWorkloadsFoldAsTheEventCheckerFoldsThem
   EXPECT_GT(findings, 0u);  // the workloads do reach the verdicts
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, SectionTlbDifferentialTest,
-                         ::testing::Values(EngineVariant::kSekvm, EngineVariant::kBbm, EngineVariant::kDirtyReuse,
-                                           EngineVariant::kTwoStepUpdate, EngineVariant::kMissingBarrier),
-                         [](const auto& info) {
-                           std::string name(engine_variant_name(info.param));
-                           std::erase(name, '-');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Variants, SectionTlbDifferentialTest, ::testing::ValuesIn(test::kVariants),
+                         [](const auto& info) { return test::variant_test_name(info.param); });
 
 }  // namespace
 }  // namespace ptx::tlb

@@ -11,21 +11,11 @@ namespace {
 
 constexpr uint64_t kRegionBytes = uint64_t{2} << 20;
 
-// The position of the j-th (from 0) set bit of w. REQUIRES: j < popcount(w).
+// The position of the j-th (from 0) set bit of w. REQUIRES: j < the bits set in w. (No popcount:
+// without -mpopcnt, std::popcount is a call into libgcc.)
 int select_bit(uint64_t w, int j) {
-  int at = 0;
-  for (int width = 32; width > 0; width /= 2) {
-    const uint64_t low = w & ((uint64_t{1} << width) - 1);
-    const int n = std::popcount(low);
-    if (j >= n) {
-      j -= n;
-      w >>= width;
-      at += width;
-    } else {
-      w = low;
-    }
-  }
-  return at;
+  for (; j > 0; --j) w &= w - 1;
+  return std::countr_zero(w);
 }
 
 }  // namespace
@@ -54,6 +44,7 @@ void ScatteredPages::add_page(uint64_t ipa) {
   uint64_t& word = pages_.back().words[slot / 64];
   assert((word >> (slot % 64) & 1) == 0);
   word |= uint64_t{1} << (slot % 64);
+  for (uint64_t w = slot / 64 + 1; w < kWords; ++w) ++starts_.back().before[w];
   add_rank();
 }
 
@@ -62,15 +53,12 @@ ScatteredPages::Fault ScatteredPages::at(uint64_t k) const {
   size_t i = buckets_[k >> kBucketShift];
   while (i + 1 < starts_.size() && starts_[i + 1].first <= k) ++i;
   if (is_block(i)) return Fault{starts_[i].base, 2};
-  int j = static_cast<int>(k - starts_[i].first);
-  for (int w = 0; w < kWords; ++w) {
-    const uint64_t bits = pages_[i].words[w];
-    const int n = std::popcount(bits);
-    if (j < n) return Fault{starts_[i].base + uint64_t(64 * w + select_bit(bits, j)) * kPage, 3};
-    j -= n;
-  }
-  assert(false && "rank past its region");
-  return Fault{starts_[i].base, 3};
+  const Start& start = starts_[i];
+  const uint64_t j = k - start.first;
+  int w = kWords - 1;
+  while (start.before[w] > j) --w;  // the last word with at most j pages before it holds rank k
+  const int bit = select_bit(pages_[i].words[w], static_cast<int>(j - start.before[w]));
+  return Fault{start.base + uint64_t(64 * w + bit) * kPage, 3};
 }
 
 }  // namespace ptx::workload

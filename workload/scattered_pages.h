@@ -65,9 +65,10 @@ class ScatteredPages {
   struct Start {
     uint64_t first;  // rank of the region's first fault
     uint64_t base;
+    std::array<uint16_t, kWords> before{};  // [w]: pages in words 0..w-1 of the region's bitmap
   };
-  // One cache line a region, apart from Start: a pull misses the cache on buckets_, starts_ and
-  // this line, each once. A block's line is all zero.
+  // One cache line a region, apart from Start (two a line): a pull misses the cache on buckets_,
+  // starts_ and this line, each once. A block's line is all zero.
   struct alignas(64) Pages {
     std::array<uint64_t, kWords> words;  // bit i: the page at base + i * 4 KiB
   };

@@ -8,13 +8,6 @@
 namespace ptx::workload {
 namespace {
 
-// SplitMix64's finalizer (workload/rng.h): every input bit reaches every output bit.
-uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 uint64_t low_bits(int n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; }
 
 }  // namespace
@@ -35,7 +28,7 @@ uint64_t KeyedPermutation::encrypt(uint64_t x) const {
     const int l = bits_ - r;
     const uint64_t right = x & low_bits(r);
     const uint64_t left = x >> r;
-    x = (right << l) | ((left ^ mix(right ^ k)) & low_bits(l));
+    x = (right << l) | ((left ^ SplitMix64::mix(right ^ k)) & low_bits(l));
     r = l;
   }
   return x;

@@ -15,8 +15,10 @@ namespace ptx::workload {
 class SplitMix64 {
  public:
   explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+  uint64_t next() { return mix(state_ += 0x9E3779B97F4A7C15ULL); }
+  // SplitMix64's finalizer: a bijection of 64-bit words in which every input bit reaches every
+  // output bit (also the round function of keyed_permutation.h).
+  static uint64_t mix(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);

@@ -160,6 +160,10 @@ std::optional<EngineExporter::PlainEvents> EngineExporter::plain_events(const Se
     if (g.is_table(level, u.new_value) && !initialised_.contains(g.table_address(u.new_value))) return std::nullopt;
   }
   PlainEvents p{2, 0};  // lock, unlock
+  if (s.maintenance.empty() && s.barriers.empty()) {  // a map's section: its writes and closing DSB
+    p.events += s.updates.size() + (closing_dsb(s) ? 1 : 0);
+    return p;
+  }
   for_each_step(
       s, [&p](const Update&) { ++p.events; }, [&p] { ++p.events; },
       [&p](const TlbMaintenance& m) {

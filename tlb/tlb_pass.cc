@@ -50,13 +50,19 @@ void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Root
     case EventKind::kMemRead: break;
   }
   max_stale_ = std::max(max_stale_, stale_entries_);
+  // Only e's tid's writes, TLBIs and sections change with e (the handlers above touch no other
+  // Thread's), so one bit kept here answers quiet()'s question for every thread at once.
+  const Thread& t = threads_[e.tid];
+  const uint32_t bit = uint32_t{1} << e.tid;
+  const bool busy = !t.writes.empty() || !t.tlbis.empty() || !t.sections.empty();
+  busy_threads_ = busy ? busy_threads_ | bit : busy_threads_ & ~bit;
 }
 
 bool TlbPass::quiet() const {
-  if (stale_entries_ != 0 || !olds_.empty() || live_.size() > 1) return false;
-  const auto busy = [](const Thread& t) { return !t.writes.empty() || !t.tlbis.empty() || !t.sections.empty(); };
-  const auto cached = [](const Context& c) { return !c.stale.empty() || (c.dormant && c.frozen != 0); };
-  return std::none_of(threads_.begin(), threads_.end(), busy) && std::none_of(ctxs_.begin(), ctxs_.end(), cached);
+  // stale_entries_ counts every context's stale entries; a context is live (in live_) or dormant.
+  if (stale_entries_ != 0 || !olds_.empty() || live_.size() > 1 || busy_threads_ != 0) return false;
+  if (ctxs_.size() == live_.size()) return true;
+  return std::none_of(ctxs_.begin(), ctxs_.end(), [](const Context& c) { return c.dormant && c.frozen != 0; });
 }
 
 // What after() does with those events at rest: on_lock's section serial, on_tlbi's count (it dooms

@@ -178,9 +178,12 @@ class TlbPass final : public armcheck::EventObserver {
   void doom(size_t ci, const TlbiScope& s, CpuMask targets, const armtrace::Event& e, PendingTlbi& pt);
   void doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part, const TlbiScope& s, CpuMask targets,
                  const armtrace::Event& e, PendingTlbi& pt);
+  // `root`: root_fills()'s answer for `key`, kept across one loop over the classes.
   std::optional<uint8_t> rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
-                                     const TlbiScope& s) const;
-  std::optional<uint8_t> rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s) const;
+                                     const TlbiScope& s, std::optional<bool>& root) const;
+  std::optional<uint8_t> rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s,
+                                          std::optional<bool>& root) const;
+  bool root_fills(const Context& c, const EntryKey& key, std::optional<bool>& root) const;
   void on_dsb(const armtrace::Event& e);
   void complete(PendingTlbi& pt, const armtrace::Event& e);
   void refill(const Doom& d);
@@ -188,7 +191,7 @@ class TlbPass final : public armcheck::EventObserver {
   void doom_new(Context& c, const EntryKey& key, StaleEntry& se, std::array<CpuMask, 2> added,
                 const StaleEntry& walk);
   bool fills_past(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
-                  const PendingTlbi& pt) const;
+                  const PendingTlbi& pt, std::optional<bool>& root) const;
   void commit(Thread& t);
 
   // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse
@@ -223,6 +226,8 @@ class TlbPass final : public armcheck::EventObserver {
   size_t stale_entries_ = 0, max_stale_ = 0;
   uint64_t tlbis_ = 0;
   uint64_t events_ = 0;
+  static_assert(armtrace::kMaxTid < 32, "busy_threads_ has a bit per tid");
+  uint32_t busy_threads_ = 0;  // bit tid: its Thread has writes, TLBIs or sections pending (after())
   const NptImage* memory_ = nullptr;  // the checker's, during a call
 };
 

@@ -63,9 +63,10 @@ void TlbPass::doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part
     return;
   }
   CpuMask doomed = 0;
+  std::optional<bool> root;  // root_fills(), walked once for every class
   for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
     if ((targets & se.holders[part] & p) == 0) continue;
-    const std::optional<uint8_t> again = rederivable(c, key, se, part, p, s);
+    const std::optional<uint8_t> again = rederivable(c, key, se, part, p, s, root);
     if (again) {
       se.history[part] |= *again;
     } else {
@@ -82,19 +83,27 @@ void TlbPass::doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part
 // the history bits that say why. A Combined twin is re-derived from its stage-2 Leaf while `p`
 // keeps that (TLB-MODEL.md §3).
 std::optional<uint8_t> TlbPass::rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part,
-                                            CpuMask p, const TlbiScope& s) const {
-  const std::optional<uint8_t> main = rederivable_main(c, key, p, &s);
+                                            CpuMask p, const TlbiScope& s, std::optional<bool>& root) const {
+  const std::optional<uint8_t> main = rederivable_main(c, key, p, &s, root);
   if (part == 0 || main) return main;
   if ((se.holders[0] & p) != 0 && s.covers(key, c.size(key.level), 0) != Cover::kYes) return uint8_t{0};
   return std::nullopt;
 }
 
+// Can a walk from c's root, through visible values, fill `key` now? The answer is the same for
+// every class (classes differ only in the stale Walks they hold), so a loop over the classes keeps
+// it in `root`, empty until first asked, and walks once.
+bool TlbPass::root_fills(const Context& c, const EntryKey& key, std::optional<bool>& root) const {
+  if (!root) root = !c.dormant && walker().reaches(c, c.top_level(), c.root, key);
+  return *root;
+}
+
 // From the root through visible values (the overwrite is not visible yet: kCoveredBeforeDsb), or
 // from a stale Walk `p` holds that `s` (when given) does not cover (that Walk's history).
 std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKey& key, CpuMask p,
-                                                 const TlbiScope* s) const {
+                                                 const TlbiScope* s, std::optional<bool>& root) const {
+  if (root_fills(c, key, root)) return uint8_t{kCoveredBeforeDsb};
   const Walker w = walker();
-  if (!c.dormant && w.reaches(c, c.top_level(), c.root, key)) return uint8_t{kCoveredBeforeDsb};
   for (const EntryKey& wk : c.walks) {
     const StaleEntry& ws = c.stale.at(wk);
     if ((ws.holders[0] & p) == 0 || wk.level >= key.level) continue;
@@ -126,8 +135,9 @@ void TlbPass::doom_new(Context& c, const EntryKey& key, StaleEntry& se, std::arr
       for (int part = 0; part < 2; ++part) {
         if (pt.scope.covers(key, c.size(key.level), part) != Cover::kYes) continue;
         CpuMask doomed = 0;
+        std::optional<bool> root;  // root_fills(), walked once for every class
         for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
-          if ((added[part] & via & p) != 0 && !fills_past(c, key, se, part, p, pt)) doomed |= p;
+          if ((added[part] & via & p) != 0 && !fills_past(c, key, se, part, p, pt, root)) doomed |= p;
         }
         if (doomed == 0) continue;
         pt.dooms.push_back(Doom{ci, key, se.serial, part, doomed});
@@ -142,13 +152,13 @@ void TlbPass::doom_new(Context& c, const EntryKey& key, StaleEntry& se, std::arr
 // the root through visible values, through a stale Walk `p` holds that `pt` does not doom for it,
 // or (a Combined twin) from its Leaf while `pt` does not doom that for `p`?
 bool TlbPass::fills_past(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
-                         const PendingTlbi& pt) const {
+                         const PendingTlbi& pt, std::optional<bool>& root) const {
   const auto doomed = [&](uint64_t serial, int of) {
     return std::any_of(pt.dooms.begin(), pt.dooms.end(),
                        [&](const Doom& d) { return d.serial == serial && d.part == of && (d.classes & p) != 0; });
   };
+  if (root_fills(c, key, root)) return true;
   const Walker w = walker();
-  if (!c.dormant && w.reaches(c, c.top_level(), c.root, key)) return true;
   for (const EntryKey& wk : c.walks) {
     const StaleEntry& ws = c.stale.at(wk);
     if ((ws.holders[0] & p) == 0 || wk.level >= key.level || doomed(ws.serial, 0)) continue;
@@ -220,9 +230,10 @@ void TlbPass::complete(PendingTlbi& pt, const Event& e) {
 void TlbPass::refill(const Doom& d) {
   const Context& c = ctxs_[d.ctx];
   StaleEntry& se = ctxs_[d.ctx].stale.find(d.key)->second;
+  std::optional<bool> root;  // root_fills(), walked once for every class
   for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
     if ((d.classes & p) == 0) continue;
-    std::optional<uint8_t> again = rederivable_main(c, d.key, p, nullptr);
+    std::optional<uint8_t> again = rederivable_main(c, d.key, p, nullptr, root);
     if (!again && d.part == 1 && (se.holders[0] & p) != 0) again = uint8_t{0};
     if (!again) continue;
     se.holders[d.part] |= p;
@@ -243,9 +254,10 @@ void TlbPass::rescue() {
         const auto it = c.stale.find(d.key);
         if (d.classes == 0 || it == c.stale.end() || it->second.serial != d.serial) continue;
         StaleEntry& se = it->second;
+        std::optional<bool> root;  // root_fills(), walked once for every class
         for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
           if ((d.classes & p) == 0) continue;
-          const std::optional<uint8_t> again = rederivable(c, d.key, se, d.part, p, pt.scope);
+          const std::optional<uint8_t> again = rederivable(c, d.key, se, d.part, p, pt.scope, root);
           if (!again) continue;
           d.classes &= static_cast<CpuMask>(~p);
           se.history[d.part] |= *again;

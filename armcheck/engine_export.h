@@ -91,17 +91,18 @@ class EngineExporter {
   // The events for_each_event makes for `s` when they are only its lock, its writes, its
   // maintenance, DSBs and its unlock — the VM has started, its VTTBR_EL2 is the one loaded, and
   // every page `s` links as a table is initialised already: how many, and how many are TLBIs.
-  // nullopt when `s` needs more (a prelude, a vttbr_el2, a mem-init). Does not check `s` (skip does).
+  // nullopt when `s` needs more (a prelude, a vttbr_el2, a mem-init) or would be refused (add's
+  // errors: for_each_event reports them).
   struct PlainEvents {
     uint64_t events = 0;
     uint64_t tlbis = 0;
   };
   std::optional<PlainEvents> plain_events(const Section& s) const;
 
-  // Counts the events of `s` as made (events(), the next ids) without making them, for a caller
-  // that knows what they would do (tlb/section_tlb.h). REQUIRES: plain_events(s) == `plain`.
-  // Errors: add's (nothing counted).
-  Status skip(const Section& s, const PlainEvents& plain);
+  // Counts the events of a section as made (events(), the next ids) without making them, for a
+  // caller that knows what they would do (tlb/section_tlb.h). REQUIRES: `plain` is what
+  // plain_events returned for that section, just now (so add() would not refuse it).
+  void skip(const PlainEvents& plain);
 
  private:
   Status check(const Section& s) const;

@@ -174,6 +174,7 @@ bool TlbPass::fills_past(const Context& c, const EntryKey& key, const StaleEntry
 void TlbPass::on_dsb(const Event& e) {
   if (e.barrier != armtrace::BarrierType::kDsb) return;
   Thread& t = threads_[e.tid];
+  if (t.tlbis.empty() && t.writes.empty()) return;  // nothing of the tid's to complete or publish
   const bool ish = e.dsb_kind == armtrace::DsbKind::kIsh;
   if (ish || e.dsb_kind == armtrace::DsbKind::kNsh) {  // the pending ones stay in place: doom_new sees them
     for (PendingTlbi& pt : t.tlbis) {

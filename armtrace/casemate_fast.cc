@@ -3,7 +3,9 @@
 #include "armtrace/casemate_fast.h"
 
 #include <array>
+#include <cstring>
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "armtrace/casemate_fields.h"
@@ -29,11 +31,33 @@ constexpr std::array<int8_t, 256> kHexDigit = [] {
   return t;
 }();
 
-// a == b, inline: the words are short, a call to memcmp costs more than the loop.
-bool same(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i]) return false;
+[[gnu::always_inline]] inline uint64_t load8(const char* p) {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+[[gnu::always_inline]] inline uint32_t load4(const char* p) {
+  uint32_t x;
+  std::memcpy(&x, p, 4);
+  return x;
+}
+
+// a == b, inline: the words are short, a call to memcmp costs more than this. Whole words are
+// compared, the last one overlapping the one before, so no loop runs byte by byte.
+[[gnu::always_inline]] inline bool same(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (load8(x + i) != load8(y + i)) return false;
+    }
+    return load8(x + n - 8) == load8(y + n - 8);
+  }
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
   }
   return true;
 }
@@ -261,12 +285,215 @@ std::optional<std::string_view> src_and_close(Cursor& c) {
   return src;
 }
 
-}  // namespace
+// *out = e with src `src`, keeping out->src's buffer, which is not rewritten when it already holds
+// `src` (a run of records often shares its src, and the check's batches reuse their Events).
+[[gnu::always_inline]] inline void store(const Event& e, std::string_view src, Event* out) {
+  // Every member but src is copied below: a new member must be added there (this fails first).
+  static_assert(sizeof(Event) == sizeof(std::string) + 80, "store() must copy every member of Event");
+  out->kind = e.kind;
+  out->id = e.id;
+  out->tid = e.tid;
+  out->line = e.line;
+  out->column = e.column;
+  out->address = e.address;
+  out->value = e.value;
+  out->size = e.size;
+  out->mem_order = e.mem_order;
+  out->barrier = e.barrier;
+  out->dsb_kind = e.dsb_kind;
+  out->tlbi_op = e.tlbi_op;
+  out->sysreg = e.sysreg;
+  out->hint_kind = e.hint_kind;
+  out->location = e.location;
+  if (!same(out->src, src)) out->src.assign(src.data(), src.size());
+}
 
-// No byte of an accepted record is a CR (§1.1) without a scan of its own: whitespace is ' ' or
-// '\t' only, every word is checked against its spelling (a kind, an enum word, a key, decimal or
-// hex digits), none of which holds a CR, and the string scans decline at one.
-std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id, Event* out) {
+// The record kind named by `word`, through a table indexed by a hash of its length and last byte
+// that has no collisions between the 14 names (checked at compile time), then one compare.
+constexpr size_t kind_slot(std::string_view word) {
+  return (word.size() + 3 * static_cast<unsigned char>(word.back())) & 31;
+}
+constexpr std::array<int8_t, 32> kKindSlots = [] {
+  std::array<int8_t, 32> t{};
+  t.fill(-1);
+  for (size_t i = 0; i < kEventKindNames.size(); ++i) {
+    if (t[kind_slot(kEventKindNames[i].name)] >= 0) throw "two kinds share a slot: change kind_slot";
+    t[kind_slot(kEventKindNames[i].name)] = static_cast<int8_t>(i);
+  }
+  return t;
+}();
+[[gnu::always_inline]] inline bool kind_named(std::string_view word, EventKind* out) {
+  if (word.empty()) return false;
+  const int i = kKindSlots[kind_slot(word)];
+  if (i < 0 || !same(kEventKindNames[static_cast<size_t>(i)].name, word)) return false;
+  *out = kEventKindNames[static_cast<size_t>(i)].value;
+  return true;
+}
+
+// The keyed lane: a record as ptx's writer and casemate >= 3.0 spell it, every field keyed and one
+// space between tokens (§1.3): (KIND (id D) (tid D)[ POSITIONAL] (KEY VALUE)... (src "S")). It
+// matches that text byte by byte and declines at the first difference.
+class Keyed {
+ public:
+  explicit Keyed(std::string_view line) : begin_(line.data()), p_(begin_), end_(begin_ + line.size()) {}
+
+  // The bytes of `s`, consumed.
+  [[gnu::always_inline]] bool literal(std::string_view s) {
+    if (static_cast<size_t>(end_ - p_) < s.size() || !same(std::string_view(p_, s.size()), s)) return false;
+    p_ += s.size();
+    return true;
+  }
+
+  // The bytes before the next `stop`, at most `max` of them, consumed (`stop` is not); nullopt
+  // when no `stop` comes in time.
+  [[gnu::always_inline]] std::optional<std::string_view> until(char stop, size_t max) {
+    size_t n = 16;
+    if (end_ - p_ >= 16) {  // two words, as to_quote() scans them: the words here are short
+      n = first_byte(load8(p_), stop);
+      if (n == 8) n += first_byte(load8(p_ + 8), stop);
+    }
+    if (n == 16) {  // not within the first 16 bytes, or fewer are left
+      n = 0;
+      while (p_ + n < end_ && p_[n] != stop) ++n;
+      if (p_ + n == end_) return std::nullopt;
+    }
+    if (n > max) return std::nullopt;
+    const std::string_view word(p_, n);
+    p_ += n;
+    return word;
+  }
+
+  // "D)": §1.4 decimal digits, at most 19 (longer ones, below 2^64 or not, are the general
+  // lane's), and the field's ')'.
+  [[gnu::always_inline]] bool decimal_close(uint64_t* v) {
+    const char* first = p_;
+    uint64_t x = 0;
+    for (unsigned d; p_ < end_ && (d = static_cast<unsigned char>(*p_) - '0') < 10; ++p_) x = x * 10 + d;
+    if (p_ == first || p_ - first > 19) return false;
+    *v = x;
+    return literal(")");
+  }
+
+  // "H)": §1.4 hex, an optional lower-case "0x" then 1-16 digits of either case, and ')'.
+  [[gnu::always_inline]] bool hex_close(uint64_t* v) {
+    if (end_ - p_ >= 2 && p_[0] == '0' && p_[1] == 'x') p_ += 2;
+    const char* first = p_;
+    uint64_t x = 0;
+    for (int d; p_ < end_ && (d = kHexDigit[static_cast<unsigned char>(*p_)]) >= 0; ++p_) {
+      x = x << 4 | static_cast<uint64_t>(d);
+    }
+    if (p_ == first || p_ - first > 16) return false;
+    *v = x;
+    return literal(")");
+  }
+
+  // "S\"))": the src text up to its closing quote, on this line (no LF, no CR: §1.1; other control
+  // bytes decline too), checked as §1.5 asks (a ':' then decimal digits to the end), and the ')'
+  // of src and of the record.
+  std::optional<std::string_view> src_close() {
+    const char* first = p_;
+    const char* colon = nullptr;
+    if (!to_quote(&colon)) return std::nullopt;
+    const char* quote = p_;
+    if (quote - first > static_cast<ptrdiff_t>(CasemateLexer::kMaxTokenBytes) || !literal("\"))")) return std::nullopt;
+    if (colon == nullptr || colon + 1 >= quote) return std::nullopt;  // no ':' in src, or no LINE
+    for (const char* d = colon + 1; d < quote; ++d) {
+      if (*d < '0' || *d > '9') return std::nullopt;
+    }
+    return std::string_view(first, static_cast<size_t>(quote - first));
+  }
+
+  size_t position() const { return static_cast<size_t>(p_ - begin_); }
+
+ private:
+  static constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+
+  // The high bit of each byte of `x` that is zero, exact for the lowest such byte (bytes above it
+  // may be flagged falsely: "Bit Twiddling Hacks", determine if a word has a zero byte).
+  [[gnu::always_inline]] static uint64_t zero_bytes(uint64_t x) { return (x - kOnes) & ~x & kHighs; }
+  // The index of the first byte of `x` (in memory order: little-endian) that is `c`, or 8.
+  [[gnu::always_inline]] static size_t first_byte(uint64_t x, char c) {
+    const uint64_t hits = zero_bytes(x ^ (kOnes * static_cast<unsigned char>(c)));
+    return hits == 0 ? 8 : static_cast<size_t>(__builtin_ctzll(hits)) / 8;
+  }
+
+  // Moves to the next '"'; false at a byte below 0x20 (LF and CR among them) or the end first.
+  // Sets *colon to the first ':' on the way, or leaves it nullptr; or to a ':' past the '"' (the
+  // caller compares). Eight bytes a step while eight are left, without a branch per byte: the
+  // lowest byte that is '"' or below 0x20 is exact (as zero_bytes()'s lowest; "x - 0x20 per byte"
+  // borrows the same way), and so is the lowest ':'.
+  bool to_quote(const char** colon) {
+    for (; end_ - p_ >= 8; p_ += 8) {
+      const uint64_t x = load8(p_);
+      const uint64_t colons = zero_bytes(x ^ (kOnes * ':'));
+      if (*colon == nullptr && colons != 0) *colon = p_ + __builtin_ctzll(colons) / 8;
+      const uint64_t stops = zero_bytes(x ^ (kOnes * '"')) | ((x - kOnes * 0x20) & ~x & kHighs);
+      if (stops != 0) {
+        p_ += __builtin_ctzll(stops) / 8;
+        return *p_ == '"';
+      }
+    }
+    for (; p_ < end_; ++p_) {
+      if (*p_ == '"') return true;
+      if (static_cast<unsigned char>(*p_) < 0x20) return false;
+      if (*p_ == ':' && *colon == nullptr) *colon = p_;
+    }
+    return false;
+  }
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+};
+
+// One body field "(KEY VALUE)" of the keyed lane, with the space before it.
+bool keyed_field(Keyed& k, const CasemateField& f, Event* e) {
+  if (!k.literal(" (") || !k.literal(f.key) || !k.literal(" ")) return false;
+  if (f.type == FieldType::kHex) return k.hex_close(&(e->*f.hex));
+  const std::optional<std::string_view> word = k.until(')', 32);
+  if (!word || !k.literal(")")) return false;
+  switch (f.type) {
+    case FieldType::kHex: return false;
+    case FieldType::kMemOrder: return enum_word(word, kMemOrderNames, &e->mem_order);
+    case FieldType::kDsbKind: return enum_word(word, kDsbKindNames, &e->dsb_kind);
+    case FieldType::kSysreg: return enum_word(word, kSysregNames, &e->sysreg);
+    case FieldType::kHintKind: return enum_word(word, kHintKindNames, &e->hint_kind);
+  }
+  return false;
+}
+
+// The keyed lane (class Keyed): the record, or nullopt and *out as it was.
+std::optional<size_t> parse_keyed_record(std::string_view line, uint64_t last_id, Event* out) {
+  Keyed k(line);
+  Event e;  // every member at its default
+  uint64_t id = 0, tid = 0;
+  if (!k.literal("(")) return std::nullopt;
+  const std::optional<std::string_view> kind = k.until(' ', 16);
+  if (!kind || !kind_named(*kind, &e.kind) || !k.literal(" (id ") || !k.decimal_close(&id) ||
+      !k.literal(" (tid ") || !k.decimal_close(&tid) || tid > kMaxTid) {
+    return std::nullopt;
+  }
+  if (id == 0 && last_id == std::numeric_limits<uint64_t>::max()) return std::nullopt;  // §3.2
+  e.id = id == 0 ? last_id + 1 : id;
+  e.tid = static_cast<uint32_t>(tid);
+  if (has_positional_word(e.kind)) {
+    const std::optional<std::string_view> word = k.literal(" ") ? k.until(' ', 16) : std::nullopt;
+    if (!(e.kind == EventKind::kBarrier ? enum_word(word, kBarrierTypeNames, &e.barrier)
+                                        : enum_word(word, kTlbiOpNames, &e.tlbi_op))) {
+      return std::nullopt;
+    }
+  }
+  for (const CasemateField& f : casemate_fields(e)) {
+    if (!keyed_field(k, f, &e)) return std::nullopt;
+  }
+  const std::optional<std::string_view> src = k.literal(" (src \"") ? k.src_close() : std::nullopt;
+  if (!src) return std::nullopt;
+  store(e, *src, out);
+  return k.position();
+}
+
+// The general lane: any spelling of a one-line record that the keyed lane declined.
+std::optional<size_t> parse_any_record(std::string_view line, uint64_t last_id, Event* out) {
   Event e;  // every member at its default; src is set on *out, whose buffer is kept
   Cursor c(line);
   if (!head(c, last_id, &e)) return std::nullopt;
@@ -275,11 +502,20 @@ std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id,
   }
   const std::optional<std::string_view> src = src_and_close(c);
   if (!src) return std::nullopt;
-  std::string buffer = std::move(out->src);
-  *out = std::move(e);
-  out->src = std::move(buffer);
-  out->src.assign(src->data(), src->size());
+  store(e, *src, out);
   return c.position();
+}
+
+}  // namespace
+
+// Two lanes, both exact: the keyed one takes the records as the writers spell them, the general
+// one every other one-line spelling. No byte of an accepted record is a CR (§1.1) without a scan
+// of its own: whitespace is ' ' or '\t' only, every word is checked against its spelling (a kind,
+// an enum word, a key, decimal or hex digits), none of which holds a CR, and the string scans
+// decline at one.
+std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id, Event* out) {
+  if (const std::optional<size_t> n = parse_keyed_record(line, last_id, out)) return n;
+  return parse_any_record(line, last_id, out);
 }
 
 }  // namespace ptx::armtrace

@@ -33,7 +33,7 @@ bool CasemateLexer::fill() {
   return true;
 }
 
-std::string_view CasemateLexer::window() {
+std::string_view CasemateLexer::refill_window() {
   if (!error_.ok()) return {};
   while (end_ - pos_ <= kMaxLineBytes && fill()) {
   }

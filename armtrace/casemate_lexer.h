@@ -84,14 +84,22 @@ class CasemateLexer {
   // The unread bytes, for a parser that reads them in place: at least kMaxLineBytes + 1 of them
   // (a whole line), or all that is left of the input. Valid until the next call to any other
   // member. Does not skip whitespace. Empty after an error.
-  std::string_view window();
+  std::string_view window() {
+    if (end_ - pos_ > kMaxLineBytes && error_.ok()) return {buf_.get() + pos_, end_ - pos_};
+    return refill_window();
+  }
   // Consumes the first `bytes` bytes of window(), which contain no LF and no CR, as next() would
   // have (their limits already known to hold: the caller checked them).
   void consume(size_t bytes);
   // Consumes the next byte if it is an LF already in the buffer (the end of a line consume()
   // stopped at).
   void consume_newline() {
-    if (pos_ < end_ && buf_[pos_] == '\n') advance('\n');
+    if (pos_ < end_ && buf_[pos_] == '\n') {
+      ++pos_;
+      ++offset_;
+      ++line_;
+      column_ = 1;
+    }
   }
   // Is the next byte `c`, already in the buffer (no read, no whitespace skipped, false after an
   // error)? A cheap test before window().
@@ -106,6 +114,7 @@ class CasemateLexer {
 
   int peek_raw();
   bool fill();  // reads more input after the unread bytes; false when none is left
+  std::string_view refill_window();  // window() when fewer than kMaxLineBytes + 1 bytes are buffered
   int get();  // consumes a byte after checking it: 0..255, kEof, or kFailed
   void advance(int c);  // consumes the byte c == peek_raw(), unchecked
   Status fail(uint64_t line, uint64_t column, std::string message);

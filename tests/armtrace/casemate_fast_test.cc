@@ -5,6 +5,7 @@
 // warnings and record count.
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "armtrace/casemate_fast.h"
+#include "armtrace/casemate_fields.h"
 #include "read_util.h"
 #include "tests/support/test_paths.h"
 
@@ -124,6 +126,150 @@ TEST(CasemateFast, MutatedTracesReadTheSameBothWays) {
     expect_same_paths(text, "round " + std::to_string(round));
     if (HasFatalFailure()) return;
   }
+}
+
+// Records in the writers' keyed spelling, which the fast path's keyed lane matches byte by byte
+// (casemate_fast.cc), each token now and then replaced by a near miss: numbers at the edges of
+// §1.4 (19, 20 and 600 digits, 2^64 - 1 and 2^64, 16 and 17 hex digits, "0x", "0X", upper-case
+// digits), enum words in the wrong case or the wrong table, a src that breaks §1.5 or holds a tab,
+// a control byte or a CR (§1.1), other whitespace between tokens, bare fields, CRLF and missing
+// line ends (§1.1).
+class KeyedRecords {
+ public:
+  explicit KeyedRecords(uint64_t seed) : rng_(seed) {}
+
+  std::string record() {
+    Event e;
+    e.kind = kEventKindNames[rng_() % kEventKindNames.size()].value;
+    e.barrier = kBarrierTypeNames[rng_() % kBarrierTypeNames.size()].value;
+    e.tlbi_op = kTlbiOpNames[rng_() % kTlbiOpNames.size()].value;
+    std::string r = "(" + pick(std::string(enum_name(kEventKindNames, e.kind)), {"Lock", "mem-writ", "msr", ""});
+    r += gap() + "(id " + pick(std::to_string(rng_() % 3 == 0 ? 0 : rng_() % 100000000),
+                               {"18446744073709551615", "18446744073709551616", "1234567890123456789",
+                                "01234567890123456789", std::string(600, '1'), "", "1x", "-1"}) + ")";
+    r += gap() + "(tid " + pick(std::to_string(rng_() % 4), {"4", "00", "03", "", "1 "}) + ")";
+    if (has_positional_word(e.kind)) {
+      r += " " + (e.kind == EventKind::kBarrier ? pick(std::string(enum_name(kBarrierTypeNames, e.barrier)), {"DSB", "ds"})
+                                                : pick(std::string(enum_name(kTlbiOpNames, e.tlbi_op)), {"vmalle1iss"}));
+    }
+    for (const CasemateField& f : casemate_fields(e)) {
+      if (rng_() % 40 == 0) {
+        r += " " + value(f);  // bare
+      } else {
+        r += gap() + "(" + pick(std::string(f.key), {"adress", "value", "src"}) + " " + value(f) + ")";
+      }
+    }
+    if (rng_() % 60 == 0) r += " (value 1)";  // extra
+    r += gap() + "(src \"" + src() + "\")" + pick(")", {"", " )", "))", ")x", ")("});
+    return r + pick("\n", {"", "\r\n", " \n", "\t\n", "\n\n"});
+  }
+
+ private:
+  // `usual`, or now and then one of the near misses.
+  std::string pick(const std::string& usual, std::initializer_list<std::string> misses) {
+    if (misses.size() == 0 || rng_() % 30 != 0) return usual;
+    return *(misses.begin() + static_cast<std::ptrdiff_t>(rng_() % misses.size()));
+  }
+  std::string gap() { return pick(" ", {"", "  ", "\t", "\n", "\r", " \t"}); }
+  std::string hex_digits(size_t n) {
+    std::string d;
+    for (size_t i = 0; i < n; ++i) d += "0123456789abcdefABCDEF"[rng_() % (rng_() % 8 == 0 ? 22 : 16)];
+    return d;
+  }
+  std::string value(const CasemateField& f) {
+    switch (f.type) {
+      case FieldType::kHex:
+        return pick(std::string(rng_() % 3 == 0 ? "0x" : "") + hex_digits(1 + rng_() % 16),
+                    {hex_digits(17), "0x" + hex_digits(17), "0x", "0X1", "0x0x1", "1g", "", "x1"});
+      case FieldType::kMemOrder: return pick(std::string(kMemOrderNames[rng_() % 3].name), {"Plain", "ish"});
+      case FieldType::kDsbKind: return pick(std::string(kDsbKindNames[rng_() % 4].name), {"ISH", "plain"});
+      case FieldType::kSysreg: return pick(std::string(kSysregNames[rng_() % 7].name), {"vttbr_el1"});
+      case FieldType::kHintKind: return pick(std::string(kHintKindNames[rng_() % 4].name), {"set_pte_thread_owne"});
+    }
+    return "";
+  }
+  std::string src() {
+    return pick("engine:" + std::to_string(rng_() % 1000000),
+                {"a", "a:", "a:1:2", "a:1x", ":1", "a\t:1", "a\x01:1", "a:\r1", "a b:12", "a(:1", "a):1",
+                 std::string(511, 's') + ":1", std::string(505, 's') + ":1", std::string(510, 's') + ":1"});
+  }
+
+  std::mt19937_64 rng_;
+};
+
+// Each record alone (after one that sets the previous id), then all of them in one trace (which
+// ends at the first error).
+TEST(CasemateFast, KeyedRecordsAndTheirNearMissesReadTheSameBothWays) {
+  const std::string before = "(lock (id 18446744073709551615) (tid 0) (address 1) (src \"a:1\"))\n";
+  for (uint64_t seed = 0; seed < 100; ++seed) {
+    KeyedRecords gen(seed);
+    std::string text;
+    for (int i = 0; i < 60; ++i) {
+      const std::string record = gen.record();
+      expect_same_paths((i % 2 == 0 ? "" : before) + record, "seed " + std::to_string(seed) + ": " + record);
+      if (HasFatalFailure()) return;
+      text += record;
+    }
+    expect_same_paths(text, "seed " + std::to_string(seed));
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Records that straddle the lexer's buffer refills (it keeps at least a line ahead: window()),
+// around 64 KiB lines, and at the end of the input without a line end.
+TEST(CasemateFast, RecordsAcrossBufferRefillsReadTheSameBothWays) {
+  KeyedRecords gen(7);
+  std::string text;
+  while (text.size() < 3 * CasemateLexer::kBufferBytes) text += gen.record();
+  expect_same_paths(text, "long trace");
+  const std::string lock = "(lock (id 1) (tid 0) (address 1) (src \"a:1\"))";
+  for (size_t pad : {CasemateLexer::kMaxLineBytes - lock.size() - 1, CasemateLexer::kMaxLineBytes - lock.size(),
+                     CasemateLexer::kMaxLineBytes - lock.size() + 1}) {
+    expect_same_paths(text + std::string(pad, ' ') + lock + "\n" + lock, "padded " + std::to_string(pad));
+  }
+  expect_same_paths("(mem-init (id 18446744073709551615) (tid 0) (address 0) (size 8) (src \"a:1\"))\n(lock (id 0) (tid 0) (address 1) (src \"a:2\"))",
+                    "id 0 after 2^64 - 1");
+}
+
+// The keyed lane sees only the bytes it is given: every prefix of a record, in a buffer of exactly
+// that size (so that a read past it shows under a sanitizer), is declined, and the whole record
+// is taken, the same as in a longer buffer.
+TEST(CasemateFast, EveryPrefixOfARecordIsDeclined) {
+  KeyedRecords gen(3);
+  for (const std::string& record :
+       {std::string("(mem-write (id 1000001) (tid 0) (mem-order release) (address 2c92678) (value 1040ecf7ff) (src \"engine:124757\"))"),
+        std::string("(barrier (id 2) (tid 1) dsb (kind ish) (src \"e:1\"))"), std::string("(lock (id 1) (tid 0) (address 1) (src \"a:1\"))"),
+        std::string("(hint (id 1) (tid 2) (kind set_pte_thread_owner) (location 7f2c0000) (value 7f300040) (src \"h:1\"))")}) {
+    for (size_t n = 0; n <= record.size(); ++n) {
+      const std::unique_ptr<char[]> bytes(new char[n + 1]);
+      std::copy(record.begin(), record.begin() + static_cast<std::ptrdiff_t>(n), bytes.get());
+      Event e;
+      const std::optional<size_t> taken = parse_record_fast(std::string_view(bytes.get(), n), 0, &e);
+      EXPECT_EQ(taken, n == record.size() ? std::optional<size_t>(n) : std::nullopt) << record.substr(0, n);
+    }
+    Event whole;
+    EXPECT_EQ(parse_record_fast(record + "\n(lock", 0, &whole), record.size());
+  }
+}
+
+// The src string is rewritten only when it changes; the Event is the same either way.
+TEST(CasemateFast, SrcIsKeptWhenItIsTheSame) {
+  Event e;
+  e.src = "engine:1";
+  ASSERT_TRUE(parse_record_fast("(lock (id 5) (tid 1) (address 2) (src \"engine:1\"))", 0, &e));
+  Event expected;
+  expected.kind = EventKind::kLock;
+  expected.id = 5;
+  expected.tid = 1;
+  expected.address = 2;
+  expected.src = "engine:1";
+  EXPECT_EQ(e, expected);
+  ASSERT_TRUE(parse_record_fast("(lock (id 5) (tid 1) (address 2) (src \"engine:2\"))", 0, &e));
+  expected.src = "engine:2";
+  EXPECT_EQ(e, expected);
+  ASSERT_TRUE(parse_record_fast("(lock (id 5) (tid 1) (address 2) (src \"engine:12\"))", 0, &e));
+  expected.src = "engine:12";
+  EXPECT_EQ(e, expected);
 }
 
 TEST(CasemateFast, DeclinesWhatItDoesNotTake) {

@@ -252,6 +252,27 @@ TEST(CasemateFast, EveryPrefixOfARecordIsDeclined) {
   }
 }
 
+// Hex fields of 1 to 17 digits (with and without "0x"), each holding every byte value at every
+// position: the keyed lane classifies 16 bytes at once (casemate_fast.cc), this checks each class
+// edge ('/', ':', '@', 'G', '`', 'g', bytes >= 0x80) against the token path.
+TEST(CasemateFast, HexFieldsWithEveryByteReadTheSameBothWays) {
+  for (size_t digits = 1; digits <= 17; ++digits) {
+    for (const std::string prefix : {"", "0x"}) {
+      for (size_t at = 0; at <= digits; ++at) {
+        std::string text;
+        for (int byte = 0; byte < 256; ++byte) {
+          std::string hex = std::string("fEdCbA9876543210f").substr(0, digits);
+          if (at < digits) hex[at] = static_cast<char>(byte);
+          else hex += static_cast<char>(byte);
+          text = "(mem-read (id 1) (tid 0) (address " + prefix + hex + ") (value 0) (src \"a:1\"))\n";
+          expect_same_paths(text, prefix + hex);
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  }
+}
+
 // The src string is rewritten only when it changes; the Event is the same either way.
 TEST(CasemateFast, SrcIsKeptWhenItIsTheSame) {
   Event e;

@@ -32,12 +32,64 @@ struct CasemateField {
   uint64_t Event::*hex = nullptr;  // the member of a kHex field; nullptr otherwise
 };
 
+namespace casemate_fields_internal {
+
+inline constexpr CasemateField kAddress{"address", FieldType::kHex, &Event::address};
+inline constexpr CasemateField kValue{"value", FieldType::kHex, &Event::value};
+inline constexpr CasemateField kSize{"size", FieldType::kHex, &Event::size};
+inline constexpr CasemateField kLocation{"location", FieldType::kHex, &Event::location};
+inline constexpr CasemateField kMemOrderField{"mem-order", FieldType::kMemOrder};
+inline constexpr CasemateField kDsbKindField{"kind", FieldType::kDsbKind};
+inline constexpr CasemateField kSysregField{"sysreg", FieldType::kSysreg};
+inline constexpr CasemateField kHintKindField{"kind", FieldType::kHintKind};
+
+// §2, "fields after tid, in order".
+inline constexpr CasemateField kMemWriteFields[] = {kMemOrderField, kAddress, kValue};
+inline constexpr CasemateField kMemReadFields[] = {kAddress, kValue};
+inline constexpr CasemateField kRangeFields[] = {kAddress, kSize};  // mem-init, mem-free
+inline constexpr CasemateField kMemSetFields[] = {kAddress, kSize, kValue};
+inline constexpr CasemateField kDsbFields[] = {kDsbKindField};
+inline constexpr CasemateField kTlbiValueFields[] = {kValue};
+inline constexpr CasemateField kSysregFields[] = {kSysregField, kValue};
+inline constexpr CasemateField kHintFields[] = {kHintKindField, kLocation, kValue};
+inline constexpr CasemateField kLockFields[] = {kAddress};  // lock, trylock, unlock, read-lock, read-unlock
+
+}  // namespace casemate_fields_internal
+
 // True for barrier and tlbi, whose records carry a positional word after tid.
-bool has_positional_word(EventKind kind);
+inline bool has_positional_word(EventKind kind) {
+  return kind == EventKind::kBarrier || kind == EventKind::kTlbi;
+}
 
 // The body fields of `e`'s record, in order. Depends on e.kind, and on e.barrier for a barrier
-// and e.tlbi_op for a tlbi (set them before calling). Empty for unlisted enum values.
-std::span<const CasemateField> casemate_fields(const Event& e);
+// and e.tlbi_op for a tlbi (set them before calling). Empty for unlisted enum values. Inline: the
+// reader's fast path asks once a record.
+inline std::span<const CasemateField> casemate_fields(const Event& e) {
+  namespace f = casemate_fields_internal;
+  switch (e.kind) {
+    case EventKind::kMemWrite: return f::kMemWriteFields;
+    case EventKind::kMemRead: return f::kMemReadFields;
+    case EventKind::kMemInit:
+    case EventKind::kMemFree: return f::kRangeFields;
+    case EventKind::kMemSet: return f::kMemSetFields;
+    case EventKind::kBarrier:
+      if (e.barrier == BarrierType::kDsb) return f::kDsbFields;
+      return {};
+    case EventKind::kTlbi:
+      if (enum_name(kTlbiOpNames, e.tlbi_op) != "?" && tlbi_op_info(e.tlbi_op).takes_value) {
+        return f::kTlbiValueFields;
+      }
+      return {};
+    case EventKind::kSysregWrite: return f::kSysregFields;
+    case EventKind::kHint: return f::kHintFields;
+    case EventKind::kLock:
+    case EventKind::kTrylock:
+    case EventKind::kUnlock:
+    case EventKind::kReadLock:
+    case EventKind::kReadUnlock: return f::kLockFields;
+  }
+  return {};
+}
 
 // The record shape for messages: "mem-init", "barrier dsb", "tlbi ipas2e1is".
 std::string casemate_shape(const Event& e);

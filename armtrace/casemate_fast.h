@@ -11,6 +11,10 @@
 // positions the error. Declining is always correct; accepting is only allowed when the slow path
 // would return the same Event (tests/armtrace/casemate_fast_test.cc and the reader's fuzz target
 // check this).
+//
+// Two lanes: the keyed lane matches the spelling ptx's writer and casemate >= 3.0 print, every field
+// keyed and one space between tokens (§1.3), byte by byte with whole-word compares and scans; the
+// general lane takes every other spelling of a one-line record token by token, still in place.
 #ifndef PTX_ARMTRACE_CASEMATE_FAST_H_
 #define PTX_ARMTRACE_CASEMATE_FAST_H_
 

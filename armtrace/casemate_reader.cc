@@ -105,7 +105,7 @@ Status CasemateReader::error(const Token& t, std::string message) const {
   return lexer_.error_at(t.line, t.column, std::move(message));
 }
 
-StatusOr<bool> CasemateReader::next(Event* out) {
+StatusOr<bool> CasemateReader::next_slow(Event* out) {
   if (!status_.ok()) return status_;
   if (done_) return false;
   StatusOr<bool> more = read_next(out);
@@ -121,8 +121,6 @@ StatusOr<bool> CasemateReader::next(Event* out) {
 
 // §1.1: trace = ws* { record ws* } [ verdict ].
 StatusOr<bool> CasemateReader::read_next(Event* out) {
-  // The common case first: the record's '(' is the next byte (the previous record's LF consumed).
-  if (fast_path_ && lexer_.next_byte_is('(') && read_fast(out)) return true;
   PTX_ASSIGN_OR_RETURN(const int c, lexer_.peek_byte());
   if (c < 0) return false;
   if (c == '!') {

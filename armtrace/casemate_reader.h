@@ -37,10 +37,11 @@
 // Status again. Text right after a record's ')' ("(lock ...)x") is found by the next call, after
 // that record was returned.
 //
-// Speed: a record that fits one line is parsed in place (casemate_fast.h); any other record, and
-// every record with an error, token by token, which positions the error. Both give the same
-// Events. Memory is bounded by the limits above and the lexer's buffer whatever the input; no input makes the reader crash,
-// throw or loop forever (a fuzz target checks this: fuzz/casemate_reader_fuzz.cc).
+// Speed: a record that fits one line is parsed in place (casemate_fast.h; next() tries that inline
+// first); any other record, and every record with an error, token by token, which positions the
+// error. Both give the same Events. Memory is bounded by the limits above and the lexer's buffer
+// whatever the input; no input makes the reader crash, throw or loop forever (a fuzz target checks
+// this: fuzz/casemate_reader_fuzz.cc).
 #ifndef PTX_ARMTRACE_CASEMATE_READER_H_
 #define PTX_ARMTRACE_CASEMATE_READER_H_
 
@@ -70,7 +71,14 @@ class CasemateReader {
   // column to the record's '(') and returns true; returns false at the end of the trace (end of
   // input or the verdict line), and again on every later call; or returns the error.
   // REQUIRES: out != nullptr.
-  StatusOr<bool> next(Event* out);
+  StatusOr<bool> next(Event* out) {
+    // The common case inline: a one-line record whose '(' is the next byte (casemate_fast.h).
+    if (fast_path_ && status_.ok() && !done_ && lexer_.next_byte_is('(') && read_fast(out)) {
+      ++records_;
+      return true;
+    }
+    return next_slow(out);
+  }
 
   // The verdict text once next() has returned false at a "! message" line: the rest of that line
   // after '!' and one optional space, without the LF. nullopt when the trace had none (it should
@@ -90,6 +98,7 @@ class CasemateReader {
  private:
   using Token = CasemateLexer::Token;
 
+  StatusOr<bool> next_slow(Event* out);
   StatusOr<bool> read_next(Event* out);
   bool read_fast(Event* out);
   Status read_verdict();

@@ -497,9 +497,7 @@ bool keyed_field(Keyed& k, const CasemateField& f, Event* e) {
   return false;
 }
 
-// The keyed lane (class Keyed): the record's length, or 0 and *out as it was. (A plain size_t:
-// an optional returned through memory, its flag stored as a byte and read back in a wider load,
-// stalled every record.)
+// The keyed lane (class Keyed): the record's length, or 0 and *out as it was.
 [[gnu::always_inline]] inline size_t parse_keyed_record(std::string_view line, uint64_t last_id, Event* out) {
   Keyed k(line);
   Event e;  // every member at its default
@@ -530,15 +528,15 @@ bool keyed_field(Keyed& k, const CasemateField& f, Event* e) {
 }
 
 // The general lane: any spelling of a one-line record that the keyed lane declined.
-[[gnu::noinline]] std::optional<size_t> parse_any_record(std::string_view line, uint64_t last_id, Event* out) {
+[[gnu::noinline]] size_t parse_any_record(std::string_view line, uint64_t last_id, Event* out) {
   Event e;  // every member at its default; src is set on *out, whose buffer is kept
   Cursor c(line);
-  if (!head(c, last_id, &e)) return std::nullopt;
+  if (!head(c, last_id, &e)) return 0;
   for (const CasemateField& f : casemate_fields(e)) {
-    if (!body_field(c, f, &e)) return std::nullopt;
+    if (!body_field(c, f, &e)) return 0;
   }
   const std::optional<std::string_view> src = src_and_close(c);
-  if (!src) return std::nullopt;
+  if (!src) return 0;
   store(e, *src, out);
   return c.position();
 }
@@ -550,7 +548,7 @@ bool keyed_field(Keyed& k, const CasemateField& f, Event* e) {
 // of its own: whitespace is ' ' or '\t' only, every word is checked against its spelling (a kind,
 // an enum word, a key, decimal or hex digits), none of which holds a CR, and the string scans
 // decline at one.
-std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id, Event* out) {
+size_t parse_record_fast(std::string_view line, uint64_t last_id, Event* out) {
   if (const size_t n = parse_keyed_record(line, last_id, out); n != 0) return n;
   return parse_any_record(line, last_id, out);
 }

@@ -7,7 +7,7 @@
 // Event: a record that starts at the view's first byte ('(') and closes on the same line, made of
 // tokens separated by spaces and tabs as §1.2-§1.3 allow (keyed or bare fields), whose words and
 // strings are at most kMaxTokenBytes long, with valid values (§1.4, §1.5, §2). Anything else, a
-// record with an error included, is declined (nullopt) and the caller parses it the slow way, which
+// record with an error included, is declined (0) and the caller parses it the slow way, which
 // positions the error. Declining is always correct; accepting is only allowed when the slow path
 // would return the same Event (tests/armtrace/casemate_fast_test.cc and the reader's fuzz target
 // check this).
@@ -28,12 +28,14 @@
 namespace ptx::armtrace {
 
 // Parses the record at the start of `line` (the bytes from a '(' on; an LF or a CR before the
-// record's end declines: the record must be on this line, and the caller counts columns). `last_id` is the previous record's id, for id 0
-// (§3.2). On success sets every member of *out (unused ones to their defaults, line and column
-// to 0: the caller knows them) and returns the number of bytes the record takes, its ')'
-// included; otherwise leaves *out as it was.
+// record's end declines: the record must be on this line, and the caller counts columns).
+// `last_id` is the previous record's id, for id 0 (§3.2). On success sets every member of *out
+// (unused ones to their defaults, line and column to 0: the caller knows them) and returns the
+// number of bytes the record takes, its ')' included (never 0); otherwise returns 0 and leaves
+// *out as it was. (A plain size_t: an optional<size_t> came back through memory, its flag stored
+// as a byte and read in a wider load, a store-forwarding stall on every record.)
 // REQUIRES: out != nullptr.
-std::optional<size_t> parse_record_fast(std::string_view line, uint64_t last_id, Event* out);
+size_t parse_record_fast(std::string_view line, uint64_t last_id, Event* out);
 
 }  // namespace ptx::armtrace
 

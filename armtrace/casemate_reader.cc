@@ -145,12 +145,12 @@ bool CasemateReader::read_fast(Event* out) {
   if (column > CasemateLexer::kMaxLineBytes) return false;
   // Only a record within both limits can be read in place; the window is cut there.
   const uint64_t limit = std::min(CasemateLexer::kMaxLineBytes - (column - 1), CasemateLexer::kMaxRecordBytes);
-  const std::optional<size_t> n = parse_record_fast(lexer_.window().substr(0, limit), last_id_, out);
-  if (!n) return false;  // *out is as it was
+  const size_t n = parse_record_fast(lexer_.window().substr(0, limit), last_id_, out);
+  if (n == 0) return false;  // *out is as it was
   out->line = lexer_.line();
   out->column = column;
   last_id_ = out->id;
-  lexer_.consume(*n);
+  lexer_.consume(n);
   lexer_.consume_newline();
   return true;
 }

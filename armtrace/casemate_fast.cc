@@ -3,12 +3,14 @@
 #include "armtrace/casemate_fast.h"
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
+#define PTX_CASEMATE_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -34,6 +36,9 @@ constexpr std::array<int8_t, 256> kHexDigit = [] {
   for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = static_cast<int8_t>(10 + i);
   return t;
 }();
+
+// The word scans below (Keyed) take a word's first byte in memory as its lowest.
+static_assert(std::endian::native == std::endian::little, "the casemate fast path's word scans assume little-endian");
 
 [[gnu::always_inline]] inline uint64_t load8(const char* p) {
   uint64_t x;
@@ -384,7 +389,7 @@ class Keyed {
   // "H)": §1.4 hex, an optional lower-case "0x" then 1-16 digits of either case, and ')'.
   [[gnu::always_inline]] bool hex_close(uint64_t* v) {
     if (end_ - p_ >= 2 && p_[0] == '0' && p_[1] == 'x') p_ += 2;
-#if defined(__SSE2__)
+#if defined(PTX_CASEMATE_SSE2)
     if (end_ - p_ >= 17) return hex16_close(v);
 #endif
     const char* first = p_;
@@ -397,7 +402,7 @@ class Keyed {
     return literal(")");
   }
 
-#if defined(__SSE2__)
+#if defined(PTX_CASEMATE_SSE2)
   // hex_close() with 17 bytes readable, without a branch per digit: the 16 bytes are classified
   // and converted at once, and the digits before the first other byte are the number.
   [[gnu::always_inline]] bool hex16_close(uint64_t* v) {

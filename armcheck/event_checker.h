@@ -169,7 +169,7 @@ class EventChecker {
   OpenSection open_section(const armtrace::Event& e, uint64_t shared);
   void recycle(OpenSection&& s);
   Status close(uint32_t tid, OpenSection& s, uint64_t last_line, bool open_at_end);
-  RootSet roots_under(const std::vector<Update>& updates) const;
+  RootSet roots_under(const std::vector<Update>& updates);
   void mark_roots_above(uint64_t page, int depth, RootSet* set) const;
   Status close_shared(uint32_t tid, const OpenSection& s, uint64_t last_line, bool open_at_end);
   Status explore_group(const std::vector<const SharedSection*>& group, uint64_t last_line);
@@ -178,6 +178,10 @@ class EventChecker {
   void check_lock_of(const armtrace::Event& e, uint64_t entry);
   std::optional<uint64_t> live_root_of(uint64_t entry);
   std::optional<uint64_t> root_above(uint64_t page, int depth, RootCache* read) const;
+  PageRoots page_roots(uint64_t page);
+  void climb(uint64_t page, int depth, PageRoots* out, RootCache* read) const;
+  int level_of(uint64_t entry);
+  void forget_climbs(const Update& u, uint64_t now);
   bool holds(uint32_t tid, uint64_t lock) const;
   Status explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
                      uint64_t last_line, bool open_at_end);
@@ -191,7 +195,7 @@ class EventChecker {
   CheckOptions options_;
   NptImage memory_;
   Roots roots_;
-  RootCache root_cache_;                      // live_root_of's answers
+  RootCache root_cache_;                      // climbs' answers (page_roots)
   std::array<Thread, armtrace::kMaxTid + 1> threads_;
   std::map<uint64_t, uint32_t> lock_holder_;  // lock address -> tid (taken exclusively)
   std::map<uint64_t, std::multiset<uint32_t>> readers_;  // lock address -> tids holding it shared

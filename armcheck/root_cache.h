@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// RootCache: the EventChecker's memo of "which registered root's tree holds this table page"
-// (EventChecker::live_root_of, asked at every mem-write for the unlocked-write and no-root-lock
-// findings), so that a write does not climb the memory's reverse index of table pointers each
-// time: ptx check of a 2-VM qemu-virt casemate trace (4.13 M records) spent 12% of its time
-// in those climbs.
+// RootCache: the EventChecker's memo of what a climb up the memory's reverse index of table
+// pointers from a table page finds (PageRoots): "which registered root's tree holds this table
+// page" (EventChecker::live_root_of, asked at every mem-write for the unlocked-write and
+// no-root-lock findings), and, for the section that wrote it when it closes, the live roots above
+// it and the Arm level it is reached at (roots_under, arm_level_of). One climb answers the three,
+// so that neither a write nor its section's close climbs each time: ptx check of a 2-VM qemu-virt
+// casemate trace (4.13 M records) spent 12% of its time in the write's climbs, and its closes
+// climbed twice more per write.
 //
-// An answer (a root, or none) depends on the roots registered and on the referrers of the pages
-// the climb read (NptImage::referrers). So the cache keeps, beside each answer, the pages whose
+// An answer depends on the roots registered and on the referrers of the pages the climb read
+// (NptImage::referrers: which entries, and in which order). So the cache keeps, beside each answer, the pages whose
 // referrers were read (a filter: a page may be reported as read when it was not, never the other
 // way), and is emptied when
 //   * the roots change (clear()), or
@@ -32,6 +35,13 @@
 
 namespace ptx::armcheck {
 
+// What a climb from a table page finds (EventChecker::climb).
+struct PageRoots {
+  std::optional<uint64_t> registered;  // the registered root whose tree holds the page (live_root_of)
+  uint64_t live = 0;                   // bit i: live root i is above the page (roots_under; i < 64)
+  int arm_level = 3;                   // the Arm level a walk first reaches the page at (arm_level_of)
+};
+
 class RootCache {
  public:
   static constexpr size_t kSlots = size_t{1} << 12;   // answers
@@ -39,17 +49,21 @@ class RootCache {
 
   RootCache() : slots_(kSlots), filter_(kFilter / 64, 0) {}
 
-  // The answer for table page `page`, if one is cached.
-  std::optional<std::optional<uint64_t>> find(uint64_t page) const {
+  // The answer for table page `page`, if one is cached (nullptr: none; valid until the next put()).
+  const PageRoots* facts(uint64_t page) const {
     const Slot& s = slots_[slot_of(page)];
-    if (s.generation != generation_ || s.page != page) return std::nullopt;
-    return s.has_root ? std::optional<uint64_t>(s.root) : std::nullopt;
+    return s.generation != generation_ || s.page != page ? nullptr : &s.facts;
   }
-  // Keeps `root` as the answer for `page`; the climb read the referrers of the pages passed to
+  // Its registered root alone.
+  std::optional<std::optional<uint64_t>> find(uint64_t page) const {
+    const PageRoots* f = facts(page);
+    if (f == nullptr) return std::nullopt;
+    return f->registered;
+  }
+  // Keeps `facts` as the answer for `page`; the climb read the referrers of the pages passed to
   // read() since the last put().
-  void put(uint64_t page, std::optional<uint64_t> root) {
-    slots_[slot_of(page)] = Slot{page, root.value_or(0), generation_, root.has_value()};
-  }
+  void put(uint64_t page, const PageRoots& facts) { slots_[slot_of(page)] = Slot{page, facts, generation_}; }
+  void put(uint64_t page, std::optional<uint64_t> root) { put(page, PageRoots{root}); }
   // The climb read the referrers of `page`.
   void read(uint64_t page) {
     const size_t h = hash(page, kFilter);
@@ -75,9 +89,8 @@ class RootCache {
  private:
   struct Slot {
     uint64_t page = 0;
-    uint64_t root = 0;
+    PageRoots facts;
     uint32_t generation = 0;  // valid when generation_
-    bool has_root = false;
   };
   // The top bits of the page number times 2^64 / golden ratio: in [0, n), n a power of two.
   static size_t hash(uint64_t page, size_t n) {

@@ -174,7 +174,7 @@ std::optional<uint64_t> EventChecker::root_above(uint64_t page, int depth, RootC
 // (each page's referrers read once), remembered in the RootCache until the tree or the roots
 // change. REQUIRES: options_.cache_roots.
 PageRoots EventChecker::page_roots(uint64_t page) {
-  if (const PageRoots* cached = root_cache_.facts(page)) return *cached;
+  if (const std::optional<PageRoots> cached = root_cache_.facts(page)) return *cached;
   PageRoots found;
   climb(page, 0, &found, &root_cache_);
   found.arm_level = arm_level_of(page);  // up the first referrers: pages the climb read

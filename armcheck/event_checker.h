@@ -120,10 +120,13 @@ class EventChecker {
   Status add(const armtrace::Event& e);
 
   // A hint, no effect on the check: add(e) comes soon. For a mem-write, fetches into the cache
-  // the `step` (0, 1, 2) of its memory lookups (NptImage::prefetch_write): call the steps for one
-  // event at decreasing distances ahead of its add().
+  // the `step` (0, 1, 2) of its memory lookups (NptImage::prefetch_write), and at step 0 its
+  // table page's root cache slot: call the steps for one event at decreasing distances ahead of
+  // its add().
   void prefetch(const armtrace::Event& e, int step) const {
-    if (e.kind == armtrace::EventKind::kMemWrite) memory_.prefetch_write(0, e.address & ~uint64_t{7}, e.value, step);
+    if (e.kind != armtrace::EventKind::kMemWrite) return;
+    memory_.prefetch_write(0, e.address & ~uint64_t{7}, e.value, step);
+    if (step == 0 && options_.cache_roots) root_cache_.prefetch(memory_.geometry().table_of(e.address));
   }
 
   // Closes the sections still open (open_at_end, last line `last_line`) and returns everything.

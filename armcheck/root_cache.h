@@ -49,21 +49,27 @@ class RootCache {
 
   RootCache() : slots_(kSlots), filter_(kFilter / 64, 0) {}
 
-  // The answer for table page `page`, if one is cached (nullptr: none; valid until the next put()).
-  const PageRoots* facts(uint64_t page) const {
+  // The answer for table page `page`, if one is cached.
+  std::optional<PageRoots> facts(uint64_t page) const {
     const Slot& s = slots_[slot_of(page)];
-    return s.generation != generation_ || s.page != page ? nullptr : &s.facts;
+    if (s.generation != generation_ || s.page != page) return std::nullopt;
+    return PageRoots{s.has_root ? std::optional<uint64_t>(s.root) : std::nullopt, s.live, s.arm_level};
   }
   // Its registered root alone.
   std::optional<std::optional<uint64_t>> find(uint64_t page) const {
-    const PageRoots* f = facts(page);
-    if (f == nullptr) return std::nullopt;
+    const std::optional<PageRoots> f = facts(page);
+    if (!f) return std::nullopt;
     return f->registered;
   }
   // Keeps `facts` as the answer for `page`; the climb read the referrers of the pages passed to
   // read() since the last put().
-  void put(uint64_t page, const PageRoots& facts) { slots_[slot_of(page)] = Slot{page, facts, generation_}; }
+  void put(uint64_t page, const PageRoots& facts) {
+    slots_[slot_of(page)] = Slot{page, facts.registered.value_or(0), facts.live, generation_,
+                                 static_cast<int8_t>(facts.arm_level), facts.registered.has_value()};
+  }
   void put(uint64_t page, std::optional<uint64_t> root) { put(page, PageRoots{root}); }
+  // A hint: find(page) or put(page) comes soon (a trace's next writes, EventChecker::prefetch).
+  void prefetch(uint64_t page) const { __builtin_prefetch(&slots_[slot_of(page)]); }
   // The climb read the referrers of `page`.
   void read(uint64_t page) {
     const size_t h = hash(page, kFilter);
@@ -87,10 +93,13 @@ class RootCache {
   }
 
  private:
-  struct Slot {
+  struct alignas(32) Slot {  // a PageRoots in 32 bytes: two a cache line
     uint64_t page = 0;
-    PageRoots facts;
+    uint64_t root = 0;
+    uint64_t live = 0;
     uint32_t generation = 0;  // valid when generation_
+    int8_t arm_level = 3;
+    bool has_root = false;
   };
   // The top bits of the page number times 2^64 / golden ratio: in [0, n), n a power of two.
   static size_t hash(uint64_t page, size_t n) {

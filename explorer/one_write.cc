@@ -27,6 +27,32 @@ int last_level(const Geometry& g, const LeafWrite& w) {
   return g.memory == MemoryModel::kFlat ? g.leaf_level() : w.level;
 }
 
+// table_prefixes of `page` at every level of a flat memory, from one climb up the reverse index
+// (not one per level): a chain of `depth` referrers from `page` that ends at the root table is a
+// before-walk prefix reaching `page` at level `depth` when each referrer, read at its level
+// (known once the chain's length is), is a table; chain[j] is read at level depth - 1 - j. The
+// climb goes on above the root table, as a walk may reach it again (a page linked at two levels).
+void flat_prefixes(const Tables& t, uint64_t page, int depth, std::array<uint64_t, kMaxLevels>& chain,
+                   LevelPrefixes* out) {
+  const Geometry& g = t.geometry;
+  if (page == t.root) {
+    uint64_t bits = 0;
+    int j = 0;
+    for (; j < depth; ++j) {
+      const int level = depth - 1 - j;
+      const uint64_t slot = g.slot_of(chain[static_cast<size_t>(j)]);
+      if (slot >= g.entries_per_table() || !g.is_table(level, t.read(level, chain[static_cast<size_t>(j)]))) break;
+      bits |= g.ipa_of_index(level, slot);
+    }
+    if (j == depth) (*out)[static_cast<size_t>(depth)].push_back(bits);
+  }
+  if (depth == g.leaf_level()) return;
+  for (const uint64_t r : t.memory.referrers(depth + 1, page)) {
+    chain[static_cast<size_t>(depth)] = r;
+    flat_prefixes(t, g.table_of(r), depth + 1, chain, out);
+  }
+}
+
 // The write, when the section is one this path takes (is_one_leaf_write). In a flat memory a walk
 // may read the entry at any level its table is reached at: neither value may be a table at any of
 // them (then no state's walk goes below the entry, and no walk reads it twice), and *prefixes
@@ -42,10 +68,11 @@ bool leaf_write_of(const Tables& t, std::span<const Update> updates, LeafWrite* 
     return !g.is_table(w->level, w->before) && !g.is_table(w->level, w->after);
   }
   if (g.slot_of(w->entry) >= g.entries_per_table()) return true;  // no walk reads it: no class
+  std::array<uint64_t, kMaxLevels> chain{};
+  flat_prefixes(t, g.table_of(w->entry), 0, chain, prefixes);
   for (int level = 0; level <= g.leaf_level(); ++level) {
-    TablePrefixes& p = (*prefixes)[static_cast<size_t>(level)];
-    table_prefixes(t, level, g.table_of(w->entry), &p);
-    if (!p.empty() && (g.is_table(level, w->before) || g.is_table(level, w->after))) return false;
+    const bool reached = !(*prefixes)[static_cast<size_t>(level)].empty();
+    if (reached && (g.is_table(level, w->before) || g.is_table(level, w->after))) return false;
   }
   return true;
 }

@@ -158,6 +158,41 @@ TEST(OneWriteTest, RandomWritesInRandomImagesEqualFaithful) {
   }
 }
 
+// A flat memory whose root table maps itself (a recursive mapping: root entry 3 points at the root,
+// so the root, and the tables under it, are reached at every level too): a write into the root or
+// into a table under it is read at several levels, through chains that pass the root table.
+TEST(OneWriteTest, RecursiveRootMappingEqualsFaithful) {
+  const Geometry& g = test::kArm4x2;
+  const uint64_t root = test::kTestRoot, a = root + g.page_size(), b = root + 2 * g.page_size();
+  NptImage image(g, root);
+  image.write(0, root + 3 * 8, root | 3);  // the self map
+  image.write(0, root, a | 3);
+  image.write(0, a + 8, b | 3);
+  image.write(0, b + 16, 0x7000 | 3);
+  int took = 0, levels = 0;
+  for (const uint64_t page : {root, a, b}) {
+    for (uint64_t slot = 0; slot < g.entries_per_table(); ++slot) {
+      // Invalid, a block at Arm levels 1 and 2 (bits 01), and a page or table (bits 11).
+      for (const uint64_t value : {uint64_t{0}, uint64_t{0x9000 | 1}, uint64_t{0xa000 | 3}}) {
+        const uint64_t entry = page + slot * 8;
+        const uint64_t now = image.read(0, entry);
+        const test::SectionCase c{image, {Update{kind_at_level(g.leaf_level(), g.levels), entry, now, value}},
+                                  test::CaseStyle::kRandom, slot};
+        bool path = false;
+        ASSERT_NO_FATAL_FAILURE(path = expect_same(c, slot));
+        if (!path) continue;
+        ++took;
+        Exploration x;
+        explore_one_leaf_write(c.before, c.updates, {}, CompareMode::kDescriptor, &x);
+        levels += std::any_of(x.classes.begin(), x.classes.end(),
+                              [&](const AddressClass& k) { return k.pages != x.classes.front().pages; });
+      }
+    }
+  }
+  EXPECT_GT(took, 10);
+  EXPECT_GT(levels, 3);  // classes of one write at several levels, through the self map
+}
+
 // The SeKVM geometry and its run's sections: one page mapped, remapped or unmapped in a table
 // that set_npt made, and a block.
 TEST(OneWriteTest, SekvmSectionsEqualFaithful) {

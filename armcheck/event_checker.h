@@ -186,6 +186,7 @@ class EventChecker {
   int level_of(uint64_t entry);
   void forget_climbs(const Update& u, uint64_t now);
   bool holds(uint32_t tid, uint64_t lock) const;
+  std::pair<uint64_t, uint32_t>* holder(uint64_t lock);
   Status explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
                      uint64_t last_line, bool open_at_end);
   void undo(const std::vector<Update>& updates);
@@ -200,7 +201,9 @@ class EventChecker {
   Roots roots_;
   RootCache root_cache_;                      // climbs' answers (page_roots)
   std::array<Thread, armtrace::kMaxTid + 1> threads_;
-  std::map<uint64_t, uint32_t> lock_holder_;  // lock address -> tid (taken exclusively)
+  // (lock address, tid) of each lock taken exclusively, in no order: a few at a time, so a scan
+  // (as of a tid's open sections) beats a tree's node and rebalance per section.
+  std::vector<std::pair<uint64_t, uint32_t>> lock_holder_;
   std::map<uint64_t, std::multiset<uint32_t>> readers_;  // lock address -> tids holding it shared
   std::map<uint64_t, uint64_t> root_lock_;    // root base -> its lock (hint, or first writer's)
   SharedSections shared_;

@@ -23,10 +23,18 @@ std::string tids_text(const std::multiset<uint32_t>& tids) {
 
 }  // namespace
 
+// The entry of lock_holder_ for `lock`, or nullptr (valid until lock_holder_ changes).
+std::pair<uint64_t, uint32_t>* EventChecker::holder(uint64_t lock) {
+  for (auto& h : lock_holder_) {
+    if (h.first == lock) return &h;
+  }
+  return nullptr;
+}
+
 void EventChecker::lock(const Event& e) {
   Thread& t = threads_[e.tid];
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end()) {
+  std::pair<uint64_t, uint32_t>* const held = holder(e.address);
+  if (held != nullptr) {
     if (held->second == e.tid && e.kind == EventKind::kTrylock && !t.open.empty()) {
       for (auto it = t.open.rbegin(); it != t.open.rend(); ++it) {
         if (it->lock == e.address) {
@@ -40,13 +48,16 @@ void EventChecker::lock(const Event& e) {
     find("lock-conflict", e, fmt::format("tid {} takes lock {:#x}, which tid {} hold{} shared", e.tid, e.address,
                                          tids_text(r->second), r->second.size() == 1 ? "s" : ""));
   }
-  lock_holder_[e.address] = e.tid;
+  if (held != nullptr) {
+    held->second = e.tid;
+  } else {
+    lock_holder_.emplace_back(e.address, e.tid);
+  }
   t.open.push_back(open_section(e, 0));
 }
 
 void EventChecker::read_lock(const Event& e) {
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end()) {
+  if (const auto* held = holder(e.address)) {
     find("lock-conflict", e,
          fmt::format("tid {} takes lock {:#x} shared, which tid {} holds", e.tid, e.address, held->second));
   }
@@ -66,8 +77,10 @@ Status EventChecker::unlock(const Event& e) {
   if (--it->depth > 0) return ok_status();
   OpenSection s = std::move(*it);
   t.open.erase(std::next(it).base());
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end() && held->second == e.tid) lock_holder_.erase(held);
+  if (auto* held = holder(e.address); held != nullptr && held->second == e.tid) {
+    *held = lock_holder_.back();
+    lock_holder_.pop_back();
+  }
   const Status closed = close(e.tid, s, e.line, false);
   recycle(std::move(s));
   return closed;

@@ -16,10 +16,10 @@
 //   * a word changes from or to a value that may be a table descriptor pointing at such a page
 //     (written()): that page's referrers change.
 // Answers are emptied in O(1) (a generation count), the filter (a bitset small enough to stay in
-// cache: the test runs at every write) is cleared; its false positives only empty the cache more
-// often. Entries are direct-mapped by a hash of the page number (SeKVM's pools are 32 MiB apart:
-// the plain page number would put the same table of every VM in one slot); a page that collides
-// with another is climbed again.
+// cache: the test runs at every write) is cleared (only its words set since the last clear, when
+// they are few); its false positives only empty the cache more often. Entries are direct-mapped
+// by a hash of the page number (SeKVM's pools are 32 MiB apart: the plain page number would put
+// the same table of every VM in one slot); a page that collides with another is climbed again.
 //
 // Not thread-safe (one EventChecker's fold).
 #ifndef PTX_ARMCHECK_ROOT_CACHE_H_
@@ -73,7 +73,15 @@ class RootCache {
   // The climb read the referrers of `page`.
   void read(uint64_t page) {
     const size_t h = hash(page, kFilter);
-    filter_[h / 64] |= uint64_t{1} << (h % 64);
+    uint64_t& word = filter_[h / 64];
+    if (word == 0) {
+      if (set_words_.size() < kSetWords) {
+        set_words_.push_back(static_cast<uint32_t>(h / 64));
+      } else {
+        many_set_ = true;
+      }
+    }
+    word |= uint64_t{1} << (h % 64);
   }
 
   // The word changed from `old_value` to `new_value` (in the geometry `g` of the memory).
@@ -86,7 +94,13 @@ class RootCache {
   }
   // Forgets every answer (the roots changed).
   void clear() {
-    std::fill(filter_.begin(), filter_.end(), 0);
+    if (many_set_) {
+      std::fill(filter_.begin(), filter_.end(), 0);
+    } else {
+      for (const uint32_t w : set_words_) filter_[w] = 0;  // the words read() set: few between clears
+    }
+    set_words_.clear();
+    many_set_ = false;
     if (++generation_ != 0) return;
     std::fill(slots_.begin(), slots_.end(), Slot{});  // the count wrapped: start again
     generation_ = 1;
@@ -113,6 +127,11 @@ class RootCache {
 
   std::vector<Slot> slots_;
   std::vector<uint64_t> filter_;  // bit h: a page of hash h was read since the last clear()
+  // The filter's non-zero words, when fewer than kSetWords (else many_set_): clear() zeroes those
+  // alone, not the whole filter (a close that rewrote a pointer to a climbed page clears it).
+  static constexpr size_t kSetWords = 256;
+  std::vector<uint32_t> set_words_;
+  bool many_set_ = false;
   uint32_t generation_ = 1;       // 0 never matches: slots and filter start at 0
 };
 

@@ -88,7 +88,8 @@ struct CheckOptions {
   // engine's pools) saves a record per mapped page and its lookups.
   uint64_t table_pages_begin = 0;
   uint64_t table_pages_end = UINT64_MAX;
-  // false: every write climbs the reverse index for its root (root_cache.h; tests compare).
+  // false: every write climbs the reverse index for its root, and every close for its updates'
+  // roots and levels, with no RootCache (root_cache.h; tests compare).
   bool cache_roots = true;
 };
 

@@ -155,10 +155,7 @@ void EventChecker::read_word(const Event& e) {
 std::optional<uint64_t> EventChecker::live_root_of(uint64_t entry) {
   const uint64_t page = memory_.geometry().table_of(entry);
   if (!options_.cache_roots) return root_above(page, 0, nullptr);
-  if (const auto cached = root_cache_.find(page)) return *cached;
-  const std::optional<uint64_t> root = root_above(page, 0, &root_cache_);
-  root_cache_.put(page, root);
-  return root;
+  return page_roots(page).registered;
 }
 
 // `read`, when set, is told each page whose referrers the climb reads.
@@ -171,6 +168,46 @@ std::optional<uint64_t> EventChecker::root_above(uint64_t page, int depth, RootC
     if (const std::optional<uint64_t> root = root_above(g.table_of(r), depth + 1, read)) return root;
   }
   return std::nullopt;
+}
+
+// What root_above, mark_roots_above and arm_level_of find from table page `page`, from one climb
+// (each page's referrers read once), remembered in the RootCache until the tree or the roots
+// change. REQUIRES: options_.cache_roots.
+PageRoots EventChecker::page_roots(uint64_t page) {
+  if (const std::optional<PageRoots> cached = root_cache_.facts(page)) return *cached;
+  PageRoots found;
+  climb(page, 0, &found, &root_cache_);
+  found.arm_level = arm_level_of(page);  // up the first referrers: pages the climb read
+  root_cache_.put(page, found);
+  return found;
+}
+
+// root_above and mark_roots_above in one walk of the same tree of referrers: the first registered
+// root in its preorder is root_above's (which stops there), the live roots in it are
+// mark_roots_above's.
+void EventChecker::climb(uint64_t page, int depth, PageRoots* out, RootCache* read) const {
+  const std::vector<Root>& live = roots_.live();
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (live[i].base != page) continue;
+    if (i < RootSet().size()) out->live |= uint64_t{1} << i;
+    if (live[i].registered && !out->registered) out->registered = page;
+  }
+  if (depth >= 3) return;
+  read->read(page);
+  for (uint64_t r : memory_.referrers(1, page)) climb(memory_.geometry().table_of(r), depth + 1, out, read);
+}
+
+// The Arm level of `entry` shown for its update (arm_level_of), remembered with its root.
+int EventChecker::level_of(uint64_t entry) {
+  return options_.cache_roots ? page_roots(memory_.geometry().table_of(entry)).arm_level : arm_level_of(entry);
+}
+
+// The memory was written under the cache's feet (a close's undo, exploration and restore of `u`,
+// whose entry held `now`): the pages those values point at may have other referrers, or the same
+// in another order, so their climbs are forgotten.
+void EventChecker::forget_climbs(const Update& u, uint64_t now) {
+  root_cache_.written(memory_.geometry(), u.old_value, u.new_value);
+  root_cache_.written(memory_.geometry(), now, u.old_value);
 }
 
 // The Arm level at which a walk from a live root first reaches `entry`'s page (3 when none does):

@@ -88,7 +88,8 @@ struct CheckOptions {
   // engine's pools) saves a record per mapped page and its lookups.
   uint64_t table_pages_begin = 0;
   uint64_t table_pages_end = UINT64_MAX;
-  // false: every write climbs the reverse index for its root (root_cache.h; tests compare).
+  // false: every write climbs the reverse index for its root, and every close for its updates'
+  // roots and levels, with no RootCache (root_cache.h; tests compare).
   bool cache_roots = true;
 };
 
@@ -120,10 +121,13 @@ class EventChecker {
   Status add(const armtrace::Event& e);
 
   // A hint, no effect on the check: add(e) comes soon. For a mem-write, fetches into the cache
-  // the `step` (0, 1, 2) of its memory lookups (NptImage::prefetch_write): call the steps for one
-  // event at decreasing distances ahead of its add().
+  // the `step` (0, 1, 2) of its memory lookups (NptImage::prefetch_write), and at step 0 its
+  // table page's root cache slot: call the steps for one event at decreasing distances ahead of
+  // its add().
   void prefetch(const armtrace::Event& e, int step) const {
-    if (e.kind == armtrace::EventKind::kMemWrite) memory_.prefetch_write(0, e.address & ~uint64_t{7}, e.value, step);
+    if (e.kind != armtrace::EventKind::kMemWrite) return;
+    memory_.prefetch_write(0, e.address & ~uint64_t{7}, e.value, step);
+    if (step == 0 && options_.cache_roots) root_cache_.prefetch(memory_.geometry().table_of(e.address));
   }
 
   // Closes the sections still open (open_at_end, last line `last_line`) and returns everything.
@@ -169,7 +173,7 @@ class EventChecker {
   OpenSection open_section(const armtrace::Event& e, uint64_t shared);
   void recycle(OpenSection&& s);
   Status close(uint32_t tid, OpenSection& s, uint64_t last_line, bool open_at_end);
-  RootSet roots_under(const std::vector<Update>& updates) const;
+  RootSet roots_under(const std::vector<Update>& updates);
   void mark_roots_above(uint64_t page, int depth, RootSet* set) const;
   Status close_shared(uint32_t tid, const OpenSection& s, uint64_t last_line, bool open_at_end);
   Status explore_group(const std::vector<const SharedSection*>& group, uint64_t last_line);
@@ -178,7 +182,12 @@ class EventChecker {
   void check_lock_of(const armtrace::Event& e, uint64_t entry);
   std::optional<uint64_t> live_root_of(uint64_t entry);
   std::optional<uint64_t> root_above(uint64_t page, int depth, RootCache* read) const;
+  PageRoots page_roots(uint64_t page);
+  void climb(uint64_t page, int depth, PageRoots* out, RootCache* read) const;
+  int level_of(uint64_t entry);
+  void forget_climbs(const Update& u, uint64_t now);
   bool holds(uint32_t tid, uint64_t lock) const;
+  std::pair<uint64_t, uint32_t>* holder(uint64_t lock);
   Status explore_for(const Root& root, const OpenSection& s, const Section& section, uint32_t tid,
                      uint64_t last_line, bool open_at_end);
   void undo(const std::vector<Update>& updates);
@@ -191,9 +200,11 @@ class EventChecker {
   CheckOptions options_;
   NptImage memory_;
   Roots roots_;
-  RootCache root_cache_;                      // live_root_of's answers
+  RootCache root_cache_;                      // climbs' answers (page_roots)
   std::array<Thread, armtrace::kMaxTid + 1> threads_;
-  std::map<uint64_t, uint32_t> lock_holder_;  // lock address -> tid (taken exclusively)
+  // (lock address, tid) of each lock taken exclusively, in no order: a few at a time, so a scan
+  // (as of a tid's open sections) beats a tree's node and rebalance per section.
+  std::vector<std::pair<uint64_t, uint32_t>> lock_holder_;
   std::map<uint64_t, std::multiset<uint32_t>> readers_;  // lock address -> tids holding it shared
   std::map<uint64_t, uint64_t> root_lock_;    // root base -> its lock (hint, or first writer's)
   SharedSections shared_;

@@ -112,6 +112,7 @@ Status EventChecker::explore_group(const std::vector<const SharedSection*>& grou
     }
     if (keep && result_.kept.size() < options_.keep_in_memory) result_.kept.push_back(std::move(c));
   }
+  for (const Update& u : g.updates) forget_climbs(u, now.at(u.entry));
   return ok_status();
 }
 

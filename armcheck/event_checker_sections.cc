@@ -23,10 +23,18 @@ std::string tids_text(const std::multiset<uint32_t>& tids) {
 
 }  // namespace
 
+// The entry of lock_holder_ for `lock`, or nullptr (valid until lock_holder_ changes).
+std::pair<uint64_t, uint32_t>* EventChecker::holder(uint64_t lock) {
+  for (auto& h : lock_holder_) {
+    if (h.first == lock) return &h;
+  }
+  return nullptr;
+}
+
 void EventChecker::lock(const Event& e) {
   Thread& t = threads_[e.tid];
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end()) {
+  std::pair<uint64_t, uint32_t>* const held = holder(e.address);
+  if (held != nullptr) {
     if (held->second == e.tid && e.kind == EventKind::kTrylock && !t.open.empty()) {
       for (auto it = t.open.rbegin(); it != t.open.rend(); ++it) {
         if (it->lock == e.address) {
@@ -40,13 +48,16 @@ void EventChecker::lock(const Event& e) {
     find("lock-conflict", e, fmt::format("tid {} takes lock {:#x}, which tid {} hold{} shared", e.tid, e.address,
                                          tids_text(r->second), r->second.size() == 1 ? "s" : ""));
   }
-  lock_holder_[e.address] = e.tid;
+  if (held != nullptr) {
+    held->second = e.tid;
+  } else {
+    lock_holder_.emplace_back(e.address, e.tid);
+  }
   t.open.push_back(open_section(e, 0));
 }
 
 void EventChecker::read_lock(const Event& e) {
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end()) {
+  if (const auto* held = holder(e.address)) {
     find("lock-conflict", e,
          fmt::format("tid {} takes lock {:#x} shared, which tid {} holds", e.tid, e.address, held->second));
   }
@@ -66,8 +77,10 @@ Status EventChecker::unlock(const Event& e) {
   if (--it->depth > 0) return ok_status();
   OpenSection s = std::move(*it);
   t.open.erase(std::next(it).base());
-  const auto held = lock_holder_.find(e.address);
-  if (held != lock_holder_.end() && held->second == e.tid) lock_holder_.erase(held);
+  if (auto* held = holder(e.address); held != nullptr && held->second == e.tid) {
+    *held = lock_holder_.back();
+    lock_holder_.pop_back();
+  }
   const Status closed = close(e.tid, s, e.line, false);
   recycle(std::move(s));
   return closed;
@@ -121,11 +134,12 @@ void EventChecker::undo(const std::vector<Update>& updates) {
 Status EventChecker::close(uint32_t tid, OpenSection& s, uint64_t last_line, bool open_at_end) {
   Section& section = section_;  // its storage reused: only seq and updates are set
   section.seq = sections_++;
-  for (Update& u : s.updates) u.kind = kind_at_level(arm_level_of(u.entry), kMaxLevels);
+  for (Update& u : s.updates) u.kind = kind_at_level(level_of(u.entry), kMaxLevels);
   section.updates.assign(s.updates.begin(), s.updates.end());
   result_.totals.add(section);
   if (s.updates.empty() || !options_.explore_sections) return ok_status();
-  if (!options_.explore.fits(largest_epoch(s.updates.size(), s.barriers))) {
+  // (No epoch is larger than the section: one that fits needs no count of its epochs.)
+  if (!options_.explore.fits(s.updates.size()) && !options_.explore.fits(largest_epoch(s.updates.size(), s.barriers))) {
     return std::move(options_.explore.check(largest_epoch(s.updates.size(), s.barriers))
                          .with_context(fmt::format("the section of tid {} under lock {:#x}", tid, s.lock))
                          .at(source_, s.first_line));
@@ -141,6 +155,7 @@ Status EventChecker::close(uint32_t tid, OpenSection& s, uint64_t last_line, boo
     PTX_RETURN_IF_ERROR(explore_for(roots_.live()[i], s, section, tid, last_line, open_at_end));
   }
   for (const auto& [entry, value] : now_) memory_.write(0, entry, value);
+  for (size_t i = 0; i < s.updates.size(); ++i) forget_climbs(s.updates[i], now_[i].second);
   return ok_status();
 }
 
@@ -151,14 +166,18 @@ Status EventChecker::close(uint32_t tid, OpenSection& s, uint64_t last_line, boo
 // reached from the written entries' tables are the only ones a section can change: the explorer
 // finds no address class for the others (it searches the same prefixes, level by level).
 // REQUIRES: at most RootSet().size() live roots.
-EventChecker::RootSet EventChecker::roots_under(const std::vector<Update>& updates) const {
+EventChecker::RootSet EventChecker::roots_under(const std::vector<Update>& updates) {
   RootSet set;
   uint64_t last_page = UINT64_MAX;
   for (const Update& u : updates) {
     const uint64_t page = memory_.geometry().table_of(u.entry);
     if (page == last_page) continue;  // a batched section writes many entries of one table
     last_page = page;
-    mark_roots_above(page, 0, &set);
+    if (options_.cache_roots) {
+      set |= RootSet(page_roots(page).live);
+    } else {
+      mark_roots_above(page, 0, &set);
+    }
     if (set.count() == roots_.live().size()) break;
   }
   return set;

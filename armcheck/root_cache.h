@@ -1,22 +1,25 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// RootCache: the EventChecker's memo of "which registered root's tree holds this table page"
-// (EventChecker::live_root_of, asked at every mem-write for the unlocked-write and no-root-lock
-// findings), so that a write does not climb the memory's reverse index of table pointers each
-// time: ptx check of a 2-VM qemu-virt casemate trace (4.13 M records) spent 12% of its time
-// in those climbs.
+// RootCache: the EventChecker's memo of what a climb up the memory's reverse index of table
+// pointers from a table page finds (PageRoots): "which registered root's tree holds this table
+// page" (EventChecker::live_root_of, asked at every mem-write for the unlocked-write and
+// no-root-lock findings), and, for the section that wrote it when it closes, the live roots above
+// it and the Arm level it is reached at (roots_under, arm_level_of). One climb answers the three,
+// so that neither a write nor its section's close climbs each time: ptx check of a 2-VM qemu-virt
+// casemate trace (4.13 M records) spent 12% of its time in the write's climbs, and its closes
+// climbed twice more per write.
 //
-// An answer (a root, or none) depends on the roots registered and on the referrers of the pages
-// the climb read (NptImage::referrers). So the cache keeps, beside each answer, the pages whose
+// An answer depends on the roots registered and on the referrers of the pages the climb read
+// (NptImage::referrers: which entries, and in which order). So the cache keeps, beside each answer, the pages whose
 // referrers were read (a filter: a page may be reported as read when it was not, never the other
 // way), and is emptied when
 //   * the roots change (clear()), or
 //   * a word changes from or to a value that may be a table descriptor pointing at such a page
 //     (written()): that page's referrers change.
 // Answers are emptied in O(1) (a generation count), the filter (a bitset small enough to stay in
-// cache: the test runs at every write) is cleared; its false positives only empty the cache more
-// often. Entries are direct-mapped by a hash of the page number (SeKVM's pools are 32 MiB apart:
-// the plain page number would put the same table of every VM in one slot); a page that collides
-// with another is climbed again.
+// cache: the test runs at every write) is cleared (only its words set since the last clear, when
+// they are few); its false positives only empty the cache more often. Entries are direct-mapped
+// by a hash of the page number (SeKVM's pools are 32 MiB apart: the plain page number would put
+// the same table of every VM in one slot); a page that collides with another is climbed again.
 //
 // Not thread-safe (one EventChecker's fold).
 #ifndef PTX_ARMCHECK_ROOT_CACHE_H_
@@ -32,6 +35,13 @@
 
 namespace ptx::armcheck {
 
+// What a climb from a table page finds (EventChecker::climb).
+struct PageRoots {
+  std::optional<uint64_t> registered;  // the registered root whose tree holds the page (live_root_of)
+  uint64_t live = 0;                   // bit i: live root i is above the page (roots_under; i < 64)
+  int arm_level = 3;                   // the Arm level a walk first reaches the page at (arm_level_of)
+};
+
 class RootCache {
  public:
   static constexpr size_t kSlots = size_t{1} << 12;   // answers
@@ -40,20 +50,38 @@ class RootCache {
   RootCache() : slots_(kSlots), filter_(kFilter / 64, 0) {}
 
   // The answer for table page `page`, if one is cached.
-  std::optional<std::optional<uint64_t>> find(uint64_t page) const {
+  std::optional<PageRoots> facts(uint64_t page) const {
     const Slot& s = slots_[slot_of(page)];
     if (s.generation != generation_ || s.page != page) return std::nullopt;
-    return s.has_root ? std::optional<uint64_t>(s.root) : std::nullopt;
+    return PageRoots{s.has_root ? std::optional<uint64_t>(s.root) : std::nullopt, s.live, s.arm_level};
   }
-  // Keeps `root` as the answer for `page`; the climb read the referrers of the pages passed to
+  // Its registered root alone.
+  std::optional<std::optional<uint64_t>> find(uint64_t page) const {
+    const std::optional<PageRoots> f = facts(page);
+    if (!f) return std::nullopt;
+    return f->registered;
+  }
+  // Keeps `facts` as the answer for `page`; the climb read the referrers of the pages passed to
   // read() since the last put().
-  void put(uint64_t page, std::optional<uint64_t> root) {
-    slots_[slot_of(page)] = Slot{page, root.value_or(0), generation_, root.has_value()};
+  void put(uint64_t page, const PageRoots& facts) {
+    slots_[slot_of(page)] = Slot{page, facts.registered.value_or(0), facts.live, generation_,
+                                 static_cast<int8_t>(facts.arm_level), facts.registered.has_value()};
   }
+  void put(uint64_t page, std::optional<uint64_t> root) { put(page, PageRoots{root}); }
+  // A hint: find(page) or put(page) comes soon (a trace's next writes, EventChecker::prefetch).
+  void prefetch(uint64_t page) const { __builtin_prefetch(&slots_[slot_of(page)]); }
   // The climb read the referrers of `page`.
   void read(uint64_t page) {
     const size_t h = hash(page, kFilter);
-    filter_[h / 64] |= uint64_t{1} << (h % 64);
+    uint64_t& word = filter_[h / 64];
+    if (word == 0) {
+      if (set_words_.size() < kSetWords) {
+        set_words_.push_back(static_cast<uint32_t>(h / 64));
+      } else {
+        many_set_ = true;
+      }
+    }
+    word |= uint64_t{1} << (h % 64);
   }
 
   // The word changed from `old_value` to `new_value` (in the geometry `g` of the memory).
@@ -66,17 +94,25 @@ class RootCache {
   }
   // Forgets every answer (the roots changed).
   void clear() {
-    std::fill(filter_.begin(), filter_.end(), 0);
+    if (many_set_) {
+      std::fill(filter_.begin(), filter_.end(), 0);
+    } else {
+      for (const uint32_t w : set_words_) filter_[w] = 0;  // the words read() set: few between clears
+    }
+    set_words_.clear();
+    many_set_ = false;
     if (++generation_ != 0) return;
     std::fill(slots_.begin(), slots_.end(), Slot{});  // the count wrapped: start again
     generation_ = 1;
   }
 
  private:
-  struct Slot {
+  struct alignas(32) Slot {  // a PageRoots in 32 bytes: two a cache line
     uint64_t page = 0;
     uint64_t root = 0;
+    uint64_t live = 0;
     uint32_t generation = 0;  // valid when generation_
+    int8_t arm_level = 3;
     bool has_root = false;
   };
   // The top bits of the page number times 2^64 / golden ratio: in [0, n), n a power of two.
@@ -91,6 +127,11 @@ class RootCache {
 
   std::vector<Slot> slots_;
   std::vector<uint64_t> filter_;  // bit h: a page of hash h was read since the last clear()
+  // The filter's non-zero words, when fewer than kSetWords (else many_set_): clear() zeroes those
+  // alone, not the whole filter (a close that rewrote a pointer to a climbed page clears it).
+  static constexpr size_t kSetWords = 256;
+  std::vector<uint32_t> set_words_;
+  bool many_set_ = false;
   uint32_t generation_ = 1;       // 0 never matches: slots and filter start at 0
 };
 

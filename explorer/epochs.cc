@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <boost/container/small_vector.hpp>
+
 #include "explorer/explorer.h"
 #include "explorer/faithful.h"
 #include "explorer/reference.h"
@@ -47,9 +49,11 @@ void merge(Exploration& total, Exploration&& x, uint32_t epoch, uint32_t start) 
   }
 }
 
-// The end of each epoch: the cuts inside (0, n), ascending, then n.
-std::vector<uint32_t> epoch_bounds(size_t n, std::span<const uint32_t> epoch_ends) {
-  std::vector<uint32_t> ends;
+// The end of each epoch: the cuts inside (0, n), ascending, then n. (Inline storage: a section
+// of a few writes and barriers allocates nothing.)
+using EpochEnds = boost::container::small_vector<uint32_t, 8>;
+EpochEnds epoch_bounds(size_t n, std::span<const uint32_t> epoch_ends) {
+  EpochEnds ends;
   for (const uint32_t e : epoch_ends) {
     if (e > 0 && e < n && (ends.empty() || e > ends.back())) ends.push_back(e);
   }
@@ -72,7 +76,7 @@ Exploration explore_epochs(NptImage& memory, uint64_t root, const Geometry& g, s
                            std::span<const uint32_t> epoch_ends, std::span<const uint64_t> targets,
                            const ExploreOptions& options, size_t pending, std::span<const std::vector<Update>> also) {
   const Tables t(memory, root, g);
-  const std::vector<uint32_t> ends = epoch_bounds(updates.size(), epoch_ends);
+  const EpochEnds ends = epoch_bounds(updates.size(), epoch_ends);
   if (ends.size() == 1 && pending == 0 && also.empty()) {  // one epoch: no reference needed
     Exploration x = explore_one(t, updates, targets, options);
     for (const Update& u : updates) memory.apply(u);

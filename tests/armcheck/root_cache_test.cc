@@ -54,5 +54,22 @@ TEST(RootCache, OtherWritesKeepIt) {
   EXPECT_TRUE(c.find(kLeaf).has_value());
 }
 
+// clear() forgets every page read, whether it zeroes the filter's words it kept track of (a few
+// pages read) or the whole filter (many): a pointer to any of them no longer empties the cache.
+TEST(RootCache, ClearForgetsEveryPageRead) {
+  const Geometry g = Geometry::arm();
+  for (const uint64_t pages : {uint64_t{3}, uint64_t{200}, uint64_t{5000}}) {
+    RootCache c;
+    for (uint64_t i = 0; i < pages; ++i) c.read(kElsewhere + i * 0x1000);
+    c.clear();
+    c.put(kLeaf, kRoot);
+    for (uint64_t i = 0; i < pages; ++i) c.written(g, 0, (kElsewhere + i * 0x1000) | 3);
+    EXPECT_TRUE(c.find(kLeaf).has_value()) << pages << " pages";
+    c.read(kElsewhere);  // read again: a pointer to it empties the cache again
+    c.written(g, 0, kElsewhere | 3);
+    EXPECT_FALSE(c.find(kLeaf).has_value()) << pages << " pages";
+  }
+}
+
 }  // namespace
 }  // namespace ptx::armcheck

@@ -5,10 +5,12 @@
 // (FaithfulStates: every page-aligned IPA of the reduced geometries as a target, and unaligned
 // ones). Cases: every generator style with one update, random images with one write at a random
 // entry of any level (aliased and stale tables, blocks, unmaps, no-op writes, slots no walk reads,
-// pages no walk reaches, an old value that is not the image's), and the SeKVM geometry. The path
+// pages no walk reaches, an old value that is not the image's), in per-level pools and flat
+// memories (Arm rules: a table reached at several levels), and the SeKVM geometry. The path
 // must also overwrite an Exploration that holds another section's result (storage reuse).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -111,35 +113,84 @@ TEST(OneWriteTest, GeneratorStylesEqualFaithful) {
   int took = 0, refused = 0;
   for (uint64_t seed = 0; seed < 40; ++seed) {
     for (int s = 0; s < static_cast<int>(test::CaseStyle::kCount); ++s) {
-      for (const Geometry& g : {test::kReduced4x2, test::kReduced3x2, test::kReduced4x3, Geometry::sekvm()}) {
+      for (const Geometry& g : {test::kReduced4x2, test::kReduced3x2, test::kReduced4x3, Geometry::sekvm(),
+                                test::kArm4x2, test::kArm3x2, test::kArm4x3}) {
         const test::SectionCase c = test::make_case(g, static_cast<test::CaseStyle>(s), 1, 11000 + seed);
         if (c.updates.size() != 1) continue;
         ASSERT_NO_FATAL_FAILURE(expect_same(c, seed) ? ++took : ++refused);
       }
     }
   }
-  EXPECT_GT(took, 300);
-  EXPECT_GT(refused, 20);  // table writes (links, re-points, block <-> table) take the general path
+  EXPECT_GT(took, 500);
+  EXPECT_GT(refused, 40);  // table writes (links, re-points, block <-> table) take the general path
 }
 
+// Random writes in random images, in per-level pools and (the Arm rules) in flat memories, where a
+// table may be reached at several levels: the path then takes the write only when no value is a
+// table at any of them, and its classes come from every such level.
 TEST(OneWriteTest, RandomWritesInRandomImagesEqualFaithful) {
-  int took = 0, unreachable = 0, aliased = 0;
-  for (const Geometry& g : {test::kReduced4x2, test::kReduced3x2, test::kReduced4x3}) {
-    for (uint64_t seed = 0; seed < 700; ++seed) {
-      const test::SectionCase c = one_random_write(g, 12000 + seed);
-      bool path = false;
-      ASSERT_NO_FATAL_FAILURE(path = expect_same(c, seed));
-      if (!path) continue;
-      ++took;
-      Exploration x;
-      explore_one_leaf_write(c.before, c.updates, {}, CompareMode::kDescriptor, &x);
-      unreachable += x.classes.empty();
-      aliased += x.classes.size() > 1;
+  for (const bool flat : {false, true}) {
+    int took = 0, refused = 0, unreachable = 0, aliased = 0, levels = 0;
+    const std::vector<Geometry> geometries = flat ? std::vector<Geometry>{test::kArm4x2, test::kArm3x2, test::kArm4x3}
+                                                  : std::vector<Geometry>{test::kReduced4x2, test::kReduced3x2, test::kReduced4x3};
+    for (const Geometry& g : geometries) {
+      for (uint64_t seed = 0; seed < 700; ++seed) {
+        const test::SectionCase c = one_random_write(g, 12000 + seed);
+        bool path = false;
+        ASSERT_NO_FATAL_FAILURE(path = expect_same(c, seed));
+        refused += !path;
+        if (!path) continue;
+        ++took;
+        Exploration x;
+        explore_one_leaf_write(c.before, c.updates, {}, CompareMode::kDescriptor, &x);
+        unreachable += x.classes.empty();
+        aliased += x.classes.size() > 1;
+        levels += std::any_of(x.classes.begin(), x.classes.end(),
+                              [&](const AddressClass& a) { return a.pages != x.classes.front().pages; });
+      }
+    }
+    SCOPED_TRACE(flat ? "flat" : "per-level pools");
+    EXPECT_GT(took, 1000);
+    EXPECT_GT(refused, 50);
+    EXPECT_GT(unreachable, 50);  // writes no walk reads: no class
+    EXPECT_GT(aliased, 5);       // a table reached by several walks: a class per prefix
+    EXPECT_TRUE(!flat || levels > 0) << levels;  // ... and at several levels
+  }
+}
+
+// A flat memory whose root table maps itself (a recursive mapping: root entry 3 points at the root,
+// so the root, and the tables under it, are reached at every level too): a write into the root or
+// into a table under it is read at several levels, through chains that pass the root table.
+TEST(OneWriteTest, RecursiveRootMappingEqualsFaithful) {
+  const Geometry& g = test::kArm4x2;
+  const uint64_t root = test::kTestRoot, a = root + g.page_size(), b = root + 2 * g.page_size();
+  NptImage image(g, root);
+  image.write(0, root + 3 * 8, root | 3);  // the self map
+  image.write(0, root, a | 3);
+  image.write(0, a + 8, b | 3);
+  image.write(0, b + 16, 0x7000 | 3);
+  int took = 0, levels = 0;
+  for (const uint64_t page : {root, a, b}) {
+    for (uint64_t slot = 0; slot < g.entries_per_table(); ++slot) {
+      // Invalid, a block at Arm levels 1 and 2 (bits 01), and a page or table (bits 11).
+      for (const uint64_t value : {uint64_t{0}, uint64_t{0x9000 | 1}, uint64_t{0xa000 | 3}}) {
+        const uint64_t entry = page + slot * 8;
+        const uint64_t now = image.read(0, entry);
+        const test::SectionCase c{image, {Update{kind_at_level(g.leaf_level(), g.levels), entry, now, value}},
+                                  test::CaseStyle::kRandom, slot};
+        bool path = false;
+        ASSERT_NO_FATAL_FAILURE(path = expect_same(c, slot));
+        if (!path) continue;
+        ++took;
+        Exploration x;
+        explore_one_leaf_write(c.before, c.updates, {}, CompareMode::kDescriptor, &x);
+        levels += std::any_of(x.classes.begin(), x.classes.end(),
+                              [&](const AddressClass& k) { return k.pages != x.classes.front().pages; });
+      }
     }
   }
-  EXPECT_GT(took, 1000);
-  EXPECT_GT(unreachable, 50);  // writes no walk reads: no class
-  EXPECT_GT(aliased, 5);       // a table reached by several walks: a class per prefix
+  EXPECT_GT(took, 10);
+  EXPECT_GT(levels, 3);  // classes of one write at several levels, through the self map
 }
 
 // The SeKVM geometry and its run's sections: one page mapped, remapped or unmapped in a table

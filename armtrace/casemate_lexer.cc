@@ -83,17 +83,6 @@ int CasemateLexer::get() {
   return c;
 }
 
-void CasemateLexer::advance(int c) {
-  ++pos_;
-  ++offset_;
-  if (c == '\n') {
-    ++line_;
-    column_ = 1;
-  } else {
-    ++column_;
-  }
-}
-
 Status CasemateLexer::skip_space() {
   while (is_space(peek_raw())) {
     if (get() == kFailed) return error_;

@@ -94,12 +94,7 @@ class CasemateLexer {
   // Consumes the next byte if it is an LF already in the buffer (the end of a line consume()
   // stopped at).
   void consume_newline() {
-    if (pos_ < end_ && buf_[pos_] == '\n') {
-      ++pos_;
-      ++offset_;
-      ++line_;
-      column_ = 1;
-    }
+    if (pos_ < end_ && buf_[pos_] == '\n') advance('\n');
   }
   // Is the next byte `c`, already in the buffer (no read, no whitespace skipped, false after an
   // error)? A cheap test before window().
@@ -116,7 +111,17 @@ class CasemateLexer {
   bool fill();  // reads more input after the unread bytes; false when none is left
   std::string_view refill_window();  // window() when fewer than kMaxLineBytes + 1 bytes are buffered
   int get();  // consumes a byte after checking it: 0..255, kEof, or kFailed
-  void advance(int c);  // consumes the byte c == peek_raw(), unchecked
+  // Consumes the byte c == peek_raw(), unchecked (inline: the fast path ends each line with it).
+  void advance(int c) {
+    ++pos_;
+    ++offset_;
+    if (c == '\n') {
+      ++line_;
+      column_ = 1;
+    } else {
+      ++column_;
+    }
+  }
   Status fail(uint64_t line, uint64_t column, std::string message);
   Status skip_space();
   Status read_string(Token* t);

@@ -6,17 +6,15 @@
 namespace ptx {
 
 void PageIndex::insert(EntryKey k, uint32_t id) {
-  std::vector<Window>& level = windows_[static_cast<size_t>(k.level())];
-  const uint64_t p = k.entry() >> page_shift_;
   // A page inside a window (a window grown over it before it came) takes its slot there: the
   // window grow() would stretch (no other can take it, windows do not overlap), without trying
   // the others (a flat memory's random mapped pages mostly land inside windows).
-  for (Window& w : level) {
-    if (p - w.base < w.ids.size()) {
-      w.ids[p - w.base] = id;
-      return;
-    }
+  if (const uint32_t* slot = window_slot(k)) {
+    *const_cast<uint32_t*>(slot) = id;  // a slot of this (non-const) index's own windows
+    return;
   }
+  std::vector<Window>& level = windows_[static_cast<size_t>(k.level())];
+  const uint64_t p = k.entry() >> page_shift_;
   for (size_t w = 0; w < level.size(); ++w) {
     if (grow(level, w, p)) {
       level[w].ids[p - level[w].base] = id;

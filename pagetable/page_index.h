@@ -47,6 +47,8 @@ class PageIndex {
   // The id of the page whose key is `k`, or 0 when it has none. `k` must be a page key: its
   // address page aligned (the low bits below page_shift are ignored).
   uint32_t find(EntryKey k) const {
+    // window_slot()'s loop, written out: through window_slot every lookup of a casemate check
+    // ran 0.7 % more instructions (callgrind), and find() is the index's hottest path.
     const uint64_t p = k.entry() >> page_shift_;
     for (const Window& w : windows_[static_cast<size_t>(k.level())]) {
       const uint64_t i = p - w.base;
@@ -60,9 +62,9 @@ class PageIndex {
     return it == far_.end() ? 0 : it->second;
   }
 
-  // Where find(k) would read k's id in a window, or nullptr when no window covers k (for a
-  // prefetch: the slot's cache line can be fetched before find(k) needs it). Valid until the next
-  // insert.
+  // Where find(k) reads k's id in a window (windows do not overlap: one at most covers k), or
+  // nullptr when no window covers k; also for a prefetch, the slot's cache line fetched before
+  // find(k) needs it. Valid until the next insert.
   const uint32_t* window_slot(EntryKey k) const {
     const uint64_t p = k.entry() >> page_shift_;
     for (const Window& w : windows_[static_cast<size_t>(k.level())]) {

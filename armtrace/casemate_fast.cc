@@ -386,20 +386,21 @@ class Keyed {
     return literal(")");
   }
 
-  // "H)": §1.4 hex, an optional lower-case "0x" then 1-16 digits of either case, and ')'.
+  // "H)": §1.4 hex, an optional lower-case "0x" then 1-16 digits of either case, and ')'. Near
+  // the line's end (or without SSE2), the word before ')' read by hex().
   [[gnu::always_inline]] bool hex_close(uint64_t* v) {
-    if (end_ - p_ >= 2 && p_[0] == '0' && p_[1] == 'x') p_ += 2;
 #if defined(PTX_CASEMATE_SSE2)
-    if (end_ - p_ >= 17) return hex16_close(v);
-#endif
-    const char* first = p_;
-    uint64_t x = 0;
-    for (int d; p_ < end_ && (d = kHexDigit[static_cast<unsigned char>(*p_)]) >= 0; ++p_) {
-      x = x << 4 | static_cast<uint64_t>(d);
+    const ptrdiff_t prefix = end_ - p_ >= 2 && p_[0] == '0' && p_[1] == 'x' ? 2 : 0;
+    if (end_ - p_ >= prefix + 17) {
+      p_ += prefix;
+      return hex16_close(v);
     }
-    if (p_ == first || p_ - first > 16) return false;
-    *v = x;
-    return literal(")");
+#endif
+    const std::optional<std::string_view> word = until(')', 18);  // "0x" and 16 digits at most
+    const std::optional<uint64_t> x = word ? hex(*word) : std::nullopt;
+    if (!x || !literal(")")) return false;
+    *v = *x;
+    return true;
   }
 
 #if defined(PTX_CASEMATE_SSE2)

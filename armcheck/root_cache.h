@@ -55,20 +55,13 @@ class RootCache {
     if (s.generation != generation_ || s.page != page) return std::nullopt;
     return PageRoots{s.has_root ? std::optional<uint64_t>(s.root) : std::nullopt, s.live, s.arm_level};
   }
-  // Its registered root alone.
-  std::optional<std::optional<uint64_t>> find(uint64_t page) const {
-    const std::optional<PageRoots> f = facts(page);
-    if (!f) return std::nullopt;
-    return f->registered;
-  }
   // Keeps `facts` as the answer for `page`; the climb read the referrers of the pages passed to
   // read() since the last put().
   void put(uint64_t page, const PageRoots& facts) {
     slots_[slot_of(page)] = Slot{page, facts.registered.value_or(0), facts.live, generation_,
                                  static_cast<int8_t>(facts.arm_level), facts.registered.has_value()};
   }
-  void put(uint64_t page, std::optional<uint64_t> root) { put(page, PageRoots{root}); }
-  // A hint: find(page) or put(page) comes soon (a trace's next writes, EventChecker::prefetch).
+  // A hint: facts(page) or put(page) comes soon (a trace's next writes, EventChecker::prefetch).
   void prefetch(uint64_t page) const { __builtin_prefetch(&slots_[slot_of(page)]); }
   // The climb read the referrers of `page`.
   void read(uint64_t page) {

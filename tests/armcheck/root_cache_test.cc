@@ -11,22 +11,36 @@ namespace {
 
 constexpr uint64_t kRoot = 0x10000, kMiddle = 0x20000, kLeaf = 0x30000, kElsewhere = 0x7000000;
 
+// The registered root cached for `page`: nullopt when nothing is cached, {nullopt} when "no
+// root" is.
+std::optional<std::optional<uint64_t>> find(const RootCache& c, uint64_t page) {
+  const std::optional<PageRoots> f = c.facts(page);
+  if (!f) return std::nullopt;
+  return f->registered;
+}
+
 // A climb from kLeaf that read kLeaf's and kMiddle's referrers and found kRoot.
 RootCache climbed() {
   RootCache c;
   c.read(kLeaf);
   c.read(kMiddle);
-  c.put(kLeaf, kRoot);
+  c.put(kLeaf, PageRoots{kRoot});
   return c;
 }
 
 TEST(RootCache, KeepsAnAnswerAndNoneAsAnAnswer) {
   RootCache c = climbed();
-  EXPECT_EQ(c.find(kLeaf), std::optional<std::optional<uint64_t>>(kRoot));
-  EXPECT_FALSE(c.find(kMiddle).has_value());  // never asked
-  c.put(kElsewhere, std::nullopt);
-  ASSERT_TRUE(c.find(kElsewhere).has_value());
-  EXPECT_FALSE(c.find(kElsewhere)->has_value());  // asked: no root
+  EXPECT_EQ(find(c, kLeaf), std::optional<std::optional<uint64_t>>(kRoot));
+  EXPECT_FALSE(find(c, kMiddle).has_value());  // never asked
+  c.put(kElsewhere, PageRoots{});
+  ASSERT_TRUE(find(c, kElsewhere).has_value());
+  EXPECT_FALSE(find(c, kElsewhere)->has_value());  // asked: no root
+  c.put(kMiddle, PageRoots{kRoot, 0b101, 1});       // the live roots above and the Arm level too
+  const std::optional<PageRoots> f = c.facts(kMiddle);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->registered, std::optional<uint64_t>(kRoot));
+  EXPECT_EQ(f->live, 0b101u);
+  EXPECT_EQ(f->arm_level, 1);
 }
 
 TEST(RootCache, APointerToAReadPageChangingEmptiesIt) {
@@ -35,7 +49,7 @@ TEST(RootCache, APointerToAReadPageChangingEmptiesIt) {
                                              {kLeaf | 3, kElsewhere | 3}}) {
     RootCache c = climbed();
     c.written(g, old_value, new_value);
-    EXPECT_FALSE(c.find(kLeaf).has_value()) << std::hex << old_value << " -> " << new_value;
+    EXPECT_FALSE(find(c, kLeaf).has_value()) << std::hex << old_value << " -> " << new_value;
   }
 }
 
@@ -45,13 +59,13 @@ TEST(RootCache, OtherWritesKeepIt) {
   c.written(g, 0, kElsewhere | 3);          // a pointer to a page no climb read
   c.written(g, kMiddle | 3, kMiddle | 3);   // no change
   c.written(g, 0, kMiddle);                 // invalid: not a table descriptor
-  EXPECT_EQ(c.find(kLeaf), std::optional<std::optional<uint64_t>>(kRoot));
+  EXPECT_EQ(find(c, kLeaf), std::optional<std::optional<uint64_t>>(kRoot));
   c.clear();                                // the roots changed
-  EXPECT_FALSE(c.find(kLeaf).has_value());
+  EXPECT_FALSE(find(c, kLeaf).has_value());
   c.written(g, 0, kMiddle | 3);             // the filter was cleared with the answers
-  c.put(kLeaf, kRoot);
+  c.put(kLeaf, PageRoots{kRoot});
   c.written(g, 0, kMiddle | 3);
-  EXPECT_TRUE(c.find(kLeaf).has_value());
+  EXPECT_TRUE(find(c, kLeaf).has_value());
 }
 
 // clear() forgets every page read, whether it zeroes the filter's words it kept track of (a few
@@ -62,12 +76,12 @@ TEST(RootCache, ClearForgetsEveryPageRead) {
     RootCache c;
     for (uint64_t i = 0; i < pages; ++i) c.read(kElsewhere + i * 0x1000);
     c.clear();
-    c.put(kLeaf, kRoot);
+    c.put(kLeaf, PageRoots{kRoot});
     for (uint64_t i = 0; i < pages; ++i) c.written(g, 0, (kElsewhere + i * 0x1000) | 3);
-    EXPECT_TRUE(c.find(kLeaf).has_value()) << pages << " pages";
+    EXPECT_TRUE(find(c, kLeaf).has_value()) << pages << " pages";
     c.read(kElsewhere);  // read again: a pointer to it empties the cache again
     c.written(g, 0, kElsewhere | 3);
-    EXPECT_FALSE(c.find(kLeaf).has_value()) << pages << " pages";
+    EXPECT_FALSE(find(c, kLeaf).has_value()) << pages << " pages";
   }
 }
 

@@ -43,7 +43,9 @@ Status EventChecker::add(const Event& e) {
   if (options_.observer == nullptr) return apply(e);
   options_.observer->before(e, memory_, roots_);
   PTX_RETURN_IF_ERROR(apply(e));
-  options_.observer->after(e, memory_, roots_);
+  EventFacts facts;
+  if (e.kind == EventKind::kMemWrite) facts.live_root_distance = write_live_distance_;
+  options_.observer->after(e, memory_, roots_, facts);
   return ok_status();
 }
 
@@ -73,10 +75,15 @@ Status EventChecker::write_word(const Event& e, uint64_t address, uint64_t value
   const uint64_t entry = address & ~uint64_t{7};
   const uint64_t old = memory_.read(0, entry);
   ++writes_;
-  check_lock_of(e, entry);
+  const PageRoots found = roots_of(entry);
+  check_lock_of(e, entry, found.registered);
   if (!threads_[e.tid].open.empty()) record_write(e, entry, old, value);
   memory_.write(0, entry, value);
   root_cache_.written(memory_.geometry(), old, value);
+  // The nearest live root found before the write is the nearest after it: the write changes only
+  // the referrers of the pages its old and new values point at, by a word of the entry's own page,
+  // and a climb through that word has come back to the page it started from.
+  write_live_distance_ = options_.cache_roots ? found.live_distance : 0;
   return ok_status();
 }
 
@@ -94,8 +101,7 @@ void EventChecker::record_write(const Event& e, uint64_t entry, uint64_t old, ui
 }
 
 // unlocked-write / no-root-lock (see the header).
-void EventChecker::check_lock_of(const Event& e, uint64_t entry) {
-  const std::optional<uint64_t> root = live_root_of(entry);
+void EventChecker::check_lock_of(const Event& e, uint64_t entry, std::optional<uint64_t> root) {
   if (!root) return;
   const Thread& t = threads_[e.tid];
   const auto it = root_lock_.find(*root);
@@ -150,12 +156,17 @@ void EventChecker::read_word(const Event& e) {
   }
 }
 
-// The registered root whose tree holds `entry`, if one does (up the reverse index of table
-// pointers, at most 3 tables above: 4 levels), remembered until the tree or the roots change.
-std::optional<uint64_t> EventChecker::live_root_of(uint64_t entry) {
+// The climb from `entry`'s table page: the registered root whose tree holds it, if one does (up
+// the reverse index of table pointers, at most 3 tables above: 4 levels), and the nearest live
+// root; remembered until the tree or the roots change. Without the cache only the registered root
+// is found (live_distance 0).
+PageRoots EventChecker::roots_of(uint64_t entry) {
   const uint64_t page = memory_.geometry().table_of(entry);
-  if (!options_.cache_roots) return root_above(page, 0, nullptr);
-  return page_roots(page).registered;
+  if (options_.cache_roots) return page_roots(page);
+  PageRoots found;
+  found.registered = root_above(page, 0, nullptr);
+  found.live_distance = 0;
+  return found;
 }
 
 // `read`, when set, is told each page whose referrers the climb reads.
@@ -190,6 +201,7 @@ void EventChecker::climb(uint64_t page, int depth, PageRoots* out, RootCache* re
   for (size_t i = 0; i < live.size(); ++i) {
     if (live[i].base != page) continue;
     if (i < RootSet().size()) out->live |= uint64_t{1} << i;
+    out->live_distance = std::min(out->live_distance, depth);
     if (live[i].registered && !out->registered) out->registered = page;
   }
   if (depth >= 3) return;

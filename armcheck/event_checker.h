@@ -179,8 +179,8 @@ class EventChecker {
   Status explore_group(const std::vector<const SharedSection*>& group, uint64_t last_line);
   std::vector<std::vector<Update>> commit_states(const std::vector<const SharedSection*>& group) const;
   void record_write(const armtrace::Event& e, uint64_t entry, uint64_t old, uint64_t value);
-  void check_lock_of(const armtrace::Event& e, uint64_t entry);
-  std::optional<uint64_t> live_root_of(uint64_t entry);
+  void check_lock_of(const armtrace::Event& e, uint64_t entry, std::optional<uint64_t> root);
+  PageRoots roots_of(uint64_t entry);
   std::optional<uint64_t> root_above(uint64_t page, int depth, RootCache* read) const;
   PageRoots page_roots(uint64_t page);
   void climb(uint64_t page, int depth, PageRoots* out, RootCache* read) const;
@@ -213,6 +213,7 @@ class EventChecker {
   Section section_;                           // close()'s section record, its storage reused
   std::vector<uint32_t> ends_;                // explore_for()'s epoch ends
   uint64_t writes_ = 0;                       // words written so far (their order)
+  int write_live_distance_ = 0;               // the last write_word's EventFacts::live_root_distance
   uint64_t sections_ = 0;
   CheckResult result_;
 };

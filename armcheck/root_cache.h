@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // RootCache: the EventChecker's memo of what a climb up the memory's reverse index of table
 // pointers from a table page finds (PageRoots): "which registered root's tree holds this table
-// page" (EventChecker::live_root_of, asked at every mem-write for the unlocked-write and
+// page" (EventChecker::roots_of, asked at every mem-write for the unlocked-write and
 // no-root-lock findings), and, for the section that wrote it when it closes, the live roots above
 // it and the Arm level it is reached at (roots_under, arm_level_of). One climb answers the three,
 // so that neither a write nor its section's close climbs each time: ptx check of a 2-VM qemu-virt
@@ -37,9 +37,12 @@ namespace ptx::armcheck {
 
 // What a climb from a table page finds (EventChecker::climb).
 struct PageRoots {
-  std::optional<uint64_t> registered;  // the registered root whose tree holds the page (live_root_of)
+  std::optional<uint64_t> registered;  // the registered root whose tree holds the page (roots_of)
   uint64_t live = 0;                   // bit i: live root i is above the page (roots_under; i < 64)
   int arm_level = 3;                   // the Arm level a walk first reaches the page at (arm_level_of)
+  // The fewest tables up the climb between the page and a live root's base (0: it is one), 4 when
+  // no live root is within 3 (EventFacts::live_root_distance, for the TLB pass).
+  int live_distance = 4;
 };
 
 class RootCache {
@@ -53,13 +56,15 @@ class RootCache {
   std::optional<PageRoots> facts(uint64_t page) const {
     const Slot& s = slots_[slot_of(page)];
     if (s.generation != generation_ || s.page != page) return std::nullopt;
-    return PageRoots{s.has_root ? std::optional<uint64_t>(s.root) : std::nullopt, s.live, s.arm_level};
+    return PageRoots{s.has_root ? std::optional<uint64_t>(s.root) : std::nullopt, s.live, s.arm_level,
+                     s.live_distance};
   }
   // Keeps `facts` as the answer for `page`; the climb read the referrers of the pages passed to
   // read() since the last put().
   void put(uint64_t page, const PageRoots& facts) {
     slots_[slot_of(page)] = Slot{page, facts.registered.value_or(0), facts.live, generation_,
-                                 static_cast<int8_t>(facts.arm_level), facts.registered.has_value()};
+                                 static_cast<int8_t>(facts.arm_level), static_cast<int8_t>(facts.live_distance),
+                                 facts.registered.has_value()};
   }
   // A hint: facts(page) or put(page) comes soon (a trace's next writes, EventChecker::prefetch).
   void prefetch(uint64_t page) const { __builtin_prefetch(&slots_[slot_of(page)]); }
@@ -106,6 +111,7 @@ class RootCache {
     uint64_t live = 0;
     uint32_t generation = 0;  // valid when generation_
     int8_t arm_level = 3;
+    int8_t live_distance = 4;
     bool has_root = false;
   };
   // The top bits of the page number times 2^64 / golden ratio: in [0, n), n a power of two.

@@ -31,7 +31,7 @@ struct SectionTlb::Lane {
   void fold(const armtrace::Event& e) {
     pass.before(e, memory, roots);
     apply(e);
-    pass.after(e, memory, roots);
+    pass.after(e, memory, roots, armcheck::EventFacts{});
   }
   void apply(const armtrace::Event& e);
   std::optional<armcheck::EngineExporter::PlainEvents> quiet(const Section& s) const;

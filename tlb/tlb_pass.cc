@@ -30,9 +30,12 @@ void TlbPass::before(const Event& e, const NptImage& memory, const armcheck::Roo
   collect_changes(e);
 }
 
-void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Roots& roots) {
+void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Roots& roots,
+                    const armcheck::EventFacts& facts) {
   memory_ = &memory;
   ++events_;
+  fact_word_ = e.kind == EventKind::kMemWrite ? e.address & ~uint64_t{7} : kNoWord;
+  fact_distance_ = facts.live_root_distance;
   switch (e.kind) {
     case EventKind::kMemWrite:
     case EventKind::kMemInit:
@@ -164,6 +167,7 @@ void TlbPass::on_writes(const Event& e) {
 // read with their values before it).
 void TlbPass::positions(uint64_t word, std::vector<Position>& out, bool before) const {
   out.clear();
+  if (out_of_reach(word, kMaxLevels)) return;
   Chain chain{word};
   ascend(chain, out, before, kMaxLevels);
 }
@@ -173,8 +177,20 @@ void TlbPass::positions(uint64_t word, std::vector<Position>& out, bool before) 
 // its start, so the climb stops one word short of positions().
 void TlbPass::table_positions(uint64_t word, std::vector<Position>& out) const {
   out.clear();
+  if (out_of_reach(word, kMaxLevels - 1)) return;
   Chain chain{word};
   ascend(chain, out, false, kMaxLevels - 1);
+}
+
+// Would ascend() find no position for `word` within chains of `longest` words? It would when no
+// stale Walk is held (the only other starts of a chain) and the checker's climb from the word's
+// page, through the same referrers, found no live root within longest - 1 tables above it
+// (EventFacts): every context in live_ is a registered root of the checker's Roots::live. A trace
+// of two VMs writes most words at a leaf page three tables below its root, which relinked() would
+// otherwise climb for each write of a value ending in 0b11 (a page descriptor looks like a table
+// descriptor).
+bool TlbPass::out_of_reach(uint64_t word, size_t longest) const {
+  return stale_entries_ == 0 && word == fact_word_ && static_cast<size_t>(fact_distance_) >= longest;
 }
 
 // chain[0] is the word, chain[k] a table descriptor pointing at chain[k-1]'s page. Each live root

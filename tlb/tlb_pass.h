@@ -91,7 +91,8 @@ class TlbPass final : public armcheck::EventObserver {
   explicit TlbPass(TlbOptions options = {});
 
   void before(const armtrace::Event& e, const NptImage& memory, const armcheck::Roots& roots) override;
-  void after(const armtrace::Event& e, const NptImage& memory, const armcheck::Roots& roots) override;
+  void after(const armtrace::Event& e, const NptImage& memory, const armcheck::Roots& roots,
+             const armcheck::EventFacts& facts) override;
   void finish(uint64_t last_line, const NptImage& memory, const armcheck::Roots& roots) override;
 
   // Every finding so far, in trace order (stale-benign included; severity kInfo).
@@ -156,6 +157,7 @@ class TlbPass final : public armcheck::EventObserver {
   // kMaxLevels words; one more is never read).
   using Chain = boost::container::static_vector<uint64_t, kMaxLevels + 1>;
   void table_positions(uint64_t word, std::vector<Position>& out) const;
+  bool out_of_reach(uint64_t word, size_t longest) const;
   void ascend(Chain& chain, std::vector<Position>& out, bool before, size_t longest) const;
   bool chain_position(const Context& c, size_t ci, int top, uint64_t ia, const StaleEntry* through, const Chain& chain,
                       std::vector<Position>& out, bool before) const;
@@ -229,6 +231,11 @@ class TlbPass final : public armcheck::EventObserver {
   static_assert(armtrace::kMaxTid < 32, "busy_threads_ has a bit per tid");
   uint32_t busy_threads_ = 0;  // bit tid: its Thread has writes, TLBIs or sections pending (after())
   const NptImage* memory_ = nullptr;  // the checker's, during a call
+  // The word after() handles a mem-write of, and its EventFacts::live_root_distance (out_of_reach);
+  // kNoWord (no word: not 8-byte aligned) during any other event.
+  static constexpr uint64_t kNoWord = 1;
+  uint64_t fact_word_ = kNoWord;
+  int fact_distance_ = 0;
 };
 
 }  // namespace ptx::tlb

@@ -291,5 +291,42 @@ TEST(EventCheckerTest, SizeLimitsAreErrorsAtTheirLines) {
   }
 }
 
+// The observer's EventFacts::live_root_distance for each mem-write: the fewest tables between the
+// word's page and a live root, after the write; 4 past three tables or off every tree; 0 (unknown)
+// without the root cache.
+TEST(EventCheckerTest, EachWriteTellsTheObserverHowFarItsPageIsFromALiveRoot) {
+  struct Distances final : EventObserver {
+    void before(const armtrace::Event&, const NptImage&, const Roots&) override {}
+    void after(const armtrace::Event& e, const NptImage&, const Roots&, const EventFacts& f) override {
+      if (e.kind == EventKind::kMemWrite) seen.push_back(f.live_root_distance);
+    }
+    void finish(uint64_t, const NptImage&, const Roots&) override {}
+    std::vector<int> seen;
+  };
+  constexpr uint64_t kL3b = 0x14000, kRoot2 = 0x20000;
+  Stream s;
+  tables_with_dirty_l3(s, /*register_root=*/true, /*link_l3=*/true);  // 4 writes before the root
+  s.write(0, kL3 + 16, kPage);    // 3 tables below the root
+  s.write(0, kL2 + 8, kL3b | 3);  // 2
+  s.write(0, kL1 + 8, 0);         // 1
+  s.write(0, kRoot + 8, 0);       // 0
+  s.write(0, 0x30000, kPage);     // in no tree
+  s.vttbr(1, kRoot2, 2);
+  s.write(1, kRoot2, kL2 | 3);    // a second root, one table above L2: L3's page is nearer now
+  s.write(0, kL3 + 24, kPage);    // 2 (through root 2)
+  s.write(1, kRoot2, 0);          // the link is gone: 3 again
+  s.write(0, kL3 + 32, kPage);
+  for (const bool cache : {true, false}) {
+    Distances d;
+    CheckOptions o = keep_all();
+    o.observer = &d;
+    o.cache_roots = cache;
+    ASSERT_TRUE(s.check(o).ok());
+    const std::vector<int> want =
+        cache ? std::vector<int>{4, 4, 4, 4, 3, 2, 1, 0, 4, 0, 2, 0, 3} : std::vector<int>(13, 0);
+    EXPECT_EQ(d.seen, want) << "cache_roots " << cache;
+  }
+}
+
 }  // namespace
 }  // namespace ptx::armcheck

@@ -35,12 +35,13 @@ TEST(RootCache, KeepsAnAnswerAndNoneAsAnAnswer) {
   c.put(kElsewhere, PageRoots{});
   ASSERT_TRUE(find(c, kElsewhere).has_value());
   EXPECT_FALSE(find(c, kElsewhere)->has_value());  // asked: no root
-  c.put(kMiddle, PageRoots{kRoot, 0b101, 1});       // the live roots above and the Arm level too
+  c.put(kMiddle, PageRoots{kRoot, 0b101, 1, 2});    // the live roots above, Arm level, distance too
   const std::optional<PageRoots> f = c.facts(kMiddle);
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->registered, std::optional<uint64_t>(kRoot));
   EXPECT_EQ(f->live, 0b101u);
   EXPECT_EQ(f->arm_level, 1);
+  EXPECT_EQ(f->live_distance, 2);
 }
 
 TEST(RootCache, APointerToAReadPageChangingEmptiesIt) {

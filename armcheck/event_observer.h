@@ -4,9 +4,10 @@
 //
 // For each event e the checker calls before(e, memory, roots) with the state before e is applied,
 // then applies e, then calls after(e, memory, roots, facts) with the state after it and what the
-// checker learnt on the way (EventFacts; after is not called when applying e failed). finish() is called once, from EventChecker::finish, before the sections
-// still open are closed. The memory and roots are the checker's: valid only during the call.
-// An observer must not change the checker's results: it only reads.
+// checker learnt on the way (EventFacts; after is not called when applying e failed). finish() is
+// called once, from EventChecker::finish, before the sections still open are closed. The memory
+// and roots are the checker's: valid only during the call. An observer must not change the
+// checker's results: it only reads.
 #ifndef PTX_ARMCHECK_EVENT_OBSERVER_H_
 #define PTX_ARMCHECK_EVENT_OBSERVER_H_
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <oneapi/tbb/concurrent_queue.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include "armtrace/casemate_reader.h"
@@ -132,7 +133,10 @@ void run_pipeline(Fold& fold, unsigned threads) {
       full.push(more ? b : nullptr);
     }
   });
-  tbb::task_arena arena(static_cast<int>(threads));  // for explorations that run in parallel
+  // For explorations that run in parallel: as many threads as asked, beyond the cores too (TBB
+  // would otherwise cap its workers at the cores and print a warning), as run/lane_scheduler.cc.
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, threads);
+  tbb::task_arena arena(static_cast<int>(threads));
   arena.execute([&] {
     for (Batch* b = nullptr;;) {
       full.pop(b);

@@ -83,7 +83,7 @@ Status EventChecker::write_word(const Event& e, uint64_t address, uint64_t value
   // The nearest live root found before the write is the nearest after it: the write changes only
   // the referrers of the pages its old and new values point at, by a word of the entry's own page,
   // and a climb through that word has come back to the page it started from.
-  write_live_distance_ = options_.cache_roots ? found.live_distance : 0;
+  write_live_distance_ = found.live_distance;  // 0 (unknown) without the root cache: roots_of
   return ok_status();
 }
 

@@ -4,6 +4,8 @@
 #include "tlb/tlb_pass.h"
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 
 #include "armcheck/memory_range.h"
 
@@ -159,8 +161,39 @@ void TlbPass::on_writes(const Event& e) {
   for (const Change& ch : changes_) {
     if ((ch.now & 3) == 3) relinked(ch, e);
   }
+  restamp(e);
   event_olds_ = EventOlds();
   if (std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 1) != 0; })) rescue();
+}
+
+// A write in a critical section that changes a word the walk of a stale leaf's IA read from the
+// root before it: what memory gives that IA is being changed by this section (a break-before-make
+// of the table above it, say), so a leaf made stale by a section that has closed is judged from
+// this section's unlock on, as its own writes are. Judged at another thread's unlock in between,
+// a leaf left stale but harmless by a local TLBI (a permission relaxed) read as a stale mapping
+// while the break that unmapped it had its TLBI still to come.
+void TlbPass::restamp(const Event& e) {
+  const std::vector<std::pair<uint64_t, uint64_t>>& held = threads_[e.tid].sections;
+  if (held.empty() || stale_entries_ == 0) return;
+  std::vector<Position> from_root;
+  for (const Change& ch : changes_) {
+    positions(ch.word, positions_, true);
+    std::copy_if(positions_.begin(), positions_.end(), std::back_inserter(from_root),
+                 [](const Position& p) { return p.from_root; });
+  }
+  for (const Position& p : from_root) {
+    Context& c = ctxs_[p.ctx];
+    // What the held stale Walks lead to is made explicit at deadlines; the leaves under them whose
+    // walk this write changed must be explicit now, to take this section.
+    if (!c.walks.empty()) expand_held_walks(c, e);
+    const uint64_t end = p.ia + c.size(p.level);
+    for (auto it = c.stale.lower_bound(EntryKey{p.ia, std::numeric_limits<int>::min(), EntryKind::kWalk, 0});
+         it != c.stale.end() && it->first.ia < end; ++it) {
+      if (it->first.kind != EntryKind::kLeaf || !due(it->second)) continue;
+      it->second.section_tid = e.tid;
+      it->second.section = held.back().second;
+    }
+  }
 }
 
 // `before`: the positions the word had before the current event (the chain's table descriptors

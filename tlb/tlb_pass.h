@@ -163,6 +163,7 @@ class TlbPass final : public armcheck::EventObserver {
                       std::vector<Position>& out, bool before) const;
   void kill(const Position& p, const Change& ch, const armtrace::Event& e);
   void link(const Position& p, const Change& ch, const armtrace::Event& e);
+  void restamp(const armtrace::Event& e);
   void materialize(Context& c, const EntryKey& key, uint64_t word, CpuMask holders, bool reset,
                    const armtrace::Event& e, uint8_t history = 0, const StaleEntry* through = nullptr);
   void expand_walk(Context& c, const EntryKey& walk, CpuMask holders, const armtrace::Event& e);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/kernel/kernel_util.h"
+#include "tlb/finding.h"
 
 namespace ptx::kernel {
 namespace {
@@ -34,6 +35,11 @@ void expect_clean(const char* engine, uint32_t vcpus) {
   EXPECT_EQ(r.result.totals.wrong_translations, 0u);
   EXPECT_GT(r.result.totals.transient_faults, 0u);  // THP collapse, dirty-logging write faults, splits
   EXPECT_TRUE(r.findings.empty()) << r.result.findings.front().kind << ": " << r.result.findings.front().detail;
+  for (const tlb::TlbFinding& f : r.result.tlb_findings) {
+    if (f.severity() != tlb::Severity::kError) continue;
+    ADD_FAILURE() << engine << ", " << vcpus << " vCPUs: " << tlb::verdict_text(f) << " at event " << f.line << " ("
+                  << f.src << "): " << f.detail;
+  }
   EXPECT_EQ(r.tlb_errors, 0u);
   EXPECT_EQ(r.result.tlb_summary.stale_permissions, r.tlb_warnings);
   EXPECT_EQ(r.result.wrong_results, 0u);

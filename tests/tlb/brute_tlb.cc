@@ -222,6 +222,8 @@ namespace ptx::tlb::testing {
 void BruteTlb::add(const Event& e) {
   const std::array<Set, 5> before = cached_;
   const Set live_before = live_set();
+  const bool writes = e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit;
+  const std::map<uint64_t, uint64_t> mem_before = writes && !since_.empty() ? mem_ : std::map<uint64_t, uint64_t>();
   switch (e.kind) {
     case EventKind::kMemWrite:
     case EventKind::kMemInit: write(e); break;
@@ -251,6 +253,7 @@ void BruteTlb::add(const Event& e) {
   rescue();
   if (e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit) conflicts(e, before);
   track_stale(e, live_before);
+  if (writes && !mem_before.empty()) restamp(e, mem_before);
   if (e.kind == EventKind::kUnlock || e.kind == EventKind::kReadUnlock) {
     auto& held = sections_[e.tid];
     const auto it = std::find_if(held.rbegin(), held.rend(), [&](const auto& x) { return x.first == e.address; });
@@ -295,6 +298,30 @@ void BruteTlb::track_stale(const Event& e, const Set& live_before) {
       break;
     }
     since_.emplace(x, section);
+  }
+}
+
+// Did the event change a word that the walk of `ia` from `root` read in memory `before` it?
+bool BruteTlb::walk_changed(uint64_t root, uint64_t ia, const std::map<uint64_t, uint64_t>& before) const {
+  uint64_t table = root;
+  for (int level = 0; level < 4; ++level) {
+    const uint64_t w = table + 8 * ((ia >> (39 - 9 * level)) & 511);
+    const auto it = before.find(w);
+    const uint64_t v = it == before.end() ? 0 : it->second;
+    if (v != read(w)) return true;
+    if (level == 3 || (v & 3) != 3) return false;
+    table = v & kOa;
+  }
+  return false;
+}
+
+// A write in a section that changes the walk of a stale Leaf's IA: the Leaf, if its own section
+// has closed, is judged from this section's unlock on.
+void BruteTlb::restamp(const Event& e, const std::map<uint64_t, uint64_t>& before) {
+  const auto& held = sections_[e.tid];
+  if (held.empty()) return;
+  for (auto& [x, section] : since_) {
+    if (x.kind == kLeaf && !open(section) && walk_changed(x.root, x.ia, before)) section = {e.tid, held.back().second};
   }
 }
 

@@ -23,8 +23,10 @@
 //     first makes an entry cached and not live (since it last was live or not cached), its
 //     section is that event's thread's innermost critical section if it was live before the
 //     event, else that of a cached, non-live Walk that led to it before the event (the write that
-//     left the Walk cached broke it), else the event's thread's; a write whose new entries clash with a cached non-live entry of
-//     the same class is a conflict; a free of a page a cached Walk points to, or a non-live cached
+//     left the Walk cached broke it), else the event's thread's; a write in a critical section
+//     that changes a word the walk of a stale Leaf's IA read through memory before it makes that
+//     section the Leaf's, if the Leaf's own has closed; a write whose new entries clash with a
+//     cached non-live entry of the same class is a conflict; a free of a page a cached Walk points to, or a non-live cached
 //     Leaf maps, is freed-while-cached, as is a new Walk to a page another root's Walk points to.
 #ifndef PTX_TESTS_TLB_BRUTE_TLB_H_
 #define PTX_TESTS_TLB_BRUTE_TLB_H_
@@ -88,6 +90,8 @@ class BruteTlb {
   Set live_set() const;
   void track_stale(const armtrace::Event& e, const Set& live_before);
   bool open(const std::pair<uint32_t, uint64_t>& section) const;
+  bool walk_changed(uint64_t root, uint64_t ia, const std::map<uint64_t, uint64_t>& before) const;
+  void restamp(const armtrace::Event& e, const std::map<uint64_t, uint64_t>& before);
 
   TlbOptions o_;
   std::map<uint64_t, uint64_t> mem_;

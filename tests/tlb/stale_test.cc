@@ -186,6 +186,25 @@ TEST(StaleTest, OverlappingSharedSectionsJudgeAnEntryAtItsWritersUnlock) {
   expect_one("overlapping_shared_no_tlbi.trace", Verdict::kStaleMapping, Cause::kNoTlbi, 16);
 }
 
+// Reduced from a 4-vCPU run of linux-6.12 (KernelEngines.Linux612IsCleanOnOneAndFourVcpus under
+// ThreadSanitizer's timing): tid 1 relaxes the read-only leaf to read-write with a local TLBI
+// (12-15; other PEs may keep the read-only copy: harmless) and read-unlocks (16); tid 1 then breaks
+// the L2 entry above it (19: 6.12's locked invalid value) while tid 0 holds the lock shared too,
+// and tid 0 read-unlocks (21) before tid 1's invalidation (22-25). The read-only copy's own section
+// closed at 16, but from 19 on what memory gives its IPA is tid 1's open break: it is judged at
+// tid 1's unlock (26), when the range is invalidated: clean. Judged at 21, it was a stale-mapping
+// (no-tlbi). Without the invalidation both leaves are stale mappings at tid 1's unlock (22).
+TEST(StaleTest, AnOpenBreakAboveAnOldStaleLeafMovesItsDeadline) {
+  EXPECT_TRUE(pass_and_model("relax_then_shared_break.trace").empty());
+  const std::set<testing::FindingKey> no_tlbi = pass_and_model("relax_then_shared_break_no_tlbi.trace");
+  EXPECT_EQ(no_tlbi, (std::set<testing::FindingKey>{{Verdict::kStaleMapping, 22, 0x7f2c0000, 0x40000000, 3}}));
+  const testing::TlbRun r = check_file("relax_then_shared_break_no_tlbi.trace");
+  ASSERT_EQ(r.findings.size(), 3u) << describe(r.findings);  // the read-only copy, benign at 16; both leaves at 22
+  EXPECT_EQ(r.findings[0].verdict, Verdict::kStaleBenign);
+  EXPECT_EQ(r.findings[1].line, 22u);
+  EXPECT_EQ(r.findings[2].line, 22u);
+}
+
 // Reduced from `ptx schedules --engine linux-6.12 --scenario block-and-page --schedule
 // 0.1-62.0-118.1`: tid 1 holds the page's slot of the L3 table (12); tid 0 breaks the L2 entry that
 // links that table (14: 6.12's locked invalid value), publishes it (15) and issues `tlbi

@@ -183,10 +183,10 @@ void TlbPass::restamp(const Event& e) {
   }
   for (const Position& p : from_root) {
     Context& c = ctxs_[p.ctx];
+    const uint64_t end = p.ia + c.size(p.level);
     // What the held stale Walks lead to is made explicit at deadlines; the leaves under them whose
     // walk this write changed must be explicit now, to take this section.
-    if (!c.walks.empty()) expand_held_walks(c, e);
-    const uint64_t end = p.ia + c.size(p.level);
+    if (!c.walks.empty()) expand_held_walks(c, e, p.ia, end);
     for (auto it = c.stale.lower_bound(EntryKey{p.ia, std::numeric_limits<int>::min(), EntryKind::kWalk, 0});
          it != c.stale.end() && it->first.ia < end; ++it) {
       if (it->first.kind != EntryKind::kLeaf || !due(it->second)) continue;

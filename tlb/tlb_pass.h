@@ -70,6 +70,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -199,7 +200,8 @@ class TlbPass final : public armcheck::EventObserver {
 
   // tlb_pass_verdicts.cc: deadline, conflicts, frees, vmid reuse
   void deadline(const armtrace::Event& e, const uint64_t* lock);
-  void expand_held_walks(Context& c, const armtrace::Event& e);
+  void expand_held_walks(Context& c, const armtrace::Event& e, uint64_t begin = 0,
+                         uint64_t end = std::numeric_limits<uint64_t>::max());
   void judge(const Context& c, const EntryKey& key, StaleEntry& se, uint64_t line, const std::string& src);
   void conflicts(const Position& p, const Change& ch);
   void conflict_at(const Context& c, const Walker::Found& f, CpuMask holders);

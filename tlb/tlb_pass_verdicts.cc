@@ -63,11 +63,13 @@ void TlbPass::deadline(const Event& e, const uint64_t* lock) {
   }
 }
 
-// What the held stale Walks of `c` lead to is cached too: explicit entries.
-void TlbPass::expand_held_walks(Context& c, const Event& e) {
+// What the held stale Walks of `c` lead to is cached too: explicit entries (of the Walks whose
+// range meets [begin, end), IAs).
+void TlbPass::expand_held_walks(Context& c, const Event& e, uint64_t begin, uint64_t end) {
   std::vector<std::pair<EntryKey, CpuMask>> walks;
   const Walker w = walker();
   for (const EntryKey& key : c.walks) {
+    if (key.ia >= end || key.ia + c.size(key.level) <= begin) continue;
     const StaleEntry& se = c.stale.at(key);
     if (se.holders[0] != 0 && !w.live(c, key)) walks.emplace_back(key, se.holders[0]);
   }

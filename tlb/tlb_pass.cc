@@ -161,7 +161,7 @@ void TlbPass::on_writes(const Event& e) {
   for (const Change& ch : changes_) {
     if ((ch.now & 3) == 3) relinked(ch, e);
   }
-  restamp(e);
+  if (stale_entries_ != 0) restamp(e);
   event_olds_ = EventOlds();
   if (std::any_of(changes_.begin(), changes_.end(), [](const Change& ch) { return (ch.now & 1) != 0; })) rescue();
 }
@@ -171,10 +171,10 @@ void TlbPass::on_writes(const Event& e) {
 // of the table above it, say), so a leaf made stale by a section that has closed is judged from
 // this section's unlock on, as its own writes are. Judged at another thread's unlock in between,
 // a leaf left stale but harmless by a local TLBI (a permission relaxed) read as a stale mapping
-// while the break that unmapped it had its TLBI still to come.
+// while the break that unmapped it had its TLBI still to come. REQUIRES: a stale entry is held.
 void TlbPass::restamp(const Event& e) {
   const std::vector<std::pair<uint64_t, uint64_t>>& held = threads_[e.tid].sections;
-  if (held.empty() || stale_entries_ == 0) return;
+  if (held.empty()) return;
   std::vector<Position> from_root;
   for (const Change& ch : changes_) {
     positions(ch.word, positions_, true);

@@ -76,6 +76,22 @@ struct Context {
   int top_level() const { return kMaxLevels - g.levels; }        // Arm level of the root table
   int walk_level(int arm_level) const { return arm_level - top_level(); }
   uint64_t size(int arm_level) const { return g.granule_size(walk_level(arm_level)); }
+
+  // Calls f(key) for each key of `walks` whose range holds `ia` at an Arm level above `level`
+  // (nearer the root), in the order of `walks`, until f returns true; returns whether one did.
+  // A Walk's key is its position's IA, aligned to its level's size, so at each level only the keys
+  // at `ia` rounded down are looked at (a context may hold thousands of stale Walks).
+  template <typename F>
+  bool walks_above(uint64_t ia, int level, F&& f) const {
+    for (int l = top_level(); l < level; ++l) {
+      const uint64_t base = ia & ~(size(l) - 1);
+      for (auto it = walks.lower_bound(EntryKey{base, l, EntryKind::kWalk, 0});
+           it != walks.end() && it->ia == base && it->level == l; ++it) {
+        if (f(*it)) return true;
+      }
+    }
+    return false;
+  }
 };
 
 }  // namespace ptx::tlb

@@ -104,14 +104,16 @@ std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKe
                                                  const TlbiScope* s, std::optional<bool>& root) const {
   if (root_fills(c, key, root)) return uint8_t{kCoveredBeforeDsb};
   const Walker w = walker();
-  for (const EntryKey& wk : c.walks) {
+  std::optional<uint8_t> found;
+  c.walks_above(key.ia, key.level, [&](const EntryKey& wk) {
     const StaleEntry& ws = c.stale.at(wk);
-    if ((ws.holders[0] & p) == 0 || wk.level >= key.level) continue;
-    if (key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
-    if (s != nullptr && s->vmid_matches(c) && s->covers(wk, c.size(wk.level), 0) == Cover::kYes) continue;
-    if (w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return ws.history[0];
-  }
-  return std::nullopt;
+    if ((ws.holders[0] & p) == 0) return false;
+    if (s != nullptr && s->vmid_matches(c) && s->covers(wk, c.size(wk.level), 0) == Cover::kYes) return false;
+    if (!w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return false;
+    found = ws.history[0];
+    return true;
+  });
+  return found;
 }
 
 // An entry class p first caches through the stale Walk `walk` (`added`: the classes new to each
@@ -159,11 +161,12 @@ bool TlbPass::fills_past(const Context& c, const EntryKey& key, const StaleEntry
   };
   if (root_fills(c, key, root)) return true;
   const Walker w = walker();
-  for (const EntryKey& wk : c.walks) {
-    const StaleEntry& ws = c.stale.at(wk);
-    if ((ws.holders[0] & p) == 0 || wk.level >= key.level || doomed(ws.serial, 0)) continue;
-    if (key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
-    if (w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return true;
+  if (c.walks_above(key.ia, key.level, [&](const EntryKey& wk) {
+        const StaleEntry& ws = c.stale.at(wk);
+        if ((ws.holders[0] & p) == 0 || doomed(ws.serial, 0)) return false;
+        return w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key);
+      })) {
+    return true;
   }
   return part == 1 && (se.holders[0] & p) != 0 && !doomed(se.serial, 0);
 }

@@ -123,13 +123,13 @@ CpuMask TlbPass::new_for(const Context& c, const EntryKey& key, CpuMask holders,
   const auto before = [&](const StaleEntry& se) { return se.touched == events_ ? se.held_before : se.holders[0]; };
   CpuMask held = 0;
   if (const auto it = c.stale.find(key); it != c.stale.end()) held = before(it->second);
-  for (const EntryKey& wk : c.walks) {
+  c.walks_above(key.ia, key.level, [&](const EntryKey& wk) {
     const StaleEntry& ws = c.stale.at(wk);
-    if (wk.level >= key.level || key.ia < wk.ia || key.ia - wk.ia >= c.size(wk.level)) continue;
     if ((before(ws) & ~held) != 0 && w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key, true)) {
       held |= before(ws);
     }
-  }
+    return false;
+  });
   return static_cast<CpuMask>(holders & ~held);
 }
 

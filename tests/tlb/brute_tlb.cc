@@ -222,8 +222,10 @@ namespace ptx::tlb::testing {
 void BruteTlb::add(const Event& e) {
   const std::array<Set, 5> before = cached_;
   const Set live_before = live_set();
-  const bool writes = e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit;
-  const std::map<uint64_t, uint64_t> mem_before = writes && !since_.empty() ? mem_ : std::map<uint64_t, uint64_t>();
+  // restamp() needs memory before the write: copied only when a stale entry may take its section.
+  const bool restamps = (e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit) && !since_.empty() &&
+                        !sections_[e.tid].empty();
+  const std::map<uint64_t, uint64_t> mem_before = restamps ? mem_ : std::map<uint64_t, uint64_t>();
   switch (e.kind) {
     case EventKind::kMemWrite:
     case EventKind::kMemInit: write(e); break;
@@ -253,7 +255,7 @@ void BruteTlb::add(const Event& e) {
   rescue();
   if (e.kind == EventKind::kMemWrite || e.kind == EventKind::kMemInit) conflicts(e, before);
   track_stale(e, live_before);
-  if (writes && !mem_before.empty()) restamp(e, mem_before);
+  if (restamps) restamp(e, mem_before);
   if (e.kind == EventKind::kUnlock || e.kind == EventKind::kReadUnlock) {
     auto& held = sections_[e.tid];
     const auto it = std::find_if(held.rbegin(), held.rend(), [&](const auto& x) { return x.first == e.address; });
@@ -317,9 +319,9 @@ bool BruteTlb::walk_changed(uint64_t root, uint64_t ia, const std::map<uint64_t,
 
 // A write in a section that changes the walk of a stale Leaf's IA: the Leaf, if its own section
 // has closed, is judged from this section's unlock on.
+// REQUIRES: e's thread holds a section.
 void BruteTlb::restamp(const Event& e, const std::map<uint64_t, uint64_t>& before) {
   const auto& held = sections_[e.tid];
-  if (held.empty()) return;
   for (auto& [x, section] : since_) {
     if (x.kind == kLeaf && !open(section) && walk_changed(x.root, x.ia, before)) section = {e.tid, held.back().second};
   }

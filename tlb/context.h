@@ -27,6 +27,17 @@ using CpuMask = uint8_t;
 inline constexpr CpuMask kTopClass = 1u << 4;
 inline constexpr CpuMask kEveryClass = 0x1f;
 constexpr CpuMask class_of(uint32_t tid) { return static_cast<CpuMask>(1u << tid); }
+inline constexpr int kClassCount = 5;  // bits 0..4 of a CpuMask
+
+// Calls f(class mask, class index) for each class of `m`, lowest bit first (`m` is a copy: f may
+// change the caller's mask).
+template <typename F>
+void for_each_class(CpuMask m, F&& f) {
+  for (int i = 0; i < kClassCount; ++i) {
+    const CpuMask p = class_of(static_cast<uint32_t>(i));
+    if ((m & p) != 0) f(p, i);
+  }
+}
 
 // A cached entry's identity in its context: input address base, Arm level, kind, descriptor.
 struct EntryKey {

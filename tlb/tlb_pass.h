@@ -182,11 +182,12 @@ class TlbPass final : public armcheck::EventObserver {
   void doom(size_t ci, const TlbiScope& s, CpuMask targets, const armtrace::Event& e, PendingTlbi& pt);
   void doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part, const TlbiScope& s, CpuMask targets,
                  const armtrace::Event& e, PendingTlbi& pt);
+  // One answer per class ([i]: class 1 << i; empty for a class not asked).
+  using PerClass = std::array<std::optional<uint8_t>, kClassCount>;
+  PerClass rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask classes,
+                       const TlbiScope& s) const;
+  PerClass rederivable_main(const Context& c, const EntryKey& key, CpuMask classes, const TlbiScope* s) const;
   // `root`: root_fills()'s answer for `key`, kept across one loop over the classes.
-  std::optional<uint8_t> rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part, CpuMask p,
-                                     const TlbiScope& s, std::optional<bool>& root) const;
-  std::optional<uint8_t> rederivable_main(const Context& c, const EntryKey& key, CpuMask p, const TlbiScope* s,
-                                          std::optional<bool>& root) const;
   bool root_fills(const Context& c, const EntryKey& key, std::optional<bool>& root) const;
   void on_dsb(const armtrace::Event& e);
   void complete(PendingTlbi& pt, const armtrace::Event& e);

@@ -41,8 +41,13 @@ void TlbPass::doom(size_t ci, const TlbiScope& s, CpuMask targets, const Event& 
     for (const auto& [key, holders] : walks) expand_walk(c, key, holders, e);
   }
   const Walker w = walker();
-  for (auto& [key, se] : c.stale) {
-    if (!se.held() || w.live(c, key)) continue;
+  const auto reached = [&](const EntryKey& key, const StaleEntry& se) {  // doom_part()'s first test, done first
+    const uint64_t size = c.size(key.level);
+    return (se.holders[0] != 0 && s.covers(key, size, 0) != Cover::kNo) ||
+           (se.holders[1] != 0 && s.covers(key, size, 1) != Cover::kNo);
+  };
+  for (auto& [key, se] : c.stale) {  // walking memory (live) is dearer than asking the scope
+    if (!reached(key, se) || w.live(c, key)) continue;
     for (int part = 0; part < 2; ++part) {
       if (se.holders[part] != 0) doom_part(ci, key, se, part, s, targets, e, pt);
     }
@@ -62,32 +67,34 @@ void TlbPass::doom_part(size_t ci, const EntryKey& key, StaleEntry& se, int part
     se.history[part] |= kCoveredButTtl;
     return;
   }
+  const CpuMask asked = targets & se.holders[part];
+  const PerClass again = rederivable(c, key, se, part, asked, s);
   CpuMask doomed = 0;
-  std::optional<bool> root;  // root_fills(), walked once for every class
-  for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
-    if ((targets & se.holders[part] & p) == 0) continue;
-    const std::optional<uint8_t> again = rederivable(c, key, se, part, p, s, root);
-    if (again) {
-      se.history[part] |= *again;
+  for_each_class(asked, [&](CpuMask p, int i) {
+    if (again[i]) {
+      se.history[part] |= *again[i];
     } else {
       doomed |= p;
     }
-  }
+  });
   if (doomed == 0) return;
   pt.dooms.push_back(Doom{ci, key, se.serial, part, doomed});
   ++se.dooms[part];
   if (pt.local) se.history[part] |= kDoomedLocally;
 }
 
-// Can class `p` fill part `part` of `key` again once the TLBI `s` has removed what it covers? If so,
-// the history bits that say why. A Combined twin is re-derived from its stage-2 Leaf while `p`
-// keeps that (TLB-MODEL.md §3).
-std::optional<uint8_t> TlbPass::rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part,
-                                            CpuMask p, const TlbiScope& s, std::optional<bool>& root) const {
-  const std::optional<uint8_t> main = rederivable_main(c, key, p, &s, root);
-  if (part == 0 || main) return main;
-  if ((se.holders[0] & p) != 0 && s.covers(key, c.size(key.level), 0) != Cover::kYes) return uint8_t{0};
-  return std::nullopt;
+// For each class of `classes` (PerClass index i: class 1 << i): can it fill part `part` of `key`
+// again once the TLBI `s` has removed what it covers? If so, the history bits that say why. A
+// Combined twin is re-derived from its stage-2 Leaf while the class keeps that (TLB-MODEL.md §3).
+TlbPass::PerClass TlbPass::rederivable(const Context& c, const EntryKey& key, const StaleEntry& se, int part,
+                                       CpuMask classes, const TlbiScope& s) const {
+  PerClass out = rederivable_main(c, key, classes, &s);
+  if (part == 0) return out;
+  const bool twin = s.covers(key, c.size(key.level), 0) != Cover::kYes;
+  for_each_class(classes, [&](CpuMask p, int i) {
+    if (!out[i] && twin && (se.holders[0] & p) != 0) out[i] = uint8_t{0};
+  });
+  return out;
 }
 
 // Can a walk from c's root, through visible values, fill `key` now? The answer is the same for
@@ -98,22 +105,32 @@ bool TlbPass::root_fills(const Context& c, const EntryKey& key, std::optional<bo
   return *root;
 }
 
-// From the root through visible values (the overwrite is not visible yet: kCoveredBeforeDsb), or
-// from a stale Walk `p` holds that `s` (when given) does not cover (that Walk's history).
-std::optional<uint8_t> TlbPass::rederivable_main(const Context& c, const EntryKey& key, CpuMask p,
-                                                 const TlbiScope* s, std::optional<bool>& root) const {
-  if (root_fills(c, key, root)) return uint8_t{kCoveredBeforeDsb};
+// For each class of `classes`: from the root through visible values (the overwrite is not visible
+// yet: kCoveredBeforeDsb), or from the first stale Walk above `key` (in `walks` order) the class
+// holds that `s` (when given) does not cover (that Walk's history). The root's walk and each Walk's
+// reach are the same for every class, so they are found once for all of them.
+TlbPass::PerClass TlbPass::rederivable_main(const Context& c, const EntryKey& key, CpuMask classes,
+                                            const TlbiScope* s) const {
+  PerClass out{};
+  if (classes == 0) return out;
+  std::optional<bool> root;
+  if (root_fills(c, key, root)) {
+    for_each_class(classes, [&](CpuMask, int i) { out[i] = uint8_t{kCoveredBeforeDsb}; });
+    return out;
+  }
   const Walker w = walker();
-  std::optional<uint8_t> found;
+  CpuMask open = classes;
   c.walks_above(key.ia, key.level, [&](const EntryKey& wk) {
     const StaleEntry& ws = c.stale.at(wk);
-    if ((ws.holders[0] & p) == 0) return false;
+    const CpuMask m = ws.holders[0] & open;
+    if (m == 0) return false;
     if (s != nullptr && s->vmid_matches(c) && s->covers(wk, c.size(wk.level), 0) == Cover::kYes) return false;
     if (!w.reaches(c, wk.level + 1, c.g.table_address(wk.desc), key)) return false;
-    found = ws.history[0];
-    return true;
+    for_each_class(m, [&](CpuMask, int i) { out[i] = ws.history[0]; });
+    open &= static_cast<CpuMask>(~m);
+    return open == 0;
   });
-  return found;
+  return out;
 }
 
 // An entry class p first caches through the stale Walk `walk` (`added`: the classes new to each
@@ -234,15 +251,13 @@ void TlbPass::complete(PendingTlbi& pt, const Event& e) {
 void TlbPass::refill(const Doom& d) {
   const Context& c = ctxs_[d.ctx];
   StaleEntry& se = ctxs_[d.ctx].stale.find(d.key)->second;
-  std::optional<bool> root;  // root_fills(), walked once for every class
-  for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
-    if ((d.classes & p) == 0) continue;
-    std::optional<uint8_t> again = rederivable_main(c, d.key, p, nullptr, root);
-    if (!again && d.part == 1 && (se.holders[0] & p) != 0) again = uint8_t{0};
-    if (!again) continue;
+  PerClass again = rederivable_main(c, d.key, d.classes, nullptr);
+  for_each_class(d.classes, [&](CpuMask p, int i) {
+    if (!again[i] && d.part == 1 && (se.holders[0] & p) != 0) again[i] = uint8_t{0};
+    if (!again[i]) return;
     se.holders[d.part] |= p;
-    se.history[d.part] |= *again;
-  }
+    se.history[d.part] |= *again[i];
+  });
 }
 
 // A write of a valid value or a root bind may make a doomed part readable again before its TLBI
@@ -258,14 +273,12 @@ void TlbPass::rescue() {
         const auto it = c.stale.find(d.key);
         if (d.classes == 0 || it == c.stale.end() || it->second.serial != d.serial) continue;
         StaleEntry& se = it->second;
-        std::optional<bool> root;  // root_fills(), walked once for every class
-        for (CpuMask p = 1; p <= kTopClass; p = static_cast<CpuMask>(p << 1)) {
-          if ((d.classes & p) == 0) continue;
-          const std::optional<uint8_t> again = rederivable(c, d.key, se, d.part, p, pt.scope, root);
-          if (!again) continue;
+        const PerClass again = rederivable(c, d.key, se, d.part, d.classes, pt.scope);
+        for_each_class(d.classes, [&](CpuMask p, int i) {
+          if (!again[i]) return;
           d.classes &= static_cast<CpuMask>(~p);
-          se.history[d.part] |= *again;
-        }
+          se.history[d.part] |= *again[i];
+        });
         if (d.classes == 0) --se.dooms[d.part];
       }
     }

@@ -12,6 +12,7 @@ using armtrace::Event;
 namespace {
 
 constexpr uint64_t kPage = 4096;
+constexpr int kWorstRank = 2;  // judge()'s rank of a stale-mapping: nothing worse is reported
 
 std::string classes_text(CpuMask m) {
   if (m == kEveryClass) return "every PE";
@@ -57,7 +58,8 @@ void TlbPass::deadline(const Event& e, const uint64_t* lock) {
     expand_held_walks(c, e);
     const Walker w = walker();
     for (auto& [key, se] : c.stale) {
-      if (key.kind != EntryKind::kLeaf || !se.held() || w.live(c, key)) continue;
+      // A leaf already reported as a stale-mapping has nothing worse to report: judge() would return.
+      if (key.kind != EntryKind::kLeaf || !se.held() || se.reported >= kWorstRank || w.live(c, key)) continue;
       if (lock == nullptr || due(se)) judge(c, key, se, e.line, e.src);
     }
   }
@@ -79,7 +81,7 @@ void TlbPass::expand_held_walks(Context& c, const Event& e, uint64_t begin, uint
 void TlbPass::judge(const Context& c, const EntryKey& key, StaleEntry& se, uint64_t line, const std::string& src) {
   const Walker::Leaf now = walker().leaf_now(c, key.ia);
   const Staleness st = compare_leaf(c.stage, key.desc, key.level, now.desc, now.level, c.size(key.level));
-  const int rank = 2 - static_cast<int>(st);
+  const int rank = kWorstRank - static_cast<int>(st);
   if (rank <= se.reported) return;
   se.reported = rank;
   const Verdict v = st == Staleness::kMapping      ? Verdict::kStaleMapping

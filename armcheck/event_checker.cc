@@ -44,7 +44,10 @@ Status EventChecker::add(const Event& e) {
   options_.observer->before(e, memory_, roots_);
   PTX_RETURN_IF_ERROR(apply(e));
   EventFacts facts;
-  if (e.kind == EventKind::kMemWrite) facts.live_root_distance = write_live_distance_;
+  if (e.kind == EventKind::kMemWrite) {
+    facts.live_root_distance = write_live_distance_;
+    facts.old_word = write_old_;
+  }
   options_.observer->after(e, memory_, roots_, facts);
   return ok_status();
 }
@@ -74,6 +77,7 @@ Status EventChecker::apply(const Event& e) {
 Status EventChecker::write_word(const Event& e, uint64_t address, uint64_t value) {
   const uint64_t entry = address & ~uint64_t{7};
   const uint64_t old = memory_.read(0, entry);
+  write_old_ = old;
   ++writes_;
   const PageRoots found = roots_of(entry);
   check_lock_of(e, entry, found.registered);

@@ -214,6 +214,7 @@ class EventChecker {
   std::vector<uint32_t> ends_;                // explore_for()'s epoch ends
   uint64_t writes_ = 0;                       // words written so far (their order)
   int write_live_distance_ = 0;               // the last write_word's EventFacts::live_root_distance
+  uint64_t write_old_ = 0;                    // and its EventFacts::old_word
   uint64_t sections_ = 0;
   CheckResult result_;
 };

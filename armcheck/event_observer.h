@@ -13,6 +13,9 @@
 
 #include <cstdint>
 
+#include <cstdint>
+#include <optional>
+
 #include "armcheck/roots.h"
 #include "armtrace/event.h"
 #include "pagetable/npt_image.h"
@@ -29,6 +32,9 @@ struct EventFacts {
   // root is within 3 tables (a walk reads at most 4 words). It may understate (0 is always true),
   // never overstate. Any other event: 0.
   int live_root_distance = 0;
+  // For a mem-write: the value its 8-byte word held before the write (the checker read it to apply
+  // the write). Empty for any other event.
+  std::optional<uint64_t> old_word;
 };
 
 class EventObserver {

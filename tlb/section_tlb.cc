@@ -29,9 +29,11 @@ struct SectionTlb::Lane {
   }
 
   void fold(const armtrace::Event& e) {
+    armcheck::EventFacts facts;  // what TlbPass::after requires of a mem-write
+    if (e.kind == armtrace::EventKind::kMemWrite) facts.old_word = memory.read(0, e.address & ~uint64_t{7});
     pass.before(e, memory, roots);
     apply(e);
-    pass.after(e, memory, roots, armcheck::EventFacts{});
+    pass.after(e, memory, roots, facts);
   }
   void apply(const armtrace::Event& e);
   std::optional<armcheck::EngineExporter::PlainEvents> quiet(const Section& s) const;

@@ -27,7 +27,10 @@ TlbSummary TlbPass::summary() const {
   return s;
 }
 
+// The old values of a mem-init's or mem-set's words, read before the checker applies it (on_writes
+// alone reads changes_; a mem-write's old value comes with it, EventFacts::old_word).
 void TlbPass::before(const Event& e, const NptImage& memory, const armcheck::Roots&) {
+  if (e.kind != EventKind::kMemInit && e.kind != EventKind::kMemSet) return;
   memory_ = &memory;
   collect_changes(e);
 }
@@ -36,10 +39,14 @@ void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Root
                     const armcheck::EventFacts& facts) {
   memory_ = &memory;
   ++events_;
-  fact_word_ = e.kind == EventKind::kMemWrite ? e.address & ~uint64_t{7} : kNoWord;
-  fact_distance_ = facts.live_root_distance;
   switch (e.kind) {
-    case EventKind::kMemWrite:
+    case EventKind::kMemWrite:  // the checker's facts hold for its word, during this event only
+      fact_word_ = e.address & ~uint64_t{7};
+      fact_distance_ = facts.live_root_distance;
+      collect_write(e, facts);
+      on_writes(e);
+      fact_word_ = kNoWord;
+      break;
     case EventKind::kMemInit:
     case EventKind::kMemSet: on_writes(e); break;
     case EventKind::kMemFree: freed(e.address, e.address + e.size, e, "mem-free"); break;
@@ -55,17 +62,18 @@ void TlbPass::after(const Event& e, const NptImage& memory, const armcheck::Root
     case EventKind::kMemRead: break;
   }
   max_stale_ = std::max(max_stale_, stale_entries_);
-  // Only e's tid's writes, TLBIs and sections change with e (the handlers above touch no other
-  // Thread's), so one bit kept here answers quiet()'s question for every thread at once.
-  const Thread& t = threads_[e.tid];
-  const uint32_t bit = uint32_t{1} << e.tid;
-  const bool busy = !t.writes.empty() || !t.tlbis.empty() || !t.sections.empty();
-  busy_threads_ = busy ? busy_threads_ | bit : busy_threads_ & ~bit;
 }
 
 bool TlbPass::quiet() const {
   // stale_entries_ counts every context's stale entries; a context is live (in live_) or dormant.
-  if (stale_entries_ != 0 || !olds_.empty() || live_.size() > 1 || busy_threads_ != 0) return false;
+  if (stale_entries_ != 0 || !olds_.empty() || live_.size() > 1) return false;
+  // Asked once a section (SectionTlb), so the few threads are looked at here rather than kept
+  // up to date on every event.
+  if (std::any_of(threads_.begin(), threads_.end(), [](const Thread& t) {
+        return !t.writes.empty() || !t.tlbis.empty() || !t.sections.empty();
+      })) {
+    return false;
+  }
   if (ctxs_.size() == live_.size()) return true;
   return std::none_of(ctxs_.begin(), ctxs_.end(), [](const Context& c) { return c.dormant && c.frozen != 0; });
 }
@@ -88,7 +96,7 @@ void TlbPass::on_unlock(const Event& e) {
   std::vector<std::pair<uint64_t, uint64_t>>& held = threads_[e.tid].sections;
   const auto it = std::find_if(held.rbegin(), held.rend(), [&](const auto& s) { return s.first == e.address; });
   if (it != held.rend()) held.erase(std::next(it).base());
-  if (options_.deadline == Deadline::kUnlock) deadline(e, &e.address);
+  if (options_.deadline == Deadline::kUnlock && stale_entries_ != 0) deadline(e, &e.address);  // else: none to judge
 }
 
 // Has the section that made `se` stale closed (or was there none)?
@@ -105,16 +113,18 @@ void TlbPass::finish(uint64_t last_line, const NptImage& memory, const armcheck:
   deadline(end, nullptr);
 }
 
-// The words `e` changes, with their old values (as EventChecker::write_word / write_range).
+// A mem-write's change, if it changes its word: the old value is the caller's (a caller that broke
+// after()'s REQUIRES would give none, and the write would read as no change).
+void TlbPass::collect_write(const Event& e, const armcheck::EventFacts& facts) {
+  changes_.clear();
+  const uint64_t w = e.address & ~uint64_t{7};
+  const uint64_t old = facts.old_word.value_or(e.value);
+  if (old != e.value) changes_.push_back(Change{w, old, e.value});
+}
+
+// The words a mem-init or mem-set changes, with their old values (as EventChecker::write_range).
 void TlbPass::collect_changes(const Event& e) {
   changes_.clear();
-  if (e.kind == EventKind::kMemWrite) {
-    const uint64_t w = e.address & ~uint64_t{7};
-    const uint64_t old = memory_->read(0, w);
-    if (old != e.value) changes_.push_back(Change{w, old, e.value});
-    return;
-  }
-  if (e.kind != EventKind::kMemInit && e.kind != EventKind::kMemSet) return;
   const uint64_t value = e.kind == EventKind::kMemSet ? e.value : 0;
   if (value != 0 && e.size > armcheck::kMaxNonZeroSet) return;
   armcheck::for_each_changed_word(*memory_, e, value,

@@ -91,6 +91,10 @@ class TlbPass final : public armcheck::EventObserver {
  public:
   explicit TlbPass(TlbOptions options = {});
 
+  // The EventObserver calls, around the caller's applying `e` to `memory` and `roots`.
+  // REQUIRES (after, for a mem-write): facts.old_word is the value its word held before the write,
+  // and facts.live_root_distance is 0 or as EventFacts says (EventChecker::add and
+  // SectionTlb give both).
   void before(const armtrace::Event& e, const NptImage& memory, const armcheck::Roots& roots) override;
   void after(const armtrace::Event& e, const NptImage& memory, const armcheck::Roots& roots,
              const armcheck::EventFacts& facts) override;
@@ -151,6 +155,7 @@ class TlbPass final : public armcheck::EventObserver {
   Walker walker() const { return Walker(*memory_, olds_, &event_olds_, options_.bbm_level); }
 
   // tlb_pass.cc: writes, contexts
+  void collect_write(const armtrace::Event& e, const armcheck::EventFacts& facts);
   void collect_changes(const armtrace::Event& e);
   void on_writes(const armtrace::Event& e);
   void positions(uint64_t word, std::vector<Position>& out, bool before = false) const;
@@ -232,8 +237,8 @@ class TlbPass final : public armcheck::EventObserver {
   size_t stale_entries_ = 0, max_stale_ = 0;
   uint64_t tlbis_ = 0;
   uint64_t events_ = 0;
-  static_assert(armtrace::kMaxTid < 32, "busy_threads_ has a bit per tid");
-  uint32_t busy_threads_ = 0;  // bit tid: its Thread has writes, TLBIs or sections pending (after())
+  static_assert(armtrace::kMaxTid < 32, "tlbi_threads_ has a bit per tid");
+  uint32_t tlbi_threads_ = 0;  // bit tid: its Thread has TLBIs pending (on_tlbi, on_dsb)
   const NptImage* memory_ = nullptr;  // the checker's, during a call
   // The word after() handles a mem-write of, and its EventFacts::live_root_distance (out_of_reach);
   // kNoWord (no word: not 8-byte aligned) during any other event.

@@ -22,7 +22,10 @@ void TlbPass::on_tlbi(const Event& e) {
     }
     if (!c.stale.empty()) doom(ci, s, targets, e, pt);
   }
-  if (!pt.dooms.empty() || !pt.frozen.empty()) t.tlbis.push_back(std::move(pt));
+  if (!pt.dooms.empty() || !pt.frozen.empty()) {
+    t.tlbis.push_back(std::move(pt));
+    tlbi_threads_ |= uint32_t{1} << e.tid;
+  }
 }
 
 // Dooms, for the targeted classes, the covered stale parts of context `ci` they cannot re-derive.
@@ -205,6 +208,7 @@ void TlbPass::on_dsb(const Event& e) {
       if (!ish && !pt.local) keep.push_back(std::move(pt));
     }
     t.tlbis = std::move(keep);
+    if (t.tlbis.empty()) tlbi_threads_ &= ~(uint32_t{1} << e.tid);
   }
   if (ish || e.dsb_kind == armtrace::DsbKind::kIshst) commit(t);
 }
@@ -266,6 +270,7 @@ void TlbPass::refill(const Doom& d) {
 // class (decision (d): a TLBI removes only entries whose overwrite was visible before it; Arm ARM
 // RDDMVT). The entry stays the same entry, with the history bits that say why.
 void TlbPass::rescue() {
+  if (tlbi_threads_ == 0) return;  // no TLBI pending: nothing doomed to rescue
   for (Thread& t : threads_) {
     for (PendingTlbi& pt : t.tlbis) {
       for (Doom& d : pt.dooms) {

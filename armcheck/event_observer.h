@@ -12,8 +12,6 @@
 #define PTX_ARMCHECK_EVENT_OBSERVER_H_
 
 #include <cstdint>
-
-#include <cstdint>
 #include <optional>
 
 #include "armcheck/roots.h"

@@ -328,5 +328,37 @@ TEST(EventCheckerTest, EachWriteTellsTheObserverHowFarItsPageIsFromALiveRoot) {
   }
 }
 
+// The observer's EventFacts::old_word for each mem-write: the value its word held just before it
+// (what the TLB pass keeps visible until the writer's DSB), whatever the write's byte offset in the
+// word; empty for every other event.
+TEST(EventCheckerTest, EachWriteTellsTheObserverTheValueItReplaced) {
+  struct Olds final : EventObserver {
+    void before(const armtrace::Event&, const NptImage&, const Roots&) override {}
+    void after(const armtrace::Event& e, const NptImage&, const Roots&, const EventFacts& f) override {
+      if (e.kind == EventKind::kMemWrite) {
+        seen.push_back(f.old_word.value_or(0xdead));
+      } else if (f.old_word) {
+        ++others;
+      }
+    }
+    void finish(uint64_t, const NptImage&, const Roots&) override {}
+    std::vector<uint64_t> seen;
+    int others = 0;
+  };
+  Stream s;
+  tables_with_dirty_l3(s, /*register_root=*/true, /*link_l3=*/true);
+  s.write(0, kL3 + 16, kPage | 3);
+  s.write(0, kL3 + 16, (2 * kPage) | 3);  // the value the first left
+  s.write(0, kL3 + 20, 0);                // the same word, at an offset inside it
+  Olds o;
+  CheckOptions c = keep_all();
+  c.observer = &o;
+  ASSERT_TRUE(s.check(c).ok());
+  ASSERT_GE(o.seen.size(), 3u);
+  const std::vector<uint64_t> last(o.seen.end() - 3, o.seen.end());
+  EXPECT_EQ(last, (std::vector<uint64_t>{0, kPage | 3, (2 * kPage) | 3}));
+  EXPECT_EQ(o.others, 0);
+}
+
 }  // namespace
 }  // namespace ptx::armcheck

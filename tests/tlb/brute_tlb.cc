@@ -12,6 +12,8 @@ namespace {
 constexpr uint64_t kOa = 0x0000'ffff'ffff'f000;
 constexpr int kClasses = 5;
 uint64_t bit(uint64_t v, int b) { return (v >> b) & 1; }
+// The word of `table` (a level-`level` table, Arm levels 0..3, 4 KiB granule) a walk of `ia` reads.
+uint64_t entry_word(uint64_t table, uint64_t ia, int level) { return table + 8 * ((ia >> (39 - 9 * level)) & 511); }
 }  // namespace
 
 uint64_t BruteTlb::read(uint64_t w) const {
@@ -307,7 +309,7 @@ void BruteTlb::track_stale(const Event& e, const Set& live_before) {
 bool BruteTlb::walk_changed(uint64_t root, uint64_t ia, const std::map<uint64_t, uint64_t>& before) const {
   uint64_t table = root;
   for (int level = 0; level < 4; ++level) {
-    const uint64_t w = table + 8 * ((ia >> (39 - 9 * level)) & 511);
+    const uint64_t w = entry_word(table, ia, level);
     const auto it = before.find(w);
     const uint64_t v = it == before.end() ? 0 : it->second;
     if (v != read(w)) return true;
@@ -391,7 +393,7 @@ void BruteTlb::freed(const Event& e, uint64_t begin, uint64_t end) {
 int BruteTlb::judge(const Entry& x) const {
   uint64_t table = x.root;
   for (int level = 0; level < 4; ++level) {
-    const uint64_t v = read(table + 8 * ((x.ia >> (39 - 9 * level)) & 511));
+    const uint64_t v = read(entry_word(table, x.ia, level));
     if (bit(v, 0) == 0) return 2;
     if (level < 3 && bit(v, 1)) {
       table = v & kOa;
